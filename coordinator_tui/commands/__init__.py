@@ -1,0 +1,1 @@
+"""Headless commands. None of these modules may import Textual."""

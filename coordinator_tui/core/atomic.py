@@ -1,0 +1,77 @@
+"""Atomic file writes: a temporary file in the same folder, fsync, then rename.
+
+Readers see the old file or the new one, never half of one (``kill -9``
+mid-write leaves only a hidden ``.tmp-*`` file, which the store ignores and the
+next write of the same folder does not trip over). ``create_new`` never
+replaces an existing file: it links the finished temporary file to its name,
+which fails if the name is taken, so two writers cannot overwrite each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def _write_temp(folder: Path, data: bytes) -> Path:
+    fd, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    return temp
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def replace_file(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically, replacing what is there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = _write_temp(path.parent, data)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    _fsync_folder(path.parent)
+    return path
+
+
+def create_new(folder: Path, name: str, data: bytes, max_attempts: int = 1000) -> Path:
+    """Write ``data`` under ``name`` in ``folder``, or ``name`` with ``-2``, ``-3``… before
+    the extension when taken. Never replaces an existing file; returns the path written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    temp = _write_temp(folder, data)
+    try:
+        for attempt in range(1, max_attempts + 1):
+            candidate = name if attempt == 1 else f"{stem}-{attempt}{dot}{extension}"
+            target = folder / candidate
+            try:
+                os.link(temp, target)
+            except FileExistsError:
+                continue
+            _fsync_folder(folder)
+            return target
+        raise FileExistsError(f"{folder}: no free name for {name} after {max_attempts} tries")
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink()

@@ -1,0 +1,180 @@
+"""``status --json``: the analysis as a documented, stable JSON document.
+
+Schema version 1 (documented in the README). Strings are emitted whole; the
+encoder escapes every control character (C0, DEL and C1), so the document is
+safe to print to a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from coordinator_tui.core.analysis import Analysis
+from coordinator_tui.core.timeparse import format_utc
+
+SCHEMA_VERSION = 1
+_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
+def _time(moment: datetime | None) -> str | None:
+    return format_utc(moment) if moment is not None else None
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
+    counts = analysis.counts
+    return {
+        "schema": SCHEMA_VERSION,
+        "root": str(analysis.root),
+        "now": _time(analysis.now),
+        "exists": analysis.exists,
+        "counts": {
+            "total": counts.total,
+            "live": counts.live,
+            "working": counts.working,
+            "idle": counts.idle,
+            "stale": counts.stale,
+            "gone": counts.gone,
+            "utilization": round(counts.utilization, 4),
+        },
+        "sessions": [
+            {
+                "id": view.id,
+                "file": view.key,
+                "health": view.health.value,
+                "status": view.session.status,
+                "current_work": view.session.current_work,
+                "placeholder_work": view.placeholder,
+                "last_heartbeat": _time(view.heartbeat),
+                "heartbeat_age_s": _round(view.heartbeat_age_s),
+                "heartbeat_count": view.session.heartbeat_count,
+                "capabilities": list(view.session.capabilities),
+                "started_at": _time(view.session.started_at),
+                "duplicate": view.duplicate,
+                "conflict": view.conflict,
+                "recovered": view.session.recovered,
+                "kept_last_good": view.kept_last_good,
+            }
+            for view in analysis.sessions
+        ],
+        "duplicates": [
+            {"work": group.work, "key": group.work_key, "sessions": list(group.sessions)}
+            for group in analysis.duplicates
+        ],
+        "overlaps": [
+            {
+                "sessions": [overlap.first, overlap.second],
+                "works": [overlap.first_work, overlap.second_work],
+                "score": overlap.score,
+            }
+            for overlap in analysis.overlaps
+        ],
+        "overlap_threshold": analysis.settings.overlap_threshold,
+        "conflicts": [
+            {
+                "session": conflict.session,
+                "work": conflict.work,
+                "claim": conflict.claim,
+                "claimed_by": conflict.claimed_by,
+            }
+            for conflict in analysis.conflicts
+        ],
+        "claims": [
+            {
+                "name": view.claim.name,
+                "file": view.claim.path,
+                "claimed_by": view.claim.claimed_by,
+                "resource_type": view.claim.resource_type,
+                "resource_name": view.claim.resource_name,
+                "expires_at": _time(view.claim.expires_at),
+                "active": view.active,
+            }
+            for view in analysis.claims
+        ],
+        "priorities": [
+            {
+                "score": view.item.score,
+                "name": view.item.name,
+                "description": view.item.description,
+                "available": view.available,
+                "worked_on_by": list(view.worked_on_by),
+                "claimed_by": view.claimed_by,
+            }
+            for view in analysis.priorities
+        ],
+        "suggestions": [
+            {
+                "session": suggestion.session,
+                "priority": suggestion.priority,
+                "score": suggestion.score,
+                "reason": suggestion.reason,
+            }
+            for suggestion in analysis.suggestions
+        ],
+        "milestones": {
+            "total": analysis.milestones.total,
+            "by_status": analysis.milestones.by_status,
+            "completion_pct": analysis.milestones.completion_pct,
+            "mean_progress": analysis.milestones.mean_progress,
+            "stalled": analysis.milestones.stalled,
+            "items": [
+                {
+                    "id": view.milestone.milestone_id,
+                    "file": view.milestone.path,
+                    "title": view.milestone.title,
+                    "status": view.milestone.status,
+                    "owner": view.milestone.owner,
+                    "priority": view.milestone.priority,
+                    "progress": view.progress,
+                    "progress_source": view.progress_source,
+                    "steps_done": view.steps_done,
+                    "steps_total": view.steps_total,
+                    "updated_at": _time(view.milestone.updated_at),
+                    "stalled": view.stalled,
+                }
+                for view in analysis.milestones.items
+            ],
+        },
+        "messages": {
+            "broadcast": analysis.messages.broadcast,
+            "direct": analysis.messages.direct,
+            "recovered": analysis.messages.recovered,
+            "latest": [
+                {
+                    "file": message.path,
+                    "kind": message.kind,
+                    "from": message.sender,
+                    "to": message.to,
+                    "timestamp": _time(message.timestamp),
+                    "subject": message.subject,
+                    "recovered": message.recovered,
+                }
+                for message in analysis.messages.latest[:20]
+            ],
+        },
+        "files": {
+            kind: {"found": count.found, "read": count.read, "recovered": count.recovered}
+            for kind, count in analysis.files.items()
+        },
+        "errors": [
+            {
+                "path": error.path,
+                "reason": error.reason,
+                "kind": error.kind,
+                "severity": error.severity,
+            }
+            for error in analysis.errors
+        ],
+    }
+
+
+def dumps(document: Any) -> str:
+    """JSON text with every terminal-unsafe character escaped."""
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -1,0 +1,149 @@
+"""One validated settings object: defaults < config file < environment < command line.
+
+The config file is TOML at ``$COORDINATOR_TUI_CONFIG`` or
+``~/.config/coordinator-tui/config.toml``; environment variables are
+``COORDINATOR_TUI_<FIELD>`` (for example ``COORDINATOR_TUI_STALE_AFTER_S=300``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    tomllib = None
+
+ENV_PREFIX = "COORDINATOR_TUI_"
+
+DEFAULT_PLACEHOLDERS = (
+    "",
+    "session initialization",
+    "session initialisation",
+    "initializing",
+    "initialization",
+    "starting",
+    "null",
+    "none",
+    "idle",
+    "unknown",
+    "n/a",
+    "na",
+    "tbd",
+    "waiting",
+    "waiting for work",
+    "available",
+    "active session",
+    "nothing",
+)
+
+
+class SettingsError(ValueError):
+    """A setting could not be read or validated; the message says which and why."""
+
+
+class Settings(BaseModel):
+    """Everything the analysis, the store and the commands can be tuned by."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    stale_after_s: float = Field(600.0, gt=0)
+    """A session whose last heartbeat is older than this is stale (seconds)."""
+
+    gone_after_s: float = Field(7200.0, gt=0)
+    """A session whose last heartbeat is older than this is gone (seconds)."""
+
+    placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
+    """Values of ``current_work`` that mean "no work" (compared after normalisation)."""
+
+    gone_statuses: tuple[str, ...] = (
+        "ended",
+        "inactive",
+        "completed",
+        "complete",
+        "terminated",
+        "stopped",
+        "offline",
+        "dead",
+        "exited",
+    )
+    """Values of ``status`` that mark a session as gone whatever its heartbeat says."""
+
+    overlap_threshold: float = Field(0.6, ge=0, le=1)
+    """Similarity (0–1) at or above which two different works are a possible overlap."""
+
+    stalled_after_s: float = Field(86400.0, gt=0)
+    """An in-progress milestone not updated for this long is stalled (seconds)."""
+
+    max_file_bytes: int = Field(1024 * 1024, gt=0)
+    """Files larger than this are reported as errors instead of being read."""
+
+    history_limit: int = Field(2000, gt=0)
+    """How many samples the trend history in ``.coordinator/`` keeps."""
+
+    @field_validator("placeholders", "gone_statuses", mode="before")
+    @classmethod
+    def _split_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(","))
+        return value
+
+    def check(self) -> Settings:
+        if self.gone_after_s <= self.stale_after_s:
+            raise SettingsError("gone_after_s must be greater than stale_after_s")
+        return self
+
+
+def _config_path(environ: dict[str, str]) -> Path:
+    explicit = environ.get("COORDINATOR_TUI_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "coordinator-tui" / "config.toml"
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    if tomllib is None:  # pragma: no cover
+        raise SettingsError(f"{path}: reading TOML needs Python 3.11 or newer")
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"{path}: {error}") from error
+    section = data.get("coordinator-tui", data)
+    if not isinstance(section, dict):
+        raise SettingsError(f"{path}: expected a table of settings")
+    return dict(section)
+
+
+def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in Settings.model_fields:
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is not None:
+            values[name] = raw
+    return values
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Build the settings from defaults, the config file, the environment and ``overrides``."""
+    env = dict(os.environ) if environ is None else environ
+    merged: dict[str, Any] = {}
+    merged.update(_from_file(_config_path(env)))
+    merged.update(_from_environment(env))
+    merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return Settings(**merged).check()
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise SettingsError(f"invalid setting {where}: {first['msg']}") from error

@@ -1,0 +1,64 @@
+"""Timestamps as real collectives write them.
+
+Seen in one directory: ``2025-11-15T19:30:28Z``, ``2025-11-14 23:57:57 UTC``,
+``1763234880.566482`` (epoch seconds) and epoch milliseconds. Naive times are
+UTC. Anything else is "unknown" (``None``), never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+
+_UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)$", re.IGNORECASE)
+_NUMERIC = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+# Epoch values above this are milliseconds (1e11 s is the year 5138).
+_MS_THRESHOLD = 1e11
+_MIN_YEAR = 1970
+_MAX_YEAR = 9999
+
+
+def _from_epoch(value: float) -> datetime | None:
+    if not math.isfinite(value):
+        return None
+    if abs(value) >= _MS_THRESHOLD:
+        value /= 1000.0
+    try:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """Parse any timestamp form seen in the wild into an aware UTC datetime, or None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return _from_epoch(float(value))
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 64:
+        return None
+    if _NUMERIC.match(text):
+        return _from_epoch(float(text))
+    had_utc_suffix = bool(_UTC_SUFFIX.search(text))
+    core = _UTC_SUFFIX.sub("", text)
+    try:
+        parsed = datetime.fromisoformat(core)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    elif had_utc_suffix and parsed.utcoffset():
+        return None  # "…+02:00 UTC" contradicts itself
+    try:
+        return parsed.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+def format_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``, second precision: the form we write."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -51,7 +51,7 @@ def render(analysis: Analysis) -> Group:
     header = Text.assemble(
         (f"{display(str(analysis.root))}", "bold"),
         f"  at {format_utc(analysis.now)}\n",
-        (f"{counts.total} sessions: ", ""),
+        (f"{counts.total} session{'' if counts.total == 1 else 's'}: ", ""),
         (f"{counts.working} working", "green"),
         ", ",
         (f"{counts.idle} idle", "cyan"),

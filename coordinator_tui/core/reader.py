@@ -129,6 +129,8 @@ def read_json_file(path: Path, max_bytes: int, keys: tuple[str, ...] | None = No
     value, recovered, reason = parse_json_text(text, keys)
     if reason is not None:
         transient = not text.strip() or _looks_truncated(text)
+        if transient and text.strip():
+            reason += " (the file looks cut short)"
         return ReadResult(path, error=reason, transient=transient, mtime=mtime, size=size)
     return ReadResult(path, data=value, recovered=recovered or lossy, mtime=mtime, size=size)
 
@@ -248,9 +250,9 @@ def recover_layout(text: str, keys: tuple[str, ...] | None = None) -> dict[str, 
     body = text.strip()
     if not body.startswith("{"):
         return None
-    body = body[1:]
-    if body.rstrip().endswith("}"):
-        body = body.rstrip()[:-1]
+    if not body.endswith("}"):
+        return None  # cut short: a writer mid-rewrite, or a torn file; never guess the rest
+    body = body[1:-1]
     known = frozenset(keys) if keys else None
     fields: list[tuple[str, list[str]]] = []
     seen: set[str] = set()

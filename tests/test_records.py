@@ -1,0 +1,145 @@
+"""Records: coercion where the meaning is clear, a reported problem where it is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from coordinator_tui.core.records import (
+    RecordError,
+    build_claim,
+    build_markdown_milestone,
+    build_milestone,
+    build_session,
+    normalise_status,
+    parse_priorities,
+)
+
+
+def session(data: object):
+    return build_session(data, "sessions/session-x.json", "session-x", False, 0.0)
+
+
+def test_unknown_fields_are_kept() -> None:
+    record, problems = session(
+        {
+            "session_id": "session-x",
+            "role": "Builder",
+            "active_services": [{"port": 8003}],
+            "known_facts": {"a": 1},
+        }
+    )
+    assert record.role == "Builder"
+    assert record.extra == {"active_services": [{"port": 8003}], "known_facts": {"a": 1}}
+    assert problems == []
+
+
+def test_clear_coercions_are_silent() -> None:
+    record, problems = session(
+        {
+            "session_id": "session-x",
+            "heartbeat_count": "42",
+            "capabilities": "build, deploy",
+            "current_work": 7,
+            "last_heartbeat": 1763234880,
+        }
+    )
+    assert record.heartbeat_count == 42
+    assert record.capabilities == ("build", "deploy")
+    assert record.current_work == "7"
+    assert record.last_heartbeat is not None and record.last_heartbeat.year == 2025
+    assert problems == []
+
+
+def test_unclear_types_are_reported() -> None:
+    record, problems = session(
+        {
+            "session_id": "session-x",
+            "heartbeat_count": "many",
+            "capabilities": 3,
+            "current_work": {"task": "x"},
+            "last_heartbeat": "yesterday",
+            "status": True,
+        }
+    )
+    assert record.heartbeat_count is None
+    assert record.capabilities == ()
+    assert record.current_work == '{"task": "x"}'
+    assert record.last_heartbeat is None
+    assert len(problems) == 5
+    assert any(p.startswith('last_heartbeat "yesterday" is not a timestamp') for p in problems)
+
+
+def test_id_falls_back_to_file_name_and_mismatch_is_reported() -> None:
+    record, problems = session({"status": "active"})
+    assert record.session_id == "session-x" and problems == [
+        "no session_id; using the file name session-x"
+    ]
+    record, problems = session({"session_id": "session-y"})
+    assert record.session_id == "session-y"
+    assert problems == ['session_id "session-y" differs from the file name session-x']
+
+
+def test_array_where_an_object_belongs() -> None:
+    with pytest.raises(RecordError, match="expected a JSON object, found an array"):
+        session([1, 2])
+
+
+def test_milestone_progress_text_and_clamp() -> None:
+    record, problems = build_milestone(
+        {"title": "T", "status": "In Progress", "progress": "55%"}, "m.json", "m", False, 0.0
+    )
+    assert (record.status, record.progress, problems) == ("in_progress", 55.0, [])
+    record, problems = build_milestone(
+        {"progress": 250, "status": "weird"}, "m.json", "m", False, 0.0
+    )
+    assert record.progress == 100.0 and record.status == "unknown" and len(problems) == 2
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        ("COMPLETE", "completed"),
+        ("IN_PROGRESS", "in_progress"),
+        ("done", "completed"),
+        ("blocked", "blocked"),
+        ("Cancelled", "abandoned"),
+        (None, "unknown"),
+    ],
+)
+def test_status_normalisation(raw: str | None, status: str) -> None:
+    assert normalise_status(raw) == status
+
+
+def test_markdown_milestone() -> None:
+    record, problems = build_markdown_milestone(
+        "# Ship it\n\n**Status:** IN_PROGRESS\nProgress: 30%\n- [x] a\n- [ ] b\n", "m.md", "m", 0.0
+    )
+    assert (record.title, record.status, record.progress, len(record.steps)) == (
+        "Ship it",
+        "in_progress",
+        30.0,
+        2,
+    )
+    assert problems == []
+
+
+def test_claim_expiry_from_duration() -> None:
+    record, _ = build_claim(
+        {"claimed_by": "s", "claimed_at": "2025-11-15T19:00:00Z", "duration_hours": 2},
+        "claims/a.claim",
+        "a",
+        False,
+        0.0,
+    )
+    assert record.expires_at is not None and record.expires_at.hour == 21
+
+
+def test_priorities_parser() -> None:
+    items, problems = parse_priorities(
+        "# comment\r\n\r\n64:restart:Restart: now\r\n90:loop:Build loop\r\nbroken\r\n:x:y\n"
+    )
+    assert [(i.score, i.name, i.description) for i in items] == [
+        (90.0, "loop", "Build loop"),
+        (64.0, "restart", "Restart: now"),
+    ]
+    assert [line for line, _ in problems] == [5, 6]

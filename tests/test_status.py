@@ -1,0 +1,152 @@
+"""``coordinator-tui status``: directory resolution, human output, and the JSON golden file."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from coordinator_tui.cli import main
+from tests.collective import ago, session
+
+GOLDEN = Path(__file__).parent / "golden" / "status.json"
+NOW_ARG = ["--now", "2025-11-15T20:00:00Z"]
+
+
+def status_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main(["status", *args, "--json", *NOW_ARG]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_status_json_golden(collective: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = status_json(capsys, str(collective))
+    document["root"] = "<root>"
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_status_json_schema_fields(collective: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = status_json(capsys, str(collective))
+    assert set(document) >= {
+        "counts",
+        "sessions",
+        "duplicates",
+        "overlaps",
+        "conflicts",
+        "priorities",
+        "suggestions",
+        "milestones",
+        "messages",
+        "files",
+        "errors",
+    }
+    one = document["sessions"][0]
+    assert set(one) >= {"id", "health", "status", "current_work", "heartbeat_age_s", "recovered"}
+    assert set(document["milestones"]) >= {"total", "by_status", "completion_pct", "items"}
+    assert set(document["messages"]) >= {"broadcast", "direct", "recovered"}
+    assert document["files"]["messages"] == {"found": 5, "read": 5, "recovered": 3}
+    assert document["duplicates"] == [
+        {
+            "work": "consciousness-loop-build",
+            "key": "consciousness loop build",
+            "sessions": ["session-1001", "session-1002"],
+        }
+    ]
+
+
+def test_directory_resolution_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env_dir = tmp_path / "env"
+    session(env_dir, "session-env", "x", ago(minutes=1))
+    docs = tmp_path / "repo" / "docs" / "coordination"
+    session(docs, "session-docs", "x", ago(minutes=1))
+    monkeypatch.chdir(tmp_path / "repo")
+    assert [s["id"] for s in status_json(capsys)["sessions"]] == ["session-docs"]
+    monkeypatch.setenv("COORDINATOR_DIR", str(env_dir))
+    assert [s["id"] for s in status_json(capsys)["sessions"]] == ["session-env"]
+    here = tmp_path / "plain"
+    session(here, "session-here", "x", ago(minutes=1))
+    monkeypatch.delenv("COORDINATOR_DIR")
+    monkeypatch.chdir(here)
+    assert [s["id"] for s in status_json(capsys)["sessions"]] == ["session-here"]
+
+
+def test_no_directory_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "docs/coordination" in err and "COORDINATION" in err and "sessions" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["status", "--bogus"],
+        ["status", "--now", "yesterday"],
+        ["status", "--stale-after", "-3"],
+        ["run", "--cycles", "many"],
+        ["send", "--subject", "x"],
+        ["status", "a", "b"],
+    ],
+)
+def test_bad_command_lines_exit_2_with_one_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("coordinator-tui")
+
+
+def test_human_output_is_plain_and_safe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    session(
+        tmp_path,
+        "session-evil",
+        "[@click=app.quit] [/ \x1b]52;c;QUJD\x07 \x1b[2J work",
+        ago(minutes=1),
+        capabilities=["[link=http://x]cap[/link]"],
+    )
+    assert main(["status", str(tmp_path), *NOW_ARG]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "[@click=app.quit] [/" in out
+    assert "session-evil" in out and "1 working" in out
+
+
+def test_status_counts_on_the_fixture(collective: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    counts = status_json(capsys, str(collective))["counts"]
+    assert counts == {
+        "total": 12,
+        "live": 8,
+        "working": 5,
+        "idle": 3,
+        "stale": 1,
+        "gone": 3,
+        "utilization": 0.625,
+    }
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "coordination"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the real corpus is not beside this checkout")
+def test_real_corpus(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", str(CORPUS), "--json", "--now", "2026-11-24T00:00:00Z"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["counts"]["total"] == 22 and document["counts"]["live"] == 0
+    assert document["duplicates"] == []
+    for kind in ("sessions", "milestones", "messages", "claims", "heartbeats"):
+        files = document["files"][kind]
+        assert files["found"] == files["read"] > 0, kind
+    assert document["files"]["messages"]["recovered"] >= 100
+    assert not [e for e in document["errors"] if e["severity"] == "error"]

@@ -1,0 +1,151 @@
+"""The store: full scan, incremental apply, and keeping the last good record."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from coordinator_tui.core.records import FileKind
+from coordinator_tui.core.store import Store, classify
+from tests.collective import ago, session, write_json
+
+
+def test_classify_places() -> None:
+    assert classify("sessions/session-1.json").kind is FileKind.SESSION
+    assert classify("sessions/REGISTRY.json").kind is FileKind.REGISTRY
+    assert classify("sessions/MILESTONES/a.md").kind is FileKind.MILESTONE
+    assert classify("sessions/HEARTBEATS/session-3.json").kind is FileKind.HEARTBEAT
+    assert classify("heartbeats/2025-11-15_11-58-41-s.json").kind is FileKind.HEARTBEAT
+    direct = classify("messages/direct/session-9/2025-11-15_11-58-41-s.json")
+    assert direct.kind is FileKind.MESSAGE and direct.direct_to == "session-9"
+    assert classify("claims/droplet-x.claim").kind is FileKind.CLAIM
+    assert classify("priorities.txt").kind is FileKind.PRIORITIES
+    assert classify("sessions/.tmp-abc.part") is None
+    assert classify("SPRINT_REPORT_2025-11-15.md") is None
+    assert classify(".coordinator/history.jsonl") is None
+
+
+def test_scan_reads_every_kind(collective: Path) -> None:
+    store = Store(collective)
+    change = store.scan()
+    snapshot = store.snapshot()
+    assert len(snapshot.sessions) == 12
+    assert len(snapshot.milestones) == 6
+    assert len(snapshot.messages) == 5
+    assert len(snapshot.claims) == 3
+    assert len(snapshot.heartbeats) == 2
+    assert [p.name for p in snapshot.priorities] == [
+        "consciousness_loop",
+        "spec_generation",
+        "orchestrator_restart",
+        "deploy_docs",
+    ]
+    assert len(change.added) == 12 + 6 + 5 + 3 + 2 + 1
+    assert sum(m.recovered for m in snapshot.messages) == 3
+
+
+def test_rescan_skips_unchanged_files(collective: Path) -> None:
+    store = Store(collective)
+    store.scan()
+    assert not store.scan()
+
+
+def test_apply_reports_added_updated_removed(collective: Path) -> None:
+    store = Store(collective)
+    store.scan()
+    new = session(collective, "session-2000", "fresh work", ago(minutes=1))
+    change = store.apply([new])
+    assert change.added == ["sessions/session-2000.json"] and not change.updated
+
+    session(collective, "session-2000", "other work", ago(minutes=0))
+    change = store.apply([new])
+    assert change.updated == ["sessions/session-2000.json"]
+    assert (
+        store.records[FileKind.SESSION]["sessions/session-2000.json"].current_work == "other work"
+    )
+
+    new.unlink()
+    change = store.apply([new])
+    assert change.removed == ["sessions/session-2000.json"]
+    assert "sessions/session-2000.json" not in store.records[FileKind.SESSION]
+
+
+def test_relative_paths_are_accepted(collective: Path) -> None:
+    store = Store(collective)
+    store.scan()
+    session(collective, "session-1001", "renamed work", ago(minutes=0))
+    change = store.apply(["sessions/session-1001.json"])
+    assert change.updated == ["sessions/session-1001.json"]
+
+
+def test_a_file_caught_mid_rewrite_keeps_its_last_good_record(collective: Path) -> None:
+    store = Store(collective)
+    store.scan()
+    path = collective / "sessions" / "session-1001.json"
+    path.write_text('{\n  "session_id": "session-1001",\n  "curr')  # torn write
+    change = store.apply([path])
+    snapshot = store.snapshot()
+    record = store.records[FileKind.SESSION]["sessions/session-1001.json"]
+    assert record.current_work == "consciousness-loop-build"
+    assert "sessions/session-1001.json" in snapshot.kept
+    assert [e.path for e in change.new_errors] == ["sessions/session-1001.json"]
+    # The writer finishes: the record is fresh and no longer marked.
+    session(collective, "session-1001", "finished", ago(minutes=0))
+    store.apply([path])
+    assert "sessions/session-1001.json" not in store.snapshot().kept
+
+
+def test_new_direct_folder_is_picked_up(collective: Path) -> None:
+    store = Store(collective)
+    store.scan()
+    folder = collective / "messages" / "direct" / "session-1002"
+    write_json(
+        folder / "2025-11-15_19-59-00-session-1001.json",
+        {"from": "session-1001", "to": "session-1002", "subject": "hi", "message": "x"},
+    )
+    change = store.apply([folder])  # watchers may report only the new folder
+    assert change.added == ["messages/direct/session-1002/2025-11-15_19-59-00-session-1001.json"]
+
+
+def test_directory_deleted_and_recreated(collective: Path, tmp_path: Path) -> None:
+    store = Store(collective)
+    store.scan()
+    backup = tmp_path / "backup"
+    shutil.copytree(collective, backup)
+    shutil.rmtree(collective)
+    change = store.apply([collective])
+    assert len(change.removed) == 29 and not store.snapshot().sessions
+    assert not store.exists
+    shutil.copytree(backup, collective)
+    change = store.apply([collective.parent])  # the parent reports the new folder
+    assert len(store.snapshot().sessions) == 12 and len(change.added) == 29
+
+
+def test_non_regular_files_become_errors(collective: Path) -> None:
+    os.mkfifo(collective / "sessions" / "session-fifo.json")
+    (collective / "sessions" / "session-dir.json").mkdir()
+    store = Store(collective)
+    store.scan()
+    reasons = {f.error.path: f.error.reason for f in store.snapshot().failures}
+    assert reasons == {
+        "sessions/session-fifo.json": "not a regular file (FIFO)",
+        "sessions/session-dir.json": "not a regular file (directory)",
+    }
+    assert len(store.snapshot().sessions) == 12
+
+
+def test_work_since_tracks_when_work_changed(collective: Path) -> None:
+    store = Store(collective)
+    store.scan()
+    key = "sessions/session-1005.json"
+    first = store.work_since[key]
+    assert first == ago(hours=3)  # placeholder since start: idle since started_at
+    path = session(
+        collective, "session-1005", "session initialization", ago(minutes=0), started=ago(hours=3)
+    )
+    store.apply([path])
+    assert store.work_since[key] == first  # same work: unchanged
+    session(collective, "session-1005", "real work", ago(minutes=0), started=ago(hours=3))
+    store.apply([path])
+    assert store.work_since[key] != first

@@ -248,3 +248,12 @@ def test_far_future_heartbeat_does_not_keep_a_ghost_alive(tmp_path: Path) -> Non
     analysis = run(tmp_path)
     assert health(analysis) == {"session-a": "gone", "session-b": "working"}
     assert any("in the future; ignored" in e.reason for e in analysis.errors)
+
+
+def test_next_change_is_the_first_health_threshold(tmp_path: Path) -> None:
+    session(tmp_path, "session-a", "x", ago(minutes=9))  # stale in 1 minute
+    session(tmp_path, "session-b", "y", ago(minutes=2))
+    analysis = run(tmp_path)
+    assert analysis.next_change_at == NOW + timedelta(minutes=1)
+    later = run(tmp_path, now=NOW + timedelta(minutes=1, seconds=1))
+    assert later.session("sessions/session-a.json").health is Health.STALE

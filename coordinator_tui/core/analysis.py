@@ -208,6 +208,10 @@ class Analysis:
     errors: tuple[FileError, ...]
     pending_errors: int = 0
     """Failed reads still inside the transient grace period (not in ``errors``)."""
+    next_change_at: datetime | None = None
+    """The earliest later moment at which the clock alone changes this result (a session
+    turning stale or gone, a claim expiring, a grace period ending); None if never.
+    Until then a clock tick only needs to refresh the age texts, not re-analyse."""
     settings: Settings = field(default_factory=Settings)
 
     @property
@@ -282,8 +286,36 @@ def analyse(snapshot: Snapshot, now: datetime, settings: Settings | None = None)
         files=_files(snapshot),
         errors=errors,
         pending_errors=pending,
+        next_change_at=_next_change(views, claims, snapshot, now, settings),
         settings=settings,
     )
+
+
+def _next_change(
+    views: list[SessionView],
+    claims: tuple[ClaimView, ...],
+    snapshot: Snapshot,
+    now: datetime,
+    settings: Settings,
+) -> datetime | None:
+    """The earliest moment after ``now`` at which a clock-only input crosses a threshold."""
+    moments: list[float] = []
+    current = now.timestamp()
+    for view in views:
+        if view.heartbeat is not None and view.health is not Health.GONE:
+            beat = view.heartbeat.timestamp()
+            moments.append(beat + settings.stale_after_s)
+            moments.append(beat + settings.gone_after_s)
+    for claim in claims:
+        if claim.active and claim.claim.expires_at is not None:
+            moments.append(claim.claim.expires_at.timestamp())
+    for failure in snapshot.failures:
+        moments.append(failure.mtime + TRANSIENT_GRACE_S)
+    later = [moment for moment in moments if moment > current]
+    if not later:
+        return None
+    # Stalled milestones move on a scale of hours; a re-analysis a minute later is fine.
+    return datetime.fromtimestamp(min(min(later), current + 60.0), tz=timezone.utc)
 
 
 # --- sessions -----------------------------------------------------------------------------
@@ -376,7 +408,30 @@ def _duplicates(views: list[SessionView]) -> tuple[DuplicateGroup, ...]:
     return tuple(result)
 
 
+_overlap_memo: dict[tuple[frozenset[tuple[str, str, str]], float], tuple[Overlap, ...]] = {}
+
+
 def _overlaps(views: list[SessionView], threshold: float) -> tuple[Overlap, ...]:
+    """Overlaps, memoised on the live (id, work) set: a clock tick that changes no
+    session's liveness or work costs a set comparison, not a pairwise search."""
+    key = (
+        frozenset(
+            (view.id, view.work_key, view.session.current_work or "")
+            for view in views
+            if view.health.live and not view.placeholder
+        ),
+        threshold,
+    )
+    cached = _overlap_memo.get(key)
+    if cached is None:
+        cached = _find_overlaps(views, threshold)
+        if len(_overlap_memo) >= 4:
+            _overlap_memo.clear()
+        _overlap_memo[key] = cached
+    return cached
+
+
+def _find_overlaps(views: list[SessionView], threshold: float) -> tuple[Overlap, ...]:
     """Pairs of live sessions with similar, not equal, work (compared per distinct work)."""
     works: dict[str, tuple[frozenset[str], list[SessionView]]] = {}
     for view in views:

@@ -60,7 +60,7 @@ _CONTROL_NAMES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f
 class ReadResult:
     """What reading one file gave: data or an error, never both."""
 
-    path: Path
+    path: Path | str
     data: Any = None
     recovered: bool = False
     error: str | None = None
@@ -70,28 +70,23 @@ class ReadResult:
     size: int = 0
 
 
-def read_bytes(path: Path, max_bytes: int) -> tuple[bytes | None, str | None, float, int]:
+def read_bytes(path: Path | str, max_bytes: int) -> tuple[bytes | None, str | None, float, int]:
     """Read a regular file of at most ``max_bytes``; (data, error, mtime, size).
 
-    The file is opened non-blocking and checked again after opening, so a FIFO
-    swapped in between the check and the open cannot hang the reader.
+    The file is opened non-blocking and checked with ``fstat`` on the open
+    descriptor, so a FIFO (or one swapped in after a listing) cannot hang the
+    reader and a device is never read.
     """
-    try:
-        info = os.stat(path)
-    except OSError as error:
-        return None, _os_reason(error), 0.0, 0
-    if not stat.S_ISREG(info.st_mode):
-        return None, f"not a regular file ({_file_type(info.st_mode)})", info.st_mtime, 0
-    if info.st_size > max_bytes:
-        return None, _too_large(info.st_size, max_bytes), info.st_mtime, info.st_size
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
-        return None, _os_reason(error), info.st_mtime, 0
+        return None, _os_reason(error), 0.0, 0
     try:
-        opened = os.fstat(fd)
-        if not stat.S_ISREG(opened.st_mode):
-            return None, f"not a regular file ({_file_type(opened.st_mode)})", opened.st_mtime, 0
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, f"not a regular file ({_file_type(info.st_mode)})", info.st_mtime, 0
+        if info.st_size > max_bytes:
+            return None, _too_large(info.st_size, max_bytes), info.st_mtime, info.st_size
         chunks: list[bytes] = []
         remaining = max_bytes + 1
         while remaining > 0:
@@ -102,12 +97,12 @@ def read_bytes(path: Path, max_bytes: int) -> tuple[bytes | None, str | None, fl
             remaining -= len(chunk)
         data = b"".join(chunks)
     except OSError as error:
-        return None, _os_reason(error), info.st_mtime, 0
+        return None, _os_reason(error), 0.0, 0
     finally:
         os.close(fd)
     if len(data) > max_bytes:
-        return None, _too_large(len(data), max_bytes), opened.st_mtime, len(data)
-    return data, None, opened.st_mtime, len(data)
+        return None, _too_large(len(data), max_bytes), info.st_mtime, len(data)
+    return data, None, info.st_mtime, len(data)
 
 
 def decode_text(data: bytes) -> tuple[str, bool]:
@@ -120,7 +115,9 @@ def decode_text(data: bytes) -> tuple[str, bool]:
         return data.decode("utf-8", errors="replace"), True
 
 
-def read_json_file(path: Path, max_bytes: int, keys: tuple[str, ...] | None = None) -> ReadResult:
+def read_json_file(
+    path: Path | str, max_bytes: int, keys: tuple[str, ...] | None = None
+) -> ReadResult:
     """Read one JSON file leniently. ``keys`` is the known key order of its kind, if any."""
     data, error, mtime, size = read_bytes(path, max_bytes)
     if data is None:

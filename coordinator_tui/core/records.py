@@ -266,7 +266,7 @@ def build_session(
         problems.append(f"session_id {json.dumps(raw_id[:60])} differs from the file name {stem}")
     if not raw_id:
         problems.append(f"no session_id; using the file name {stem}")
-    session = Session(
+    session = Session.model_construct(
         path=path,
         recovered=recovered,
         mtime=mtime,
@@ -346,7 +346,7 @@ def _steps(value: Any, problems: _Problems) -> tuple[Step, ...]:
             continue
         number = _text(item.get("step", index), "step", problems) or str(index)
         steps.append(
-            Step(
+            Step.model_construct(
                 number=number,
                 description=_text(item.get("description"), "step description", problems) or "",
                 status=normalise_status(_text(item.get("status"), "step status", problems)),
@@ -370,7 +370,7 @@ def build_milestone(
     status = normalise_status(raw_status)
     if raw_status and status == "unknown":
         problems.add("status", raw_status, "is not a known milestone status")
-    milestone = Milestone(
+    milestone = Milestone.model_construct(
         path=path,
         recovered=recovered,
         mtime=mtime,
@@ -418,7 +418,7 @@ def build_markdown_milestone(
         )
         for index, match in enumerate(_MD_STEP.finditer(text), start=1)
     )
-    milestone = Milestone(
+    milestone = Milestone.model_construct(
         path=path,
         mtime=mtime,
         milestone_id=stem,
@@ -454,7 +454,7 @@ def build_message(
         match = re.match(r"^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-(.+)$", stem)
         sender = match.group(1) if match else "unknown"
     timestamp = _time(obj.get("timestamp"), "timestamp", problems) or stamp_from_name(stem)
-    message = Message(
+    message = Message.model_construct(
         path=path,
         recovered=recovered,
         mtime=mtime,
@@ -493,7 +493,7 @@ def build_claim(
             expires_at = claimed_at + timedelta(hours=duration)
         except OverflowError:
             problems.add("duration_hours", duration, "is out of range; ignored")
-    claim = Claim(
+    claim = Claim.model_construct(
         path=path,
         recovered=recovered,
         mtime=mtime,
@@ -520,7 +520,7 @@ def build_heartbeat(
         match = re.match(r"^(?:\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-)?(.+)$", stem)
         session_id = match.group(1) if match else stem
     timestamp = _time(obj.get("timestamp"), "timestamp", problems) or stamp_from_name(stem)
-    heartbeat = Heartbeat(
+    heartbeat = Heartbeat.model_construct(
         path=path,
         recovered=recovered,
         mtime=mtime,

@@ -147,11 +147,21 @@ class Snapshot:
     found: dict[str, int]
 
 
+_UNKNOWN = (-2.0, -2)
+
+
+def _stem(relative: str) -> str:
+    name = relative.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return name[:dot] if dot > 0 else name
+
+
 class Store:
     """Parsed records of one directory, keyed by relative path."""
 
     def __init__(self, root: Path, settings: Settings | None = None) -> None:
         self.root = Path(root)
+        self._root_text = str(self.root)
         self.settings = settings or Settings()
         self.records: dict[FileKind, dict[str, Any]] = {kind: {} for kind in FileKind}
         self.priorities: tuple[PriorityItem, ...] = ()
@@ -256,6 +266,9 @@ class Store:
                 relative = f"{folder}/{entry.name}" if folder else entry.name
                 if classify(relative) is None:
                     continue
+                if relative not in self._signatures:
+                    yield relative, _UNKNOWN  # never read: no need to stat, it is read anyway
+                    continue
                 try:
                     info = entry.stat(follow_symlinks=True)
                     signature = (info.st_mtime, info.st_size)
@@ -301,15 +314,10 @@ class Store:
         place = classify(relative)
         if place is None:
             return
-        path = self.root / relative
-        stem = Path(relative).stem
+        path = os.path.join(self._root_text, relative)
+        stem = _stem(relative)
         existed = relative in self._kinds
         self._kinds[relative] = place.kind
-        try:
-            info = os.stat(path)
-            self._signatures[relative] = (info.st_mtime, info.st_size)
-        except OSError:
-            self._signatures[relative] = (-1.0, -1)
         if place.kind is FileKind.PRIORITIES:
             self._read_priorities(relative, change, existed)
             return
@@ -323,6 +331,7 @@ class Store:
             FileKind.CLAIM: reader.CLAIM_KEYS,
         }.get(place.kind)
         result = reader.read_json_file(path, self.settings.max_file_bytes, keys)
+        self._signatures[relative] = (result.mtime, result.size)
         if result.error is not None:
             self._fail(relative, place.kind, result.error, result.transient, result.mtime, change)
             return
@@ -406,9 +415,10 @@ class Store:
             change.new_errors.append(error)
 
     def _read_priorities(self, relative: str, change: StoreChange, existed: bool) -> None:
-        data, error, mtime, _ = reader.read_bytes(
+        data, error, mtime, size = reader.read_bytes(
             self.root / relative, self.settings.max_file_bytes
         )
+        self._signatures[relative] = (mtime, size)
         if data is None:
             self._fail(relative, FileKind.PRIORITIES, error or "unreadable", False, mtime, change)
             return
@@ -421,9 +431,10 @@ class Store:
         self._store(relative, FileKind.PRIORITIES, tuple(items), reasons, change, existed)
 
     def _read_markdown(self, relative: str, stem: str, change: StoreChange, existed: bool) -> None:
-        data, error, mtime, _ = reader.read_bytes(
+        data, error, mtime, size = reader.read_bytes(
             self.root / relative, self.settings.max_file_bytes
         )
+        self._signatures[relative] = (mtime, size)
         if data is None:
             self._fail(relative, FileKind.MILESTONE, error or "unreadable", False, mtime, change)
             return

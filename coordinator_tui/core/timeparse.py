@@ -43,8 +43,13 @@ def parse_timestamp(value: object) -> datetime | None:
         return None
     if _NUMERIC.match(text):
         return _from_epoch(float(text))
-    had_utc_suffix = bool(_UTC_SUFFIX.search(text))
-    core = _UTC_SUFFIX.sub("", text)
+    last = text[-1]
+    if last in "Zz":
+        core, had_utc_suffix = text[:-1], True
+    elif last.isalpha() and _UTC_SUFFIX.search(text):
+        core, had_utc_suffix = _UTC_SUFFIX.sub("", text), True
+    else:
+        core, had_utc_suffix = text, False
     try:
         parsed = datetime.fromisoformat(core)
     except ValueError:

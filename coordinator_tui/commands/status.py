@@ -23,7 +23,7 @@ HEALTH_STYLE = {
     Health.STALE: ("◐", "yellow"),
     Health.GONE: ("✕", "bright_black"),
 }
-_WORK_WIDTH = 60
+_WORK_WIDTH = 200
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

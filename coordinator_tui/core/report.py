@@ -141,7 +141,9 @@ def _sessions(analysis: Analysis) -> str:
                         _md(v.id, 60),
                         v.health.value,
                         age_text(v.heartbeat_age_s),
-                        _md(v.work or "(none)", 60),
+                        _md(
+                            "null" if v.session.current_work is None else v.session.current_work, 60
+                        ),
                     )
                     for v in ghosts
                 ),

@@ -1,0 +1,70 @@
+"""``coordinator-tui run``: the headless coordinator loop (cron, nohup, systemd).
+
+SIGINT and SIGTERM ask it to stop: the current step finishes, the loop ends
+and the exit status is 0. A second signal falls back to the default action,
+so a stuck step can still be interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from types import FrameType
+
+from coordinator_tui.commands.common import CommandError, clock_of, directory, fail
+from coordinator_tui.console import LogPrinter
+from coordinator_tui.core.coordinator import Coordinator, RunOptions
+from coordinator_tui.core.messages import MessageError, check_id
+from coordinator_tui.core.settings import Settings
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        root = directory(args)
+        check_id(args.sender, "--from")
+    except CommandError as error:
+        return fail(error)
+    except MessageError as error:
+        return fail(CommandError(str(error), code=2))
+    options = RunOptions(
+        heartbeat_every=args.heartbeat_every,
+        report_every=args.report_every,
+        dry_run=args.dry_run,
+        sender=args.sender,
+    )
+    stop = threading.Event()
+    coordinator = Coordinator(root, settings, clock_of(args), options, LogPrinter(args.log_format))
+    previous = _install_handlers(stop)
+    try:
+        coordinator.run(args.cycles, args.interval, stop.is_set, stop.wait)
+    except BrokenPipeError:
+        return 0  # the reader of our log went away (``| head``): nothing left to say
+    finally:
+        _restore_handlers(previous)
+    return 0
+
+
+def _install_handlers(stop: threading.Event) -> dict[int, object]:
+    """Make SIGINT/SIGTERM set ``stop``; only possible from the main thread."""
+    previous: dict[int, object] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        for number in _SIGNALS:
+            signal.signal(
+                number, signal.SIG_DFL if number == signal.SIGTERM else signal.default_int_handler
+            )
+
+    for number in _SIGNALS:
+        previous[number] = signal.signal(number, request_stop)
+    return previous
+
+
+def _restore_handlers(previous: dict[int, object]) -> None:
+    for number, handler in previous.items():
+        signal.signal(number, handler)  # type: ignore[arg-type]

@@ -66,6 +66,8 @@ class ReadResult:
     error: str | None = None
     # The failure looks like a writer caught mid-rewrite (empty or cut short).
     transient: bool = False
+    # Bytes that were not UTF-8 were replaced (the record is marked recovered).
+    lossy: bool = False
     mtime: float = 0.0
     size: int = 0
 
@@ -129,7 +131,9 @@ def read_json_file(
         if transient and text.strip():
             reason += " (the file looks cut short)"
         return ReadResult(path, error=reason, transient=transient, mtime=mtime, size=size)
-    return ReadResult(path, data=value, recovered=recovered or lossy, mtime=mtime, size=size)
+    return ReadResult(
+        path, data=value, recovered=recovered or lossy, lossy=lossy, mtime=mtime, size=size
+    )
 
 
 def parse_json_text(text: str, keys: tuple[str, ...] | None = None) -> tuple[Any, bool, str | None]:

@@ -340,6 +340,8 @@ class Store:
         except RecordError as error:
             self._fail(relative, place.kind, str(error), False, result.mtime, change)
             return
+        if result.lossy:
+            problems.append("invalid UTF-8 bytes replaced")
         self._store(relative, place.kind, record, problems, change, existed)
 
     def _build(

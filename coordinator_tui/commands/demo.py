@@ -1,0 +1,89 @@
+"""``coordinator-tui demo``: a simulated collective, watched by the dashboard or headless.
+
+The simulation runs in a background thread and writes the same files a real
+collective writes; the dashboard (imported only here, lazily, so the headless
+path never loads Textual) or the headless coordinator watches it. A temporary
+directory is removed afterwards; ``--dir`` keeps the files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from coordinator_tui.commands.common import CommandError, fail
+from coordinator_tui.console import LogPrinter
+from coordinator_tui.core.clock import system_clock
+from coordinator_tui.core.coordinator import Coordinator, RunOptions
+from coordinator_tui.core.sanitize import display
+from coordinator_tui.core.settings import Settings
+from coordinator_tui.core.simulate import Simulation
+
+HEADLESS_INTERVAL_S = 2.0
+"""Seconds between headless coordinator cycles at ``--speed 1``."""
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        root, temporary = _directory(args.dir)
+    except CommandError as error:
+        return fail(error)
+    simulation = Simulation(root, sessions=args.sessions, seed=args.seed, speed=args.speed)
+    try:
+        simulation.setup()
+    except OSError as error:
+        return fail(CommandError(f"cannot write the demo directory: {display(str(error))}"))
+    simulation.start()
+    try:
+        if args.headless:
+            return _headless(root, settings, args)
+        from coordinator_tui.tui.app import run_dashboard
+
+        return run_dashboard(root, settings, compact=args.compact)
+    finally:
+        simulation.stop()
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+            if args.headless:
+                print("demo directory removed (give --dir to keep the files)", file=sys.stderr)
+        elif args.headless:
+            print(f"demo files kept in {root}", file=sys.stderr)
+
+
+def _directory(argument: str | None) -> tuple[Path, Path | None]:
+    """The demo root and the temporary folder to remove afterwards (None with ``--dir``)."""
+    if argument is None:
+        temporary = Path(tempfile.mkdtemp(prefix="coordinator-demo-"))
+        return temporary / "coordination", temporary
+    root = Path(argument).expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        raise CommandError(f"{root} is not a directory", code=2)
+    if root.is_dir() and (root / "sessions").is_dir() and not (root / ".coordinator-demo").exists():
+        raise CommandError(
+            f"{root} already holds a coordination directory that the demo did not create; "
+            "give an empty or new folder",
+            code=2,
+        )
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / ".coordinator-demo").touch()
+    except OSError as error:
+        raise CommandError(f"cannot create {root}: {display(str(error))}") from None
+    return root, None
+
+
+def _headless(root: Path, settings: Settings, args: argparse.Namespace) -> int:
+    cycles = args.cycles
+    options = RunOptions(heartbeat_every=1, report_every=cycles or 10)
+    printer = LogPrinter("text")
+    coordinator = Coordinator(root, settings, system_clock, options, printer)
+    stop = threading.Event()
+    try:
+        coordinator.run(cycles, HEADLESS_INTERVAL_S / args.speed, stop.is_set, stop.wait)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0

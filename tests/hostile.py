@@ -58,7 +58,9 @@ EXPECT: dict[str, tuple[str, str]] = {
     "symlink_device": ("error", r"not a regular file \(device\)"),
     "huge": ("error", r"52,428,800 bytes, over the 1,048,576-byte limit"),
     "deep_nesting": ("error", r"nested too deeply"),
-    "non_utf8": ("warning", r"(?i)utf-8"),
+    "non_utf8": ("warning", r"not valid UTF-8 replaced with U\+FFFD"),
+    "lone_surrogate": ("warning", r"not valid UTF-8 replaced with U\+FFFD"),
+    "non_utf8_name": ("warning", r"differs from the file name session-"),
     "bom": ("shown", ""),
     "empty": ("error", r"empty file"),
     "truncated": ("error", r"cut short"),
@@ -89,6 +91,8 @@ EXPECT: dict[str, tuple[str, str]] = {
 # Cases whose record is a session that must appear in the analysis.
 SESSION_CASES = (
     "non_utf8",
+    "lone_surrogate",
+    "non_utf8_name",
     "bom",
     "wrong_types_session",
     "big_work",
@@ -184,6 +188,17 @@ def _broken_files(root: Path, cases: dict[str, str]) -> None:
         non_utf8.encode("utf-8").replace(b"\\u00e9", b"\xe9\xff")
     )
     cases["non_utf8"] = "sessions/session-latin1.json"
+    # A lone surrogate escape: valid JSON, but no UTF-8 stream can print the string.
+    (sessions / "session-surrogate.json").write_text(
+        json.dumps(_session_doc("session-surrogate", "lone \ud800 surrogate", iso(ago(minutes=1))))
+    )
+    cases["lone_surrogate"] = "sessions/session-surrogate.json"
+    # A file name that is not UTF-8: Python sees it with a surrogate escape (\udcff).
+    raw_name = os.fsdecode(b"session-raw\xff.json")
+    write_json(
+        sessions / raw_name, _session_doc("session-rawname", "raw name", iso(ago(minutes=1)))
+    )
+    cases["non_utf8_name"] = f"sessions/{raw_name}"
     bom = json.dumps(_session_doc("session-bom", "bom work", iso(ago(minutes=1))))
     (sessions / "session-bom.json").write_bytes(b"\xef\xbb\xbf" + bom.encode("utf-8"))
     cases["bom"] = "sessions/session-bom.json"

@@ -339,4 +339,20 @@ def test_non_utf8_session_is_shown_with_a_warning(hostile: Hostile) -> None:
     path = hostile.cases["non_utf8"]
     view = next(v for v in hostile.analysis.sessions if v.key == path)
     assert view.session.recovered and view.session.current_work == "caf\ufffd\ufffd build"
-    assert ("warning", "invalid UTF-8 bytes replaced") in _errors_for(hostile.analysis, path)
+    reason = "text that is not valid UTF-8 replaced with U+FFFD"
+    assert ("warning", reason) in _errors_for(hostile.analysis, path)
+
+
+def test_lone_surrogates_are_replaced_when_read(hostile: Hostile) -> None:
+    # Core fix: a "\\ud800" escape used to reach print() and crash status on a strict
+    # UTF-8 stream; a non-UTF-8 file name still does, so display() and dumps() replace it.
+    view = next(v for v in hostile.analysis.sessions if v.id == "session-surrogate")
+    assert view.session.current_work == "lone \ufffd surrogate"
+    raw = next(v for v in hostile.analysis.sessions if v.key == hostile.cases["non_utf8_name"])
+    assert "\udcff" in raw.key and "\udcff" not in display(raw.key)
+    hostile.plain.encode("utf-8")
+    hostile.terminal.encode("utf-8")
+    hostile.json_text.encode("utf-8")
+    # The JSON keeps the exact name, escaped: a script can still find the file.
+    assert "session-raw\\udcff.json" in hostile.json_text
+    assert hostile.cases["non_utf8_name"] in {s["file"] for s in hostile.document["sessions"]}

@@ -53,6 +53,9 @@ _VALID_ESCAPES = frozenset('"\\/bfnrt')
 _SHELL_ESCAPES = frozenset("!$`")
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
 _KEY_LINE = re.compile(r'^([ \t]*)"((?:[^"\\]|\\.)*)"[ \t]*:[ \t]*(.*)$')
+# A \uD800–\uDFFF escape: JSON allows a lone surrogate; no UTF-8 encoder can write one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CONTROL_NAMES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 
@@ -131,9 +134,50 @@ def read_json_file(
         if transient and text.strip():
             reason += " (the file looks cut short)"
         return ReadResult(path, error=reason, transient=transient, mtime=mtime, size=size)
+    if _SURROGATE_ESCAPE.search(text):
+        value, replaced = replace_surrogates(value)
+        lossy = lossy or replaced
     return ReadResult(
         path, data=value, recovered=recovered or lossy, lossy=lossy, mtime=mtime, size=size
     )
+
+
+def replace_surrogates(value: Any) -> tuple[Any, bool]:
+    """``value`` with lone surrogates in its strings (and keys) replaced by U+FFFD.
+
+    A string holding one cannot be printed to a strict UTF-8 terminal or written
+    to a UTF-8 file, so it would crash whatever shows it. Iterative: the value may
+    be nested as deeply as ``json.loads`` allows.
+    """
+    if isinstance(value, str):
+        cleaned = _SURROGATE.sub("\ufffd", value)
+        return cleaned, cleaned != value
+    replaced = False
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, str):
+                    cleaned = _SURROGATE.sub("\ufffd", item)
+                    replaced = replaced or cleaned != item
+                    node[index] = cleaned
+                elif isinstance(item, (list, dict)):
+                    stack.append(item)
+        elif isinstance(node, dict):
+            items = list(node.items())
+            node.clear()
+            for key, item in items:
+                clean_key = _SURROGATE.sub("\ufffd", key)
+                replaced = replaced or clean_key != key
+                if isinstance(item, str):
+                    cleaned = _SURROGATE.sub("\ufffd", item)
+                    replaced = replaced or cleaned != item
+                    item = cleaned
+                elif isinstance(item, (list, dict)):
+                    stack.append(item)
+                node[clean_key] = item
+    return value, replaced
 
 
 def parse_json_text(text: str, keys: tuple[str, ...] | None = None) -> tuple[Any, bool, str | None]:

@@ -20,7 +20,10 @@ _CONTROL_SEQUENCE = re.compile(
     r"|\x1b[ -/]*[0-~]?"  # other escapes (ESC c, ESC ( B, lone ESC)
 )
 _OTHER_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_ANY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Lone surrogates (from a file name that is not UTF-8) cannot be written to a strict
+# UTF-8 stream: printing one raises. They become U+FFFD.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ANY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def strip_control(text: str) -> str:
@@ -28,7 +31,7 @@ def strip_control(text: str) -> str:
     if not _ANY_CONTROL.search(text):
         return text
     text = _CONTROL_SEQUENCE.sub("", text)
-    return _OTHER_CONTROLS.sub("", text)
+    return _SURROGATE.sub("\ufffd", _OTHER_CONTROLS.sub("", text))
 
 
 def one_line(text: str) -> str:

@@ -1,8 +1,8 @@
 """``status --json``: the analysis as a documented, stable JSON document.
 
 Schema version 1 (documented in the README). Strings are emitted whole; the
-encoder escapes every control character (C0, DEL and C1), so the document is
-safe to print to a terminal.
+encoder escapes every control character (C0, DEL and C1) and lone surrogates (a
+file name that is not UTF-8), so the document is safe to print to any terminal.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from coordinator_tui.core.analysis import Analysis
 from coordinator_tui.core.timeparse import format_utc
 
 SCHEMA_VERSION = 1
-_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def _time(moment: datetime | None) -> str | None:

@@ -341,7 +341,7 @@ class Store:
             self._fail(relative, place.kind, str(error), False, result.mtime, change)
             return
         if result.lossy:
-            problems.append("invalid UTF-8 bytes replaced")
+            problems.append("text that is not valid UTF-8 replaced with U+FFFD")
         self._store(relative, place.kind, record, problems, change, existed)
 
     def _build(

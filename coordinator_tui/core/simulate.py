@@ -170,8 +170,13 @@ class Simulation:
         ghost = f"session-{base + self.size + 1}"
         self._claim("service", "legacy-cleanup", ghost, now - timedelta(hours=3), 1.0)
         self._completed_milestone(now, ghost)
-        for session in [s for s in live if s.work][:2]:
+        busy = [s for s in live if s.work]
+        for session in busy[:2]:
             self._chatter(session, now, broken=True)
+        if busy and busy[0] is not live[0]:
+            self._message(
+                busy[0].id, "Pick up a priority?", "The queue has free work.", now, live[0].id
+            )
         self._markdown_milestone(now)
         self._ready = True
 

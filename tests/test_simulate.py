@@ -1,0 +1,151 @@
+"""The demo's simulated collective: deterministic, and it shows everything at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from coordinator_tui.core.analysis import Analysis, analyse
+from coordinator_tui.core.simulate import PLACEHOLDER, Simulation
+from coordinator_tui.core.store import Store
+from tests.collective import NOW
+
+
+class SteppingClock:
+    """A clock the test moves: one second a tick."""
+
+    def __init__(self, start: datetime = NOW) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float = 1.0) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def run(
+    root: Path, ticks: int, seed: int = 7, sessions: int = 12
+) -> tuple[Simulation, SteppingClock]:
+    clock = SteppingClock()
+    simulation = Simulation(root, sessions=sessions, seed=seed, clock=clock)
+    simulation.setup()
+    for _ in range(ticks):
+        clock.advance()
+        simulation.tick()
+    return simulation, clock
+
+
+def analysis_of(root: Path, now: datetime) -> Analysis:
+    store = Store(root)
+    store.scan()
+    return analyse(store.snapshot(), now)
+
+
+def contents(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_same_seed_and_clock_write_the_same_files(tmp_path: Path) -> None:
+    run(tmp_path / "a", 120)
+    run(tmp_path / "b", 120)
+    first, second = contents(tmp_path / "a"), contents(tmp_path / "b")
+    assert len(first) > 40
+    assert first == second
+
+
+def test_another_seed_differs(tmp_path: Path) -> None:
+    run(tmp_path / "a", 60, seed=1)
+    run(tmp_path / "b", 60, seed=2)
+    assert contents(tmp_path / "a") != contents(tmp_path / "b")
+
+
+def test_the_first_moment_shows_one_of_everything(tmp_path: Path) -> None:
+    _, clock = run(tmp_path, 0)
+    analysis = analysis_of(tmp_path, clock())
+    counts = analysis.counts
+    assert counts.working >= 4 and counts.idle >= 1 and counts.stale == 1 and counts.gone == 1
+    assert len(analysis.duplicates) == 1
+    assert analysis.overlaps
+    assert analysis.suggestions
+    assert any(p.available for p in analysis.priorities)
+    statuses = analysis.milestones.by_status
+    assert statuses.get("completed", 0) >= 1 and statuses.get("in_progress", 0) >= 2
+    assert {v.milestone.source_format for v in analysis.milestones.items} == {"json", "md"}
+    assert any(c.active for c in analysis.claims) and any(not c.active for c in analysis.claims)
+    assert analysis.messages.direct >= 1
+    assert analysis.messages.recovered >= 1  # broken JSON, as the send script writes it
+    assert analysis.heartbeats
+    assert [e for e in analysis.errors if e.severity == "error"] == []
+    ghosts = [v for v in analysis.sessions if not v.health.live]
+    assert all(v.session.status == "active" for v in ghosts)
+
+
+def test_a_minute_of_life(tmp_path: Path) -> None:
+    simulation, clock = run(tmp_path, 90)
+    analysis = analysis_of(tmp_path, clock())
+    assert analysis.messages.broadcast > 5
+    assert analysis.counts.live >= 8
+    assert [e for e in analysis.errors if e.severity == "error"] == []
+    assert simulation.errors == []
+    beats = sum(len(v) for v in analysis.heartbeats.values())
+    assert beats <= 4 * len(simulation.sessions)  # old heartbeat files are cleaned up
+
+
+def test_sessions_start_with_null_then_the_placeholder(tmp_path: Path) -> None:
+    clock = SteppingClock()
+    simulation = Simulation(tmp_path, sessions=3, seed=3, clock=clock)
+    simulation.setup()
+    fresh = simulation.sessions[2]
+    assert fresh.state == "new"
+    seen = []
+    for _ in range(60):
+        clock.advance()
+        simulation.tick()
+        path = tmp_path / "sessions" / f"{fresh.id}.json"
+        if path.exists():
+            store = Store(tmp_path)
+            store.scan()
+            work = next(
+                s.current_work for s in store.snapshot().sessions if s.session_id == fresh.id
+            )
+            if not seen or seen[-1] != work:
+                seen.append(work)
+    assert seen[:2] == [None, PLACEHOLDER]
+
+
+def test_milestones_advance_and_complete_and_sessions_vanish(tmp_path: Path) -> None:
+    simulation, clock = run(tmp_path, 1500, sessions=8)
+    analysis = analysis_of(tmp_path, clock())
+    assert analysis.milestones.by_status.get("completed", 0) >= 3
+    progress = [v for v in analysis.milestones.items if v.milestone.status == "in_progress"]
+    assert any(0 < v.progress < 100 for v in progress)
+    assert any(s.state == "vanished" for s in simulation.sessions)  # the gone ghost was cleaned up
+    written = (tmp_path / "priorities.txt").read_text().splitlines()
+    assert written[0].startswith("#") and len(written) > 5
+
+
+def test_simulation_survives_its_directory_vanishing(tmp_path: Path) -> None:
+    import shutil
+
+    simulation, clock = run(tmp_path / "d", 5)
+    shutil.rmtree(tmp_path / "d")
+    for _ in range(20):
+        clock.advance()
+        simulation.tick()
+    assert simulation.ticks == 25  # no exception escaped a tick
+
+
+def test_start_and_stop_in_a_thread(tmp_path: Path) -> None:
+    simulation = Simulation(tmp_path, sessions=4, seed=1, speed=200)
+    simulation.start()
+    try:
+        deadline = datetime.now().timestamp() + 10
+        while simulation.ticks < 5 and datetime.now().timestamp() < deadline:
+            simulation._stop.wait(0.01)
+    finally:
+        simulation.stop()
+    assert simulation.ticks >= 5
+    ticks = simulation.ticks
+    simulation._stop.wait(0.05)
+    assert simulation.ticks == ticks  # really stopped

@@ -1,0 +1,1 @@
+"""The Textual dashboard. Everything that imports ``textual`` lives under this package."""

@@ -1,0 +1,134 @@
+"""The Textual app: wiring only. The dashboard screen owns the data flow.
+
+``create_app`` is the one factory shared by the command line, ``demo`` and the
+tests; ``main`` is what ``coordinator-tui [DIR]`` calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding
+
+from coordinator_tui.core.clock import Clock, frozen_clock, system_clock
+from coordinator_tui.core.locate import DirectoryNotFound, resolve_directory
+from coordinator_tui.core.settings import Settings
+from coordinator_tui.tui.commands import DashboardCommands
+from coordinator_tui.tui.screens.dashboard import DashboardScreen
+from coordinator_tui.tui.screens.help import HelpScreen
+from coordinator_tui.tui.watcher import DEFAULT_POLL_MS
+
+STYLE_FILES = ("dashboard.tcss", "dialogs.tcss")
+
+
+def styles_folder() -> Path:
+    """The styles inside the installed package (wheel), else the repository's ``styles/``."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "styles", package.parent / "styles"):
+        if (candidate / STYLE_FILES[0]).is_file():
+            return candidate
+    raise FileNotFoundError(f"coordinator-tui styles not found near {package}")
+
+
+def shown_path(path: Path) -> str:
+    """The directory as the header names it: relative to here or home when shorter."""
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        try:
+            return prefix + path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+class CoordinatorApp(App[None]):
+    """The live dashboard over one coordination directory."""
+
+    TITLE = "coordinator-tui"
+    CSS_PATH: ClassVar = [str(styles_folder() / name) for name in STYLE_FILES]
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+    BINDINGS: ClassVar = [
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        *,
+        clock: Clock,
+        compact: bool | None,
+        poll_ms: int | None,
+        watch: bool,
+    ) -> None:
+        super().__init__()
+        self.root = root
+        self.settings = settings
+        self.clock = clock
+        self.dashboard = DashboardScreen(root, settings, clock, compact, poll_ms, watch)
+
+    def on_mount(self) -> None:
+        self.sub_title = shown_path(self.root)
+        self.push_screen(self.dashboard)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def create_app(
+    root: Path,
+    settings: Settings | None = None,
+    *,
+    clock: Clock = system_clock,
+    compact: bool | None = None,
+    poll_ms: int | None = None,
+    watch: bool = True,
+) -> CoordinatorApp:
+    """The dashboard for ``root``. ``compact=None`` switches by width (under 100 columns);
+    ``poll_ms`` polls instead of native file events; ``watch=False`` reads once."""
+    return CoordinatorApp(
+        Path(root),
+        settings or Settings(),
+        clock=clock,
+        compact=compact,
+        poll_ms=poll_ms,
+        watch=watch,
+    )
+
+
+def run_dashboard(
+    root: Path,
+    settings: Settings,
+    *,
+    compact: bool = False,
+    clock: Clock = system_clock,
+    poll_ms: int | None = None,
+) -> int:
+    """Run the dashboard in this terminal until the user quits (``demo`` uses this)."""
+    app = create_app(
+        root, settings, clock=clock, compact=True if compact else None, poll_ms=poll_ms
+    )
+    app.run()
+    return app.return_code or 0
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    """``coordinator-tui [DIR]``: exit 2 with one line when there is no directory to watch."""
+    try:
+        root = resolve_directory(getattr(args, "dir", None), must_exist=False)
+    except DirectoryNotFound as error:
+        print(f"coordinator-tui: {error}", file=sys.stderr)
+        return 2
+    now = getattr(args, "now", None)
+    clock = frozen_clock(now) if now is not None else system_clock
+    poll_ms = getattr(args, "poll_ms", None)
+    if poll_ms is None and getattr(args, "poll", False):
+        poll_ms = DEFAULT_POLL_MS
+    return run_dashboard(
+        root, settings, compact=bool(getattr(args, "compact", False)), clock=clock, poll_ms=poll_ms
+    )

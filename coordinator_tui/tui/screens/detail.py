@@ -1,0 +1,168 @@
+"""``enter``: one session in full — every field (unknown ones too), its heartbeats,
+the messages from and to it, and its claims. Long text is cut for display only."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from coordinator_tui.core.analysis import Analysis, SessionView
+from coordinator_tui.core.sanitize import clip, display, strip_control
+from coordinator_tui.core.timeparse import format_utc
+from coordinator_tui.core.timetext import age_text
+from coordinator_tui.tui.presenter import HEALTH_STYLE, HEALTH_SYMBOL
+
+LONG_TEXT = 2000
+LIST_LIMIT = 20
+
+
+def _when(moment: datetime | None) -> str:
+    return format_utc(moment) if moment else "—"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        return display(value, 300)
+    return display(json.dumps(value, ensure_ascii=False, default=str), 300)
+
+
+def _grid() -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(ratio=1)
+    return table
+
+
+def fields_table(view: SessionView) -> RenderableType:
+    session = view.session
+    table = _grid()
+    health = Text(f"{HEALTH_SYMBOL[view.health]} {view.health.value}")
+    health.stylize(HEALTH_STYLE[view.health])
+    work = strip_control(session.current_work or "")
+    count = session.heartbeat_count
+    rows: list[tuple[str, Text]] = [
+        ("session_id", Text(display(session.session_id))),
+        ("health", health),
+        ("heartbeat", Text(f"{_when(view.heartbeat)} ({age_text(view.heartbeat_age_s)})")),
+        ("current_work", Text(clip(work, LONG_TEXT) if work else "— (none / placeholder)")),
+        ("status", Text(display(session.status or "—"))),
+        ("capabilities", Text(display(", ".join(session.capabilities)) or "—")),
+        ("specialization", Text(display(", ".join(session.specialization)) or "—")),
+        ("name", Text(display(session.name or "—"))),
+        ("role", Text(display(session.role or "—"))),
+        ("started_at", Text(_when(session.started_at))),
+        ("last_heartbeat", Text(_when(session.last_heartbeat))),
+        ("heartbeat_count", Text("—" if count is None else str(count))),
+        ("file", Text(display(session.path))),
+    ]
+    flags = []
+    if view.duplicate:
+        flags.append("duplicate work")
+    if view.conflict:
+        flags.append("works on a claimed item")
+    if view.kept_last_good:
+        flags.append("file mid-rewrite: last good read shown")
+    if session.recovered:
+        flags.append("file was not valid JSON (recovered)")
+    if flags:
+        rows.append(("flags", Text(", ".join(flags), style="bold red")))
+    for key in sorted(session.extra):
+        rows.append((display(key, 40), Text(_value(session.extra[key]))))
+    for label, text in rows:
+        table.add_row(Text(label), text)
+    return table
+
+
+def heartbeats_table(view: SessionView, analysis: Analysis) -> RenderableType:
+    beats = analysis.heartbeats.get(view.id, ())
+    if not beats:
+        return Text("No heartbeat event files for this session.", style="dim")
+    table = _grid()
+    for beat in beats[:LIST_LIMIT]:
+        details = ", ".join(
+            f"{display(key, 20)}={_value(value)}"
+            for key, value in beat.extra.items()
+            if value not in ("", None)
+        )
+        table.add_row(Text(_when(beat.timestamp)), Text(details))
+    if len(beats) > LIST_LIMIT:
+        table.add_row(Text(""), Text(f"… and {len(beats) - LIST_LIMIT} older", style="dim"))
+    return table
+
+
+def messages_table(view: SessionView, analysis: Analysis) -> RenderableType:
+    related = [
+        message
+        for message in analysis.messages.latest
+        if message.sender == view.id or message.to == view.id
+    ]
+    if not related:
+        return Text("No messages from or to this session.", style="dim")
+    table = _grid()
+    table.add_column(ratio=2)
+    for message in related[:LIST_LIMIT]:
+        if message.sender == view.id:
+            direction = f"→ {display(message.to, 30)}"
+        else:
+            direction = f"← {display(message.sender, 30)}"
+        subject = Text(display(message.subject, 80) or "(no subject)", style="bold")
+        if message.recovered:
+            subject.append(" (recovered)", style="italic dim")
+        subject.append("  " + display(message.body, 160), style="dim")
+        table.add_row(Text(_when(message.timestamp)), Text(direction), subject)
+    return table
+
+
+def claims_table(view: SessionView, analysis: Analysis) -> RenderableType:
+    held = [claim for claim in analysis.claims if claim.claim.claimed_by == view.id]
+    if not held:
+        return Text("No claims held.", style="dim")
+    table = _grid()
+    for item in held:
+        state = Text("active", style="green") if item.active else Text("expired", style="dim")
+        state.append(f"  expires {_when(item.claim.expires_at)}", style="dim")
+        table.add_row(Text(display(item.claim.name, 60)), state)
+    return table
+
+
+class SessionDetailScreen(Screen[None]):
+    BINDINGS: ClassVar = [
+        Binding("escape", "close", "Back"),
+        Binding("q", "close", "Back", show=False),
+    ]
+
+    def __init__(self, view: SessionView, analysis: Analysis) -> None:
+        super().__init__()
+        self.view = view
+        self.analysis = analysis
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="detail"):
+            sections = (
+                ("fields", "Session", fields_table(self.view)),
+                ("heartbeats", "Recent heartbeats", heartbeats_table(self.view, self.analysis)),
+                ("messages", "Messages from and to it", messages_table(self.view, self.analysis)),
+                ("claims", "Claims", claims_table(self.view, self.analysis)),
+            )
+            for ident, title, body in sections:
+                section = Static(body, id=f"detail-{ident}", classes="section")
+                section.border_title = title
+                yield section
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = display(self.view.id, 60)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,118 @@
+"""The one owner of background I/O: watch the directory, feed the store, report batches.
+
+Runs inside the dashboard's single exclusive watcher worker. Store reads go
+to a thread (``asyncio.to_thread``) one batch at a time, so the store is only
+ever touched from one place. The root may vanish and come back: while it is
+missing we watch its nearest existing parent (not recursively) until it
+reappears, then rescan. If the operating system refuses native watching (the
+inotify watch limit), we fall back to polling and say so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.message import Message
+from watchfiles import awatch
+
+from coordinator_tui.core.store import Snapshot, Store, StoreChange
+from coordinator_tui.tui.messages import DirectoryChanged, WatchStatus
+
+DEBOUNCE_MS = 100
+STEP_MS = 30
+CHECK_MS = 1000
+"""How often a quiet watch wakes up to check that the root is still the same folder."""
+DEFAULT_POLL_MS = 500
+
+Identity = tuple[int, int]
+
+
+def identity(path: Path) -> Identity | None:
+    """The folder's (device, inode), or None when it is not there."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if os.path.isdir(path) else None
+
+
+def nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.is_dir():
+            return candidate
+    return Path(path.anchor or "/")
+
+
+class DirectoryWatcher:
+    """Watches ``store.root``; ``post`` receives ``DirectoryChanged`` and ``WatchStatus``."""
+
+    def __init__(
+        self, store: Store, post: Callable[[Message], object], poll_ms: int | None
+    ) -> None:
+        self.store = store
+        self.post = post
+        self.polling = poll_ms is not None
+        self.poll_ms = poll_ms or DEFAULT_POLL_MS
+        self.fallback_reason = ""
+
+    def _scan(self) -> tuple[StoreChange, Snapshot]:
+        change = self.store.scan() if self.store.exists else self.store.apply([""])
+        return change, self.store.snapshot()
+
+    def _apply(self, paths: list[str]) -> tuple[StoreChange, Snapshot]:
+        return self.store.apply(paths), self.store.snapshot()
+
+    async def run(self) -> None:
+        """Watch until cancelled."""
+        root = self.store.root
+        while True:
+            if identity(root) is None:
+                _, snapshot = await asyncio.to_thread(self._scan)
+                self.post(DirectoryChanged(snapshot, 0))
+                self.post(WatchStatus("waiting", f"waiting for {root}"))
+                await self._wait_for(root)
+                continue
+            started = identity(root)
+            _, snapshot = await asyncio.to_thread(self._scan)
+            self.post(DirectoryChanged(snapshot, 0))
+            self.post(WatchStatus("polling" if self.polling else "native", self.fallback_reason))
+            try:
+                await self._watch(root, started)
+            except OSError as error:
+                if self.polling:
+                    raise
+                # Typically "OS file watch limit reached": polling still works.
+                self.polling = True
+                self.fallback_reason = f"native file watching failed ({error}); polling instead"
+
+    def _awatch(self, path: Path, recursive: bool) -> object:
+        return awatch(
+            path,
+            debounce=DEBOUNCE_MS,
+            step=STEP_MS,
+            rust_timeout=CHECK_MS,
+            yield_on_timeout=True,
+            force_polling=self.polling,
+            poll_delay_ms=self.poll_ms,
+            recursive=recursive,
+            ignore_permission_denied=True,
+        )
+
+    async def _watch(self, root: Path, started: Identity | None) -> None:
+        async for changes in self._awatch(root, recursive=True):  # type: ignore[attr-defined]
+            if changes:
+                paths = sorted({path for _, path in changes})
+                _, snapshot = await asyncio.to_thread(self._apply, paths)
+                self.post(DirectoryChanged(snapshot, len(paths)))
+            if identity(root) != started:
+                return  # deleted, or replaced by a new folder: start over
+
+    async def _wait_for(self, root: Path) -> None:
+        while identity(root) is None:
+            parent = nearest_existing(root.parent)
+            async for _ in self._awatch(parent, recursive=False):  # type: ignore[attr-defined]
+                if identity(root) is not None or not parent.is_dir():
+                    break

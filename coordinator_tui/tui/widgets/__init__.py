@@ -1,0 +1,1 @@
+"""Dashboard widgets: each one shows ready-made display data and computes nothing."""

@@ -1,0 +1,76 @@
+"""Milestone gauges: one bar per milestone and an overall completion gauge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from coordinator_tui.tui.presenter import MilestoneLine
+
+STATUS_STYLE = {
+    "completed": "green",
+    "in_progress": "cyan",
+    "blocked": "red",
+    "pending": "dim",
+    "abandoned": "dim strike",
+}
+
+
+def _overall(completion_pct: float, done: int, counted: int) -> RenderableType:
+    row = Table.grid(padding=(0, 1), expand=True)
+    row.add_column(no_wrap=True)
+    row.add_column(ratio=1)
+    row.add_column(no_wrap=True, justify="right")
+    row.add_row(
+        Text("overall", style="bold"),
+        ProgressBar(total=100, completed=completion_pct, complete_style="green"),
+        Text(f"{completion_pct:.0f}% ({done}/{counted} done)", style="bold"),
+    )
+    return row
+
+
+class MilestonePanel(Static):
+    """The screen decides ``compact``; in a side pane only the overall gauge is shown."""
+
+    def show_milestones(
+        self,
+        lines: Sequence[MilestoneLine],
+        completion_pct: float,
+        compact: bool = False,
+    ) -> None:
+        counted = [line for line in lines if line.status != "abandoned"]
+        done = sum(1 for line in counted if line.status == "completed")
+        stalled = sum(1 for line in lines if line.stalled)
+        self.border_subtitle = f"{stalled} stalled" if stalled else ""
+        if not lines:
+            self.update(Text("No milestones (sessions/MILESTONES/).", style="dim"))
+            return
+        overall = _overall(completion_pct, done, len(counted))
+        if compact:
+            self.update(overall)
+            return
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(no_wrap=True)
+        table.add_column(ratio=3, no_wrap=True, overflow="ellipsis")
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis", style="dim")
+        table.add_column(ratio=2, min_width=8)
+        table.add_column(no_wrap=True, justify="right")
+        for line in lines:
+            style = STATUS_STYLE.get(line.status, "")
+            title = Text(line.title)
+            if line.stalled:
+                title.append(" stalled", style="bold yellow")
+            bar_style = "yellow" if line.stalled else ("green" if line.progress >= 100 else "cyan")
+            table.add_row(
+                Text(line.symbol, style=style),
+                title,
+                Text(line.owner),
+                ProgressBar(total=100, completed=line.progress, complete_style=bar_style),
+                Text(f"{line.progress:.0f}%"),
+            )
+        self.update(Group(overall, table))

@@ -1,0 +1,28 @@
+"""The priority queue: available priorities, best first, with the suggested idle session."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from coordinator_tui.tui.presenter import PriorityLine
+
+
+class PriorityPanel(Static):
+    def show_priorities(self, lines: Sequence[PriorityLine], limit: int = 30) -> None:
+        if not lines:
+            self.update(Text("No available priorities (priorities.txt).", style="dim"))
+            return
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(justify="right", style="bold", no_wrap=True)
+        table.add_column(ratio=2, no_wrap=True, overflow="ellipsis")
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        for line in lines[:limit]:
+            who = Text(f"→ {line.suggestion}", style="cyan") if line.suggestion else Text("")
+            table.add_row(Text(line.score), Text(line.name), who)
+        if len(lines) > limit:
+            table.add_row(Text(""), Text(f"… and {len(lines) - limit} more", style="dim"), "")
+        self.update(table)

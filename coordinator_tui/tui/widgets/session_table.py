@@ -1,0 +1,243 @@
+"""The session table: one keyed row per session file, patched in place.
+
+``show(rows)`` diffs the new rows against what is on screen and touches only
+what changed: ``add_row`` for new sessions, ``update_cell`` for cells whose
+text changed, a removal for rows that left, and a re-order only when the
+order differs. A storm of file events over 10,000 sessions therefore
+repaints a handful of cells, never the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual._two_way_dict import TwoWayDict
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, CellKey, ColumnKey, RowKey
+
+from coordinator_tui.core.analysis import Health
+from coordinator_tui.tui.presenter import HEALTH_STYLE, SessionRow
+
+# (column key, label, fixed width or None for "fit the content")
+WIDE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("health", "health", 9),
+    ("id", "session", None),
+    ("work", "work", 40),
+    ("age", "heartbeat", 14),
+    ("beats", "beats", 5),
+    ("capabilities", "capabilities", 20),
+    ("started", "started", 11),
+    ("flags", "flags", 9),
+)
+MEDIUM_COLUMNS = tuple(c for c in WIDE_COLUMNS if c[0] not in ("capabilities", "started"))
+COMPACT_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("symbol", " ", 1),
+    ("id", "session", None),
+    ("work", "work", 30),
+)
+TIERS = {"wide": WIDE_COLUMNS, "medium": MEDIUM_COLUMNS, "compact": COMPACT_COLUMNS}
+WIDE_FROM = 140
+"""A table narrower than this drops capabilities and started (the detail screen has them)."""
+_BULK = 50
+"""Above this many removals at once, remove in one pass (``remove_row`` is linear)."""
+
+
+def _cells(row: SessionRow, columns: Sequence[str]) -> tuple[str, ...]:
+    values = {
+        "health": row.health_text,
+        "symbol": row.symbol,
+        "id": row.id,
+        "work": row.work,
+        "age": row.age,
+        "beats": row.beats,
+        "capabilities": row.capabilities,
+        "started": row.started,
+        "flags": row.flags,
+    }
+    return tuple(values[column] for column in columns)
+
+
+class SessionTable(DataTable[Text]):
+    """A ``DataTable`` that knows how to apply a new list of ``SessionRow``s cheaply."""
+
+    BINDINGS: ClassVar = [("enter", "select_cursor", "Detail")]
+
+    def __init__(self, *, compact: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.compact = compact
+        self.tier = "compact" if compact else "wide"
+        self._shown: dict[str, tuple[str, ...]] = {}
+        self._health: dict[str, Health] = {}
+        self._order: list[str] = []
+        self._rows: Sequence[SessionRow] = ()
+
+    @property
+    def column_keys(self) -> tuple[str, ...]:
+        return tuple(key for key, _, _ in TIERS[self.tier])
+
+    def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for key, label, width in TIERS[self.tier]:
+            self.add_column(label, key=key, width=width)
+        self._fit_work_column()
+
+    def set_compact(self, compact: bool) -> None:
+        self.compact = compact
+        self._set_tier(self._tier_for_width())
+
+    def _tier_for_width(self) -> str:
+        if self.compact:
+            return "compact"
+        return "medium" if 0 < self.size.width < WIDE_FROM else "wide"
+
+    def _set_tier(self, tier: str) -> None:
+        """Switch the column set (a layout change, not a data update: rebuilds)."""
+        if tier == self.tier:
+            return
+        self.tier = tier
+        rows = self._rows
+        self.clear(columns=True)
+        self._shown.clear()
+        self._health.clear()
+        self._order = []
+        self._add_columns()
+        self.show(rows)
+
+    def on_resize(self) -> None:
+        self._set_tier(self._tier_for_width())
+        self._fit_work_column()
+
+    def _fit_work_column(self) -> None:
+        """Give the work column whatever the other columns leave (cells end in an ellipsis)."""
+        work = self.columns.get(ColumnKey("work"))
+        if work is None or not self.size.width:
+            return
+        others = sum(
+            column.get_render_width(self)
+            for key, column in self.columns.items()
+            if key != ColumnKey("work")
+        )
+        width = max(12, self.size.width - others - 2 * self.cell_padding - 2)
+        if width != work.width:
+            work.width = width
+            self._require_update_dimensions = True
+            self._update_count += 1
+            self.refresh(layout=True)
+
+    # --- data -------------------------------------------------------------------------
+
+    def selected_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return row_key.value
+
+    def _cell(self, column: str, text: str, health: Health) -> Text:
+        style = ""
+        if column in ("health", "symbol"):
+            style = HEALTH_STYLE[health]
+        elif column == "flags" and text:
+            style = "bold red"
+        elif health is Health.GONE:
+            style = "dim"
+        return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+
+    def show(self, rows: Sequence[SessionRow]) -> int:
+        """Make the table show ``rows`` in this order; returns how many cells changed."""
+        self._rows = rows
+        columns = self.column_keys
+        wanted = {row.key for row in rows}
+        gone = [key for key in self._shown if key not in wanted]
+        selected = self.selected_key()
+        touched = self._remove(gone)
+        for row in rows:
+            cells = _cells(row, columns)
+            old = self._shown.get(row.key)
+            if old is None:
+                rendered = [
+                    self._cell(c, t, row.health) for c, t in zip(columns, cells, strict=True)
+                ]
+                self.add_row(*rendered, key=row.key)
+                touched += len(cells)
+            elif old != cells or self._health[row.key] is not row.health:
+                for index, column in enumerate(columns):
+                    if old[index] != cells[index] or self._health[row.key] is not row.health:
+                        value = self._cell(column, cells[index], row.health)
+                        self.update_cell(row.key, column, value)
+                        touched += 1
+            self._shown[row.key] = cells
+            self._health[row.key] = row.health
+        order = [row.key for row in rows]
+        if order != self._order:
+            self._reorder(order)
+            if selected in wanted:
+                self.move_cursor(row=self.get_row_index(selected), scroll=False)
+        return touched
+
+    def patch(self, rows: Sequence[SessionRow]) -> int:
+        """Update some rows already shown (the clock tick); the order is unchanged."""
+        columns = self.column_keys
+        touched = 0
+        for row in rows:
+            old = self._shown.get(row.key)
+            if old is None:
+                continue
+            cells = _cells(row, columns)
+            for index, column in enumerate(columns):
+                if old[index] != cells[index]:
+                    self.update_cell(row.key, column, self._cell(column, cells[index], row.health))
+                    touched += 1
+            self._shown[row.key] = cells
+        return touched
+
+    def shown_cells(self, key: str) -> dict[str, str] | None:
+        """The plain text each column shows for a row (tests and the load benchmark)."""
+        cells = self._shown.get(key)
+        return None if cells is None else dict(zip(self.column_keys, cells, strict=True))
+
+    @property
+    def shown_keys(self) -> list[str]:
+        return list(self._order)
+
+    def _remove(self, keys: list[str]) -> int:
+        for key in keys:
+            self._shown.pop(key, None)
+            self._health.pop(key, None)
+        if len(keys) <= _BULK:
+            for key in keys:
+                self.remove_row(key)
+            return len(keys)
+        # One pass instead of len(keys) linear ``remove_row`` calls.
+        doomed = {RowKey(key) for key in keys}
+        for row_key in doomed:
+            for column_key in self._data.get(row_key, {}):
+                self._updated_cells.discard(CellKey(row_key, column_key))
+            self.rows.pop(row_key, None)
+            self._data.pop(row_key, None)
+            self._new_rows.discard(row_key)
+        locations = self._row_locations
+        kept = sorted(
+            (index, row_key)
+            for row_key in locations
+            if row_key not in doomed and (index := locations.get(row_key)) is not None
+        )
+        self._row_locations = TwoWayDict({row_key: i for i, (_, row_key) in enumerate(kept)})
+        self._require_update_dimensions = True
+        self._update_count += 1
+        self.cursor_coordinate = self.cursor_coordinate
+        self.refresh(layout=True)
+        return len(keys)
+
+    def _reorder(self, order: list[str]) -> None:
+        """Put the rows in ``order`` (what ``sort()`` does, by row key instead of cell values)."""
+        self._row_locations = TwoWayDict({RowKey(key): index for index, key in enumerate(order)})
+        self._order = order
+        self._update_count += 1
+        self.refresh()

@@ -1,0 +1,94 @@
+"""Write the README screenshots from the standard fixture with a frozen clock.
+
+``make screenshots`` runs this. It builds ``tests.collective.build_collective``
+in a temporary directory, drives the dashboard headless at fixed sizes and
+saves ``screenshots/dashboard-wide.svg``, ``dashboard-compact.svg``,
+``broadcast-dialog.svg`` and ``session-detail.svg``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from coordinator_tui.core.clock import frozen_clock  # noqa: E402
+from coordinator_tui.core.settings import Settings  # noqa: E402
+from coordinator_tui.tui.app import CoordinatorApp, create_app  # noqa: E402
+from tests.collective import NOW, build_collective  # noqa: E402
+
+WIDE = (160, 50)
+COMPACT = (60, 30)
+
+Steps = Callable[[CoordinatorApp], Awaitable[None]]
+
+
+async def ready(app: CoordinatorApp, timeout: float = 10.0) -> None:
+    """Wait until the first analysis is on screen."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while app.dashboard.analyses < 1:
+        if loop.time() > deadline:
+            raise TimeoutError("the dashboard did not show the directory in time")
+        await asyncio.sleep(0.02)
+
+
+async def shoot(root: Path, size: tuple[int, int], target: Path, steps: Steps | None) -> None:
+    app = create_app(root, Settings(), clock=frozen_clock(NOW), watch=False)
+    async with app.run_test(size=size) as pilot:
+        await ready(app)
+        await pilot.pause()
+        if steps is not None:
+            await steps(app)
+            await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        target.write_text(app.export_screenshot(), encoding="utf-8")
+    print(f"wrote {target}")
+
+
+async def broadcast(app: CoordinatorApp) -> None:
+    await app.run_action("broadcast", app.screen)
+    await asyncio.sleep(0.05)
+    screen = app.screen
+    subject = screen.query_one("#subject")
+    subject.value = "Deploy freeze at 21:00 UTC"  # type: ignore[attr-defined]
+    body = screen.query_one("#body")
+    body.text = "Finish what you are on, push, and pick nothing new until tomorrow."  # type: ignore[attr-defined]
+
+
+async def detail(app: CoordinatorApp) -> None:
+    table = app.dashboard.table
+    table.move_cursor(row=table.get_row_index("sessions/session-1001.json"))
+    await app.run_action("detail", app.screen)
+
+
+async def main_async(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as temp:
+        os.chdir(temp)  # the header then names the directory "coordination"
+        root = build_collective(Path(temp) / "coordination")
+        await shoot(root, WIDE, out / "dashboard-wide.svg", None)
+        await shoot(root, COMPACT, out / "dashboard-compact.svg", None)
+        await shoot(root, WIDE, out / "broadcast-dialog.svg", broadcast)
+        await shoot(root, WIDE, out / "session-detail.svg", detail)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=REPO / "screenshots")
+    args = parser.parse_args()
+    args.out = args.out.resolve()
+    asyncio.run(main_async(args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -16,6 +16,7 @@ ACTIONS = (
     ("screen.cycle_sort", "Cycle the sort", "s: attention, id, heartbeat age"),
     ("screen.toggle_gone", "Show or hide gone sessions", "g"),
     ("screen.detail", "Open the selected session", "enter: every field, heartbeats, messages"),
+    ("screen.errors", "Show file problems", "e: unreadable or suspicious files"),
     ("app.help", "Help: the keys", "?"),
     ("app.quit", "Quit", "q"),
 )

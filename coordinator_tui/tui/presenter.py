@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from coordinator_tui.core.analysis import Analysis, Health, SessionView
 from coordinator_tui.core.records import Message, Session
-from coordinator_tui.core.sanitize import display
+from coordinator_tui.core.sanitize import display as _display
 from coordinator_tui.core.timetext import age_text, short_age
 
 HEALTH_SYMBOL = {
@@ -33,6 +33,18 @@ HEALTH_STYLE = {
 SORTS = ("attention", "id", "heartbeat")
 WORK_WIDTH = 200
 """Work is cut to this for the table; the detail screen shows more."""
+
+
+def display(value: object, width: int | None = None) -> str:
+    """``core.sanitize.display`` minus emoji variation selectors.
+
+    Terminals disagree on how wide "🏛️" is (U+FE0F asks for two cells, Textual
+    counts one); dropping the selector keeps columns and borders aligned.
+    """
+    text = _display(value)
+    if "\ufe0f" in text:
+        text = text.replace("\ufe0f", "")
+    return _display(text, width) if width is not None else text
 
 
 @dataclass(frozen=True, slots=True)

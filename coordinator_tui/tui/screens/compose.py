@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from coordinator_tui.core.messages import BROADCAST, Draft, MessageError
-from coordinator_tui.core.sanitize import display
+from coordinator_tui.tui.presenter import display
 
 
 class ComposeScreen(ModalScreen[Draft | None]):

@@ -29,14 +29,14 @@ from coordinator_tui.core.clock import Clock
 from coordinator_tui.core.history import History, Sample, sparkline, utilization_trend
 from coordinator_tui.core.messages import BROADCAST, Draft, write_message
 from coordinator_tui.core.report import write_report
-from coordinator_tui.core.sanitize import display
 from coordinator_tui.core.settings import Settings
 from coordinator_tui.core.store import Snapshot, Store
 from coordinator_tui.tui import presenter
 from coordinator_tui.tui.messages import DirectoryChanged, WatchStatus
-from coordinator_tui.tui.presenter import SORTS, Alert, RowBuilder, SessionRow
+from coordinator_tui.tui.presenter import SORTS, Alert, RowBuilder, SessionRow, display
 from coordinator_tui.tui.screens.compose import ComposeScreen
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
+from coordinator_tui.tui.screens.errors import ErrorsScreen
 from coordinator_tui.tui.watcher import DirectoryWatcher
 from coordinator_tui.tui.widgets.alerts import AlertsPanel
 from coordinator_tui.tui.widgets.broadcasts import BroadcastFeed
@@ -75,6 +75,7 @@ class DashboardScreen(Screen[None]):
         Binding("s", "cycle_sort", "Sort"),
         Binding("g", "toggle_gone", "Gone"),
         Binding("enter", "detail", "Detail"),
+        Binding("e", "errors", "Errors"),
     ]
 
     def __init__(
@@ -173,10 +174,20 @@ class DashboardScreen(Screen[None]):
         total = len(self.rows)
         parts = [f"Sessions {shown}/{total}", f"sort: {self.sort}"]
         if not self.show_gone:
-            parts.append("gone hidden (g)")
+            parts.append("gone hidden")
         if self.filter_text:
             parts.append(f"filter: {display(self.filter_text, 30)}")
         self.table.border_title = " · ".join(parts)
+        hidden = total - shown
+        if total and not shown:
+            hint = "nothing matches the filter" if self.filter_text else f"all {total} are gone"
+            self.table.border_subtitle = (
+                f"{hint} — g shows gone sessions" if not self.show_gone else hint
+            )
+        elif hidden and not self.show_gone and not self.filter_text:
+            self.table.border_subtitle = f"{hidden} gone hidden — g shows them"
+        else:
+            self.table.border_subtitle = ""
 
     # --- background work --------------------------------------------------------------
 
@@ -320,8 +331,9 @@ class DashboardScreen(Screen[None]):
         summary.show_counts(
             presenter.summary_counts(self.analysis),
             self.analysis.counts.utilization,
-            sparkline(points),
+            sparkline(points[-10:] if self.compact else points),
             note,
+            short=self.compact,
         )
 
     def _show_panels(self) -> None:
@@ -432,6 +444,11 @@ class DashboardScreen(Screen[None]):
             self.notify("No session selected", severity="warning", timeout=3)
             return
         self.app.push_screen(SessionDetailScreen(view, self.analysis))
+
+    def action_errors(self) -> None:
+        if self.analysis is None:
+            return
+        self.app.push_screen(ErrorsScreen(self.analysis.errors, self.analysis.pending_errors))
 
     def action_broadcast(self) -> None:
         self.app.push_screen(ComposeScreen(BROADCAST, self._send))

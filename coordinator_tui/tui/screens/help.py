@@ -21,6 +21,7 @@ KEYS = (
     ("s", "cycle the sort: attention, id, heartbeat age"),
     ("g", "show or hide gone sessions"),
     ("enter", "session detail: every field, heartbeats, messages, claims"),
+    ("e", "file problems: what could not be read, and why"),
     ("ctrl+p", "command palette (every action, and the themes)"),
     ("?", "this help"),
     ("q", "quit"),

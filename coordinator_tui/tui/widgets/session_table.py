@@ -25,7 +25,7 @@ WIDE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("health", "health", 9),
     ("id", "session", None),
     ("work", "work", 40),
-    ("age", "heartbeat", 14),
+    ("age", "heartbeat", 18),
     ("beats", "beats", 5),
     ("capabilities", "capabilities", 20),
     ("started", "started", 11),
@@ -111,7 +111,18 @@ class SessionTable(DataTable[Text]):
         self._set_tier(self._tier_for_width())
         self._fit_work_column()
 
-    def _fit_work_column(self) -> None:
+    def _fit_id_column(self, rows: Sequence[SessionRow]) -> None:
+        """The id column is as wide as the longest id shown (at most 30)."""
+        column = self.columns.get(ColumnKey("id"))
+        if column is None:
+            return
+        width = min(30, max([len("session"), *(len(row.id) for row in rows)]))
+        if column.auto_width or column.width != width:
+            column.auto_width = False
+            column.width = width
+            self._fit_work_column(force=True)
+
+    def _fit_work_column(self, force: bool = False) -> None:
         """Give the work column whatever the other columns leave (cells end in an ellipsis)."""
         work = self.columns.get(ColumnKey("work"))
         if work is None or not self.size.width:
@@ -122,7 +133,7 @@ class SessionTable(DataTable[Text]):
             if key != ColumnKey("work")
         )
         width = max(12, self.size.width - others - 2 * self.cell_padding - 2)
-        if width != work.width:
+        if width != work.width or force:
             work.width = width
             self._require_update_dimensions = True
             self._update_count += 1
@@ -152,6 +163,7 @@ class SessionTable(DataTable[Text]):
     def show(self, rows: Sequence[SessionRow]) -> int:
         """Make the table show ``rows`` in this order; returns how many cells changed."""
         self._rows = rows
+        self._fit_id_column(rows)
         columns = self.column_keys
         wanted = {row.key for row in rows}
         gone = [key for key in self._shown if key not in wanted]

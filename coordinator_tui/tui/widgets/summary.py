@@ -17,11 +17,14 @@ class SummaryStrip(Static):
         utilization: float,
         sparkline: str,
         note: str = "",
+        short: bool = False,
     ) -> None:
+        """``short`` (a side pane): tighter spacing, the same numbers."""
         text = Text(no_wrap=True, overflow="ellipsis")
+        gap = " " if short else "  "
         for label, value, style in counts:
             text.append(f"{value}", style=f"bold {style}".strip())
-            text.append(f" {label}  ", style=style if style != "bold" else "")
+            text.append(f" {label}{gap}", style=style if style != "bold" else "")
         text.append("util ", style="dim")
         text.append(f"{utilization * 100:.0f}%", style="bold")
         if sparkline:

@@ -21,7 +21,6 @@ report and ``.coordinator/``; ``dry_run`` writes nothing at all.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from coordinator_tui.core.alerts import (
+    AlertState,
+    duplicate_alert,
+    heartbeat_text,
+    suggestion_alert,
+)
 from coordinator_tui.core.analysis import Analysis, analyse
 from coordinator_tui.core.atomic import replace_file
 from coordinator_tui.core.clock import Clock
@@ -72,49 +77,6 @@ class LogEvent:
 
 
 Emit = Callable[[LogEvent], None]
-
-
-@dataclass
-class AlertState:
-    """What has been broadcast already, so the same alert is never sent twice in a row."""
-
-    duplicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Duplicate group work key -> members when last alerted."""
-    suggestions: tuple[tuple[str, str], ...] = ()
-    """(session, priority) pairs of the last work suggestion."""
-
-    def to_json(self) -> bytes:
-        document = {
-            "version": 1,
-            "duplicates": {key: list(members) for key, members in sorted(self.duplicates.items())},
-            "suggestions": [list(pair) for pair in self.suggestions],
-        }
-        return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-    @classmethod
-    def from_json(cls, data: bytes) -> AlertState:
-        """Parse the state file; ``ValueError`` when it is not what we wrote."""
-        document = json.loads(data.decode("utf-8"))
-        if not isinstance(document, dict) or document.get("version") != 1:
-            raise ValueError("not an alert state file (version 1)")
-        duplicates = document.get("duplicates", {})
-        suggestions = document.get("suggestions", [])
-        if not isinstance(duplicates, dict) or not isinstance(suggestions, list):
-            raise ValueError("unexpected alert state layout")
-        state = cls()
-        for key, members in duplicates.items():
-            if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-                raise ValueError("unexpected duplicate members")
-            state.duplicates[str(key)] = tuple(members)
-        pairs = []
-        for pair in suggestions:
-            if not (
-                isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
-            ):
-                raise ValueError("unexpected suggestion pair")
-            pairs.append((pair[0], pair[1]))
-        state.suggestions = tuple(pairs)
-        return state
 
 
 class Coordinator:
@@ -314,14 +276,7 @@ class Coordinator:
         for group in groups:
             if self.state.duplicates.get(group.work_key) == group.sessions:
                 continue
-            members = ", ".join(group.sessions)
-            subject = f"Duplicate work: {display(group.work, 60)}"
-            body = (
-                f"{len(group.sessions)} live sessions are working on the same thing: "
-                f"{display(group.work, 300)!r}.\nSessions: {members}.\n"
-                "Agree who continues; the others can take an available priority "
-                "(see priorities.txt or the coordinator's work suggestions)."
-            )
+            subject, body = duplicate_alert(group)
             if self._broadcast(
                 "duplicates", subject, body, work=group.work, sessions=list(group.sessions)
             ):
@@ -368,17 +323,7 @@ class Coordinator:
             self.state.suggestions = ()
             self._save_state()
             return
-        lines = [
-            f"{display(s.session, 60)} → {display(s.priority, 80)} (score {s.score:g}): "
-            + display(s.description, 160)
-            for s in analysis.suggestions[:20]
-        ]
-        if len(analysis.suggestions) > 20:
-            lines.append(f"… and {len(analysis.suggestions) - 20} more")
-        subject = (
-            f"Work suggestion: {len(idle)} idle sessions, {len(available)} available priorities"
-        )
-        body = "Idle sessions and the best available priority for each:\n" + "\n".join(lines)
+        subject, body = suggestion_alert(analysis)
         if self._broadcast("distribution", subject, body, pairs=[list(p) for p in pairs]):
             self.state.suggestions = pairs
             self._save_state()
@@ -418,13 +363,7 @@ class Coordinator:
         every = self.options.heartbeat_every
         if not every or self.cycle % every:
             return
-        c = analysis.counts
-        body = (
-            f"Coordinator active: {c.total} sessions monitored, "
-            f"{c.working} working, {c.idle} idle, "
-            f"{c.stale} stale, {c.gone} gone; {len(analysis.duplicates)} duplicate groups; "
-            f"milestones {analysis.milestones.completion_pct:.0f}% complete. Cycle {self.cycle}."
-        )
+        body = heartbeat_text(analysis, self.cycle)
         self._broadcast("heartbeat", "Coordination Heartbeat", body)
 
     def _report(self, analysis: Analysis) -> None:

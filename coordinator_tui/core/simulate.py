@@ -24,7 +24,6 @@ something to show at once.
 from __future__ import annotations
 
 import json
-import os
 import random
 import threading
 from dataclasses import dataclass, field
@@ -33,6 +32,21 @@ from pathlib import Path
 from typing import Any
 
 from coordinator_tui.core.clock import Clock, system_clock
+from coordinator_tui.core.simfiles import (
+    MARKDOWN_MILESTONE,
+    claim_text,
+    completed_milestone_text,
+    create_exclusive,
+    heartbeat_event_text,
+    iso,
+    message_text,
+    new_milestone,
+    pasted_message_text,
+    remove,
+    session_text,
+    utc_words,
+    write_in_place,
+)
 
 PLACEHOLDER = "session initialization"
 SUFFIXES = ("build", "tests", "deploy", "review", "docs", "fix")
@@ -169,7 +183,8 @@ class Simulation:
         self._ghosts(now, base + self.size)
         ghost = f"session-{base + self.size + 1}"
         self._claim("service", "legacy-cleanup", ghost, now - timedelta(hours=3), 1.0)
-        self._completed_milestone(now, ghost)
+        finished = completed_milestone_text(ghost, now - timedelta(hours=4))
+        self._write(self.root / "sessions" / "MILESTONES" / "registry-live.json", finished)
         busy = [s for s in live if s.work]
         for session in busy[:2]:
             self._chatter(session, now, broken=True)
@@ -177,7 +192,7 @@ class Simulation:
             self._message(
                 busy[0].id, "Pick up a priority?", "The queue has free work.", now, live[0].id
             )
-        self._markdown_milestone(now)
+        self._write(self.root / "sessions" / "MILESTONES" / "SPRINT_1.md", MARKDOWN_MILESTONE)
         self._ready = True
 
     def _ghosts(self, now: datetime, number: int) -> None:
@@ -341,34 +356,24 @@ class Simulation:
         self._write_session(session)
         stamp = f"{now:%Y-%m-%d_%H-%M-%S}-{session.id}.json"
         target = session.work if session.work and session.work != PLACEHOLDER else "unknown"
-        text = (
-            "{\n"
-            f'  "session_id": "{session.id}",\n'
-            f'  "timestamp": "{now:%Y-%m-%dT%H:%M:%SZ}",\n'
-            f'  "action": "{"working" if session.state == "working" else "waiting"}",\n'
-            f'  "target": "{target}",\n'
-            '  "phase": "",\n'
-            f'  "progress": "{self.random.randint(0, 100)}%",\n'
-            '  "next_action": ""\n'
-            "}\n"
-        )
+        action = "working" if session.state == "working" else "waiting"
+        text = heartbeat_event_text(session.id, now, action, target, self.random.randint(0, 100))
         self._write(self.root / "heartbeats" / stamp, text)
         session.beat_files.append(stamp)
         while len(session.beat_files) > KEEP_BEATS:
             self._remove(self.root / "heartbeats" / session.beat_files.pop(0))
 
     def _write_session(self, session: SimSession, status: str = "active") -> None:
-        data = {
-            "session_id": session.id,
-            "started_at": _iso(session.started),
-            "status": status,
-            "current_work": session.work,
-            "capabilities": session.capabilities,
-            "last_heartbeat": _iso(session.last_beat),
-            "heartbeat_count": session.beats,
-        }
-        # Rewritten in place (open, truncate, write) like the real heartbeat script.
-        self._write(self.root / "sessions" / f"{session.id}.json", json.dumps(data, indent=2))
+        text = session_text(
+            session.id,
+            session.started,
+            status,
+            session.work,
+            session.capabilities,
+            session.last_beat,
+            session.beats,
+        )
+        self._write(self.root / "sessions" / f"{session.id}.json", text)
 
     # --- priorities, milestones, claims, messages -------------------------------------------------
 
@@ -400,22 +405,8 @@ class Simulation:
         if priority not in self.milestones:
             description = next((d for _, n, d in self.priorities if n == priority), priority)
             steps = self.random.randint(4, 8)
-            self.milestones[priority] = {
-                "milestone_id": priority.replace("_", "-"),
-                "title": description,
-                "priority": self.random.choice(("HIGH", "MEDIUM", "LOW")),
-                "owner": "available",
-                "status": "pending",
-                "progress": 0,
-                "created_at": f"{now:%Y-%m-%d %H:%M:%S} UTC",
-                "updated_at": f"{now:%Y-%m-%d %H:%M:%S} UTC",
-                "steps": [
-                    {"step": n, "description": f"{description}: part {n}", "status": "pending"}
-                    for n in range(1, steps + 1)
-                ],
-                "next_session_should": [f"Start from step 1 of {priority}"],
-                "blockers": [],
-            }
+            level = self.random.choice(("HIGH", "MEDIUM", "LOW"))
+            self.milestones[priority] = new_milestone(priority, description, level, steps, now)
         return self.milestones[priority]
 
     def _advance(self, session: SimSession, now: datetime) -> None:
@@ -424,7 +415,7 @@ class Simulation:
         pending = [step for step in milestone["steps"] if step["status"] != "completed"]
         if pending:
             step = pending[0]
-            step.update(status="completed", completed_by=session.id, completed_at=_iso(now))
+            step.update(status="completed", completed_by=session.id, completed_at=iso(now))
         done = sum(1 for step in milestone["steps"] if step["status"] == "completed")
         milestone["progress"] = round(100 * done / len(milestone["steps"]))
         if done == len(milestone["steps"]):
@@ -435,48 +426,13 @@ class Simulation:
 
     def _write_milestone(self, priority: str, now: datetime) -> None:
         milestone = self.milestones[priority]
-        milestone["updated_at"] = f"{now:%Y-%m-%d %H:%M:%S} UTC"
+        milestone["updated_at"] = utc_words(now)
         path = self.root / "sessions" / "MILESTONES" / f"{milestone['milestone_id']}.json"
         self._write(path, json.dumps(milestone, indent=2, ensure_ascii=False))
 
-    def _markdown_milestone(self, now: datetime) -> None:
-        """The older Markdown style, as the old coordinator counted them."""
-        text = (
-            "# Sprint 1 foundations\n\n**Status:** IN_PROGRESS\n\n"
-            "- [x] session registry\n- [x] heartbeat script\n- [ ] message checker\n"
-        )
-        self._write(self.root / "sessions" / "MILESTONES" / "SPRINT_1.md", text)
-
-    def _completed_milestone(self, now: datetime, owner: str) -> None:
-        data = {
-            "milestone_id": "registry-live",
-            "title": "Registry live on port 8000",
-            "priority": "HIGH",
-            "owner": owner,
-            "status": "completed",
-            "progress": 100,
-            "updated_at": f"{now - timedelta(hours=4):%Y-%m-%d %H:%M:%S} UTC",
-            "steps": [
-                {"step": 1, "description": "Build the registry", "status": "completed"},
-                {"step": 2, "description": "Deploy it", "status": "completed"},
-            ],
-        }
-        self._write(
-            self.root / "sessions" / "MILESTONES" / "registry-live.json", json.dumps(data, indent=2)
-        )
-
     def _claim(self, kind: str, name: str, holder: str, when: datetime, hours: float) -> None:
-        data = {
-            "claimed_by": holder,
-            "claimed_at": _iso(when),
-            "resource_type": kind,
-            "resource_name": name,
-            "duration_hours": hours,
-            "expires_at": _iso(when + timedelta(hours=hours)),
-            "allow_coordination": True,
-        }
         path = self.root / "claims" / f"{kind}-{name}.claim"
-        self._write(path, json.dumps(data, indent=2))
+        self._write(path, claim_text(kind, name, holder, when, hours))
         self.claims[path] = when + timedelta(hours=hours)
 
     def _chatter(self, session: SimSession, now: datetime, broken: bool) -> None:
@@ -499,33 +455,18 @@ class Simulation:
     def _message(
         self, sender: str, subject: str, body: str, now: datetime, to: str = "broadcast"
     ) -> None:
-        data = {
-            "from": sender,
-            "to": to,
-            "timestamp": _iso(now),
-            "subject": subject,
-            "message": body,
-        }
         folder = ("broadcast",) if to == "broadcast" else ("direct", to)
-        self._new_file(
-            self.root.joinpath("messages", *folder),
-            f"{now:%Y-%m-%d_%H-%M-%S}-{sender}",
-            json.dumps(data, indent=2, ensure_ascii=False),
-        )
+        stem = f"{now:%Y-%m-%d_%H-%M-%S}-{sender}"
+        text = message_text(sender, to, subject, body, now)
+        create_exclusive(self.root.joinpath("messages", *folder), stem, text)
 
     def _pasted(self, sender: str, subject: str, body: str, now: datetime) -> None:
         """A message as the real send script writes it: text pasted between quotes, unescaped."""
-        text = (
-            "{\n"
-            f'  "from": "{sender}",\n'
-            '  "to": "broadcast",\n'
-            f'  "timestamp": "{_iso(now)}",\n'
-            f'  "subject": "{subject}",\n'
-            f'  "message": "{body}"\n'
-            "}\n"
-        )
-        self._new_file(
-            self.root / "messages" / "broadcast", f"{now:%Y-%m-%d_%H-%M-%S}-{sender}", text
+        stem = f"{now:%Y-%m-%d_%H-%M-%S}-{sender}"
+        create_exclusive(
+            self.root / "messages" / "broadcast",
+            stem,
+            pasted_message_text(sender, subject, body, now),
         )
 
     # --- files ------------------------------------------------------------------------------------
@@ -535,27 +476,7 @@ class Simulation:
         return ["general-purpose", *extra]
 
     def _write(self, path: Path, text: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
-
-    def _new_file(self, folder: Path, stem: str, text: str) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        for attempt in range(1, 100):
-            name = f"{stem}.json" if attempt == 1 else f"{stem}-{attempt}.json"
-            try:
-                with open(folder / name, "x", encoding="utf-8") as handle:
-                    handle.write(text)
-                return
-            except FileExistsError:
-                continue
+        write_in_place(path, text)
 
     def _remove(self, path: Path) -> None:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else f"{moment:%Y-%m-%dT%H:%M:%SZ}"
+        remove(path)

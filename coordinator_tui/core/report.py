@@ -32,6 +32,8 @@ from coordinator_tui.core.timetext import age_text
 
 ROW_LIMIT = 50
 """Rows per table; the rest is counted, not listed (reports stay readable at 10,000)."""
+RECOVERED_LIMIT = 10
+"""Recovered files listed by name: they were read fine, so a sample is enough."""
 _WORK_WIDTH = 120
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
 
@@ -326,7 +328,7 @@ def _idle(analysis: Analysis) -> str:
         )
         header = ("session", "priority", "score", "description", "why")
         lines.append(_table(header, suggestion_rows))
-    elif idle:
+    elif idle and analysis.priorities:
         lines.append(
             f"No suggestions: {len(available)} of {len(analysis.priorities)} priorities are "
             "available (not worked on and not claimed)."
@@ -460,7 +462,7 @@ def _data_problems(analysis: Analysis) -> str:
         ]
     if recovered:
         lines += ["", "### Recovered files", ""]
-        lines += [f"- {_md(path, 100)}" for path in recovered[:ROW_LIMIT]]
-        if len(recovered) > ROW_LIMIT:
-            lines.append(f"- … and {len(recovered) - ROW_LIMIT} more")
+        lines += [f"- {_md(path, 100)}" for path in recovered[:RECOVERED_LIMIT]]
+        if len(recovered) > RECOVERED_LIMIT:
+            lines.append(f"- … and {len(recovered) - RECOVERED_LIMIT} more")
     return "\n".join(lines)

@@ -260,3 +260,31 @@ def test_sigterm_ends_run_with_exit_0(collective: Path) -> None:
     out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "Coordinator stopped after 1 cycles" in "".join(seen) + out
+
+
+HEADLESS_MODULES = (
+    "coordinator_tui.core.coordinator",
+    "coordinator_tui.core.alerts",
+    "coordinator_tui.core.report",
+    "coordinator_tui.core.history",
+    "coordinator_tui.core.simulate",
+    "coordinator_tui.core.simfiles",
+    "coordinator_tui.console",
+    "coordinator_tui.commands.run",
+    "coordinator_tui.commands.send",
+    "coordinator_tui.commands.report",
+    "coordinator_tui.commands.demo",
+)
+
+
+@pytest.mark.parametrize("module", HEADLESS_MODULES)
+def test_headless_modules_do_not_import_textual(module: str) -> None:
+    code = (
+        f"import sys, importlib; importlib.import_module({module!r}); "
+        "print([m for m in sys.modules if m.split('.')[0] == 'textual'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -102,7 +102,15 @@ class DirectoryWatcher:
         )
 
     async def _watch(self, root: Path, started: Identity | None) -> None:
+        settled = False
         async for changes in self._awatch(root, recursive=True):  # type: ignore[attr-defined]
+            if not settled:
+                # The watch is only in place once awatch has yielded (a batch, or the
+                # first one-second timeout); a rescan catches what changed before that.
+                settled = True
+                change, snapshot = await asyncio.to_thread(self._scan)
+                if change:
+                    self.post(DirectoryChanged(snapshot, len(change.added + change.updated)))
             if changes:
                 paths = sorted({path for _, path in changes})
                 _, snapshot = await asyncio.to_thread(self._apply, paths)

@@ -344,3 +344,63 @@ def test_priorities_every_line_is_an_item_a_problem_or_skipped(
     assert [item.score for item in items] == sorted((item.score for item in items), reverse=True)
     for item in items:
         assert item.name and ":" not in item.name
+
+
+# --- claims against sessions: the indexed search equals the plain one -------------------------
+
+_WORDS = ("alpha", "beta", "gamma", "delta")
+small_work = st.lists(st.sampled_from(_WORDS), min_size=0, max_size=3).map("-".join)
+
+
+@FUZZ
+@given(
+    st.lists(st.tuples(st.integers(0, 5), small_work), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 5), small_work, st.booleans()), max_size=6),
+)
+def test_conflicts_and_claim_holders_match_a_brute_force_search(
+    sessions: list[tuple[int, str]], claims: list[tuple[int, str, bool]]
+) -> None:
+    # Core change: claims are looked up through a word index and a health-by-id map
+    # instead of scanning every session for every claim; the results must not change.
+    from coordinator_tui.core.worktext import names_match, work_words
+
+    beat = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "sessions").mkdir()
+        (root / "claims").mkdir()
+        for index, (owner, work) in enumerate(sessions):
+            document = {"session_id": f"s{owner}", "current_work": work, "last_heartbeat": beat}
+            (root / "sessions" / f"session-{index}.json").write_text(json.dumps(document))
+        for index, (holder, name, expired) in enumerate(claims):
+            document = {
+                "claimed_by": f"s{holder}",
+                "resource_name": name,
+                "expires_at": "2000-01-01T00:00:00Z" if expired else "2999-01-01T00:00:00Z",
+            }
+            (root / "claims" / f"c{index}.claim").write_text(json.dumps(document))
+        store = Store(root, Settings())
+        store.scan()
+        analysis = analyse(store.snapshot(), NOW, store.settings)
+    views = sorted(analysis.sessions, key=lambda view: view.key)
+    expected = set()
+    for view in views:
+        words = work_words(view.session.current_work)
+        if not (view.health.live and not view.placeholder and words):
+            continue
+        for claim_view in analysis.claims:
+            claim = claim_view.claim
+            claim_words = work_words(claim.resource_name) or work_words(claim.name)
+            if (
+                claim_view.active
+                and claim.claimed_by != view.id
+                and names_match(claim_words, words)
+            ):
+                expected.add((view.id, view.session.current_work or "", claim.name))
+    assert {(c.session, c.work, c.claim) for c in analysis.conflicts} == expected
+    first_health = {}
+    for view in store.snapshot().sessions:
+        match = next(v for v in analysis.sessions if v.key == view.path)
+        first_health.setdefault(match.id, match.health)
+    for claim_view in analysis.claims:
+        assert claim_view.holder_health == first_health.get(claim_view.claim.claimed_by or "")

@@ -250,7 +250,10 @@ def analyse(snapshot: Snapshot, now: datetime, settings: Settings | None = None)
         for view in views
         if view.health.live and not view.placeholder
     }
-    claims = tuple(_claim_view(claim, now, views) for claim in snapshot.claims)
+    health_by_id: dict[str, Health] = {}
+    for view in views:
+        health_by_id.setdefault(view.id, view.health)
+    claims = tuple(_claim_view(claim, now, health_by_id) for claim in snapshot.claims)
     conflicts = _conflicts(views, claims, live_words)
     conflict_keys = {conflict.session for conflict in conflicts}
     views = [
@@ -482,9 +485,9 @@ def _claim_words(claim: Claim) -> frozenset[str]:
     return work_words(claim.resource_name) or work_words(claim.name)
 
 
-def _claim_view(claim: Claim, now: datetime, views: list[SessionView]) -> ClaimView:
+def _claim_view(claim: Claim, now: datetime, health_by_id: dict[str, Health]) -> ClaimView:
     active = claim.expires_at is None or claim.expires_at > now
-    holder = next((view.health for view in views if view.id == claim.claimed_by), None)
+    holder = health_by_id.get(claim.claimed_by) if claim.claimed_by is not None else None
     return ClaimView(claim=claim, active=active, holder_health=holder)
 
 
@@ -494,12 +497,19 @@ def _conflicts(
     live_words: dict[str, frozenset[str]],
 ) -> tuple[Conflict, ...]:
     conflicts = []
-    active = [(view, _claim_words(view.claim)) for view in claims if view.active]
+    # Each active claim filed under one of its words: a session is checked only
+    # against claims that share a word with its work (sessions x claims otherwise).
+    by_word: dict[str, list[tuple[ClaimView, frozenset[str]]]] = defaultdict(list)
+    for view in claims:
+        claim_words = _claim_words(view.claim)
+        if view.active and claim_words:
+            by_word[min(claim_words)].append((view, claim_words))
     for session in views:
         words = live_words.get(session.key)
         if not words:
             continue
-        for claim_view, claim_words in active:
+        candidates = [entry for word in words for entry in by_word.get(word, ())]
+        for claim_view, claim_words in candidates:
             claim = claim_view.claim
             if claim.claimed_by == session.id or not names_match(claim_words, words):
                 continue

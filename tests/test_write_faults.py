@@ -399,3 +399,18 @@ def test_non_atomic_rewriter_never_makes_a_session_flicker(tmp_path: Path) -> No
     settled = analyse(store.snapshot(), datetime.now(timezone.utc), store.settings)
     assert not any(view.kept_last_good for view in settled.sessions)
     assert all(view.session.current_work for view in settled.sessions)
+
+
+# --- what is written can be read by the other sessions ----------------------------------------
+
+
+def test_written_files_get_the_mode_open_would_give(tmp_path: Path) -> None:
+    # Core fix: mkstemp's 0600 used to stay on every message and report, so sessions
+    # running as other users could not read a broadcast in a shared directory.
+    reference = tmp_path / "reference"
+    reference.write_text("x")
+    expected = reference.stat().st_mode & 0o777
+    message = write_message(tmp_path, Draft(to="broadcast", subject="s", body="b"), NOW)
+    report = atomic.replace_file(tmp_path / "SPRINT_REPORT.md", b"# report\n")
+    assert message.stat().st_mode & 0o777 == expected
+    assert report.stat().st_mode & 0o777 == expected

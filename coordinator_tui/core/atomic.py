@@ -15,11 +15,24 @@ import tempfile
 from pathlib import Path
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once: os.umask can only be read by setting it, which races with other threads.
+_UMASK = _current_umask()
+
+
 def _write_temp(folder: Path, data: bytes) -> Path:
     fd, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
     temp = Path(temp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
+            # mkstemp makes the file 0600; the finished file gets the mode open() would
+            # give it, so the other sessions sharing the directory can read what we write.
+            os.fchmod(handle.fileno(), 0o666 & ~_UMASK)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

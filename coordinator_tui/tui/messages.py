@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from coordinator_tui.core.store import Snapshot
+from coordinator_tui.core.store import Snapshot, StoreChange
 
 
 class DirectoryChanged(Message):
@@ -14,14 +14,21 @@ class DirectoryChanged(Message):
     file events collapses into one analysis and one repaint.
     """
 
-    def __init__(self, snapshot: Snapshot, files: int) -> None:
+    def __init__(self, snapshot: Snapshot, change: StoreChange | None = None) -> None:
         super().__init__()
         self.snapshot = snapshot
-        self.files = files
-        """How many changed paths the batch held (for the status line and the bench)."""
+        self.change = change or StoreChange()
+        """What changed since the previous message (merged when messages collapse)."""
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, DirectoryChanged)
+        if not isinstance(message, DirectoryChanged):
+            return False
+        # The newer message takes over: it also carries what this one changed.
+        merged = StoreChange()
+        merged.merge(self.change)
+        merged.merge(message.change)
+        message.change = merged
+        return True
 
 
 class WatchStatus(Message):

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from coordinator_tui.core.analysis import Analysis, Health, SessionView
+from coordinator_tui.core.analysis import _session_view as _session_view  # the core's rule
 from coordinator_tui.core.records import Message, Session
 from coordinator_tui.core.sanitize import display as _display
+from coordinator_tui.core.store import Snapshot
 from coordinator_tui.core.timetext import age_text, short_age
+from coordinator_tui.core.worktext import normalise_work
 
 HEALTH_SYMBOL = {
     Health.WORKING: "●",
@@ -58,7 +61,7 @@ class SessionRow:
     work: str
     age: str
     short_age: str
-    age_due: float
+    age_due: float = field(compare=False)
     """Epoch seconds at which the age text must be computed again."""
     heartbeat: float | None
     beats: str
@@ -77,13 +80,24 @@ class SessionRow:
         return HEALTH_SYMBOL[self.health]
 
 
+def table_age(seconds: float | None) -> str:
+    """The table's heartbeat age: ``age_text`` at minute granularity.
+
+    A counter of seconds would repaint thousands of cells every second and
+    says nothing a monitor needs; the detail screen has the exact time.
+    """
+    if seconds is not None and 1 <= seconds < 60:
+        return "seconds ago"
+    return age_text(seconds)
+
+
 def _age_due(now: datetime, heartbeat: datetime | None) -> float:
     """When the age wording next changes (never later than a minute from now)."""
     stamp = now.timestamp()
     if heartbeat is None:
         return math.inf
     age = stamp - heartbeat.timestamp()
-    if age < 60:
+    if age < 1:
         step = 1.0
     elif age < 3600:
         step = 60.0
@@ -91,6 +105,17 @@ def _age_due(now: datetime, heartbeat: datetime | None) -> float:
         step = 3600.0 if age < 86400 else 86400.0
     boundary = (math.floor(max(age, 0.0) / step) + 1) * step
     return min(heartbeat.timestamp() + boundary, stamp + 60.0)
+
+
+def _flags(view: SessionView) -> str:
+    flags = []
+    if view.duplicate:
+        flags.append("dup")
+    if view.conflict:
+        flags.append("claim")
+    if view.kept_last_good:
+        flags.append("kept")
+    return " ".join(flags)
 
 
 def _static_cells(session: Session) -> tuple[str, str, str, str, str]:
@@ -115,45 +140,63 @@ class RowBuilder:
 
     def __init__(self) -> None:
         self._cache: dict[str, tuple[Session, tuple[str, str, str, str, str]]] = {}
+        self._previous: dict[str, SessionRow] = {}
 
     def rows(self, analysis: Analysis) -> list[SessionRow]:
+        """One row per session. A row whose text did not change is the previous object
+        itself, so the table can skip it with an identity check."""
         seen: dict[str, tuple[Session, tuple[str, str, str, str, str]]] = {}
+        previous_rows: dict[str, SessionRow] = {}
+        stamp = analysis.now.timestamp()
         rows = []
         for view in analysis.sessions:
             cached = self._cache.get(view.key)
-            if cached is None or cached[0] is not view.session:
+            fresh = cached is None or cached[0] is not view.session
+            if cached is None or fresh:
                 cached = (view.session, _static_cells(view.session))
             seen[view.key] = cached
-            rows.append(self._row(view, cached[1], analysis.now))
+            previous = self._previous.get(view.key)
+            if (
+                previous is not None
+                and not fresh
+                and stamp < previous.age_due
+                and previous.health is view.health
+                and previous.flags == _flags(view)
+            ):
+                row = previous
+            else:
+                row = self._row(view, cached[1], analysis.now)
+                if previous is not None and row == previous:
+                    row = previous
+            previous_rows[view.key] = row
+            rows.append(row)
         self._cache = seen
+        self._previous = previous_rows
         return rows
+
+    def row(self, view: SessionView, now: datetime) -> SessionRow:
+        """A single row, outside a full refresh (the quick path for changed files)."""
+        return self._row(view, _static_cells(view.session), now)
 
     @staticmethod
     def _row(view: SessionView, cells: tuple[str, str, str, str, str], now: datetime) -> SessionRow:
         ident, work, capabilities, started, beats = cells
         if view.placeholder:
             work = work or "—"
-        flags = []
-        if view.duplicate:
-            flags.append("dup")
-        if view.conflict:
-            flags.append("claim")
-        if view.kept_last_good:
-            flags.append("kept")
         return SessionRow(
             key=view.key,
             health=view.health,
             attention=view.attention,
             id=ident,
             work=work,
-            age=age_text(view.heartbeat_age_s),
+            age=table_age(view.heartbeat_age_s),
             short_age=short_age(view.heartbeat_age_s),
             age_due=_age_due(now, view.heartbeat),
             heartbeat=view.heartbeat.timestamp() if view.heartbeat else None,
             beats=beats,
             capabilities=capabilities,
             started=started,
-            flags=" ".join(flags),
+            flags=_flags(view),
             search=f"{ident} {work} {view.health.value}".lower(),
         )
 
@@ -166,7 +209,7 @@ def aged(row: SessionRow, now: datetime) -> SessionRow:
     beat = datetime.fromtimestamp(row.heartbeat, tz=now.tzinfo)
     return replace(
         row,
-        age=age_text(seconds),
+        age=table_age(seconds),
         short_age=short_age(seconds),
         age_due=_age_due(now, beat),
     )
@@ -199,31 +242,22 @@ def visible_rows(
 
 
 def next_deadline(analysis: Analysis) -> datetime | None:
-    """The first moment at which the clock alone changes the analysis (health, claims…).
+    """The first moment at which the clock alone changes what is shown.
 
-    The tick re-analyses only once this has passed, so an idle dashboard over
-    10,000 sessions does not redo the whole analysis every second.
+    The core's ``next_change_at`` (sessions turning stale or gone, claims
+    expiring, grace periods ending) plus milestones turning stalled. The tick
+    re-analyses only once this has passed, so an idle dashboard over 10,000
+    sessions does not redo the whole analysis every second.
     """
-    now = analysis.now
-    settings = analysis.settings
+    moments = [analysis.next_change_at] if analysis.next_change_at is not None else []
     if analysis.pending_errors:
-        return now + timedelta(seconds=1)
-    moments: list[datetime] = []
-    stale = timedelta(seconds=settings.stale_after_s)
-    gone = timedelta(seconds=settings.gone_after_s)
-    for view in analysis.sessions:
-        if view.heartbeat is None or view.health is Health.GONE:
-            continue
-        moments.append(view.heartbeat + (gone if view.health is Health.STALE else stale))
-    for claim in analysis.claims:
-        if claim.active and claim.claim.expires_at is not None:
-            moments.append(claim.claim.expires_at)
-    stalled = timedelta(seconds=settings.stalled_after_s)
+        moments.append(analysis.now + timedelta(seconds=1))
+    stalled = timedelta(seconds=analysis.settings.stalled_after_s)
     for item in analysis.milestones.items:
         updated = item.milestone.updated_at
         if item.milestone.status == "in_progress" and not item.stalled and updated is not None:
             moments.append(updated + stalled)
-    future = [moment for moment in moments if moment > now]
+    future = [moment for moment in moments if moment > analysis.now]
     return min(future) if future else None
 
 
@@ -410,3 +444,37 @@ def summary_counts(analysis: Analysis) -> Sequence[tuple[str, int, str]]:
         ("stale", counts.stale, HEALTH_STYLE[Health.STALE]),
         ("gone", counts.gone, "dim"),
     )
+
+
+# --- the quick path -----------------------------------------------------------------------
+
+
+def quick_views(
+    keys: Iterable[str],
+    snapshot: Snapshot,
+    analysis: Analysis,
+    now: datetime,
+) -> list[SessionView]:
+    """Fresh views of just the sessions in ``keys``, before the full analysis lands.
+
+    Health and ages use the core's own per-session rule; duplicate and conflict
+    flags are carried over from the last analysis until the next one corrects them.
+    """
+    wanted = set(keys)
+    if not wanted:
+        return []
+    settings = analysis.settings
+    placeholders = frozenset(normalise_work(item) for item in settings.placeholders)
+    gone_statuses = frozenset(item.lower() for item in settings.gone_statuses)
+    views = []
+    for session in snapshot.sessions:
+        if session.path not in wanted:
+            continue
+        view = _session_view(
+            session, now, settings, analysis.heartbeats, placeholders, gone_statuses, snapshot
+        )
+        before = analysis.session(session.path) if len(wanted) < 50 else None
+        if before is not None and (before.duplicate or before.conflict):
+            view = replace(view, duplicate=before.duplicate, conflict=before.conflict)
+        views.append(view)
+    return views

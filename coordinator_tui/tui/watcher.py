@@ -71,13 +71,13 @@ class DirectoryWatcher:
         while True:
             if identity(root) is None:
                 _, snapshot = await asyncio.to_thread(self._scan)
-                self.post(DirectoryChanged(snapshot, 0))
+                self.post(DirectoryChanged(snapshot))
                 self.post(WatchStatus("waiting", f"waiting for {root}"))
                 await self._wait_for(root)
                 continue
             started = identity(root)
             _, snapshot = await asyncio.to_thread(self._scan)
-            self.post(DirectoryChanged(snapshot, 0))
+            self.post(DirectoryChanged(snapshot))
             self.post(WatchStatus("polling" if self.polling else "native", self.fallback_reason))
             try:
                 await self._watch(root, started)
@@ -110,11 +110,11 @@ class DirectoryWatcher:
                 settled = True
                 change, snapshot = await asyncio.to_thread(self._scan)
                 if change:
-                    self.post(DirectoryChanged(snapshot, len(change.added + change.updated)))
+                    self.post(DirectoryChanged(snapshot, change))
             if changes:
                 paths = sorted({path for _, path in changes})
-                _, snapshot = await asyncio.to_thread(self._apply, paths)
-                self.post(DirectoryChanged(snapshot, len(paths)))
+                change, snapshot = await asyncio.to_thread(self._apply, paths)
+                self.post(DirectoryChanged(snapshot, change))
             if identity(root) != started:
                 return  # deleted, or replaced by a new folder: start over
 

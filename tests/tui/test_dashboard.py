@@ -301,7 +301,7 @@ async def test_new_duplicate_is_notified_without_markup(coordination: Path) -> N
         for name in ("session-2001", "session-2002"):
             session(coordination, name, "[b]spec_generation", beat)
         assert app.dashboard.store.scan()
-        app.dashboard.post_message(DirectoryChanged(app.dashboard.store.snapshot(), 2))
+        app.dashboard.post_message(DirectoryChanged(app.dashboard.store.snapshot()))
         await ready(pilot, analyses=2)
         notes = [n for n in app._notifications if "Duplicate work" in str(n.message)]
         assert notes, [str(n.message) for n in app._notifications]

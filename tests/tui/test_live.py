@@ -89,6 +89,7 @@ async def _scripted_run(root: Path, poll_ms: int | None) -> dict[str, dict[str, 
                 and "sessions/session-1004.json" not in shown(app)
                 and _cells(app, "sessions/session-1005.json").get("work")
                 == "consciousness-loop-build"
+                and app.dashboard.up_to_date
             ),
             "all three changes",
         )

@@ -47,7 +47,9 @@ from coordinator_tui.tui.widgets.summary import SummaryStrip
 
 SAMPLE_EVERY_S = 60.0
 SPARK_POINTS = 30
-ANALYSIS_CPU_SHARE = 0.03
+ANALYSIS_CPU_SHARE = 0.02
+ANALYSIS_GAP = 2.0
+"""After an analysis that took t seconds, the next starts no sooner than this × t later."""
 """Clock-driven re-analysis is spaced so it costs at most this share of a core."""
 
 
@@ -63,6 +65,7 @@ class Result:
     seconds: float
     visible: list[SessionRow] = field(default_factory=list)
     view: tuple[str, bool, str] = ("", False, "attention")
+    generation: int = 0
 
 
 class DashboardScreen(Screen[None]):
@@ -112,7 +115,13 @@ class DashboardScreen(Screen[None]):
         self._first_seen: dict[str, datetime] = {}
         self._busy = False
         self._again = False
+        self._generation = 0
+        self._applied_generation = -1
+        """Counts snapshots; an analysis older than a quick update must not undo it."""
+        self._quick: dict[str, tuple[int, SessionRow]] = {}
+        self._quick_removed: dict[str, int] = {}
         self._cost = 0.0
+        self._next_start = 0.0
         self._last_clock_analysis = 0.0
         self._spark: deque[float] = deque(maxlen=SPARK_POINTS)
         self._history_points: list[float] = []
@@ -200,7 +209,7 @@ class DashboardScreen(Screen[None]):
         """Without watching (snapshots, screenshots): read the directory once."""
         if self.store.exists:
             self.store.scan()
-        self.post_message(DirectoryChanged(self.store.snapshot(), 0))
+        self.post_message(DirectoryChanged(self.store.snapshot()))
         if not self.store.exists:
             self.post_message(WatchStatus("waiting", f"waiting for {self.root}"))
 
@@ -211,7 +220,35 @@ class DashboardScreen(Screen[None]):
 
     def on_directory_changed(self, message: DirectoryChanged) -> None:
         self.snapshot = message.snapshot
+        self._generation += 1
+        self._quick_update(message)
         self.request_analysis()
+
+    def _quick_update(self, message: DirectoryChanged) -> None:
+        """Show edited and deleted session files at once, before the full analysis.
+
+        At 10,000 sessions an analysis takes a good part of a second; the rows a
+        batch touched need not wait for it. New sessions appear with the analysis
+        (their place in the order depends on it).
+        """
+        if self.analysis is None:
+            return
+        change = message.change
+        removed = [key for key in change.removed if key in self.rows]
+        updated = [key for key in change.updated if key in self.rows]
+        if not removed and not updated:
+            return
+        for key in removed:
+            del self.rows[key]
+            self._quick_removed[key] = self._generation
+        now = self.clock()
+        views = presenter.quick_views(updated, message.snapshot, self.analysis, now)
+        rows = [self.builder.row(view, now) for view in views]
+        for row in rows:
+            self.rows[row.key] = row
+            self._quick[row.key] = (self._generation, row)
+        self.table.drop(removed)
+        self.table.patch(rows)
 
     def on_watch_status(self, message: WatchStatus) -> None:
         changed = (message.mode, message.note) != (self.watch_mode, self.watch_note)
@@ -228,17 +265,30 @@ class DashboardScreen(Screen[None]):
         if self._busy:
             self._again = True
             return
+        wait = self._next_start - time.monotonic()
+        if wait > 0:
+            # Back to back analyses would hold the GIL most of the time and make
+            # keys wait; changed rows are already shown by the quick path.
+            if not self._again:
+                self._again = True
+                self.set_timer(wait, self._start_pending)
+            return
         self._busy = True
         self._again = False
-        snapshot, now = self.snapshot, self.clock()
+        snapshot, now, generation = self.snapshot, self.clock(), self._generation
         self.run_worker(
-            lambda: self._analyse(snapshot, now),
+            lambda: self._analyse(snapshot, now, generation),
             thread=True,
             group="analysis",
             exit_on_error=False,
         )
 
-    def _analyse(self, snapshot: Snapshot, now: datetime) -> Result:
+    def _start_pending(self) -> None:
+        if self._again and not self._busy:
+            self._again = False
+            self.request_analysis()
+
+    def _analyse(self, snapshot: Snapshot, now: datetime, generation: int) -> Result:
         """Runs in a worker thread: the analysis and every display string."""
         started = time.perf_counter()
         analysis = analyse(snapshot, now, self.settings)
@@ -256,6 +306,7 @@ class DashboardScreen(Screen[None]):
             seconds=time.perf_counter() - started,
             visible=visible,
             view=view,
+            generation=generation,
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -275,14 +326,36 @@ class DashboardScreen(Screen[None]):
             return
         self._busy = False
         if event.state is WorkerState.SUCCESS and isinstance(worker.result, Result):
+            self._next_start = time.monotonic() + ANALYSIS_GAP * worker.result.seconds
             self._apply(worker.result)
         if self._again:
+            self._again = False
             self.request_analysis()
+
+    @property
+    def up_to_date(self) -> bool:
+        """The screen shows a full analysis of the newest snapshot (tests, the bench)."""
+        return not self._busy and not self._again and self._applied_generation == self._generation
 
     def _apply(self, result: Result) -> None:
         previous = self.analysis
+        self._applied_generation = result.generation
         self.analysis = result.analysis
         self.rows = result.rows
+        # Quick updates made after this analysis started are newer than it: keep them.
+        newer = {key: row for key, (g, row) in self._quick.items() if g > result.generation}
+        gone = {key for key, g in self._quick_removed.items() if g > result.generation}
+        self._quick = {k: v for k, v in self._quick.items() if v[0] > result.generation}
+        self._quick_removed = {
+            k: g for k, g in self._quick_removed.items() if g > result.generation
+        }
+        if newer or gone:
+            self.rows = dict(result.rows)
+            self.rows.update({key: row for key, row in newer.items() if key in self.rows})
+            for key in gone:
+                self.rows.pop(key, None)
+            result.visible = []
+            result.view = ("", False, "")  # forces the visible rows to be recomputed
         self.alerts = result.alerts
         self._first_seen = result.first_seen
         self.deadline = result.deadline

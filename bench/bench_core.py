@@ -246,11 +246,15 @@ def forget_memos() -> None:
         memo.clear()
 
 
-def cold_scan_and_analyse(root: Path, settings: Settings) -> None:
+def cold_scan_and_analyse(root: Path, settings: Settings) -> tuple[float, float]:
+    """(seconds for the scan, seconds for scan + analysis) from a new store."""
     forget_memos()
+    start = time.perf_counter()
     store = Store(root, settings)
     store.scan()
+    scanned = time.perf_counter()
     analyse(store.snapshot(), NOW, settings)
+    return scanned - start, time.perf_counter() - start
 
 
 def median_ms(samples: list[float]) -> float:
@@ -262,10 +266,13 @@ def bench(root: Path, sessions: int, runs: int, apply_runs: int) -> dict[str, fl
     plain_loop(root)  # warm the page cache for both contenders
     cold_scan_and_analyse(root, settings)
     cold: list[float] = []
+    scans: list[float] = []
     plain: list[float] = []
     for _ in range(runs):  # interleaved, so both see the same machine load
         plain.append(timed(lambda: plain_loop(root)))
-        cold.append(timed(lambda: cold_scan_and_analyse(root, settings)))
+        scan_time, total = cold_scan_and_analyse(root, settings)
+        scans.append(scan_time)
+        cold.append(total)
 
     store = Store(root, settings)
     store.scan()
@@ -303,6 +310,8 @@ def bench(root: Path, sessions: int, runs: int, apply_runs: int) -> dict[str, fl
         "files": float(sum(analysis.files[k].found for k in analysis.files)),
         "cold_ms": median_ms(cold),
         "plain_ms": median_ms(plain),
+        "scan_ms": median_ms(scans),
+        "scan_ratio": statistics.median(s / p for s, p in zip(scans, plain, strict=True)),
         "ratio": statistics.median(c / p for c, p in zip(cold, plain, strict=True)),
         "analyse_ms": median_ms(analysis_only),
         "apply_ms": median_ms(applies),
@@ -324,7 +333,9 @@ def report(result: dict[str, float], sessions: int) -> str:
     runs, apply_runs = int(result["runs"]), int(result["apply_runs"])
     rows = [
         ("cold scan() + analyse()", f"{result['cold_ms']:.0f} ms", ""),
+        ("  of which scan()", f"{result['scan_ms']:.0f} ms", ""),
         ("plain list + read + json.loads", f"{result['plain_ms']:.0f} ms", ""),
+        ("ratio scan() alone / plain", f"{result['scan_ratio']:.2f}x", ""),
         (
             "ratio cold / plain (median of per-run ratios)",
             f"{result['ratio']:.2f}x",

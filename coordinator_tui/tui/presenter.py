@@ -299,7 +299,7 @@ def alerts(analysis: Analysis, first_seen: dict[str, datetime]) -> list[Alert]:
     stale_after = timedelta(seconds=analysis.settings.stale_after_s)
     for view in analysis.sessions:
         if view.health is Health.STALE and view.heartbeat is not None:
-            text = f"{display(view.id, 40)} silent {age_text(view.heartbeat_age_s)}"
+            text = f"{display(view.id, 40)} silent since {view.heartbeat:%H:%M} UTC"
             found.append((f"stale:{view.key}", "stale", text, view.heartbeat + stale_after))
     current = {key for key, *_ in found}
     for key in [key for key in first_seen if key not in current]:

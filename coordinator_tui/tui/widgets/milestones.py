@@ -57,7 +57,7 @@ class MilestonePanel(Static):
         table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(no_wrap=True)
         table.add_column(ratio=3, no_wrap=True, overflow="ellipsis")
-        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis", style="dim")
+        table.add_column(no_wrap=True, overflow="ellipsis", style="dim", max_width=20)
         table.add_column(ratio=2, min_width=8)
         table.add_column(no_wrap=True, justify="right")
         for line in lines:

@@ -18,8 +18,8 @@ class PriorityPanel(Static):
             return
         table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(justify="right", style="bold", no_wrap=True)
-        table.add_column(ratio=2, no_wrap=True, overflow="ellipsis")
         table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column(no_wrap=True, overflow="ellipsis", max_width=24)
         for line in lines[:limit]:
             who = Text(f"→ {line.suggestion}", style="cyan") if line.suggestion else Text("")
             table.add_row(Text(line.score), Text(line.name), who)

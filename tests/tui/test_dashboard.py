@@ -95,7 +95,7 @@ async def test_time_passing_turns_a_row_stale_without_file_events(coordination: 
         await ready(pilot)
         table = app.dashboard.table
         assert table.shown_cells("sessions/session-1003.json")["health"] == "● working"  # type: ignore[index]
-        clock.advance(minutes=10)  # its heartbeat was a minute old: now 11 minutes
+        clock.advance(minutes=9, seconds=30)  # its heartbeat was a minute old: now 10.5
         await wait_for(
             pilot,
             lambda: (
@@ -104,9 +104,15 @@ async def test_time_passing_turns_a_row_stale_without_file_events(coordination: 
             "session-1003 to turn stale",
         )
         cells = table.shown_cells("sessions/session-1003.json")
-        assert cells is not None and cells["age"] == "11 minutes ago"
+        assert cells is not None and cells["age"] == "10 minutes ago"
         view = app.dashboard.analysis.session("sessions/session-1003.json")  # type: ignore[union-attr]
         assert view is not None and view.health is Health.STALE
+        notes = [note for note in app._notifications if "went stale" in str(note.message)]
+        assert sorted(str(note.message) for note in notes) == [
+            "session-1003 went stale",  # and 1005, whose heartbeat was as old
+            "session-1005 went stale",
+        ]
+        assert notes[0].markup is False
 
 
 async def test_ages_move_on_with_the_clock_between_analyses(coordination: Path) -> None:

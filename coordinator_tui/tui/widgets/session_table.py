@@ -1,9 +1,10 @@
 """The session table: one keyed row per session file, patched in place.
 
 ``show(rows)`` diffs the new rows against what is on screen and touches only
-what changed: ``add_row`` for new sessions, ``update_cell`` for cells whose
-text changed, a removal for rows that left, and a re-order only when the
-order differs. A storm of file events over 10,000 sessions therefore
+what changed: ``add_row`` for new sessions, a cell update for cells whose
+text changed (``_set_cell``, which spares the row geometry), a removal for
+rows that left, and a re-order only when the order differs. Some of this uses
+``DataTable`` internals (pinned to Textual 8); each place says why. A storm of file events over 10,000 sessions therefore
 repaints a handful of cells, never the table.
 """
 

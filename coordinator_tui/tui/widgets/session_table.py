@@ -4,8 +4,9 @@
 what changed: ``add_row`` for new sessions, a cell update for cells whose
 text changed (``_set_cell``, which spares the row geometry), a removal for
 rows that left, and a re-order only when the order differs. Some of this uses
-``DataTable`` internals (pinned to Textual 8); each place says why. A storm of file events over 10,000 sessions therefore
-repaints a handful of cells, never the table.
+``DataTable`` internals (pinned to Textual 8); each place says why. A storm
+of file events over 10,000 sessions therefore repaints a handful of cells,
+never the table.
 """
 
 from __future__ import annotations

@@ -404,3 +404,24 @@ def test_conflicts_and_claim_holders_match_a_brute_force_search(
         first_health.setdefault(match.id, match.health)
     for claim_view in analysis.claims:
         assert claim_view.holder_health == first_health.get(claim_view.claim.claimed_by or "")
+
+
+@given(
+    st.lists(
+        st.frozensets(st.sampled_from("ab cd ef gh ij kl mn op qr st".split()), max_size=6),
+        max_size=25,
+    ),
+    st.sampled_from([0.3, 0.5, 0.6, 2 / 3, 0.75, 0.9, 1.0]),
+)
+def test_similarity_join_equals_brute_force(
+    word_sets: list[frozenset[str]], threshold: float
+) -> None:
+    from coordinator_tui.core.worktext import similar_pairs, similarity
+
+    expected = {
+        (i, j)
+        for i in range(len(word_sets))
+        for j in range(i + 1, len(word_sets))
+        if similarity(word_sets[i], word_sets[j]) >= threshold - 1e-9
+    }
+    assert {(i, j) for i, j, _ in similar_pairs(word_sets, threshold)} == expected

@@ -26,16 +26,13 @@ from coordinator_tui.core.store import Snapshot
 from coordinator_tui.core.worktext import (
     names_match,
     normalise_work,
-    similarity,
+    similar_pairs,
     work_words,
 )
 
 # A file that is empty or cut short is shown as an error only once it has stayed
 # that way this long: a writer rewriting it in place is not an error.
 TRANSIENT_GRACE_S = 2.0
-# Distinct works sharing a word used by more than this many works are not
-# compared through that word (keeps overlap detection near-linear).
-_COMMON_WORD_LIMIT = 200
 FUTURE_TOLERANCE_S = 300.0
 _GENERIC_CAPABILITIES = frozenset({"general", "purpose"})
 
@@ -442,24 +439,10 @@ def _find_overlaps(views: list[SessionView], threshold: float) -> tuple[Overlap,
             entry = works.setdefault(view.work_key, (work_words(view.session.current_work), []))
             entry[1].append(view)
     keys = sorted(works)
-    index: dict[str, list[int]] = defaultdict(list)
-    for position, key in enumerate(keys):
-        for word in works[key][0]:
-            index[word].append(position)
-    candidates: set[tuple[int, int]] = set()
-    for positions in index.values():
-        if len(positions) > _COMMON_WORD_LIMIT:
-            continue
-        for i, first in enumerate(positions):
-            for second in positions[i + 1 :]:
-                candidates.add((first, second))
     overlaps = []
-    for first, second in candidates:
-        first_words, first_views = works[keys[first]]
-        second_words, second_views = works[keys[second]]
-        score = similarity(first_words, second_words)
-        if score < threshold:
-            continue
+    for first, second, score in similar_pairs([works[key][0] for key in keys], threshold):
+        first_views = works[keys[first]][1]
+        second_views = works[keys[second]][1]
         for a in first_views:
             for b in second_views:
                 if a.id == b.id:

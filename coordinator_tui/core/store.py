@@ -148,6 +148,8 @@ class Snapshot:
 
 
 _UNKNOWN = (-2.0, -2)
+# Kinds whose Place carries nothing but the kind (messages also carry the recipient).
+_PLACE_OF_KIND = {kind: Place(kind) for kind in FileKind if kind is not FileKind.MESSAGE}
 
 
 def _stem(relative: str) -> str:
@@ -311,7 +313,10 @@ class Store:
         change.removed.append(relative)
 
     def _read(self, relative: str, change: StoreChange) -> None:
-        place = classify(relative)
+        kind = self._kinds.get(relative)
+        place = _PLACE_OF_KIND.get(kind) if kind is not None else None
+        if place is None:
+            place = classify(relative)
         if place is None:
             return
         path = os.path.join(self._root_text, relative)

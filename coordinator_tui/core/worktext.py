@@ -8,7 +8,9 @@ Equality is decided on a normalised key; similarity on word sets.
 
 from __future__ import annotations
 
+import math
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
@@ -23,6 +25,7 @@ STOP_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def normalise_work(text: str | None) -> str:
     """Case, ``-``/``_``/spaces and punctuation folded: the key for equal work."""
     if not text:
@@ -31,6 +34,7 @@ def normalise_work(text: str | None) -> str:
     return " ".join(_SEPARATORS.split(lowered)).strip()
 
 
+@lru_cache(maxsize=65536)
 def work_words(text: str | None) -> frozenset[str]:
     """The distinctive words of a work description (stop words removed)."""
     if not text:
@@ -56,3 +60,54 @@ def is_placeholder(text: str | None, placeholders: Iterable[str]) -> bool:
 def names_match(name_words: frozenset[str], work: frozenset[str]) -> bool:
     """A named piece of work (claim, priority) is what ``work`` is about."""
     return bool(name_words) and name_words <= work
+
+
+def similar_pairs(
+    word_sets: list[frozenset[str]], threshold: float
+) -> list[tuple[int, int, float]]:
+    """Every pair (i, j, score), i < j, whose Dice similarity is at least ``threshold``.
+
+    An exact prefix-filtered similarity join (AllPairs/PPJoin): words are ordered
+    rarest first and sets are visited smallest first; a pair can reach the
+    threshold only if the probing prefix of one meets the (shorter) indexed prefix
+    of the other, so common words such as a shared verb are rarely looked up.
+    Near-linear on realistic work lists instead of comparing all pairs.
+    """
+    if threshold <= 0:
+        raise ValueError("threshold must be above 0")
+    jaccard = threshold / (2 - threshold)  # Dice ≥ t  ⇔  Jaccard ≥ t / (2 - t)
+    index_share = 2 * jaccard / (1 + jaccard)
+    epsilon = 1e-9
+    frequency: dict[str, int] = {}
+    for words in word_sets:
+        for word in words:
+            frequency[word] = frequency.get(word, 0) + 1
+    rank = {
+        word: position
+        for position, word in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))
+    }
+    ordered = [sorted(rank[word] for word in words) for words in word_sets]
+    visit = sorted(
+        (i for i in range(len(word_sets)) if ordered[i]), key=lambda i: (len(ordered[i]), i)
+    )
+    index: dict[int, list[int]] = {}
+    pairs: list[tuple[int, int, float]] = []
+    for current in visit:
+        tokens = ordered[current]
+        size = len(tokens)
+        probe = size - math.ceil(jaccard * size - epsilon) + 1
+        minimum_size = jaccard * size - epsilon
+        candidates: set[int] = set()
+        for token in tokens[:probe]:
+            for other in index.get(token, ()):
+                if len(ordered[other]) >= minimum_size:
+                    candidates.add(other)
+        for other in candidates:
+            score = similarity(word_sets[current], word_sets[other])
+            if score >= threshold - epsilon:
+                first, second = (current, other) if current < other else (other, current)
+                pairs.append((first, second, score))
+        indexed = size - math.ceil(index_share * size - epsilon) + 1
+        for token in tokens[:indexed]:
+            index.setdefault(token, []).append(current)
+    return pairs

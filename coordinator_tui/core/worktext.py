@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _PUNCTUATION = re.compile(r"[^\w\s]+")

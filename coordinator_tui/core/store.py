@@ -313,10 +313,8 @@ class Store:
         change.removed.append(relative)
 
     def _read(self, relative: str, change: StoreChange) -> None:
-        kind = self._kinds.get(relative)
-        place = _PLACE_OF_KIND.get(kind) if kind is not None else None
-        if place is None:
-            place = classify(relative)
+        known: FileKind | None = self._kinds.get(relative)
+        place = _PLACE_OF_KIND[known] if known in _PLACE_OF_KIND else classify(relative)
         if place is None:
             return
         path = os.path.join(self._root_text, relative)

@@ -52,6 +52,8 @@ class Health(str, Enum):
 class SessionView:
     key: str
     """The session file's relative path: unique even when two files claim one id."""
+    id: str
+    """The session's id (``session_id``, else the file name)."""
     session: Session
     health: Health
     heartbeat: datetime | None
@@ -62,10 +64,6 @@ class SessionView:
     conflict: bool = False
     kept_last_good: bool = False
     idle_since: datetime | None = None
-
-    @property
-    def id(self) -> str:
-        return self.session.session_id
 
     @property
     def work(self) -> str | None:
@@ -237,7 +235,7 @@ def analyse(snapshot: Snapshot, now: datetime, settings: Settings | None = None)
     views: list[SessionView] = []
     for session in snapshot.sessions:
         views.append(
-            _session_view(session, now, settings, heartbeats, placeholders, gone_statuses, snapshot)
+            session_view(session, now, settings, heartbeats, placeholders, gone_statuses, snapshot)
         )
 
     duplicates = _duplicates(views)
@@ -332,7 +330,7 @@ def _heartbeats_by_session(beats: tuple[Heartbeat, ...]) -> dict[str, tuple[Hear
     }
 
 
-def _session_view(
+def session_view(
     session: Session,
     now: datetime,
     settings: Settings,
@@ -341,6 +339,8 @@ def _session_view(
     gone_statuses: frozenset[str],
     snapshot: Snapshot,
 ) -> SessionView:
+    """One session's health at ``now``: the rule the whole product uses (from heartbeat
+    age — including heartbeat event files — never from ``status``)."""
     beat = session.last_heartbeat
     events = heartbeats.get(session.session_id)
     if events and events[0].timestamp is not None and (beat is None or events[0].timestamp > beat):
@@ -361,6 +361,7 @@ def _session_view(
         health = Health.WORKING
     return SessionView(
         key=session.path,
+        id=session.session_id,
         session=session,
         health=health,
         heartbeat=beat,
@@ -377,6 +378,7 @@ def _with_flags(view: SessionView, duplicate: bool, conflict: bool) -> SessionVi
         return view
     return SessionView(
         key=view.key,
+        id=view.id,
         session=view.session,
         health=view.health,
         heartbeat=view.heartbeat,

@@ -87,11 +87,13 @@ def similar_pairs(
         for position, word in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))
     }
     ordered = [sorted(rank[word] for word in words) for words in word_sets]
+    as_sets = [frozenset(tokens) for tokens in ordered]
     visit = sorted(
         (i for i in range(len(word_sets)) if ordered[i]), key=lambda i: (len(ordered[i]), i)
     )
     index: dict[int, list[int]] = {}
     pairs: list[tuple[int, int, float]] = []
+    floor = threshold - epsilon
     for current in visit:
         tokens = ordered[current]
         size = len(tokens)
@@ -99,12 +101,16 @@ def similar_pairs(
         minimum_size = jaccard * size - epsilon
         candidates: set[int] = set()
         for token in tokens[:probe]:
-            for other in index.get(token, ()):
-                if len(ordered[other]) >= minimum_size:
-                    candidates.add(other)
+            posting = index.get(token)
+            if posting:
+                candidates.update(posting)
+        mine = as_sets[current]
         for other in candidates:
-            score = similarity(word_sets[current], word_sets[other])
-            if score >= threshold - epsilon:
+            other_size = len(ordered[other])
+            if other_size < minimum_size:
+                continue
+            score = 2 * len(mine & as_sets[other]) / (size + other_size)
+            if score >= floor:
                 first, second = (current, other) if current < other else (other, current)
                 pairs.append((first, second, score))
         indexed = size - math.ceil(index_share * size - epsilon) + 1

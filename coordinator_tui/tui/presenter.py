@@ -13,8 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from coordinator_tui.core.analysis import Analysis, Health, SessionView
-from coordinator_tui.core.analysis import _session_view as _session_view  # the core's rule
+from coordinator_tui.core.analysis import (
+    Analysis,
+    Health,
+    SessionView,
+    session_view,  # the core's own health rule
+)
 from coordinator_tui.core.records import Message, Session
 from coordinator_tui.core.sanitize import display as _display
 from coordinator_tui.core.store import Snapshot
@@ -470,7 +474,7 @@ def quick_views(
     for session in snapshot.sessions:
         if session.path not in wanted:
             continue
-        view = _session_view(
+        view = session_view(
             session, now, settings, analysis.heartbeats, placeholders, gone_statuses, snapshot
         )
         before = analysis.session(session.path) if len(wanted) < 50 else None

@@ -44,7 +44,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
         )
         with Vertical(id="dialog"):
             yield Label(Text(heading, style="bold"), id="heading")
-            yield Input(placeholder="Subject", id="subject", max_length=200)
+            yield Label("Subject", classes="field-label")
+            yield Input(placeholder="what it is about (required)", id="subject", max_length=200)
+            yield Label("Message", classes="field-label")
             yield TextArea(id="body", soft_wrap=True, show_line_numbers=False)
             yield Static("", id="error")
             yield Label(Text("ctrl+s send · escape cancel", style="dim"), id="hint")

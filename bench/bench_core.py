@@ -31,9 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coordinator_tui.core import analysis as analysis_module
 from coordinator_tui.core import worktext
 from coordinator_tui.core.analysis import analyse
+from coordinator_tui.core.analysis import sessions as analysis_sessions
 from coordinator_tui.core.settings import Settings
 from coordinator_tui.core.store import Store
 
@@ -243,7 +243,7 @@ def timed(function: Callable[[], object]) -> float:
 def forget_memos() -> None:
     """Cold means cold: drop what the analysis memoises between calls (overlaps, and the
     per-text caches of normalised work and work words)."""
-    memo = getattr(analysis_module, "_overlap_memo", None)
+    memo = getattr(analysis_sessions, "_overlap_memo", None)
     if memo is not None:
         memo.clear()
     worktext.normalise_work.cache_clear()

@@ -257,3 +257,25 @@ def test_next_change_is_the_first_health_threshold(tmp_path: Path) -> None:
     assert analysis.next_change_at == NOW + timedelta(minutes=1)
     later = run(tmp_path, now=NOW + timedelta(minutes=1, seconds=1))
     assert later.session("sessions/session-a.json").health is Health.STALE
+
+
+def test_a_dense_cluster_of_alike_work_is_capped_not_exploded(tmp_path: Path) -> None:
+    from coordinator_tui.core.analysis.sessions import MAX_OVERLAPS
+
+    for number in range(120):
+        session(
+            tmp_path, f"session-{number}", f"task {number} deploy dashboard part 3", ago(minutes=1)
+        )
+    analysis = run(tmp_path)
+    # 120 works all alike: 7,140 pairs exist; the best MAX_OVERLAPS are listed and the
+    # result says it is not the whole list.
+    assert len(analysis.overlaps) == MAX_OVERLAPS
+    assert analysis.overlaps_capped is True
+    assert analysis.overlaps_found > MAX_OVERLAPS
+    assert all(o.score >= 0.6 for o in analysis.overlaps)
+
+
+def test_small_overlap_lists_are_whole(collective: Path) -> None:
+    analysis = run(collective)
+    assert analysis.overlaps_found == len(analysis.overlaps) == 1
+    assert analysis.overlaps_capped is False

@@ -276,8 +276,14 @@ def _overlaps(analysis: Analysis) -> str:
         [
             "## Possible overlaps",
             "",
-            f"{_n(len(analysis.overlaps), 'pair')} of live sessions with similar work "
-            f"(word similarity ≥ {threshold:g}); worth a look, not necessarily a clash.",
+            f"{_n(analysis.overlaps_found, 'pair')} of live sessions with similar work "
+            f"(word similarity ≥ {threshold:g}); worth a look, not necessarily a clash."
+            + (
+                f" The search was capped: the {len(analysis.overlaps)} most similar are listed, "
+                "and there may be more."
+                if analysis.overlaps_capped
+                else ""
+            ),
             "",
             _table(
                 ("session", "work", "session", "work", "similarity"), rows, len(analysis.overlaps)

@@ -76,6 +76,8 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             for overlap in analysis.overlaps
         ],
         "overlap_threshold": analysis.settings.overlap_threshold,
+        "overlaps_found": analysis.overlaps_found,
+        "overlaps_capped": analysis.overlaps_capped,
         "conflicts": [
             {
                 "session": conflict.session,

@@ -63,9 +63,14 @@ def names_match(name_words: frozenset[str], work: frozenset[str]) -> bool:
 
 
 def similar_pairs(
-    word_sets: list[frozenset[str]], threshold: float
+    word_sets: list[frozenset[str]], threshold: float, max_partners: int | None = None
 ) -> list[tuple[int, int, float]]:
     """Every pair (i, j, score), i < j, whose Dice similarity is at least ``threshold``.
+
+    ``max_partners`` bounds the work in a dense cluster (hundreds of works all
+    alike): once a set has found that many partners among those visited before
+    it, the rest of its candidates are not verified, so the result is then a
+    subset and the caller must say so.
 
     An exact prefix-filtered similarity join (AllPairs/PPJoin): words are ordered
     rarest first and sets are visited smallest first; a pair can reach the
@@ -105,7 +110,10 @@ def similar_pairs(
             if posting:
                 candidates.update(posting)
         mine = as_sets[current]
+        found = 0
         for other in candidates:
+            if max_partners is not None and found >= max_partners:
+                break
             other_size = len(ordered[other])
             if other_size < minimum_size:
                 continue
@@ -113,6 +121,7 @@ def similar_pairs(
             if score >= floor:
                 first, second = (current, other) if current < other else (other, current)
                 pairs.append((first, second, score))
+                found += 1
         indexed = size - math.ceil(index_share * size - epsilon) + 1
         for token in tokens[:indexed]:
             index.setdefault(token, []).append(current)

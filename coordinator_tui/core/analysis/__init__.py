@@ -1,0 +1,168 @@
+"""The analysis: store contents + "now" + settings → one immutable result.
+
+Pure: no I/O, no clock of its own. The same ``Analysis`` feeds the dashboard,
+``status`` (human and ``--json``), the headless loop and the sprint report.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from coordinator_tui.core.analysis.results import (
+    FUTURE_TOLERANCE_S,
+    TRANSIENT_GRACE_S,
+    Analysis,
+    ClaimView,
+    Conflict,
+    Counts,
+    DuplicateGroup,
+    FileCount,
+    Health,
+    MessageSummary,
+    MilestoneSummary,
+    MilestoneView,
+    Overlap,
+    PriorityView,
+    SessionView,
+    Suggestion,
+)
+from coordinator_tui.core.analysis.sessions import (
+    find_duplicates,
+    find_overlaps,
+    group_heartbeats,
+    session_view,
+    with_flags,
+)
+from coordinator_tui.core.analysis.summaries import (
+    count_files,
+    list_errors,
+    milestone_progress,
+    summarise_messages,
+    summarise_milestones,
+)
+from coordinator_tui.core.analysis.work import (
+    claim_view,
+    find_conflicts,
+    rank_priorities,
+    suggest_work,
+)
+from coordinator_tui.core.settings import Settings
+from coordinator_tui.core.store import Snapshot
+from coordinator_tui.core.worktext import normalise_work, work_words
+
+__all__ = [
+    "FUTURE_TOLERANCE_S",
+    "TRANSIENT_GRACE_S",
+    "Analysis",
+    "ClaimView",
+    "Conflict",
+    "Counts",
+    "DuplicateGroup",
+    "FileCount",
+    "Health",
+    "MessageSummary",
+    "MilestoneSummary",
+    "MilestoneView",
+    "Overlap",
+    "PriorityView",
+    "SessionView",
+    "Suggestion",
+    "analyse",
+    "milestone_progress",
+    "session_view",
+]
+
+
+def analyse(snapshot: Snapshot, now: datetime, settings: Settings | None = None) -> Analysis:
+    """Everything the product tells about a directory at ``now``."""
+    settings = settings or Settings()
+    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    heartbeats = group_heartbeats(snapshot.heartbeats)
+    placeholders = frozenset(normalise_work(item) for item in settings.placeholders)
+    gone_statuses = frozenset(item.lower() for item in settings.gone_statuses)
+
+    views: list[SessionView] = []
+    for session in snapshot.sessions:
+        views.append(
+            session_view(session, now, settings, heartbeats, placeholders, gone_statuses, snapshot)
+        )
+
+    duplicates = find_duplicates(views)
+    duplicate_keys = {key for group in duplicates for key in group.sessions}
+    live_words = {
+        view.key: work_words(view.session.current_work)
+        for view in views
+        if view.health.live and not view.placeholder
+    }
+    health_by_id: dict[str, Health] = {}
+    for view in views:
+        health_by_id.setdefault(view.id, view.health)
+    claims = tuple(claim_view(claim, now, health_by_id) for claim in snapshot.claims)
+    conflicts = find_conflicts(views, claims, live_words)
+    conflict_keys = {conflict.session for conflict in conflicts}
+    views = [
+        with_flags(view, view.id in duplicate_keys, view.id in conflict_keys) for view in views
+    ]
+    views.sort(key=lambda view: (view.attention, view.id, view.key))
+    priorities = rank_priorities(snapshot.priorities, views, claims, live_words)
+
+    counts = Counts(
+        total=len(views),
+        live=sum(1 for view in views if view.health.live),
+        working=sum(1 for view in views if view.health is Health.WORKING),
+        idle=sum(1 for view in views if view.health is Health.IDLE),
+        stale=sum(1 for view in views if view.health is Health.STALE),
+        gone=sum(1 for view in views if view.health is Health.GONE),
+    )
+    errors, pending = list_errors(snapshot, now, views)
+    overlaps, overlaps_found, overlaps_capped = find_overlaps(views, settings.overlap_threshold)
+    return Analysis(
+        root=snapshot.root,
+        now=now,
+        exists=snapshot.exists,
+        counts=counts,
+        sessions=tuple(views),
+        duplicates=duplicates,
+        overlaps=overlaps,
+        overlaps_found=overlaps_found,
+        overlaps_capped=overlaps_capped,
+        conflicts=conflicts,
+        claims=claims,
+        priorities=priorities,
+        suggestions=suggest_work(views, priorities),
+        milestones=summarise_milestones(snapshot.milestones, now, settings),
+        messages=summarise_messages(snapshot.messages),
+        heartbeats=heartbeats,
+        files=count_files(snapshot),
+        errors=errors,
+        pending_errors=pending,
+        next_change_at=_next_change(views, claims, snapshot, now, settings),
+        settings=settings,
+    )
+
+
+def _next_change(
+    views: list[SessionView],
+    claims: tuple[ClaimView, ...],
+    snapshot: Snapshot,
+    now: datetime,
+    settings: Settings,
+) -> datetime | None:
+    """The earliest moment after ``now`` at which a clock-only input crosses a threshold."""
+    moments: list[float] = []
+    current = now.timestamp()
+    for view in views:
+        if view.heartbeat is not None and view.health is not Health.GONE:
+            beat = view.heartbeat.timestamp()
+            moments.append(beat + settings.stale_after_s)
+            moments.append(beat + settings.gone_after_s)
+    for claim in claims:
+        if claim.active and claim.claim.expires_at is not None:
+            moments.append(claim.claim.expires_at.timestamp())
+    for failure in snapshot.failures:
+        moments.append(failure.mtime + TRANSIENT_GRACE_S)
+    later = [moment for moment in moments if moment > current]
+    if not later:
+        return None
+    # Stalled milestones move on a scale of hours; a re-analysis a minute later is fine.
+    return datetime.fromtimestamp(min(min(later), current + 60.0), tz=timezone.utc)

@@ -1,0 +1,192 @@
+"""Per-session health, duplicate work and possible overlaps."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+
+from coordinator_tui.core.analysis.results import (
+    DuplicateGroup,
+    Health,
+    Overlap,
+    SessionView,
+)
+from coordinator_tui.core.records import (
+    Heartbeat,
+    Session,
+)
+from coordinator_tui.core.settings import Settings
+from coordinator_tui.core.store import Snapshot
+from coordinator_tui.core.worktext import (
+    normalise_work,
+    similar_pairs,
+    work_words,
+)
+
+
+def group_heartbeats(beats: tuple[Heartbeat, ...]) -> dict[str, tuple[Heartbeat, ...]]:
+    grouped: dict[str, list[Heartbeat]] = defaultdict(list)
+    for beat in beats:
+        grouped[beat.session_id].append(beat)
+    oldest = datetime.min.replace(tzinfo=timezone.utc)
+    return {
+        session_id: tuple(sorted(items, key=lambda b: b.timestamp or oldest, reverse=True))
+        for session_id, items in grouped.items()
+    }
+
+
+def session_view(
+    session: Session,
+    now: datetime,
+    settings: Settings,
+    heartbeats: dict[str, tuple[Heartbeat, ...]],
+    placeholders: frozenset[str],
+    gone_statuses: frozenset[str],
+    snapshot: Snapshot,
+) -> SessionView:
+    """One session's health at ``now``: the rule the whole product uses (from heartbeat
+    age — including heartbeat event files — never from ``status``)."""
+    beat = session.last_heartbeat
+    events = heartbeats.get(session.session_id)
+    if events and events[0].timestamp is not None and (beat is None or events[0].timestamp > beat):
+        beat = events[0].timestamp
+    age = (now - beat).total_seconds() if beat is not None else None
+    if age is not None and age < -settings.gone_after_s:
+        beat, age = None, None  # a heartbeat far in the future says nothing about liveness
+    work_key = normalise_work(session.current_work)
+    placeholder = not work_key or work_key in placeholders
+    status = (session.status or "").strip().lower()
+    if status in gone_statuses or age is None or age > settings.gone_after_s:
+        health = Health.GONE
+    elif max(age, 0.0) > settings.stale_after_s:
+        health = Health.STALE
+    elif placeholder:
+        health = Health.IDLE
+    else:
+        health = Health.WORKING
+    return SessionView(
+        key=session.path,
+        id=session.session_id,
+        session=session,
+        health=health,
+        heartbeat=beat,
+        heartbeat_age_s=age,
+        placeholder=placeholder,
+        work_key=work_key,
+        kept_last_good=session.path in snapshot.kept,
+        idle_since=snapshot.work_since.get(session.path) if placeholder else None,
+    )
+
+
+def with_flags(view: SessionView, duplicate: bool, conflict: bool) -> SessionView:
+    if not duplicate and not conflict:
+        return view
+    return SessionView(
+        key=view.key,
+        id=view.id,
+        session=view.session,
+        health=view.health,
+        heartbeat=view.heartbeat,
+        heartbeat_age_s=view.heartbeat_age_s,
+        placeholder=view.placeholder,
+        work_key=view.work_key,
+        duplicate=duplicate,
+        conflict=conflict,
+        kept_last_good=view.kept_last_good,
+        idle_since=view.idle_since,
+    )
+
+
+def find_duplicates(views: list[SessionView]) -> tuple[DuplicateGroup, ...]:
+    groups: dict[str, list[SessionView]] = defaultdict(list)
+    for view in views:
+        if view.health.live and not view.placeholder:
+            groups[view.work_key].append(view)
+    result = [
+        DuplicateGroup(
+            work=members[0].session.current_work or "",
+            work_key=key,
+            sessions=tuple(sorted({member.id for member in members})),
+        )
+        for key, members in groups.items()
+        if len({member.id for member in members}) >= 2
+    ]
+    result.sort(key=lambda group: (-len(group.sessions), group.work_key))
+    return tuple(result)
+
+
+# At most this many overlap pairs are listed; a dense cluster of alike works
+# (hundreds of "task N build part K") would otherwise make millions of pairs.
+MAX_OVERLAPS = 200
+# A distinct work stops looking for similar works after this many.
+MAX_PARTNERS = 25
+
+OverlapResult = tuple[tuple[Overlap, ...], int, bool]
+"""(the listed overlaps, how many session pairs were found, whether the search was cut)."""
+
+_overlap_memo: dict[tuple[frozenset[tuple[str, str, str]], float], OverlapResult] = {}
+
+
+def find_overlaps(views: list[SessionView], threshold: float) -> OverlapResult:
+    """Overlaps, memoised on the live (id, work) set: a clock tick that changes no
+    session's liveness or work costs a set comparison, not a pairwise search."""
+    key = (
+        frozenset(
+            (view.id, view.work_key, view.session.current_work or "")
+            for view in views
+            if view.health.live and not view.placeholder
+        ),
+        threshold,
+    )
+    cached = _overlap_memo.get(key)
+    if cached is None:
+        cached = _search_overlaps(views, threshold)
+        if len(_overlap_memo) >= 4:
+            _overlap_memo.clear()
+        _overlap_memo[key] = cached
+    return cached
+
+
+def _search_overlaps(views: list[SessionView], threshold: float) -> OverlapResult:
+    """Pairs of live sessions with similar, not equal, work (compared per distinct work),
+    best first, at most ``MAX_OVERLAPS`` of them."""
+    works: dict[str, tuple[frozenset[str], list[SessionView]]] = {}
+    for view in views:
+        if view.health.live and not view.placeholder:
+            entry = works.setdefault(view.work_key, (work_words(view.session.current_work), []))
+            entry[1].append(view)
+    keys = sorted(works)
+    word_sets = [works[key][0] for key in keys]
+    pairs = similar_pairs(word_sets, threshold, MAX_PARTNERS)
+    partners: dict[int, int] = {}
+    for first, second, _ in pairs:
+        partners[first] = partners.get(first, 0) + 1
+        partners[second] = partners.get(second, 0) + 1
+    capped = any(count >= MAX_PARTNERS for count in partners.values())
+    found = 0
+    for first, second, _ in pairs:
+        first_ids = {view.id for view in works[keys[first]][1]}
+        second_ids = {view.id for view in works[keys[second]][1]}
+        found += len(first_ids) * len(second_ids) - len(first_ids & second_ids)
+    pairs.sort(key=lambda pair: (-pair[2], keys[pair[0]], keys[pair[1]]))
+    overlaps: list[Overlap] = []
+    for first, second, score in pairs:
+        for a in works[keys[first]][1]:
+            for b in works[keys[second]][1]:
+                if a.id == b.id:
+                    continue
+                pair = (a, b) if a.id <= b.id else (b, a)
+                overlaps.append(
+                    Overlap(
+                        first=pair[0].id,
+                        second=pair[1].id,
+                        first_work=pair[0].session.current_work or "",
+                        second_work=pair[1].session.current_work or "",
+                        score=round(score, 3),
+                    )
+                )
+        if len(overlaps) >= MAX_OVERLAPS:
+            capped = True
+            break
+    overlaps.sort(key=lambda o: (-o.score, o.first, o.second))
+    return tuple(overlaps[:MAX_OVERLAPS]), found, capped or found > MAX_OVERLAPS

@@ -1,0 +1,139 @@
+"""Milestones, messages, file counts and the errors list."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+
+from coordinator_tui.core.analysis.results import (
+    FUTURE_TOLERANCE_S,
+    TRANSIENT_GRACE_S,
+    FileCount,
+    MessageSummary,
+    MilestoneSummary,
+    MilestoneView,
+    SessionView,
+)
+from coordinator_tui.core.records import (
+    FileError,
+    Message,
+    Milestone,
+)
+from coordinator_tui.core.settings import Settings
+from coordinator_tui.core.store import Snapshot
+
+
+def milestone_progress(milestone: Milestone) -> tuple[float, str, int, int]:
+    """(progress 0–100, where it came from, steps done, steps total)."""
+    total = len(milestone.steps)
+    done = sum(1 for step in milestone.steps if step.status == "completed")
+    if milestone.status == "completed":
+        return 100.0, "status", done, total
+    if milestone.progress is not None:
+        return milestone.progress, "progress", done, total
+    if total:
+        return round(100.0 * done / total, 1), "steps", done, total
+    return 0.0, "status", done, total
+
+
+def summarise_milestones(
+    milestones: tuple[Milestone, ...], now: datetime, settings: Settings
+) -> MilestoneSummary:
+    items = []
+    by_status: dict[str, int] = defaultdict(int)
+    for milestone in milestones:
+        progress, source, done, total = milestone_progress(milestone)
+        updated = milestone.updated_at or datetime.fromtimestamp(milestone.mtime, tz=timezone.utc)
+        stalled = (
+            milestone.status == "in_progress"
+            and (now - updated).total_seconds() > settings.stalled_after_s
+        )
+        by_status[milestone.status] += 1
+        items.append(MilestoneView(milestone, progress, source, stalled, done, total))
+    order = {"in_progress": 0, "blocked": 1, "pending": 2, "unknown": 3, "completed": 4}
+    items.sort(key=lambda v: (order.get(v.milestone.status, 5), -v.progress, v.milestone.title))
+    counted = [view for view in items if view.milestone.status != "abandoned"]
+    completed = sum(1 for view in counted if view.milestone.status == "completed")
+    return MilestoneSummary(
+        total=len(items),
+        by_status=dict(sorted(by_status.items())),
+        completion_pct=round(100.0 * completed / len(counted), 1) if counted else 0.0,
+        mean_progress=round(sum(v.progress for v in counted) / len(counted), 1) if counted else 0.0,
+        items=tuple(items),
+        stalled=sum(1 for view in items if view.stalled),
+    )
+
+
+def summarise_messages(messages: tuple[Message, ...]) -> MessageSummary:
+    oldest = datetime.min.replace(tzinfo=timezone.utc)
+    ordered = sorted(messages, key=lambda m: (m.timestamp or oldest, m.path), reverse=True)
+    return MessageSummary(
+        broadcast=sum(1 for m in messages if m.kind == "broadcast"),
+        direct=sum(1 for m in messages if m.kind == "direct"),
+        recovered=sum(1 for m in messages if m.recovered),
+        latest=tuple(ordered),
+    )
+
+
+def count_files(snapshot: Snapshot) -> dict[str, FileCount]:
+    groups = {
+        "sessions": snapshot.sessions,
+        "milestones": snapshot.milestones,
+        "messages": snapshot.messages,
+        "claims": snapshot.claims,
+        "heartbeats": snapshot.heartbeats,
+    }
+    return {
+        kind: FileCount(
+            found=snapshot.found.get(kind, 0),
+            read=len(records),
+            recovered=sum(1 for record in records if record.recovered),
+        )
+        for kind, records in groups.items()
+    }
+
+
+def list_errors(
+    snapshot: Snapshot, now: datetime, views: list[SessionView]
+) -> tuple[tuple[FileError, ...], int]:
+    errors: list[FileError] = []
+    pending = 0
+    for failure in snapshot.failures:
+        young = now.timestamp() - failure.mtime < TRANSIENT_GRACE_S
+        if young and (failure.transient or failure.kept_last_good):
+            pending += 1
+            continue
+        reason = failure.error.reason
+        if failure.kept_last_good:
+            reason += " (showing the last good read)"
+        errors.append(FileError(path=failure.error.path, reason=reason, kind=failure.error.kind))
+    errors.extend(snapshot.warnings)
+    for view in views:
+        beat = view.session.last_heartbeat
+        if beat is not None and (beat - now).total_seconds() > FUTURE_TOLERANCE_S:
+            note = "ignored" if view.heartbeat is None else "treated as now"
+            errors.append(
+                FileError(
+                    path=view.key,
+                    reason=f"last_heartbeat {beat:%Y-%m-%d %H:%M:%S} UTC is in the future; {note}",
+                    kind="sessions",
+                    severity="warning",
+                )
+            )
+    by_id: dict[str, list[str]] = defaultdict(list)
+    for view in views:
+        by_id[view.id].append(view.key)
+    for session_id, paths in by_id.items():
+        if len(paths) > 1:
+            for path in paths:
+                others = ", ".join(p for p in paths if p != path)
+                errors.append(
+                    FileError(
+                        path=path,
+                        reason=f"session_id {session_id!r} is also claimed by {others}",
+                        kind="sessions",
+                        severity="warning",
+                    )
+                )
+    errors.sort(key=lambda e: (e.severity != "error", e.path, e.reason))
+    return tuple(errors), pending

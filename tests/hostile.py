@@ -55,7 +55,7 @@ EXPECT: dict[str, tuple[str, str]] = {
     "fifo": ("error", r"not a regular file \(FIFO\)"),
     "directory": ("error", r"not a regular file \(directory\)"),
     "symlink_loop": ("error", r"(?i)too many levels of symbolic links"),
-    "symlink_device": ("error", r"not a regular file \(device\)"),
+    "symlink_device": ("error", r"symbolic link to a file outside the coordination directory"),
     "huge": ("error", r"52,428,800 bytes, over the 1,048,576-byte limit"),
     "deep_nesting": ("error", r"nested too deeply"),
     "non_utf8": ("warning", r"not valid UTF-8 replaced with U\+FFFD"),

@@ -149,3 +149,18 @@ def test_work_since_tracks_when_work_changed(collective: Path) -> None:
     session(collective, "session-1005", "real work", ago(minutes=0), started=ago(hours=3))
     store.apply([path])
     assert store.work_since[key] != first
+
+
+def test_symlinks_are_followed_only_inside_the_directory(collective: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"session_id": "session-secret", "current_work": "private key"}')
+    (collective / "sessions" / "session-outside.json").symlink_to(secret)
+    (collective / "sessions" / "session-inside.json").symlink_to("session-1001.json")
+    store = Store(collective)
+    store.scan()
+    reasons = {f.error.path: f.error.reason for f in store.snapshot().failures}
+    outside = "symbolic link to a file outside the coordination directory"
+    assert reasons == {"sessions/session-outside.json": outside}
+    works = {s.path: s.current_work for s in store.snapshot().sessions}
+    assert "private key" not in works.values()
+    assert works["sessions/session-inside.json"] == "consciousness-loop-build"

@@ -19,6 +19,7 @@ path and a reason. Only regular files are read, and never more than
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -75,17 +76,34 @@ class ReadResult:
     size: int = 0
 
 
-def read_bytes(path: Path | str, max_bytes: int) -> tuple[bytes | None, str | None, float, int]:
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def read_bytes(
+    path: Path | str, max_bytes: int, within: str | None = None
+) -> tuple[bytes | None, str | None, float, int]:
     """Read a regular file of at most ``max_bytes``; (data, error, mtime, size).
 
     The file is opened non-blocking and checked with ``fstat`` on the open
     descriptor, so a FIFO (or one swapped in after a listing) cannot hang the
-    reader and a device is never read.
+    reader and a device is never read. With ``within`` (a resolved folder), a
+    symbolic link is followed only when its target lies inside that folder: in
+    a shared directory, a link to a file only the viewer can read must not end
+    up on screen or in a report written back into the directory.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(path, _OPEN_FLAGS | (_NOFOLLOW if within is not None else 0))
     except OSError as error:
-        return None, _os_reason(error), 0.0, 0
+        if within is None or error.errno != errno.ELOOP:
+            return None, _os_reason(error), 0.0, 0
+        target = os.path.realpath(path)
+        if target != within and not target.startswith(within + os.sep):
+            return None, "symbolic link to a file outside the coordination directory", 0.0, 0
+        try:
+            fd = os.open(path, _OPEN_FLAGS)
+        except OSError as again:
+            return None, _os_reason(again), 0.0, 0
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -121,10 +139,14 @@ def decode_text(data: bytes) -> tuple[str, bool]:
 
 
 def read_json_file(
-    path: Path | str, max_bytes: int, keys: tuple[str, ...] | None = None
+    path: Path | str,
+    max_bytes: int,
+    keys: tuple[str, ...] | None = None,
+    within: str | None = None,
 ) -> ReadResult:
-    """Read one JSON file leniently. ``keys`` is the known key order of its kind, if any."""
-    data, error, mtime, size = read_bytes(path, max_bytes)
+    """Read one JSON file leniently. ``keys`` is the known key order of its kind, if any;
+    ``within`` confines symbolic links as in ``read_bytes``."""
+    data, error, mtime, size = read_bytes(path, max_bytes, within)
     if data is None:
         return ReadResult(path, error=error, mtime=mtime, size=size)
     text, lossy = decode_text(data)

@@ -164,6 +164,7 @@ class Store:
     def __init__(self, root: Path, settings: Settings | None = None) -> None:
         self.root = Path(root)
         self._root_text = str(self.root)
+        self._root_real: str | None = None
         self.settings = settings or Settings()
         self.records: dict[FileKind, dict[str, Any]] = {kind: {} for kind in FileKind}
         self.priorities: tuple[PriorityItem, ...] = ()
@@ -238,6 +239,13 @@ class Store:
         )
 
     # --- internals --------------------------------------------------------------------
+
+    def _within(self) -> str:
+        """The root, resolved: symbolic links may point anywhere inside it, nowhere else.
+        Resolved again when the root itself is replaced (deleted and re-created)."""
+        if self._root_real is None or not os.path.isdir(self._root_real):
+            self._root_real = os.path.realpath(self.root)
+        return self._root_real
 
     def _relative(self, path: Path) -> str | None:
         if not path.is_absolute():
@@ -333,7 +341,7 @@ class Store:
             FileKind.SESSION: reader.SESSION_KEYS,
             FileKind.CLAIM: reader.CLAIM_KEYS,
         }.get(place.kind)
-        result = reader.read_json_file(path, self.settings.max_file_bytes, keys)
+        result = reader.read_json_file(path, self.settings.max_file_bytes, keys, self._within())
         self._signatures[relative] = (result.mtime, result.size)
         if result.error is not None:
             self._fail(relative, place.kind, result.error, result.transient, result.mtime, change)
@@ -421,7 +429,7 @@ class Store:
 
     def _read_priorities(self, relative: str, change: StoreChange, existed: bool) -> None:
         data, error, mtime, size = reader.read_bytes(
-            self.root / relative, self.settings.max_file_bytes
+            self.root / relative, self.settings.max_file_bytes, self._within()
         )
         self._signatures[relative] = (mtime, size)
         if data is None:
@@ -437,7 +445,7 @@ class Store:
 
     def _read_markdown(self, relative: str, stem: str, change: StoreChange, existed: bool) -> None:
         data, error, mtime, size = reader.read_bytes(
-            self.root / relative, self.settings.max_file_bytes
+            self.root / relative, self.settings.max_file_bytes, self._within()
         )
         self._signatures[relative] = (mtime, size)
         if data is None:

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 if sys.version_info >= (3, 11):
     import tomllib
-else:  # pragma: no cover - Python 3.10
-    tomllib = None
+else:  # pragma: no cover - Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
 
 ENV_PREFIX = "COORDINATOR_TUI_"
 
@@ -110,8 +110,6 @@ def _config_path(environ: dict[str, str]) -> Path:
 def _from_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
-    if tomllib is None:  # pragma: no cover
-        raise SettingsError(f"{path}: reading TOML needs Python 3.11 or newer")
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)

@@ -35,17 +35,18 @@ class ErrorsScreen(ModalScreen[None]):
         if not self.errors:
             body: Text | Table = Text("Every file was read without a problem.", style="green")
         else:
-            body = Table.grid(padding=(0, 2))
-            body.add_column(no_wrap=True)
-            body.add_column(style="cyan", no_wrap=True, max_width=50, overflow="ellipsis")
+            # Two lines an entry (severity and path, then the reason, wrapped): readable
+            # in a 50-column tmux pane as well as full screen.
+            body = Table.grid()
             body.add_column(ratio=1)
             for error in self.errors[:LIMIT]:
-                severity = Text(
-                    error.severity, style="bold red" if error.severity == "error" else "yellow"
+                severity = "bold red" if error.severity == "error" else "yellow"
+                body.add_row(
+                    Text.assemble((error.severity, severity), "  ", (display(error.path), "cyan"))
                 )
-                body.add_row(severity, Text(display(error.path)), Text(display(error.reason)))
+                body.add_row(Text("   " + display(error.reason)))
             if len(self.errors) > LIMIT:
-                body.add_row("", Text(f"… and {len(self.errors) - LIMIT} more", style="dim"), "")
+                body.add_row(Text(f"… and {len(self.errors) - LIMIT} more", style="dim"))
         with VerticalScroll(id="errors"):
             yield Static(body)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from coordinator_tui.core.analysis import Analysis, DuplicateGroup
 from coordinator_tui.core.sanitize import display
+from coordinator_tui.core.timetext import count_of
 
 SUGGESTION_LINES = 20
 
@@ -85,7 +86,10 @@ def suggestion_alert(analysis: Analysis) -> tuple[str, str]:
     ]
     if len(analysis.suggestions) > SUGGESTION_LINES:
         lines.append(f"… and {len(analysis.suggestions) - SUGGESTION_LINES} more")
-    subject = f"Work suggestion: {idle} idle sessions, {available} available priorities"
+    subject = (
+        f"Work suggestion: {count_of(idle, 'idle session')}, "
+        f"{count_of(available, 'available priority', 'available priorities')}"
+    )
     body = "Idle sessions and the best available priority for each:\n" + "\n".join(lines)
     return subject, body
 

@@ -43,7 +43,7 @@ from coordinator_tui.core.report import report_path, write_report
 from coordinator_tui.core.sanitize import display
 from coordinator_tui.core.settings import Settings
 from coordinator_tui.core.store import Store
-from coordinator_tui.core.timetext import age_text
+from coordinator_tui.core.timetext import age_text, count_of
 
 ALERT_STATE_FILE = "alerts.json"
 LOG_LIMIT = 10
@@ -231,7 +231,7 @@ class Coordinator:
             self._log(
                 "duplicates",
                 "info",
-                f"No duplicate work among {with_work} live sessions with work",
+                f"No duplicate work among {count_of(with_work, 'live session')} with work",
                 groups=0,
             )
         for group in groups[:LOG_LIMIT]:
@@ -303,7 +303,8 @@ class Coordinator:
             self._log(
                 "distribution",
                 "warn",
-                f"{len(idle)} idle sessions: {names}{more}; {len(available)} priorities available",
+                f"{count_of(len(idle), 'idle session')}: {names}{more}; "
+                f"{count_of(len(available), 'priority', 'priorities')} available",
                 idle=[v.id for v in idle],
                 available=len(available),
             )

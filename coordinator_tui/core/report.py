@@ -28,7 +28,7 @@ from coordinator_tui.core.history import (
 )
 from coordinator_tui.core.sanitize import display
 from coordinator_tui.core.timeparse import format_utc
-from coordinator_tui.core.timetext import age_text
+from coordinator_tui.core.timetext import age_text, count_of
 
 ROW_LIMIT = 50
 """Rows per table; the rest is counted, not listed (reports stay readable at 10,000)."""
@@ -69,10 +69,6 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], total: int | No
 
 def _duration(seconds: float) -> str:
     return str(humanize.naturaldelta(timedelta(seconds=seconds)))
-
-
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
 def _pct(value: float) -> str:
@@ -220,8 +216,8 @@ def _active_work(analysis: Analysis) -> str:
         [
             "## Active work",
             "",
-            f"{_n(len(working), 'working session')} on "
-            f"{_n(distinct, 'distinct piece', 'distinct pieces')} of work.",
+            f"{count_of(len(working), 'working session')} on "
+            f"{count_of(distinct, 'distinct piece', 'distinct pieces')} of work.",
             "",
             _table(("session", "work", "last heartbeat", "note"), rows, len(working)),
         ]
@@ -242,7 +238,7 @@ def _duplicates(analysis: Analysis) -> str:
     lines = [
         "## Duplicate work",
         "",
-        f"**{_n(len(analysis.duplicates), 'piece', 'pieces')} of work done by more than one "
+        f"**{count_of(len(analysis.duplicates), 'piece', 'pieces')} of work done by more than one "
         f"live session ({sessions} sessions in all).** "
         "Work is compared case- and punctuation-blind.",
         "",
@@ -276,7 +272,7 @@ def _overlaps(analysis: Analysis) -> str:
         [
             "## Possible overlaps",
             "",
-            f"{_n(analysis.overlaps_found, 'pair')} of live sessions with similar work "
+            f"{count_of(analysis.overlaps_found, 'pair')} of live sessions with similar work "
             f"(word similarity ≥ {threshold:g}); worth a look, not necessarily a clash."
             + (
                 f" The search was capped: the {len(analysis.overlaps)} most similar are listed, "
@@ -305,7 +301,7 @@ def _idle(analysis: Analysis) -> str:
     if not idle:
         lines.append(f"No idle sessions: all {analysis.counts.live} live sessions are working.")
     else:
-        lines.append(f"{_n(len(idle), 'idle session')} (fresh heartbeat, no real work):")
+        lines.append(f"{count_of(len(idle), 'idle session')} (fresh heartbeat, no real work):")
         lines.append("")
         rows = (
             (
@@ -362,8 +358,8 @@ def _claims(analysis: Analysis) -> str:
     lines = [
         "## Claims",
         "",
-        f"{_n(len(analysis.claims), 'claim')}: {len(active)} active, {len(expired)} expired, "
-        f"{_n(len(analysis.conflicts), 'conflict')}.",
+        f"{count_of(len(analysis.claims), 'claim')}: {len(active)} active, {len(expired)} expired, "
+        f"{count_of(len(analysis.conflicts), 'conflict')}.",
     ]
 
     def rows(views: Sequence[ClaimView]) -> Iterable[Sequence[str]]:
@@ -449,8 +445,8 @@ def _data_problems(analysis: Analysis) -> str:
     lines = [
         "## Data problems",
         "",
-        f"{_n(len(errors), 'unreadable file')}, {_n(len(warnings), 'warning')}, "
-        f"{_n(len(recovered), 'file')} recovered from broken JSON "
+        f"{count_of(len(errors), 'unreadable file')}, {count_of(len(warnings), 'warning')}, "
+        f"{count_of(len(recovered), 'file')} recovered from broken JSON "
         "(read anyway, as the shell scripts meant them). "
         f"Messages: {messages.broadcast} broadcast, {messages.direct} direct.",
         "",

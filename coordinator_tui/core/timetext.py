@@ -1,4 +1,4 @@
-"""Human wording for times and ages, shared by every face of the product."""
+"""Human wording for times, ages and counts, shared by every face of the product."""
 
 from __future__ import annotations
 
@@ -31,3 +31,8 @@ def short_age(seconds: float | None) -> str:
     if seconds < 86400:
         return f"{int(seconds // 3600)}h"
     return f"{int(seconds // 86400)}d"
+
+
+def count_of(count: int, word: str, plural: str | None = None) -> str:
+    """``1 session``, ``2 sessions`` (``plural`` when adding an s is wrong)."""
+    return f"{count} {word if count == 1 else (plural or word + 's')}"

@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 
 from coordinator_tui.core import reader
 from coordinator_tui.core.analysis import analyse
-from coordinator_tui.core.records import (
-    RecordError,
+from coordinator_tui.core.builders import (
     build_claim,
     build_heartbeat,
     build_message,
@@ -31,6 +30,7 @@ from coordinator_tui.core.records import (
     build_session,
     parse_priorities,
 )
+from coordinator_tui.core.records import RecordError
 from coordinator_tui.core.sanitize import clip, display, one_line, strip_control
 from coordinator_tui.core.settings import Settings
 from coordinator_tui.core.store import Store

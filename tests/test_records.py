@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coordinator_tui.core.records import (
-    RecordError,
+from coordinator_tui.core.builders import (
     build_claim,
     build_markdown_milestone,
     build_milestone,
@@ -13,6 +12,7 @@ from coordinator_tui.core.records import (
     normalise_status,
     parse_priorities,
 )
+from coordinator_tui.core.records import RecordError
 
 
 def session(data: object):

@@ -18,6 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from coordinator_tui.core import reader
+from coordinator_tui.core.builders import (
+    build_claim,
+    build_heartbeat,
+    build_markdown_milestone,
+    build_message,
+    build_milestone,
+    build_session,
+    parse_priorities,
+)
 from coordinator_tui.core.records import (
     Claim,
     FileError,
@@ -28,13 +37,6 @@ from coordinator_tui.core.records import (
     PriorityItem,
     RecordError,
     Session,
-    build_claim,
-    build_heartbeat,
-    build_markdown_milestone,
-    build_message,
-    build_milestone,
-    build_session,
-    parse_priorities,
 )
 from coordinator_tui.core.settings import Settings
 from coordinator_tui.core.worktext import normalise_work

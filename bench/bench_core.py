@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from coordinator_tui.core import store as store_module
 from coordinator_tui.core import worktext
 from coordinator_tui.core.analysis import analyse
 from coordinator_tui.core.analysis import sessions as analysis_sessions
@@ -248,6 +249,7 @@ def forget_memos() -> None:
         memo.clear()
     worktext.normalise_work.cache_clear()
     worktext.work_words.cache_clear()
+    store_module.classify.cache_clear()
 
 
 def cold_scan_and_analyse(root: Path, settings: Settings) -> tuple[float, float]:

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,7 @@ class Place:
     message_kind: str | None = None
 
 
+@lru_cache(maxsize=65536)
 def classify(relative: str) -> Place | None:
     """What kind of file lies at ``relative`` (``/``-separated), or None to ignore it."""
     parts = relative.split("/")
@@ -184,6 +186,7 @@ class Store:
 
     def scan(self) -> StoreChange:
         """Read the whole directory; files whose size and mtime did not change are skipped."""
+        self._root_real = None
         present = dict(self._list_files())
         change = StoreChange()
         for relative in [path for path in self._kinds if path not in present]:
@@ -196,6 +199,7 @@ class Store:
 
     def apply(self, changed_paths: Iterable[Path | str]) -> StoreChange:
         """Update only what changed. Paths may be absolute or relative to the root."""
+        self._root_real = None
         change = StoreChange()
         for path in changed_paths:
             relative = self._relative(Path(path))
@@ -244,8 +248,8 @@ class Store:
 
     def _within(self) -> str:
         """The root, resolved: symbolic links may point anywhere inside it, nowhere else.
-        Resolved again when the root itself is replaced (deleted and re-created)."""
-        if self._root_real is None or not os.path.isdir(self._root_real):
+        Resolved once per ``scan()``/``apply()`` (the root may have been re-created)."""
+        if self._root_real is None:
             self._root_real = os.path.realpath(self.root)
         return self._root_real
 

@@ -41,7 +41,8 @@ def parse_timestamp(value: object) -> datetime | None:
     text = value.strip()
     if not text or len(text) > 64:
         return None
-    if _NUMERIC.match(text):
+    first = text[0]
+    if (first.isdigit() or first in "+-") and _NUMERIC.match(text):
         return _from_epoch(float(text))
     last = text[-1]
     if last in "Zz":
@@ -55,8 +56,8 @@ def parse_timestamp(value: object) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    elif had_utc_suffix and parsed.utcoffset():
+        return parsed.replace(tzinfo=timezone.utc)
+    if had_utc_suffix and parsed.utcoffset():
         return None  # "…+02:00 UTC" contradicts itself
     try:
         return parsed.astimezone(timezone.utc)

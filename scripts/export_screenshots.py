@@ -3,7 +3,7 @@
 ``make screenshots`` runs this. It builds ``tests.collective.build_collective``
 in a temporary directory, drives the dashboard headless at fixed sizes and
 saves ``screenshots/dashboard-wide.svg``, ``dashboard-compact.svg``,
-``broadcast-dialog.svg`` and ``session-detail.svg``.
+``broadcast-dialog.svg``, ``session-detail.svg`` and ``file-problems.svg``.
 """
 
 from __future__ import annotations
@@ -70,6 +70,21 @@ async def detail(app: CoordinatorApp) -> None:
     await app.run_action("detail", app.screen)
 
 
+async def problems(app: CoordinatorApp) -> None:
+    await app.run_action("errors", app.screen)
+
+
+def break_some_files(root: Path) -> None:
+    """Two unreadable files, made long ago (a fresh one would be a writer mid-rewrite)."""
+    torn = root / "sessions" / "session-1013.json"
+    torn.write_text('{\n  "session_id": "session-1013",\n  "current_wo')
+    fifo = root / "sessions" / "session-fifo.json"
+    os.mkfifo(fifo)
+    long_ago = NOW.timestamp() - 3600  # an hour before the frozen clock
+    for path in (torn, fifo):
+        os.utime(path, (long_ago, long_ago))
+
+
 async def main_async(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as temp:
@@ -79,6 +94,8 @@ async def main_async(out: Path) -> None:
         await shoot(root, COMPACT, out / "dashboard-compact.svg", None)
         await shoot(root, WIDE, out / "broadcast-dialog.svg", broadcast)
         await shoot(root, WIDE, out / "session-detail.svg", detail)
+        break_some_files(root)
+        await shoot(root, COMPACT, out / "file-problems.svg", problems)
 
 
 def main() -> int:

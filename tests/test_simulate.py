@@ -149,3 +149,21 @@ def test_start_and_stop_in_a_thread(tmp_path: Path) -> None:
     ticks = simulation.ticks
     simulation._stop.wait(0.05)
     assert simulation.ticks == ticks  # really stopped
+
+
+def test_the_collective_keeps_moving_after_the_first_minutes(tmp_path: Path) -> None:
+    """Later on, sessions still go idle, get suggestions and collide: the demo stays alive."""
+    root = tmp_path / "c"
+    clock = SteppingClock()
+    simulation = Simulation(root, sessions=12, seed=5, clock=clock)
+    simulation.setup()
+    idle_seen = duplicates_seen = suggestions_seen = 0
+    for tick in range(1, 601):
+        clock.advance()
+        simulation.tick()
+        if tick > 120 and tick % 20 == 0:  # after the first two minutes
+            analysis = analysis_of(root, clock())
+            idle_seen += analysis.counts.idle > 0
+            duplicates_seen += bool(analysis.duplicates)
+            suggestions_seen += bool(analysis.suggestions)
+    assert idle_seen >= 8 and suggestions_seen >= 4 and duplicates_seen >= 2

@@ -277,6 +277,11 @@ class Simulation:
             return
         if session.state == "working" and session.priority and self.random.random() < 0.15:
             self._advance(session, now)
+        elif session.state == "working" and self.random.random() < 0.08:
+            # Its part is done (or it gives up): back to the placeholder until it picks
+            # again, which keeps idle sessions, suggestions and new collisions coming.
+            session.state, session.work, session.priority = "idle", PLACEHOLDER, None
+            session.idle_ticks = 0
         self._heartbeat(session, now)
 
     def _maybe_vanish(self, session: SimSession, now: datetime) -> None:

@@ -165,3 +165,23 @@ def test_every_corpus_json_file_is_read() -> None:
         recovered += result.recovered
     assert failures == []
     assert recovered >= 100  # nearly half the message files are broken JSON
+
+
+def test_a_file_growing_while_read_is_read_to_the_cap(tmp_path: Path, monkeypatch) -> None:
+    """fstat said 2 bytes; by the time of the read the file holds more."""
+    import coordinator_tui.core.reader as reader_module
+
+    path = tmp_path / "grow.json"
+    path.write_text("{}")
+    real_fstat = os.fstat
+
+    def fstat_then_grow(fd: int) -> os.stat_result:
+        info = real_fstat(fd)
+        path.write_text('{"a": "' + "x" * 100 + '"}')
+        return info
+
+    monkeypatch.setattr(reader_module.os, "fstat", fstat_then_grow)
+    data, error, _, _ = reader_module.read_bytes(path, 1 << 20)
+    assert error is None and data is not None and data.endswith(b'"}') and len(data) == 109
+    data, error, _, _ = reader_module.read_bytes(path, 50)
+    assert data is None and error is not None and "limit" in error

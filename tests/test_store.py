@@ -164,3 +164,20 @@ def test_symlinks_are_followed_only_inside_the_directory(collective: Path, tmp_p
     works = {s.path: s.current_work for s in store.snapshot().sessions}
     assert "private key" not in works.values()
     assert works["sessions/session-inside.json"] == "consciousness-loop-build"
+
+
+def test_scan_pauses_the_collector_and_restores_it(collective: Path) -> None:
+    import gc
+
+    from coordinator_tui.core.gcpause import paused_gc
+
+    assert gc.isenabled()
+    Store(collective).scan()
+    assert gc.isenabled()  # restored after the scan
+    gc.disable()
+    try:
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a caller's own pause is left as it was
+    finally:
+        gc.enable()

@@ -110,15 +110,20 @@ def read_bytes(
             return None, f"not a regular file ({_file_type(info.st_mode)})", info.st_mtime, 0
         if info.st_size > max_bytes:
             return None, _too_large(info.st_size, max_bytes), info.st_mtime, info.st_size
-        chunks: list[bytes] = []
-        remaining = max_bytes + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
+        # Ask for one byte more than fstat promised: fewer back means the whole file
+        # was read in one call (the common case); as many means it grew meanwhile.
+        limit = max_bytes + 1
+        data = os.read(fd, min(info.st_size + 1, limit))
+        if info.st_size < len(data) < limit:
+            chunks = [data]
+            remaining = limit - len(data)
+            while remaining > 0:
+                chunk = os.read(fd, min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+            data = b"".join(chunks)
     except OSError as error:
         return None, _os_reason(error), 0.0, 0
     finally:

@@ -28,6 +28,7 @@ from coordinator_tui.core.builders import (
     build_session,
     parse_priorities,
 )
+from coordinator_tui.core.gcpause import paused_gc
 from coordinator_tui.core.records import (
     Claim,
     FileError,
@@ -186,6 +187,10 @@ class Store:
 
     def scan(self) -> StoreChange:
         """Read the whole directory; files whose size and mtime did not change are skipped."""
+        with paused_gc():
+            return self._scan()
+
+    def _scan(self) -> StoreChange:
         self._root_real = None
         present = dict(self._list_files())
         change = StoreChange()

@@ -30,8 +30,7 @@ def normalise_work(text: str | None) -> str:
     """Case, ``-``/``_``/spaces and punctuation folded: the key for equal work."""
     if not text:
         return ""
-    lowered = _PUNCTUATION.sub(" ", text.lower())
-    return " ".join(_SEPARATORS.split(lowered)).strip()
+    return " ".join(_WORD.findall(text.lower()))
 
 
 @lru_cache(maxsize=65536)

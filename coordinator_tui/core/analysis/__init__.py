@@ -46,6 +46,7 @@ from coordinator_tui.core.analysis.work import (
     rank_priorities,
     suggest_work,
 )
+from coordinator_tui.core.gcpause import paused_gc
 from coordinator_tui.core.settings import Settings
 from coordinator_tui.core.store import Snapshot
 from coordinator_tui.core.worktext import normalise_work, work_words
@@ -75,6 +76,11 @@ __all__ = [
 
 def analyse(snapshot: Snapshot, now: datetime, settings: Settings | None = None) -> Analysis:
     """Everything the product tells about a directory at ``now``."""
+    with paused_gc():
+        return _analyse(snapshot, now, settings)
+
+
+def _analyse(snapshot: Snapshot, now: datetime, settings: Settings | None) -> Analysis:
     settings = settings or Settings()
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     heartbeats = group_heartbeats(snapshot.heartbeats)

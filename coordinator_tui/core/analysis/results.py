@@ -30,9 +30,12 @@ class Health(str, Enum):
     STALE = "stale"
     GONE = "gone"
 
-    @property
-    def live(self) -> bool:
-        return self in (Health.WORKING, Health.IDLE)
+    live: bool
+    """Working or idle: a fresh heartbeat (a plain attribute: read ~50,000 times an analysis)."""
+
+
+for _health in Health:
+    _health.live = _health in (Health.WORKING, Health.IDLE)
 
 
 @dataclass(frozen=True, slots=True)

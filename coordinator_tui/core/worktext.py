@@ -13,8 +13,6 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-_SEPARATORS = re.compile(r"[\s_\-]+")
-_PUNCTUATION = re.compile(r"[^\w\s]+")
 _WORD = re.compile(r"[^\W_]+")
 # Words too common to say two pieces of work are alike.
 STOP_WORDS = frozenset(

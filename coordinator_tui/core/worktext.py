@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+")
@@ -44,14 +43,6 @@ def similarity(first: frozenset[str], second: frozenset[str]) -> float:
     if not first or not second:
         return 0.0
     return 2 * len(first & second) / (len(first) + len(second))
-
-
-def is_placeholder(text: str | None, placeholders: Iterable[str]) -> bool:
-    """True when ``current_work`` means no work at all."""
-    key = normalise_work(text)
-    if not key:
-        return True
-    return key in {normalise_work(item) for item in placeholders}
 
 
 def names_match(name_words: frozenset[str], work: frozenset[str]) -> bool:

@@ -25,6 +25,7 @@ from coordinator_tui.core.coerce import (
     extra_fields,
     require_object,
 )
+from coordinator_tui.core.reader import CLAIM_KEYS, MESSAGE_KEYS
 from coordinator_tui.core.records import (
     Claim,
     Heartbeat,
@@ -232,7 +233,7 @@ def build_markdown_milestone(
     return milestone, problems
 
 
-_MESSAGE_FIELDS = {"from", "to", "timestamp", "subject", "message"}
+_MESSAGE_FIELDS = set(MESSAGE_KEYS)  # the send script's keys, as the reader knows them
 _STAMP_IN_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{2})-(\d{2})-(\d{2})")
 
 
@@ -271,15 +272,7 @@ def build_message(
     return message, list(problems)
 
 
-_CLAIM_FIELDS = {
-    "claimed_by",
-    "claimed_at",
-    "resource_type",
-    "resource_name",
-    "duration_hours",
-    "expires_at",
-    "allow_coordination",
-}
+_CLAIM_FIELDS = set(CLAIM_KEYS)
 
 
 def build_claim(

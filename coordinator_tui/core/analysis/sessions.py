@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from coordinator_tui.core.analysis.results import (
@@ -81,20 +82,7 @@ def session_view(
 def with_flags(view: SessionView, duplicate: bool, conflict: bool) -> SessionView:
     if not duplicate and not conflict:
         return view
-    return SessionView(
-        key=view.key,
-        id=view.id,
-        session=view.session,
-        health=view.health,
-        heartbeat=view.heartbeat,
-        heartbeat_age_s=view.heartbeat_age_s,
-        placeholder=view.placeholder,
-        work_key=view.work_key,
-        duplicate=duplicate,
-        conflict=conflict,
-        kept_last_good=view.kept_last_good,
-        idle_since=view.idle_since,
-    )
+    return replace(view, duplicate=duplicate, conflict=conflict)
 
 
 def find_duplicates(views: list[SessionView]) -> tuple[DuplicateGroup, ...]:

@@ -31,12 +31,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coordinator_tui.core import store as store_module
-from coordinator_tui.core import worktext
-from coordinator_tui.core.analysis import analyse
-from coordinator_tui.core.analysis import sessions as analysis_sessions
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.store import Store
+from coordinator_tui import store as store_module
+from coordinator_tui.analysis import analyse
+from coordinator_tui.analysis import sessions as analysis_sessions
+from coordinator_tui.files import worktext
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Store
 
 NOW = datetime(2025, 11, 15, 20, 0, 0, tzinfo=timezone.utc)
 VERBS = ("build", "deploy", "test", "document", "refactor", "monitor", "review", "fix", "design")

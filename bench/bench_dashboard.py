@@ -40,10 +40,10 @@ sys.path.insert(0, str(REPO))
 
 from textual import events  # noqa: E402
 
-from coordinator_tui.core.sanitize import display  # noqa: E402
-from coordinator_tui.core.settings import Settings  # noqa: E402
+from coordinator_tui.render.sanitize import display  # noqa: E402
+from coordinator_tui.settings import Settings  # noqa: E402
 from coordinator_tui.tui.app import CoordinatorApp, create_app  # noqa: E402
-from coordinator_tui.tui.presenter import WORK_WIDTH  # noqa: E402
+from coordinator_tui.tui.rows import WORK_WIDTH  # noqa: E402
 
 WORDS = (
     "build deploy dashboard treasury loop spec docs monitor orchestrate registry audit "

@@ -29,11 +29,11 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from coordinator_tui.core.analysis import Analysis
-from coordinator_tui.core.clock import system_clock
-from coordinator_tui.core.coordinator import Coordinator, LogEvent, RunOptions
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.timeparse import parse_timestamp
+from coordinator_tui.analysis import Analysis
+from coordinator_tui.clock import system_clock
+from coordinator_tui.files.timeparse import parse_timestamp
+from coordinator_tui.headless.coordinator import Coordinator, LogEvent, RunOptions
+from coordinator_tui.settings import Settings
 
 OLD_BASH_CYCLE_S = 16.0
 WORKS = ("consciousness-loop-build", "spec_generation", "deploy dashboard", "registry sync")

@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any, NoReturn
 
 from coordinator_tui import __version__
-from coordinator_tui.core.settings import Settings, SettingsError, load_settings
-from coordinator_tui.core.timeparse import parse_timestamp
+from coordinator_tui.files.timeparse import parse_timestamp
+from coordinator_tui.settings import Settings, SettingsError, load_settings
 
 COMMANDS = ("status", "report", "send", "run", "demo", "dashboard")
 EPILOG = """commands:

@@ -19,8 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from coordinator_tui.core.clock import frozen_clock  # noqa: E402
-from coordinator_tui.core.settings import Settings  # noqa: E402
+from coordinator_tui.clock import frozen_clock  # noqa: E402
+from coordinator_tui.settings import Settings  # noqa: E402
 from coordinator_tui.tui.app import CoordinatorApp, create_app  # noqa: E402
 from tests.collective import NOW, build_collective  # noqa: E402
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.core.analysis import TRANSIENT_GRACE_S, Analysis, Health, analyse
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.store import Store
+from coordinator_tui.analysis import TRANSIENT_GRACE_S, Analysis, Health, analyse
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Store
 from tests.collective import NOW, ago, session, write_json
 
 
@@ -260,7 +260,7 @@ def test_next_change_is_the_first_health_threshold(tmp_path: Path) -> None:
 
 
 def test_a_dense_cluster_of_alike_work_is_capped_not_exploded(tmp_path: Path) -> None:
-    from coordinator_tui.core.analysis.sessions import MAX_OVERLAPS
+    from coordinator_tui.analysis.sessions import MAX_OVERLAPS
 
     for number in range(120):
         session(

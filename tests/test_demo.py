@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.cli import main
-from coordinator_tui.core.history import History
+from coordinator_tui.write.history import History
 
 
 def test_headless_demo_three_cycles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,9 +20,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coordinator_tui.core import reader
-from coordinator_tui.core.analysis import analyse
-from coordinator_tui.core.builders import (
+from coordinator_tui.analysis import analyse
+from coordinator_tui.files import reader
+from coordinator_tui.files.builders import (
     build_claim,
     build_heartbeat,
     build_message,
@@ -30,11 +30,11 @@ from coordinator_tui.core.builders import (
     build_session,
     parse_priorities,
 )
-from coordinator_tui.core.records import RecordError
-from coordinator_tui.core.sanitize import clip, display, one_line, strip_control
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.store import Store
-from coordinator_tui.core.timeparse import parse_timestamp
+from coordinator_tui.files.records import RecordError
+from coordinator_tui.files.timeparse import parse_timestamp
+from coordinator_tui.render.sanitize import clip, display, one_line, strip_control
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Store
 
 settings.register_profile(
     "ci",
@@ -362,7 +362,7 @@ def test_conflicts_and_claim_holders_match_a_brute_force_search(
 ) -> None:
     # Core change: claims are looked up through a word index and a health-by-id map
     # instead of scanning every session for every claim; the results must not change.
-    from coordinator_tui.core.worktext import names_match, work_words
+    from coordinator_tui.files.worktext import names_match, work_words
 
     beat = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
     with tempfile.TemporaryDirectory() as folder:
@@ -416,7 +416,7 @@ def test_conflicts_and_claim_holders_match_a_brute_force_search(
 def test_similarity_join_equals_brute_force(
     word_sets: list[frozenset[str]], threshold: float
 ) -> None:
-    from coordinator_tui.core.worktext import similar_pairs, similarity
+    from coordinator_tui.files.worktext import similar_pairs, similarity
 
     expected = {
         (i, j)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from coordinator_tui.core.analysis import analyse
-from coordinator_tui.core.history import (
+from coordinator_tui.analysis import analyse
+from coordinator_tui.store import Store
+from coordinator_tui.write.history import (
     History,
     Sample,
     milestone_velocity,
     sparkline,
     utilization_trend,
 )
-from coordinator_tui.core.store import Store
 from tests.collective import NOW
 
 

@@ -21,16 +21,16 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.cli import main
 from coordinator_tui.commands import status as status_command
-from coordinator_tui.core import reader
-from coordinator_tui.core.analysis import Analysis, analyse
-from coordinator_tui.core.messages import Draft, MessageError, write_message
-from coordinator_tui.core.records import FileKind
-from coordinator_tui.core.sanitize import display
-from coordinator_tui.core.serialize import analysis_to_dict, dumps
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.store import Store, classify
+from coordinator_tui.files import reader
+from coordinator_tui.files.records import FileKind
+from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.status_json import analysis_to_dict, dumps
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Store, classify
+from coordinator_tui.write.messages import Draft, MessageError, write_message
 from tests.collective import NOW
 from tests.hostile import (
     BIG_FILE_BYTES,

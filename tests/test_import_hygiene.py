@@ -8,11 +8,11 @@ import sys
 import pytest
 
 HEADLESS_MODULES = [
-    "coordinator_tui.core.reader",
-    "coordinator_tui.core.store",
-    "coordinator_tui.core.analysis",
-    "coordinator_tui.core.serialize",
-    "coordinator_tui.core.messages",
+    "coordinator_tui.files.reader",
+    "coordinator_tui.store",
+    "coordinator_tui.analysis",
+    "coordinator_tui.render.status_json",
+    "coordinator_tui.write.messages",
     "coordinator_tui.cli",
     "coordinator_tui.commands.status",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coordinator_tui.core.builders import (
+from coordinator_tui.files.builders import (
     build_claim,
     build_markdown_milestone,
     build_milestone,
@@ -12,7 +12,7 @@ from coordinator_tui.core.builders import (
     normalise_status,
     parse_priorities,
 )
-from coordinator_tui.core.records import RecordError
+from coordinator_tui.files.records import RecordError
 
 
 def session(data: object):

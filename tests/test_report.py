@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.cli import main
-from coordinator_tui.core import atomic
-from coordinator_tui.core.analysis import Analysis, analyse
-from coordinator_tui.core.history import Sample
-from coordinator_tui.core.report import render_report, write_report
-from coordinator_tui.core.store import Store
+from coordinator_tui.render.report import render_report, write_report
+from coordinator_tui.store import Store
+from coordinator_tui.write import atomic
+from coordinator_tui.write.history import Sample
 from tests.collective import NOW, ago, session
 
 GOLDEN = Path(__file__).parent / "golden" / "sprint_report.md"

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.cli import main
-from coordinator_tui.core import atomic
-from coordinator_tui.core.clock import frozen_clock
-from coordinator_tui.core.coordinator import Coordinator, LogEvent, RunOptions
-from coordinator_tui.core.history import History
-from coordinator_tui.core.settings import Settings
+from coordinator_tui.clock import frozen_clock
+from coordinator_tui.headless.coordinator import Coordinator, LogEvent, RunOptions
+from coordinator_tui.settings import Settings
+from coordinator_tui.write import atomic
+from coordinator_tui.write.history import History
 from tests.collective import NOW, ago, build_collective, session
 
 NOW_ARG = ["--now", "2025-11-15T20:00:00Z"]
@@ -263,13 +263,13 @@ def test_sigterm_ends_run_with_exit_0(collective: Path) -> None:
 
 
 HEADLESS_MODULES = (
-    "coordinator_tui.core.coordinator",
-    "coordinator_tui.core.alerts",
-    "coordinator_tui.core.report",
-    "coordinator_tui.core.history",
-    "coordinator_tui.core.simulate",
-    "coordinator_tui.core.simfiles",
-    "coordinator_tui.console",
+    "coordinator_tui.headless.coordinator",
+    "coordinator_tui.headless.alerts",
+    "coordinator_tui.render.report",
+    "coordinator_tui.write.history",
+    "coordinator_tui.demo.simulate",
+    "coordinator_tui.demo.simfiles",
+    "coordinator_tui.headless.console",
     "coordinator_tui.commands.run",
     "coordinator_tui.commands.send",
     "coordinator_tui.commands.report",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.cli import main
-from coordinator_tui.core import atomic
+from coordinator_tui.write import atomic
 
 TRICKY = 'He said "stop" \\ not \\! $HOME\nline two\r\n\ttab 🎉🧠 ünïcödé \\" end'
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.core.settings import SettingsError, load_settings
+from coordinator_tui.settings import SettingsError, load_settings
 
 
 def test_defaults() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from coordinator_tui.core.analysis import Analysis, analyse
-from coordinator_tui.core.simulate import PLACEHOLDER, Simulation
-from coordinator_tui.core.store import Store
+from coordinator_tui.analysis import Analysis, analyse
+from coordinator_tui.demo.simulate import PLACEHOLDER, Simulation
+from coordinator_tui.store import Store
 from tests.collective import NOW
 
 

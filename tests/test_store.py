@@ -6,8 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
-from coordinator_tui.core.records import FileKind
-from coordinator_tui.core.store import Store, classify
+from coordinator_tui.files.records import FileKind
+from coordinator_tui.store import Store, classify
 from tests.collective import ago, session, write_json
 
 
@@ -169,7 +169,7 @@ def test_symlinks_are_followed_only_inside_the_directory(collective: Path, tmp_p
 def test_scan_pauses_the_collector_and_restores_it(collective: Path) -> None:
     import gc
 
-    from coordinator_tui.core.gcpause import paused_gc
+    from coordinator_tui.gcpause import paused_gc
 
     assert gc.isenabled()
     Store(collective).scan()

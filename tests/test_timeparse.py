@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from coordinator_tui.core.timeparse import format_utc, parse_timestamp
+from coordinator_tui.files.timeparse import format_utc, parse_timestamp
 
 UTC = timezone.utc
 

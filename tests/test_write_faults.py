@@ -29,11 +29,11 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.core import atomic
-from coordinator_tui.core.analysis import analyse
-from coordinator_tui.core.messages import Draft, write_message
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.store import Store, classify
+from coordinator_tui.analysis import analyse
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Store, classify
+from coordinator_tui.write import atomic
+from coordinator_tui.write.messages import Draft, write_message
 from tests.collective import NOW
 
 REPO = Path(__file__).resolve().parents[1]
@@ -225,7 +225,7 @@ _REPORT_WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from coordinator_tui.core.atomic import replace_file
+    from coordinator_tui.write.atomic import replace_file
 
     path = Path(sys.argv[1])
     version = int(sys.argv[2])

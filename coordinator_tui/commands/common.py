@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from coordinator_tui.core.analysis import Analysis, analyse
-from coordinator_tui.core.clock import Clock, frozen_clock, system_clock
-from coordinator_tui.core.locate import DirectoryNotFound, resolve_directory
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.store import Store
+from coordinator_tui.analysis import Analysis, analyse
+from coordinator_tui.clock import Clock, frozen_clock, system_clock
+from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Store
 
 
 class CommandError(Exception):

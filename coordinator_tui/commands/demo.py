@@ -15,13 +15,13 @@ import tempfile
 import threading
 from pathlib import Path
 
+from coordinator_tui.clock import system_clock
 from coordinator_tui.commands.common import CommandError, fail
-from coordinator_tui.console import LogPrinter
-from coordinator_tui.core.clock import system_clock
-from coordinator_tui.core.coordinator import Coordinator, RunOptions
-from coordinator_tui.core.sanitize import display
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.simulate import Simulation
+from coordinator_tui.demo.simulate import Simulation
+from coordinator_tui.headless.console import LogPrinter
+from coordinator_tui.headless.coordinator import Coordinator, RunOptions
+from coordinator_tui.render.sanitize import display
+from coordinator_tui.settings import Settings
 
 HEADLESS_INTERVAL_S = 2.0
 """Seconds between headless coordinator cycles at ``--speed 1``."""

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, directory, fail
-from coordinator_tui.core.history import History
-from coordinator_tui.core.report import render_report, write_report
-from coordinator_tui.core.sanitize import display
-from coordinator_tui.core.settings import Settings
+from coordinator_tui.render.report import render_report, write_report
+from coordinator_tui.render.sanitize import display
+from coordinator_tui.settings import Settings
+from coordinator_tui.write.history import History
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

@@ -13,10 +13,10 @@ import threading
 from types import FrameType
 
 from coordinator_tui.commands.common import CommandError, clock_of, directory, fail
-from coordinator_tui.console import LogPrinter
-from coordinator_tui.core.coordinator import Coordinator, RunOptions
-from coordinator_tui.core.messages import MessageError, check_id
-from coordinator_tui.core.settings import Settings
+from coordinator_tui.headless.console import LogPrinter
+from coordinator_tui.headless.coordinator import Coordinator, RunOptions
+from coordinator_tui.settings import Settings
+from coordinator_tui.write.messages import MessageError, check_id
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

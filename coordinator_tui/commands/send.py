@@ -11,9 +11,9 @@ import argparse
 import sys
 
 from coordinator_tui.commands.common import CommandError, clock_of, directory, fail
-from coordinator_tui.core.messages import Draft, MessageError, write_message
-from coordinator_tui.core.sanitize import display
-from coordinator_tui.core.settings import Settings
+from coordinator_tui.render.sanitize import display
+from coordinator_tui.settings import Settings
+from coordinator_tui.write.messages import Draft, MessageError, write_message
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

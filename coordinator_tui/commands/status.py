@@ -9,13 +9,13 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from coordinator_tui.analysis import Analysis, Health
 from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, directory, fail
-from coordinator_tui.core.analysis import Analysis, Health
-from coordinator_tui.core.sanitize import display
-from coordinator_tui.core.serialize import analysis_to_dict, dumps
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.timeparse import format_utc
-from coordinator_tui.core.timetext import age_text
+from coordinator_tui.files.timeparse import format_utc
+from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.status_json import analysis_to_dict, dumps
+from coordinator_tui.render.timetext import age_text
+from coordinator_tui.settings import Settings
 
 HEALTH_STYLE = {
     Health.WORKING: ("●", "green"),

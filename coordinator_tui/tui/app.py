@@ -14,10 +14,10 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding
 
-from coordinator_tui.core.clock import Clock, frozen_clock, system_clock
-from coordinator_tui.core.locate import DirectoryNotFound, resolve_directory
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.tui.commands import DashboardCommands
+from coordinator_tui.clock import Clock, frozen_clock, system_clock
+from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
+from coordinator_tui.settings import Settings
+from coordinator_tui.tui.palette import DashboardCommands
 from coordinator_tui.tui.screens.dashboard import DashboardScreen
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.watcher import DEFAULT_POLL_MS

@@ -18,8 +18,8 @@ from pathlib import Path
 from textual.message import Message
 from watchfiles import awatch
 
-from coordinator_tui.core.store import Snapshot, Store, StoreChange
-from coordinator_tui.tui.messages import DirectoryChanged, WatchStatus
+from coordinator_tui.store import Snapshot, Store, StoreChange
+from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
 
 DEBOUNCE_MS = 100
 STEP_MS = 30

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from coordinator_tui.core.settings import Settings
+from coordinator_tui.settings import Settings
 from coordinator_tui.tui.app import CoordinatorApp, create_app
 from tests.collective import NOW, build_collective
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.core.history import History
-from coordinator_tui.core.settings import Settings
+from coordinator_tui.settings import Settings
 from coordinator_tui.tui import app as app_module
 from coordinator_tui.tui.app import STYLE_FILES, create_app, main, styles_folder
+from coordinator_tui.write.history import History
 from tests.collective import NOW, session
 from tests.tui.conftest import MovableClock, ready, shown, wait_for
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static, TextArea
 
-from coordinator_tui.core.analysis import Health
-from coordinator_tui.core.settings import Settings
+from coordinator_tui.analysis import Health
+from coordinator_tui.settings import Settings
 from coordinator_tui.tui.app import CoordinatorApp, create_app
-from coordinator_tui.tui.messages import DirectoryChanged
-from coordinator_tui.tui.screens.compose import ComposeScreen
+from coordinator_tui.tui.dialogs.compose import ComposeScreen
+from coordinator_tui.tui.events import DirectoryChanged
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
 from coordinator_tui.tui.screens.errors import ErrorsScreen
 from coordinator_tui.tui.screens.help import HelpScreen
@@ -247,7 +247,7 @@ async def test_help_and_errors_screens(frozen_app: CoordinatorApp) -> None:
 
 
 async def test_every_key_has_an_action_and_a_palette_entry(frozen_app: CoordinatorApp) -> None:
-    from coordinator_tui.tui.commands import ACTIONS
+    from coordinator_tui.tui.palette import ACTIONS
 
     async with frozen_app.run_test(size=WIDE) as pilot:
         await ready(pilot)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.core.settings import Settings
+from coordinator_tui.settings import Settings
 from coordinator_tui.tui.app import CoordinatorApp, create_app
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
 from tests.collective import NOW, session, write_json

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from coordinator_tui.core.settings import Settings
+from coordinator_tui.settings import Settings
 from coordinator_tui.tui import watcher
 from coordinator_tui.tui.app import CoordinatorApp, create_app
 from tests.collective import NOW, build_collective, session

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.compose import ComposeScreen
+from coordinator_tui.tui.dialogs.compose import ComposeScreen
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
 from tests.tui.conftest import ready, wait_for
 

@@ -24,17 +24,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
-from coordinator_tui.core.analysis import Analysis, analyse
-from coordinator_tui.core.clock import Clock
-from coordinator_tui.core.history import History, Sample, sparkline, utilization_trend
-from coordinator_tui.core.messages import BROADCAST, Draft, write_message
-from coordinator_tui.core.report import write_report
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.store import Snapshot, Store
-from coordinator_tui.tui import presenter
-from coordinator_tui.tui.messages import DirectoryChanged, WatchStatus
-from coordinator_tui.tui.presenter import SORTS, Alert, RowBuilder, SessionRow, display
-from coordinator_tui.tui.screens.compose import ComposeScreen
+from coordinator_tui.analysis import Analysis, analyse
+from coordinator_tui.clock import Clock
+from coordinator_tui.render.report import write_report
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Snapshot, Store
+from coordinator_tui.tui import rows as row_models
+from coordinator_tui.tui.dialogs.compose import ComposeScreen
+from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
+from coordinator_tui.tui.rows import SORTS, Alert, RowBuilder, SessionRow, display
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
 from coordinator_tui.tui.screens.errors import ErrorsScreen
 from coordinator_tui.tui.watcher import DirectoryWatcher
@@ -44,6 +42,8 @@ from coordinator_tui.tui.widgets.milestones import MilestonePanel
 from coordinator_tui.tui.widgets.priorities import PriorityPanel
 from coordinator_tui.tui.widgets.session_table import SessionTable
 from coordinator_tui.tui.widgets.summary import SummaryStrip
+from coordinator_tui.write.history import History, Sample, sparkline, utilization_trend
+from coordinator_tui.write.messages import BROADCAST, Draft, write_message
 
 SAMPLE_EVERY_S = 60.0
 SPARK_POINTS = 30
@@ -242,7 +242,7 @@ class DashboardScreen(Screen[None]):
             del self.rows[key]
             self._quick_removed[key] = self._generation
         now = self.clock()
-        views = presenter.quick_views(updated, message.snapshot, self.analysis, now)
+        views = row_models.quick_views(updated, message.snapshot, self.analysis, now)
         rows = [self.builder.row(view, now) for view in views]
         for row in rows:
             self.rows[row.key] = row
@@ -294,15 +294,15 @@ class DashboardScreen(Screen[None]):
         analysis = analyse(snapshot, now, self.settings)
         rows = {row.key: row for row in self.builder.rows(analysis)}
         first_seen = dict(self._first_seen)
-        alerts = presenter.alerts(analysis, first_seen)
+        alerts = row_models.alerts(analysis, first_seen)
         view = (self.filter_text, self.show_gone, self.sort)
-        visible = presenter.visible_rows(rows.values(), *view)
+        visible = row_models.visible_rows(rows.values(), *view)
         return Result(
             analysis=analysis,
             rows=rows,
             alerts=alerts,
             first_seen=first_seen,
-            deadline=presenter.next_deadline(analysis),
+            deadline=row_models.next_deadline(analysis),
             seconds=time.perf_counter() - started,
             visible=visible,
             view=view,
@@ -360,7 +360,7 @@ class DashboardScreen(Screen[None]):
         self._first_seen = result.first_seen
         self.deadline = result.deadline
         self._cost = result.seconds
-        for note in presenter.news(previous, result.analysis):
+        for note in row_models.news(previous, result.analysis):
             self.notify(note, severity="warning", markup=False)
         visible = (
             result.visible if result.view == (self.filter_text, self.show_gone, self.sort) else None
@@ -374,7 +374,7 @@ class DashboardScreen(Screen[None]):
 
     def _show_table(self, visible: list[SessionRow] | None = None) -> None:
         if visible is None:
-            visible = presenter.visible_rows(
+            visible = row_models.visible_rows(
                 self.rows.values(), self.filter_text, self.show_gone, self.sort
             )
         self.table.show(visible)
@@ -402,7 +402,7 @@ class DashboardScreen(Screen[None]):
         if problems:
             note = f"{problems} file problem{'s' if problems != 1 else ''}  {note}".strip()
         summary.show_counts(
-            presenter.summary_counts(self.analysis),
+            row_models.summary_counts(self.analysis),
             self.analysis.counts.utilization,
             sparkline(points[-10:] if self.compact else points),
             note,
@@ -417,10 +417,10 @@ class DashboardScreen(Screen[None]):
         self.query_one("#alerts", AlertsPanel).show_alerts(self.alerts, analysis.now)
         self.query_one("#top-alerts", AlertsPanel).show_alerts(self.alerts, analysis.now, limit=3)
         if not self.compact:
-            self.query_one(PriorityPanel).show_priorities(presenter.priority_lines(analysis))
-            self.query_one(BroadcastFeed).show_broadcasts(presenter.broadcast_lines(analysis))
+            self.query_one(PriorityPanel).show_priorities(row_models.priority_lines(analysis))
+            self.query_one(BroadcastFeed).show_broadcasts(row_models.broadcast_lines(analysis))
         self.query_one(MilestonePanel).show_milestones(
-            presenter.milestone_lines(analysis),
+            row_models.milestone_lines(analysis),
             analysis.milestones.completion_pct,
             compact=self.compact,
         )
@@ -438,7 +438,7 @@ class DashboardScreen(Screen[None]):
                 self._last_clock_analysis = time.monotonic()
                 self.request_analysis()
         stamp = now.timestamp()
-        due = [presenter.aged(row, now) for row in self.rows.values() if row.age_due <= stamp]
+        due = [row_models.aged(row, now) for row in self.rows.values() if row.age_due <= stamp]
         if due:
             for row in due:
                 self.rows[row.key] = row

@@ -16,11 +16,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from coordinator_tui.core.analysis import Analysis, SessionView
-from coordinator_tui.core.sanitize import clip, strip_control
-from coordinator_tui.core.timeparse import format_utc
-from coordinator_tui.core.timetext import age_text
-from coordinator_tui.tui.presenter import HEALTH_STYLE, HEALTH_SYMBOL, display
+from coordinator_tui.analysis import Analysis, SessionView
+from coordinator_tui.files.timeparse import format_utc
+from coordinator_tui.render.sanitize import clip, strip_control
+from coordinator_tui.render.timetext import age_text
+from coordinator_tui.tui.rows import HEALTH_STYLE, HEALTH_SYMBOL, display
 
 LONG_TEXT = 2000
 LIST_LIMIT = 20

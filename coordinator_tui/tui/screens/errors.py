@@ -13,8 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from coordinator_tui.core.records import FileError
-from coordinator_tui.tui.presenter import display
+from coordinator_tui.files.records import FileError
+from coordinator_tui.tui.rows import display
 
 LIMIT = 500
 

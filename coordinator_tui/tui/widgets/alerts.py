@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from coordinator_tui.tui.presenter import Alert
+from coordinator_tui.tui.rows import Alert
 
 KIND_STYLE = {
     "duplicate": ("◆ dup", "bold red"),

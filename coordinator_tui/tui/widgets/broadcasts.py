@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from coordinator_tui.tui.presenter import BroadcastLine
+from coordinator_tui.tui.rows import BroadcastLine
 
 
 class BroadcastFeed(Static):

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from coordinator_tui.tui.presenter import MilestoneLine
+from coordinator_tui.tui.rows import MilestoneLine
 
 STATUS_STYLE = {
     "completed": "green",

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from coordinator_tui.tui.presenter import PriorityLine
+from coordinator_tui.tui.rows import PriorityLine
 
 
 class PriorityPanel(Static):

@@ -21,8 +21,8 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, CellKey, ColumnKey, RowKey
 
-from coordinator_tui.core.analysis import Health
-from coordinator_tui.tui.presenter import HEALTH_STYLE, SessionRow
+from coordinator_tui.analysis import Health
+from coordinator_tui.tui.rows import HEALTH_STYLE, SessionRow
 
 # (column key, label, fixed width or None for "fit the content")
 WIDE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (

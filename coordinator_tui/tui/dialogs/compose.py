@@ -19,8 +19,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
-from coordinator_tui.core.messages import BROADCAST, Draft, MessageError
-from coordinator_tui.tui.presenter import display
+from coordinator_tui.tui.rows import display
+from coordinator_tui.write.messages import BROADCAST, Draft, MessageError
 
 
 class ComposeScreen(ModalScreen[Draft | None]):

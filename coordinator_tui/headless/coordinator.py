@@ -28,22 +28,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from coordinator_tui.core.alerts import (
+from coordinator_tui.analysis import Analysis, analyse
+from coordinator_tui.clock import Clock
+from coordinator_tui.headless.alerts import (
     AlertState,
     duplicate_alert,
     heartbeat_text,
     suggestion_alert,
 )
-from coordinator_tui.core.analysis import Analysis, analyse
-from coordinator_tui.core.atomic import replace_file
-from coordinator_tui.core.clock import Clock
-from coordinator_tui.core.history import PRIVATE_FOLDER, History, Sample
-from coordinator_tui.core.messages import BROADCAST, Draft, write_message
-from coordinator_tui.core.report import report_path, write_report
-from coordinator_tui.core.sanitize import display
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.store import Store
-from coordinator_tui.core.timetext import age_text, count_of
+from coordinator_tui.render.report import report_path, write_report
+from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.timetext import age_text, count_of
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Store
+from coordinator_tui.write.atomic import replace_file
+from coordinator_tui.write.history import PRIVATE_FOLDER, History, Sample
+from coordinator_tui.write.messages import BROADCAST, Draft, write_message
 
 ALERT_STATE_FILE = "alerts.json"
 LOG_LIMIT = 10

@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coordinator_tui.core.atomic import replace_file
-from coordinator_tui.core.timeparse import format_utc, parse_timestamp
+from coordinator_tui.files.timeparse import format_utc, parse_timestamp
+from coordinator_tui.write.atomic import replace_file
 
 if TYPE_CHECKING:
-    from coordinator_tui.core.analysis import Analysis
+    from coordinator_tui.analysis import Analysis
 
 PRIVATE_FOLDER = ".coordinator"
 HISTORY_FILE = "history.jsonl"

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from coordinator_tui.core.atomic import create_new
-from coordinator_tui.core.timeparse import format_utc
+from coordinator_tui.files.timeparse import format_utc
+from coordinator_tui.write.atomic import create_new
 
 BROADCAST = "broadcast"
 MAX_ID_LENGTH = 128

@@ -6,23 +6,23 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from coordinator_tui.core.analysis.results import (
+from coordinator_tui.analysis.results import (
     DuplicateGroup,
     Health,
     Overlap,
     SessionView,
 )
-from coordinator_tui.core.records import (
+from coordinator_tui.files.records import (
     Heartbeat,
     Session,
 )
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.store import Snapshot
-from coordinator_tui.core.worktext import (
+from coordinator_tui.files.worktext import (
     normalise_work,
     similar_pairs,
     work_words,
 )
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Snapshot
 
 
 def group_heartbeats(beats: tuple[Heartbeat, ...]) -> dict[str, tuple[Heartbeat, ...]]:

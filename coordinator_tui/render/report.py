@@ -18,17 +18,17 @@ from pathlib import Path
 
 import humanize
 
-from coordinator_tui.core.analysis import Analysis, ClaimView, Health, SessionView
-from coordinator_tui.core.atomic import replace_file
-from coordinator_tui.core.history import (
+from coordinator_tui.analysis import Analysis, ClaimView, Health, SessionView
+from coordinator_tui.files.timeparse import format_utc
+from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.timetext import age_text, count_of
+from coordinator_tui.write.atomic import replace_file
+from coordinator_tui.write.history import (
     Sample,
     milestone_velocity,
     sparkline,
     utilization_trend,
 )
-from coordinator_tui.core.sanitize import display
-from coordinator_tui.core.timeparse import format_utc
-from coordinator_tui.core.timetext import age_text, count_of
 
 ROW_LIMIT = 50
 """Rows per table; the rest is counted, not listed (reports stay readable at 10,000)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timezone
 
-from coordinator_tui.core.analysis.results import (
+from coordinator_tui.analysis.results import (
     ClaimView,
     Conflict,
     Health,
@@ -13,11 +13,11 @@ from coordinator_tui.core.analysis.results import (
     SessionView,
     Suggestion,
 )
-from coordinator_tui.core.records import (
+from coordinator_tui.files.records import (
     Claim,
     PriorityItem,
 )
-from coordinator_tui.core.worktext import (
+from coordinator_tui.files.worktext import (
     names_match,
     work_words,
 )

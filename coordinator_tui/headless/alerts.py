@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from coordinator_tui.core.analysis import Analysis, DuplicateGroup
-from coordinator_tui.core.sanitize import display
-from coordinator_tui.core.timetext import count_of
+from coordinator_tui.analysis import Analysis, DuplicateGroup
+from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.timetext import count_of
 
 SUGGESTION_LINES = 20
 

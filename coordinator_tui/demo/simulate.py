@@ -31,8 +31,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from coordinator_tui.core.clock import Clock, system_clock
-from coordinator_tui.core.simfiles import (
+from coordinator_tui.clock import Clock, system_clock
+from coordinator_tui.demo.simfiles import (
     MARKDOWN_MILESTONE,
     claim_text,
     completed_milestone_text,

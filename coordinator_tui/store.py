@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from coordinator_tui.core import reader
-from coordinator_tui.core.builders import (
+from coordinator_tui.files import reader
+from coordinator_tui.files.builders import (
     build_claim,
     build_heartbeat,
     build_markdown_milestone,
@@ -28,8 +28,7 @@ from coordinator_tui.core.builders import (
     build_session,
     parse_priorities,
 )
-from coordinator_tui.core.gcpause import paused_gc
-from coordinator_tui.core.records import (
+from coordinator_tui.files.records import (
     Claim,
     FileError,
     FileKind,
@@ -40,8 +39,9 @@ from coordinator_tui.core.records import (
     RecordError,
     Session,
 )
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.worktext import normalise_work
+from coordinator_tui.files.worktext import normalise_work
+from coordinator_tui.gcpause import paused_gc
+from coordinator_tui.settings import Settings
 
 # Folders (relative to the root) the store lists; nothing else is walked.
 _FOLDERS = (

@@ -13,17 +13,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from coordinator_tui.core.analysis import (
+from coordinator_tui.analysis import (
     Analysis,
     Health,
     SessionView,
     session_view,  # the core's own health rule
 )
-from coordinator_tui.core.records import Message, Session
-from coordinator_tui.core.sanitize import display as _display
-from coordinator_tui.core.store import Snapshot
-from coordinator_tui.core.timetext import age_text, short_age
-from coordinator_tui.core.worktext import normalise_work
+from coordinator_tui.files.records import Message, Session
+from coordinator_tui.files.worktext import normalise_work
+from coordinator_tui.render.sanitize import display as _display
+from coordinator_tui.render.timetext import age_text, short_age
+from coordinator_tui.store import Snapshot
 
 HEALTH_SYMBOL = {
     Health.WORKING: "●",

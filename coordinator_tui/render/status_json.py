@@ -12,8 +12,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from coordinator_tui.core.analysis import Analysis
-from coordinator_tui.core.timeparse import format_utc
+from coordinator_tui.analysis import Analysis
+from coordinator_tui.files.timeparse import format_utc
 
 SCHEMA_VERSION = 1
 _UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\ud800-\udfff]")

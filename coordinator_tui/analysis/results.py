@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
-from coordinator_tui.core.records import (
+from coordinator_tui.files.records import (
     Claim,
     FileError,
     Heartbeat,
@@ -16,7 +16,7 @@ from coordinator_tui.core.records import (
     PriorityItem,
     Session,
 )
-from coordinator_tui.core.settings import Settings
+from coordinator_tui.settings import Settings
 
 # A file that is empty or cut short is shown as an error only once it has stayed
 # that way this long: a writer rewriting it in place is not an error.

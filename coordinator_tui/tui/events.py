@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from coordinator_tui.core.store import Snapshot, StoreChange
+from coordinator_tui.store import Snapshot, StoreChange
 
 
 class DirectoryChanged(Message):

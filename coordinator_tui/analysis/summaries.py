@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timezone
 
-from coordinator_tui.core.analysis.results import (
+from coordinator_tui.analysis.results import (
     FUTURE_TOLERANCE_S,
     TRANSIENT_GRACE_S,
     FileCount,
@@ -14,13 +14,13 @@ from coordinator_tui.core.analysis.results import (
     MilestoneView,
     SessionView,
 )
-from coordinator_tui.core.records import (
+from coordinator_tui.files.records import (
     FileError,
     Message,
     Milestone,
 )
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.store import Snapshot
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Snapshot
 
 
 def milestone_progress(milestone: Milestone) -> tuple[float, str, int, int]:

@@ -16,8 +16,8 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
-from coordinator_tui.core.coordinator import LogEvent
-from coordinator_tui.core.timeparse import format_utc
+from coordinator_tui.files.timeparse import format_utc
+from coordinator_tui.headless.coordinator import LogEvent
 
 LEVEL_STYLE = {"info": ("", "green"), "warn": ("⚠ ", "yellow"), "error": ("✗ ", "red")}
 STEP_STYLE = {"cycle": "bold blue", "start": "bold", "stop": "bold"}

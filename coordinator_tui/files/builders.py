@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from coordinator_tui.core.coerce import (
+from coordinator_tui.files.coerce import (
     Problems,
     as_bool,
     as_int,
@@ -25,8 +25,8 @@ from coordinator_tui.core.coerce import (
     extra_fields,
     require_object,
 )
-from coordinator_tui.core.reader import CLAIM_KEYS, MESSAGE_KEYS
-from coordinator_tui.core.records import (
+from coordinator_tui.files.reader import CLAIM_KEYS, MESSAGE_KEYS
+from coordinator_tui.files.records import (
     Claim,
     Heartbeat,
     Message,
@@ -35,7 +35,7 @@ from coordinator_tui.core.records import (
     Session,
     Step,
 )
-from coordinator_tui.core.timeparse import parse_timestamp
+from coordinator_tui.files.timeparse import parse_timestamp
 
 # --- builders -----------------------------------------------------------------------
 

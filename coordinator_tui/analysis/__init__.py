@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from coordinator_tui.core.analysis.results import (
+from coordinator_tui.analysis.results import (
     FUTURE_TOLERANCE_S,
     TRANSIENT_GRACE_S,
     Analysis,
@@ -26,30 +26,30 @@ from coordinator_tui.core.analysis.results import (
     SessionView,
     Suggestion,
 )
-from coordinator_tui.core.analysis.sessions import (
+from coordinator_tui.analysis.sessions import (
     find_duplicates,
     find_overlaps,
     group_heartbeats,
     session_view,
     with_flags,
 )
-from coordinator_tui.core.analysis.summaries import (
+from coordinator_tui.analysis.summaries import (
     count_files,
     list_errors,
     milestone_progress,
     summarise_messages,
     summarise_milestones,
 )
-from coordinator_tui.core.analysis.work import (
+from coordinator_tui.analysis.work import (
     claim_view,
     find_conflicts,
     rank_priorities,
     suggest_work,
 )
-from coordinator_tui.core.gcpause import paused_gc
-from coordinator_tui.core.settings import Settings
-from coordinator_tui.core.store import Snapshot
-from coordinator_tui.core.worktext import normalise_work, work_words
+from coordinator_tui.files.worktext import normalise_work, work_words
+from coordinator_tui.gcpause import paused_gc
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Snapshot
 
 __all__ = [
     "FUTURE_TOLERANCE_S",

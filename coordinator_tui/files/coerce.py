@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from coordinator_tui.core.records import RecordError
-from coordinator_tui.core.timeparse import parse_timestamp
+from coordinator_tui.files.records import RecordError
+from coordinator_tui.files.timeparse import parse_timestamp
 
 # --- construction ----------------------------------------------------------------------
 

@@ -9,20 +9,15 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from coordinator_tui.analysis import Analysis, Health
+from coordinator_tui.analysis import Analysis
 from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, directory, fail
 from coordinator_tui.files.timeparse import format_utc
+from coordinator_tui.render.health import HEALTH
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.status_json import analysis_to_dict, dumps
 from coordinator_tui.render.timetext import age_text
 from coordinator_tui.settings import Settings
 
-HEALTH_STYLE = {
-    Health.WORKING: ("●", "green"),
-    Health.IDLE: ("○", "cyan"),
-    Health.STALE: ("◐", "yellow"),
-    Health.GONE: ("✕", "bright_black"),
-}
 _WORK_WIDTH = 200
 
 
@@ -78,7 +73,7 @@ def _sessions(analysis: Analysis) -> Table:
     table.add_column("heartbeat", no_wrap=True, min_width=12, max_width=22)
     table.add_column("beats", no_wrap=True, justify="right")
     for view in analysis.sessions:
-        symbol, style = HEALTH_STYLE[view.health]
+        symbol, style = HEALTH[view.health].symbol, HEALTH[view.health].style
         work = _t("(idle)" if view.placeholder else view.session.current_work, _WORK_WIDTH)
         if view.duplicate:
             work.stylize("bold red")

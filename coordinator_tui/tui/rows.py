@@ -21,22 +21,13 @@ from coordinator_tui.analysis import (
 )
 from coordinator_tui.files.records import Message, Session
 from coordinator_tui.files.worktext import normalise_work
+from coordinator_tui.render.health import HEALTH
 from coordinator_tui.render.sanitize import display as _display
 from coordinator_tui.render.timetext import age_text, short_age
 from coordinator_tui.store import Snapshot
 
-HEALTH_SYMBOL = {
-    Health.WORKING: "●",
-    Health.IDLE: "○",
-    Health.STALE: "▲",
-    Health.GONE: "✕",
-}
-HEALTH_STYLE = {
-    Health.WORKING: "green",
-    Health.IDLE: "cyan",
-    Health.STALE: "yellow",
-    Health.GONE: "dim",
-}
+HEALTH_SYMBOL = {health: look.symbol for health, look in HEALTH.items()}
+HEALTH_STYLE = {health: look.style for health, look in HEALTH.items()}
 SORTS = ("attention", "id", "heartbeat")
 WORK_WIDTH = 200
 """Work is cut to this for the table; the detail screen shows more."""

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from coordinator_tui.render.health import HEALTH
+
 KEYS = (
     ("b", "broadcast a message to every session"),
     ("m", "message the selected session directly"),
@@ -43,10 +45,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(Text(key), Text(meaning))
         legend = Text.assemble(
             ("\nHealth: ", "bold"),
-            ("● working  ", "green"),
-            ("○ idle  ", "cyan"),
-            ("▲ stale  ", "yellow"),
-            ("✕ gone", "dim"),
+            *((f"{look.label}  ", look.style) for look in HEALTH.values()),
             (
                 "\nFlags: dup = same work as another live session, claim = works on "
                 "something another session claimed, kept = file mid-rewrite, last good read shown",

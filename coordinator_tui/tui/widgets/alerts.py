@@ -9,14 +9,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from coordinator_tui.render.health import ALERT_KINDS
 from coordinator_tui.tui.rows import Alert
 
-KIND_STYLE = {
-    "duplicate": ("◆ dup", "bold red"),
-    "overlap": ("≈ overlap", "magenta"),
-    "claim": ("⚑ claim", "red"),
-    "stale": ("▲ stale", "yellow"),
-}
+KIND_STYLE = {kind: (look.label, look.style) for kind, look in ALERT_KINDS.items()}
 
 
 class AlertsPanel(Static):

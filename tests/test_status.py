@@ -150,3 +150,16 @@ def test_real_corpus(capsys: pytest.CaptureFixture[str]) -> None:
         assert files["found"] == files["read"] > 0, kind
     assert document["files"]["messages"]["recovered"] >= 100
     assert not [e for e in document["errors"] if e["severity"] == "error"]
+
+
+def test_human_output_takes_symbols_and_words_from_the_health_table(
+    collective: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["status", str(collective), *NOW_ARG]) == 0
+    out = capsys.readouterr().out
+    assert "12 sessions: 5 working, 3 idle, 1 stale, 3 gone" in out
+    stale_rows = [line for line in out.splitlines() if "│ stale" in line]
+    assert len(stale_rows) == 1 and "▲" in stale_rows[0]
+    assert "◐" not in out
+    assert "◆ duplicate" in out and "▲ stale" in out

@@ -1,0 +1,192 @@
+"""What ``status`` prints for people: the analysis as rich renderables, no I/O.
+
+Built from plain ``Text`` (never markup) so a session's ``[bold]`` is shown, not
+obeyed; every health and alert-kind colour and symbol comes from ``render.health``
+so ``status`` and the dashboard cannot disagree.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from coordinator_tui.analysis import Analysis
+from coordinator_tui.analysis.results import Health
+from coordinator_tui.files.timeparse import format_utc
+from coordinator_tui.render.health import ALERT_KINDS, HEALTH
+from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.timetext import age_text
+
+_WORK_WIDTH = 200
+ERROR_LINES = 20
+"""Data problems listed by name; the rest are counted (``status --json`` has them all)."""
+
+
+def _t(value: object, width: int | None = None, style: str = "") -> Text:
+    """Untrusted text as a plain ``Text``: sanitised, one line, never markup."""
+    return Text(display(value, width), style=style)
+
+
+def render_status(analysis: Analysis) -> Group:
+    """Everything ``status`` prints, as rich renderables built from plain Text."""
+    parts: list[object] = [_header(analysis), _sessions(analysis), _alerts(analysis)]
+    if analysis.suggestions:
+        parts.append(_suggestions(analysis))
+    parts.append(_milestones(analysis))
+    parts.append(_files(analysis))
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+def _header(analysis: Analysis) -> Text:
+    counts = analysis.counts
+    numbers = {
+        Health.WORKING: counts.working,
+        Health.IDLE: counts.idle,
+        Health.STALE: counts.stale,
+        Health.GONE: counts.gone,
+    }
+    header = Text.assemble(
+        (f"{display(str(analysis.root))}", "bold"),
+        f"  at {format_utc(analysis.now)}\n",
+        f"{counts.total} session{'' if counts.total == 1 else 's'}: ",
+    )
+    for index, (health, number) in enumerate(numbers.items()):
+        look = HEALTH[health]
+        header.append(", " if index else "")
+        header.append(f"{number} {look.word}", style=look.style)
+    header.append(f" · utilization {counts.utilization:.0%} of {counts.live} live")
+    return header
+
+
+def _sessions(analysis: Analysis) -> Table:
+    table = Table(title="Sessions", title_justify="left", expand=True)
+    table.add_column("", no_wrap=True, width=1)
+    table.add_column("session", no_wrap=True, overflow="ellipsis", min_width=18, max_width=32)
+    table.add_column("health", no_wrap=True, min_width=7)
+    table.add_column("work", no_wrap=True, overflow="ellipsis", ratio=1, min_width=16)
+    table.add_column("heartbeat", no_wrap=True, min_width=12, max_width=22)
+    table.add_column("beats", no_wrap=True, justify="right")
+    for view in analysis.sessions:
+        look = HEALTH[view.health]
+        work = _t("(idle)" if view.placeholder else view.session.current_work, _WORK_WIDTH)
+        if view.duplicate:
+            work.stylize(ALERT_KINDS["duplicate"].style)
+        table.add_row(
+            Text(look.symbol, style=look.style),
+            _t(view.id, 32),
+            Text(look.word, style=look.style),
+            work,
+            Text(age_text(view.heartbeat_age_s)),
+            Text("" if view.session.heartbeat_count is None else str(view.session.heartbeat_count)),
+        )
+    return table
+
+
+def _kind(kind: str, word: str) -> Text:
+    """An alert row's first cell: the dashboard's symbol and colour, ``status``'s longer word."""
+    look = ALERT_KINDS[kind]
+    return Text(f"{look.symbol} {word}", style=look.style)
+
+
+def _alert_rows(analysis: Analysis) -> list[tuple[Text, Text]]:
+    rows: list[tuple[Text, Text]] = []
+    for group in analysis.duplicates:
+        detail = Text.assemble(_t(group.work, _WORK_WIDTH), " ← ", _t(", ".join(group.sessions)))
+        rows.append((_kind("duplicate", "duplicate"), detail))
+    for overlap in analysis.overlaps:
+        detail = Text.assemble(
+            _t(overlap.first),
+            " ",
+            _t(overlap.first_work, 30),
+            " ~ ",
+            _t(overlap.second),
+            " ",
+            _t(overlap.second_work, 30),
+        )
+        rows.append((_kind("overlap", f"overlap {overlap.score:.2f}"), detail))
+    for conflict in analysis.conflicts:
+        detail = Text.assemble(
+            _t(conflict.session),
+            " works on ",
+            _t(conflict.work, 40),
+            " claimed by ",
+            _t(conflict.claimed_by),
+            " (",
+            _t(conflict.claim),
+            ")",
+        )
+        rows.append((_kind("claim", "claim conflict"), detail))
+    for view in analysis.stale_sessions:
+        detail = Text.assemble(_t(view.id), f" last heartbeat {age_text(view.heartbeat_age_s)}")
+        rows.append((_kind("stale", HEALTH[Health.STALE].word), detail))
+    return rows
+
+
+def _alerts(analysis: Analysis) -> Table | Text:
+    rows = _alert_rows(analysis)
+    if not rows:
+        return Text("No alerts: no duplicate work, overlaps, claim conflicts or stale sessions.")
+    table = Table(title="Alerts", title_justify="left", show_header=False)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("detail", overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _suggestions(analysis: Analysis) -> Table:
+    table = Table(title="Suggestions for idle sessions", title_justify="left")
+    for column in ("session", "priority", "score", "why"):
+        table.add_column(column, no_wrap=True, overflow="ellipsis")
+    for item in analysis.suggestions:
+        table.add_row(
+            _t(item.session), _t(item.priority, 40), Text(f"{item.score:g}"), _t(item.reason, 40)
+        )
+    return table
+
+
+def _milestones(analysis: Analysis) -> Table | Text:
+    summary = analysis.milestones
+    if not summary.total:
+        return Text("Milestones: none")
+    table = Table(
+        title=f"Milestones: {summary.completion_pct:.0f}% complete "
+        f"({summary.by_status.get('completed', 0)} of {summary.total})",
+        title_justify="left",
+    )
+    for column in ("milestone", "status", "progress", "owner"):
+        table.add_column(column, no_wrap=True, overflow="ellipsis")
+    for view in summary.items:
+        status = Text(view.milestone.status + (" (stalled)" if view.stalled else ""))
+        table.add_row(
+            _t(view.milestone.title, 50),
+            status,
+            Text(f"{view.progress:.0f}%"),
+            _t(view.milestone.owner or "", 24),
+        )
+    return table
+
+
+def _files(analysis: Analysis) -> Group:
+    counts = ", ".join(
+        f"{kind} {count.read}/{count.found}"
+        + (f" ({count.recovered} recovered)" if count.recovered else "")
+        for kind, count in analysis.files.items()
+    )
+    lines: list[Text] = [Text(f"Files read: {counts}")]
+    errors = [e for e in analysis.errors if e.severity == "error"]
+    warnings = [e for e in analysis.errors if e.severity != "error"]
+    if errors or warnings:
+        lines.append(
+            Text(
+                f"Data problems: {len(errors)} unreadable, {len(warnings)} warnings",
+                style="bold yellow",
+            )
+        )
+        for error in list(analysis.errors)[:ERROR_LINES]:
+            lines.append(Text.assemble("  ", _t(error.path, 60), ": ", _t(error.reason, 100)))
+        if len(analysis.errors) > ERROR_LINES:
+            more = len(analysis.errors) - ERROR_LINES
+            lines.append(Text(f"  … and {more} more (see status --json)"))
+    return Group(*lines)

@@ -23,10 +23,10 @@ from rich.console import Console
 
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.cli import main
-from coordinator_tui.commands import status as status_command
 from coordinator_tui.files import reader
 from coordinator_tui.files.records import FileKind
 from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.status import render_status
 from coordinator_tui.render.status_json import analysis_to_dict, dumps
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store, classify
@@ -89,9 +89,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
     store, analysis = _scan_with_guard(root)
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, color_system="truecolor", width=160)
-    console.print(status_command.render(analysis))
+    console.print(render_status(analysis))
     plain_buffer = io.StringIO()
-    Console(file=plain_buffer, width=160, color_system=None).print(status_command.render(analysis))
+    Console(file=plain_buffer, width=160, color_system=None).print(render_status(analysis))
     json_text = dumps(analysis_to_dict(analysis))
     return Hostile(
         root=root,

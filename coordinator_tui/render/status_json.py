@@ -12,10 +12,19 @@ import re
 from datetime import datetime
 from typing import Any
 
-from coordinator_tui.analysis import Analysis
+from coordinator_tui.analysis import (
+    Analysis,
+    ClaimView,
+    MessageSummary,
+    MilestoneSummary,
+    PriorityView,
+    SessionView,
+)
 from coordinator_tui.files.timeparse import format_utc
 
 SCHEMA_VERSION = 1
+LATEST_MESSAGES = 20
+"""Newest messages listed; ``broadcast``/``direct`` count them all."""
 _UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
@@ -28,6 +37,7 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 
 
 def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
+    """The whole schema-1 document; each part is built by its own function below."""
     counts = analysis.counts
     return {
         "schema": SCHEMA_VERSION,
@@ -43,26 +53,48 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             "gone": counts.gone,
             "utilization": round(counts.utilization, 4),
         },
-        "sessions": [
+        "sessions": [_session(view) for view in analysis.sessions],
+        **_work(analysis),
+        "claims": [_claim(view) for view in analysis.claims],
+        "priorities": [_priority(view) for view in analysis.priorities],
+        "suggestions": [
             {
-                "id": view.id,
-                "file": view.key,
-                "health": view.health.value,
-                "status": view.session.status,
-                "current_work": view.session.current_work,
-                "placeholder_work": view.placeholder,
-                "last_heartbeat": _time(view.heartbeat),
-                "heartbeat_age_s": _round(view.heartbeat_age_s),
-                "heartbeat_count": view.session.heartbeat_count,
-                "capabilities": list(view.session.capabilities),
-                "started_at": _time(view.session.started_at),
-                "duplicate": view.duplicate,
-                "conflict": view.conflict,
-                "recovered": view.session.recovered,
-                "kept_last_good": view.kept_last_good,
+                "session": suggestion.session,
+                "priority": suggestion.priority,
+                "score": suggestion.score,
+                "reason": suggestion.reason,
             }
-            for view in analysis.sessions
+            for suggestion in analysis.suggestions
         ],
+        "milestones": _milestones(analysis.milestones),
+        "messages": _messages(analysis.messages),
+        **_files(analysis),
+    }
+
+
+def _session(view: SessionView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "file": view.key,
+        "health": view.health.value,
+        "status": view.session.status,
+        "current_work": view.session.current_work,
+        "placeholder_work": view.placeholder,
+        "last_heartbeat": _time(view.heartbeat),
+        "heartbeat_age_s": _round(view.heartbeat_age_s),
+        "heartbeat_count": view.session.heartbeat_count,
+        "capabilities": list(view.session.capabilities),
+        "started_at": _time(view.session.started_at),
+        "duplicate": view.duplicate,
+        "conflict": view.conflict,
+        "recovered": view.session.recovered,
+        "kept_last_good": view.kept_last_good,
+    }
+
+
+def _work(analysis: Analysis) -> dict[str, Any]:
+    """Who does the same or similar work: duplicates, overlaps and claim conflicts."""
+    return {
         "duplicates": [
             {"work": group.work, "key": group.work_key, "sessions": list(group.sessions)}
             for group in analysis.duplicates
@@ -87,79 +119,82 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             }
             for conflict in analysis.conflicts
         ],
-        "claims": [
+    }
+
+
+def _claim(view: ClaimView) -> dict[str, Any]:
+    return {
+        "name": view.claim.name,
+        "file": view.claim.path,
+        "claimed_by": view.claim.claimed_by,
+        "resource_type": view.claim.resource_type,
+        "resource_name": view.claim.resource_name,
+        "expires_at": _time(view.claim.expires_at),
+        "active": view.active,
+    }
+
+
+def _priority(view: PriorityView) -> dict[str, Any]:
+    return {
+        "score": view.item.score,
+        "name": view.item.name,
+        "description": view.item.description,
+        "available": view.available,
+        "worked_on_by": list(view.worked_on_by),
+        "claimed_by": view.claimed_by,
+    }
+
+
+def _milestones(summary: MilestoneSummary) -> dict[str, Any]:
+    return {
+        "total": summary.total,
+        "by_status": summary.by_status,
+        "completion_pct": summary.completion_pct,
+        "mean_progress": summary.mean_progress,
+        "stalled": summary.stalled,
+        "items": [
             {
-                "name": view.claim.name,
-                "file": view.claim.path,
-                "claimed_by": view.claim.claimed_by,
-                "resource_type": view.claim.resource_type,
-                "resource_name": view.claim.resource_name,
-                "expires_at": _time(view.claim.expires_at),
-                "active": view.active,
+                "id": view.milestone.milestone_id,
+                "file": view.milestone.path,
+                "title": view.milestone.title,
+                "status": view.milestone.status,
+                "owner": view.milestone.owner,
+                "priority": view.milestone.priority,
+                "progress": view.progress,
+                "progress_source": view.progress_source,
+                "steps_done": view.steps_done,
+                "steps_total": view.steps_total,
+                "updated_at": _time(view.milestone.updated_at),
+                "stalled": view.stalled,
             }
-            for view in analysis.claims
+            for view in summary.items
         ],
-        "priorities": [
+    }
+
+
+def _messages(summary: MessageSummary) -> dict[str, Any]:
+    return {
+        "broadcast": summary.broadcast,
+        "direct": summary.direct,
+        "recovered": summary.recovered,
+        "latest": [
             {
-                "score": view.item.score,
-                "name": view.item.name,
-                "description": view.item.description,
-                "available": view.available,
-                "worked_on_by": list(view.worked_on_by),
-                "claimed_by": view.claimed_by,
+                "file": message.path,
+                "kind": message.kind,
+                "from": message.sender,
+                "to": message.to,
+                "timestamp": _time(message.timestamp),
+                "subject": message.subject,
+                "recovered": message.recovered,
             }
-            for view in analysis.priorities
+            for message in summary.latest[:LATEST_MESSAGES]
         ],
-        "suggestions": [
-            {
-                "session": suggestion.session,
-                "priority": suggestion.priority,
-                "score": suggestion.score,
-                "reason": suggestion.reason,
-            }
-            for suggestion in analysis.suggestions
-        ],
-        "milestones": {
-            "total": analysis.milestones.total,
-            "by_status": analysis.milestones.by_status,
-            "completion_pct": analysis.milestones.completion_pct,
-            "mean_progress": analysis.milestones.mean_progress,
-            "stalled": analysis.milestones.stalled,
-            "items": [
-                {
-                    "id": view.milestone.milestone_id,
-                    "file": view.milestone.path,
-                    "title": view.milestone.title,
-                    "status": view.milestone.status,
-                    "owner": view.milestone.owner,
-                    "priority": view.milestone.priority,
-                    "progress": view.progress,
-                    "progress_source": view.progress_source,
-                    "steps_done": view.steps_done,
-                    "steps_total": view.steps_total,
-                    "updated_at": _time(view.milestone.updated_at),
-                    "stalled": view.stalled,
-                }
-                for view in analysis.milestones.items
-            ],
-        },
-        "messages": {
-            "broadcast": analysis.messages.broadcast,
-            "direct": analysis.messages.direct,
-            "recovered": analysis.messages.recovered,
-            "latest": [
-                {
-                    "file": message.path,
-                    "kind": message.kind,
-                    "from": message.sender,
-                    "to": message.to,
-                    "timestamp": _time(message.timestamp),
-                    "subject": message.subject,
-                    "recovered": message.recovered,
-                }
-                for message in analysis.messages.latest[:20]
-            ],
-        },
+    }
+
+
+def _files(analysis: Analysis) -> dict[str, Any]:
+    """What was read, and every file that could not be (path + reason)."""
+    return {
         "files": {
             kind: {"found": count.found, "read": count.read, "recovered": count.recovered}
             for kind, count in analysis.files.items()

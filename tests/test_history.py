@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from coordinator_tui.analysis import analyse
+from coordinator_tui.render.trends import milestone_velocity, sparkline, utilization_trend
 from coordinator_tui.store import Store
-from coordinator_tui.write.history import (
-    History,
-    Sample,
-    milestone_velocity,
-    sparkline,
-    utilization_trend,
-)
+from coordinator_tui.write.history import History, HistoryError, Sample
 from tests.collective import NOW
 
 
@@ -80,6 +78,55 @@ def test_history_stays_bounded_and_keeps_the_newest(tmp_path: Path) -> None:
 
 def test_missing_history_is_empty(tmp_path: Path) -> None:
     assert History(tmp_path / "nowhere").load() == []
+
+
+def test_a_folder_in_place_of_the_history_is_an_error_with_path_and_reason(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / ".coordinator" / "history.jsonl"
+    path.mkdir(parents=True)
+    with pytest.raises(HistoryError) as raised:
+        History(tmp_path).load()
+    assert raised.value.path == path
+    assert raised.value.reason == "not a regular file (directory)"
+    assert str(raised.value) == f"{path}: not a regular file (directory)"
+    with pytest.raises(OSError):
+        History(tmp_path).append(sample(0))
+
+
+def test_a_file_in_place_of_the_private_folder_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / ".coordinator").write_text("not a folder")
+    with pytest.raises(HistoryError) as raised:
+        History(tmp_path).load()
+    assert (raised.value.path, raised.value.reason) == (tmp_path / ".coordinator", "not a folder")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_history_is_an_error(tmp_path: Path) -> None:
+    history = History(tmp_path)
+    history.append(sample(0))
+    history.path.chmod(0)
+    try:
+        with pytest.raises(HistoryError) as raised:
+            History(tmp_path).load()
+    finally:
+        history.path.chmod(0o644)
+    assert raised.value.path == history.path
+    assert raised.value.reason == "Permission denied"
+
+
+def test_a_link_out_of_the_directory_is_neither_read_nor_appended_to(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.jsonl"
+    outside.write_text(sample(0).to_json() + "\n")
+    root = tmp_path / "coordination"
+    (root / ".coordinator").mkdir(parents=True)
+    (root / ".coordinator" / "history.jsonl").symlink_to(outside)
+    with pytest.raises(HistoryError) as raised:
+        History(root).load()
+    assert "outside the coordination directory" in raised.value.reason
+    with pytest.raises(OSError):
+        History(root).append(sample(1))
+    assert outside.read_text() == sample(0).to_json() + "\n"
 
 
 def test_velocity_is_completed_per_day() -> None:

@@ -11,10 +11,11 @@ import pytest
 
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.cli import main
-from coordinator_tui.render.report import render_report, write_report
+from coordinator_tui.render.report import render_report
 from coordinator_tui.store import Store
 from coordinator_tui.write import atomic
 from coordinator_tui.write.history import Sample
+from coordinator_tui.write.reports import write_report
 from tests.collective import NOW, ago, session
 
 GOLDEN = Path(__file__).parent / "golden" / "sprint_report.md"
@@ -149,3 +150,18 @@ def test_report_write_failure_is_exit_1_and_no_partial_file(
     assert err.startswith("coordinator-tui: could not write the report") and err.count("\n") == 1
     assert old.read_text(encoding="utf-8") == "the old report\n"
     assert not [p for p in collective.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_an_unreadable_history_is_said_on_stderr_and_in_the_report(
+    collective: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history = collective / ".coordinator" / "history.jsonl"
+    history.mkdir(parents=True)
+    assert main(["report", str(collective), "--now", "2025-11-15T20:00:00Z"]) == 0
+    out, err = capsys.readouterr()
+    reason = f"{history}: not a regular file (directory)"
+    assert err == f"coordinator-tui: history not read: {reason}\n"
+    report = Path(out.strip()).read_text(encoding="utf-8")
+    assert "The history could not be read, so there are no trends this time: " in report
+    assert "not a regular file (directory)." in report
+    assert "No history yet" not in report

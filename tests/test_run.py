@@ -264,7 +264,13 @@ def test_sigterm_ends_run_with_exit_0(collective: Path) -> None:
 
 HEADLESS_MODULES = (
     "coordinator_tui.headless.coordinator",
-    "coordinator_tui.headless.alerts",
+    "coordinator_tui.headless.decide",
+    "coordinator_tui.render.broadcasts",
+    "coordinator_tui.render.log_lines",
+    "coordinator_tui.render.status",
+    "coordinator_tui.render.trends",
+    "coordinator_tui.write.alert_state",
+    "coordinator_tui.write.reports",
     "coordinator_tui.render.report",
     "coordinator_tui.write.history",
     "coordinator_tui.demo.simulate",
@@ -288,3 +294,19 @@ def test_headless_modules_do_not_import_textual(module: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_an_unreadable_history_is_logged_and_the_report_still_written(collective: Path) -> None:
+    history = collective / ".coordinator" / "history.jsonl"
+    history.mkdir(parents=True)
+    events: list[LogEvent] = []
+    coordinator(collective, events, report_every=1).run_cycle()
+    problems = [e for e in events if e.step in ("history", "report") and e.level != "info"]
+    reason = f"{history}: not a regular file (directory)"
+    assert [(e.step, e.level, e.text) for e in problems] == [
+        ("history", "error", f"could not record the history sample: {reason}"),
+        ("report", "warn", f"history not read, report has no trends: {reason}"),
+    ]
+    assert problems[1].data == {"path": str(history), "reason": "not a regular file (directory)"}
+    report = collective / "SPRINT_REPORT_2025-11-15.md"
+    assert "The history could not be read" in report.read_text(encoding="utf-8")

@@ -1,7 +1,9 @@
 """``coordinator-tui report``: write the sprint report (default DIR/SPRINT_REPORT_<date>.md).
 
 ``-o -`` prints it; ``-o FILE`` writes it there, atomically. A disk that
-refuses the write is exit 1 with one line, and no partial file is left.
+refuses the write is exit 1 with one line, and no partial file is left. A
+history that cannot be read is said on stderr and in the report's trends
+section; the report is still written.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import sys
 from pathlib import Path
 
 from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, directory, fail
-from coordinator_tui.render.report import render_report, write_report
+from coordinator_tui.render.report import render_report
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
-from coordinator_tui.write.history import History
+from coordinator_tui.write.history import History, HistoryError, Sample
+from coordinator_tui.write.reports import write_report
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -23,14 +26,24 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except CommandError as error:
         return fail(error)
     _, analysis = analyse_once(root, settings, clock_of(args))
-    history = History(root, settings.history_limit).load()
+    history, problem = load_history(History(root, settings.history_limit))
+    if problem is not None:
+        print(f"coordinator-tui: history not read: {display(problem, 300)}", file=sys.stderr)
     if args.output == "-":
-        sys.stdout.write(render_report(analysis, history))
+        sys.stdout.write(render_report(analysis, history, history_problem=problem))
         return 0
     target = Path(args.output) if args.output else None
     try:
-        path = write_report(root, analysis, history, target)
+        path = write_report(root, analysis, history, target, history_problem=problem)
     except OSError as error:
         return fail(CommandError(f"could not write the report: {display(str(error))}"))
     print(path)
     return 0
+
+
+def load_history(history: History) -> tuple[list[Sample], str | None]:
+    """The samples, or none and why the history could not be read (path: reason)."""
+    try:
+        return history.load(), None
+    except HistoryError as error:
+        return [], str(error)

@@ -1,99 +1,58 @@
-"""The sprint report: the analysis (plus the sample history) as Markdown, and its writer.
+"""The sprint report: the analysis (plus the sample history) as Markdown, no I/O.
 
-``render_report`` is pure, so it is golden-tested; ``write_report`` puts it in
-``SPRINT_REPORT_<date>.md`` as the old coordinator named it, atomically. Every
-string that came from a file goes through ``_md`` (sanitised with ``display``,
-cut, and Markdown-escaped) so a ``|`` in a session's work cannot break a table
-and ``<script>`` or ``[link](…)`` stays text. Sections say what is really
-there: an empty section says how many things were looked at, never a canned
-all-clear.
+``render_report`` is pure, so it is golden-tested; ``write.reports`` puts it in
+``SPRINT_REPORT_<date>.md``. Every string that came from a file goes through
+``markdown.md`` so it stays inert text. This module holds the report's frame
+and its sessions, milestones, trends and data sections; the sections about
+work are in ``report_work``. Sections say what is really there: an empty
+section says how many things were looked at, never a canned all-clear.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
-from pathlib import Path
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import humanize
-
-from coordinator_tui.analysis import Analysis, ClaimView, Health, SessionView
+from coordinator_tui.analysis import Analysis
 from coordinator_tui.files.timeparse import format_utc
-from coordinator_tui.render.sanitize import display
+from coordinator_tui.render import report_work
+from coordinator_tui.render.health import HEALTH
+from coordinator_tui.render.markdown import duration, md, pct, table
 from coordinator_tui.render.timetext import age_text, count_of
-from coordinator_tui.write.atomic import replace_file
-from coordinator_tui.write.history import (
-    Sample,
-    milestone_velocity,
-    sparkline,
-    utilization_trend,
-)
+from coordinator_tui.render.trends import milestone_velocity, sparkline, utilization_trend
 
-ROW_LIMIT = 50
-"""Rows per table; the rest is counted, not listed (reports stay readable at 10,000)."""
+if TYPE_CHECKING:
+    from coordinator_tui.write.history import Sample
+
 RECOVERED_LIMIT = 10
 """Recovered files listed by name: they were read fine, so a sample is enough."""
-_WORK_WIDTH = 120
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
 
 
-def report_path(root: Path, analysis: Analysis) -> Path:
-    return root / f"SPRINT_REPORT_{analysis.now:%Y-%m-%d}.md"
+def render_report(
+    analysis: Analysis, history: Sequence[Sample] = (), history_problem: str | None = None
+) -> str:
+    """The whole report as Markdown text.
 
-
-def write_report(
-    root: Path, analysis: Analysis, history: Sequence[Sample] = (), path: Path | None = None
-) -> Path:
-    """Render and write the report atomically; a second report the same day replaces it."""
-    target = path or report_path(root, analysis)
-    return replace_file(target, render_report(analysis, history).encode("utf-8"))
-
-
-def _md(value: object, width: int | None = _WORK_WIDTH) -> str:
-    """Untrusted text as one inert Markdown line: sanitised, cut, special characters escaped."""
-    text = display(value, width)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return text.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]], total: int | None = None) -> str:
-    rows = list(rows)
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows[:ROW_LIMIT]]
-    count = len(rows) if total is None else total
-    if count > ROW_LIMIT:
-        lines.append(f"\n… and {count - ROW_LIMIT} more (see `coordinator-tui status --json`).")
-    return "\n".join(lines)
-
-
-def _duration(seconds: float) -> str:
-    return str(humanize.naturaldelta(timedelta(seconds=seconds)))
-
-
-def _pct(value: float) -> str:
-    return f"{value:.0f}%"
-
-
-def render_report(analysis: Analysis, history: Sequence[Sample] = ()) -> str:
-    """The whole report as Markdown text."""
+    ``history_problem`` says why the sample history could not be read; the
+    trends section then says so instead of "no history yet".
+    """
     sections = [
         _title(analysis),
         _sessions(analysis),
         _milestones(analysis),
-        _active_work(analysis),
-        _duplicates(analysis),
-        _overlaps(analysis),
-        _idle(analysis),
-        _claims(analysis),
-        _trends(analysis, history),
+        report_work.active_work(analysis),
+        report_work.duplicates(analysis),
+        report_work.overlaps(analysis),
+        report_work.idle(analysis),
+        report_work.claims(analysis),
+        _trends(history, history_problem),
         _data_problems(analysis),
     ]
     return "\n\n".join(section.rstrip() for section in sections) + "\n"
 
 
 def _title(analysis: Analysis) -> str:
-    where = _md(analysis.root.name or str(analysis.root), 80)
+    where = md(analysis.root.name or str(analysis.root), 80)
     lines = [
         f"# Sprint report {analysis.now:%Y-%m-%d}",
         "",
@@ -116,30 +75,30 @@ def _sessions(analysis: Analysis) -> str:
         ("Session files", str(counts.total)),
         ("Working (fresh heartbeat, real work)", str(counts.working)),
         ("Idle (fresh heartbeat, no or placeholder work)", str(counts.idle)),
-        (f"Stale (heartbeat older than {_duration(settings.stale_after_s)})", str(counts.stale)),
-        (f"Gone (older than {_duration(settings.gone_after_s)}, or ended)", str(counts.gone)),
+        (f"Stale (heartbeat older than {duration(settings.stale_after_s)})", str(counts.stale)),
+        (f"Gone (older than {duration(settings.gone_after_s)}, or ended)", str(counts.gone)),
         ("Live (working + idle)", str(counts.live)),
-        ("Utilization (working / live)", _pct(100 * counts.utilization)),
+        ("Utilization (working / live)", pct(100 * counts.utilization)),
         (
             'Files saying `status: "active"` (what the old coordinator counted)',
             str(len(said_active)),
         ),
     ]
-    parts = ["## Sessions", "", _table(("sessions", "count"), rows)]
+    parts = ["## Sessions", "", table(("sessions", "count"), rows)]
     if ghosts:
         parts += [
             "",
             f'{len(ghosts)} of the sessions that say `"active"` are stale or gone '
             "(their heartbeat is old); they are not counted as live:",
             "",
-            _table(
+            table(
                 ("session", "health", "last heartbeat", "work"),
                 (
                     (
-                        _md(v.id, 60),
-                        v.health.value,
+                        md(v.id, 60),
+                        HEALTH[v.health].word,
                         age_text(v.heartbeat_age_s),
-                        _md(
+                        md(
                             "null" if v.session.current_work is None else v.session.current_work, 60
                         ),
                     )
@@ -163,8 +122,8 @@ def _milestones(analysis: Analysis) -> str:
     lines = [
         "## Milestones",
         "",
-        f"**Overall: {_pct(summary.completion_pct)} complete** ({completed} of {counted}; "
-        f"abandoned ones not counted) · mean progress {_pct(summary.mean_progress)} · {statuses}.",
+        f"**Overall: {pct(summary.completion_pct)} complete** ({completed} of {counted}; "
+        f"abandoned ones not counted) · mean progress {pct(summary.mean_progress)} · {statuses}.",
     ]
     if summary.stalled:
         lines.append(f"\n{summary.stalled} in progress but not updated for a long time (stalled).")
@@ -176,225 +135,33 @@ def _milestones(analysis: Analysis) -> str:
         updated = format_utc(milestone.updated_at) if milestone.updated_at else "—"
         rows.append(
             (
-                _md(milestone.title, 60),
+                md(milestone.title, 60),
                 status,
                 f"{view.progress:.0f}% ({view.progress_source})",
                 steps,
-                _md(milestone.owner or "—", 40),
-                _md(milestone.priority or "—", 12),
+                md(milestone.owner or "—", 40),
+                md(milestone.priority or "—", 12),
                 updated,
                 milestone.source_format,
             )
         )
     header = ("milestone", "status", "progress", "steps", "owner", "priority", "updated", "format")
-    lines += ["", _table(header, rows)]
+    lines += ["", table(header, rows)]
     return "\n".join(lines)
 
 
 # --- work ---------------------------------------------------------------------------------
 
 
-def _active_work(analysis: Analysis) -> str:
-    working = [v for v in analysis.sessions if v.health is Health.WORKING]
-    if not working:
-        return (
-            "## Active work\n\nNo session is working: "
-            f"{analysis.counts.live} live sessions, none with real work."
-        )
-    working.sort(key=lambda v: (v.work_key, v.id))
-    rows = (
-        (
-            _md(v.id, 60),
-            _md(v.work),
-            age_text(v.heartbeat_age_s),
-            "duplicate" if v.duplicate else ("claim conflict" if v.conflict else ""),
-        )
-        for v in working
-    )
-    distinct = len({v.work_key for v in working})
-    return "\n".join(
-        [
-            "## Active work",
-            "",
-            f"{count_of(len(working), 'working session')} on "
-            f"{count_of(distinct, 'distinct piece', 'distinct pieces')} of work.",
-            "",
-            _table(("session", "work", "last heartbeat", "note"), rows, len(working)),
-        ]
-    )
-
-
-def _duplicates(analysis: Analysis) -> str:
-    working = [v for v in analysis.sessions if v.health.live and not v.placeholder]
-    distinct = len({v.work_key for v in working})
-    idle = analysis.counts.idle
-    if not analysis.duplicates:
-        return (
-            "## Duplicate work\n\n"
-            f"None found: {len(working)} live sessions with work, {distinct} distinct works "
-            f"(the {idle} idle sessions with placeholder work are not duplicates)."
-        )
-    sessions = sum(len(group.sessions) for group in analysis.duplicates)
-    lines = [
-        "## Duplicate work",
-        "",
-        f"**{count_of(len(analysis.duplicates), 'piece', 'pieces')} of work done by more than one "
-        f"live session ({sessions} sessions in all).** "
-        "Work is compared case- and punctuation-blind.",
-        "",
-    ]
-    rows = (
-        (_md(group.work), str(len(group.sessions)), _md(", ".join(group.sessions), 200))
-        for group in analysis.duplicates
-    )
-    lines.append(_table(("work", "sessions", "who"), rows, len(analysis.duplicates)))
-    return "\n".join(lines)
-
-
-def _overlaps(analysis: Analysis) -> str:
-    threshold = analysis.settings.overlap_threshold
-    if not analysis.overlaps:
-        return (
-            "## Possible overlaps\n\n"
-            f"No two live sessions have similar (but not equal) work at similarity ≥ {threshold:g}."
-        )
-    rows = (
-        (
-            _md(o.first, 40),
-            _md(o.first_work, 60),
-            _md(o.second, 40),
-            _md(o.second_work, 60),
-            f"{o.score:.2f}",
-        )
-        for o in analysis.overlaps
-    )
-    return "\n".join(
-        [
-            "## Possible overlaps",
-            "",
-            f"{count_of(analysis.overlaps_found, 'pair')} of live sessions with similar work "
-            f"(word similarity ≥ {threshold:g}); worth a look, not necessarily a clash."
-            + (
-                f" The search was capped: the {len(analysis.overlaps)} most similar are listed, "
-                "and there may be more."
-                if analysis.overlaps_capped
-                else ""
-            ),
-            "",
-            _table(
-                ("session", "work", "session", "work", "similarity"), rows, len(analysis.overlaps)
-            ),
-        ]
-    )
-
-
-def _idle_since(view: SessionView, now: datetime) -> str:
-    if view.idle_since is None:
-        return "—"
-    return age_text((now - view.idle_since).total_seconds())
-
-
-def _idle(analysis: Analysis) -> str:
-    idle = analysis.idle_sessions
-    available = [p for p in analysis.priorities if p.available]
-    lines = ["## Idle sessions and suggestions", ""]
-    if not idle:
-        lines.append(f"No idle sessions: all {analysis.counts.live} live sessions are working.")
-    else:
-        lines.append(f"{count_of(len(idle), 'idle session')} (fresh heartbeat, no real work):")
-        lines.append("")
-        rows = (
-            (
-                _md(v.id, 60),
-                _md(v.session.current_work if v.session.current_work is not None else "null", 40),
-                _idle_since(v, analysis.now),
-                _md(", ".join(v.session.capabilities), 60),
-            )
-            for v in idle
-        )
-        lines.append(
-            _table(("session", "work field", "idle since", "capabilities"), rows, len(idle))
-        )
-    lines.append("")
-    if analysis.suggestions:
-        lines += ["Suggested assignments (best available priority per idle session):", ""]
-        suggestion_rows = (
-            (
-                _md(s.session, 60),
-                _md(s.priority, 60),
-                f"{s.score:g}",
-                _md(s.description),
-                _md(s.reason, 80),
-            )
-            for s in analysis.suggestions
-        )
-        header = ("session", "priority", "score", "description", "why")
-        lines.append(_table(header, suggestion_rows))
-    elif idle and analysis.priorities:
-        lines.append(
-            f"No suggestions: {len(available)} of {len(analysis.priorities)} priorities are "
-            "available (not worked on and not claimed)."
-        )
-    if analysis.priorities:
-        taken = len(analysis.priorities) - len(available)
-        lines += [
-            "",
-            f"Priority queue: {len(analysis.priorities)} items, {len(available)} available, "
-            f"{taken} being worked on or claimed.",
-        ]
-    else:
-        lines += ["", "Priority queue: no `priorities.txt` (or it holds no valid lines)."]
-    return "\n".join(lines)
-
-
-# --- claims -------------------------------------------------------------------------------
-
-
-def _claims(analysis: Analysis) -> str:
-    if not analysis.claims:
-        return "## Claims\n\nNo claim files (`claims/*.claim`)."
-    active = [c for c in analysis.claims if c.active]
-    expired = [c for c in analysis.claims if not c.active]
-    lines = [
-        "## Claims",
-        "",
-        f"{count_of(len(analysis.claims), 'claim')}: {len(active)} active, {len(expired)} expired, "
-        f"{count_of(len(analysis.conflicts), 'conflict')}.",
-    ]
-
-    def rows(views: Sequence[ClaimView]) -> Iterable[Sequence[str]]:
-        for view in views:
-            claim, holder = view.claim, view.holder_health
-            yield (
-                _md(claim.name, 60),
-                _md(claim.claimed_by or "unknown", 40),
-                holder.value if holder is not None else "no session file",
-                format_utc(claim.expires_at) if claim.expires_at else "never",
-            )
-
-    header = ("claim", "held by", "holder", "expires")
-    if active:
-        lines += ["", "### Active", "", _table(header, rows(active), len(active))]
-    if expired:
-        lines += ["", "### Expired", "", _table(header, rows(expired), len(expired))]
-    if analysis.conflicts:
-        conflict_rows = (
-            (_md(c.session, 40), _md(c.work, 60), _md(c.claim, 60), _md(c.claimed_by, 40))
-            for c in analysis.conflicts
-        )
-        lines += [
-            "",
-            "### Conflicts (a live session works on something another session claimed)",
-            "",
-            _table(("session", "work", "claim", "claimed by"), conflict_rows),
-        ]
-    return "\n".join(lines)
-
-
 # --- trends and data ------------------------------------------------------------------------
 
 
-def _trends(analysis: Analysis, history: Sequence[Sample]) -> str:
+def _trends(history: Sequence[Sample], problem: str | None) -> str:
+    if problem is not None:
+        return (
+            "## Trends\n\nThe history could not be read, so there are no trends this time: "
+            f"{md(problem, 300)}."
+        )
     if not history:
         return (
             "## Trends\n\nNo history yet: `coordinator-tui run` records a sample each cycle "
@@ -416,8 +183,8 @@ def _trends(analysis: Analysis, history: Sequence[Sample]) -> str:
             else "not enough history yet (needs an hour of samples)"
         ),
         f"- Milestones completed: {first.milestones_completed} → {last.milestones_completed}",
-        f"- Utilization: `{sparkline(trend)}` (now {_pct(100 * last.utilization)}, "
-        f"mean {_pct(100 * average)})",
+        f"- Utilization: `{sparkline(trend)}` (now {pct(100 * last.utilization)}, "
+        f"mean {pct(100 * average)})",
         f"- Live sessions: {first.live} → {last.live}",
     ]
     return "\n".join(lines)
@@ -450,21 +217,21 @@ def _data_problems(analysis: Analysis) -> str:
         "(read anyway, as the shell scripts meant them). "
         f"Messages: {messages.broadcast} broadcast, {messages.direct} direct.",
         "",
-        _table(("files", "found", "read", "recovered"), rows),
+        table(("files", "found", "read", "recovered"), rows),
     ]
     if analysis.pending_errors:
         lines += ["", f"{analysis.pending_errors} files were being rewritten at the time."]
     if analysis.errors:
-        error_rows = ((_md(e.path, 80), e.severity, _md(e.reason, 160)) for e in analysis.errors)
+        error_rows = ((md(e.path, 80), e.severity, md(e.reason, 160)) for e in analysis.errors)
         lines += [
             "",
             "### Problems",
             "",
-            _table(("file", "severity", "reason"), error_rows, len(analysis.errors)),
+            table(("file", "severity", "reason"), error_rows, len(analysis.errors)),
         ]
     if recovered:
         lines += ["", "### Recovered files", ""]
-        lines += [f"- {_md(path, 100)}" for path in recovered[:RECOVERED_LIMIT]]
+        lines += [f"- {md(path, 100)}" for path in recovered[:RECOVERED_LIMIT]]
         if len(recovered) > RECOVERED_LIMIT:
             lines.append(f"- … and {len(recovered) - RECOVERED_LIMIT} more")
     return "\n".join(lines)

@@ -1,23 +1,29 @@
 """A small, bounded history of samples in ``DIR/.coordinator/history.jsonl``.
 
 The headless coordinator appends a sample every cycle and the dashboard one a
-minute; trends (milestone velocity, utilization) come from it. One JSON object
+minute; ``render.trends`` turns it into milestone velocity and a utilization
+sparkline. One JSON object
 a line so an append is a single small write that concurrent writers do not
 interleave; a torn or corrupt line is skipped on load, never fatal. When the
 file grows past ``limit`` samples (plus some slack, so we do not rewrite on
 every append) it is rewritten atomically with the newest ``limit`` samples.
+
+A history that is there but cannot be read (a folder in its place, no
+permission, a link out of the directory, far too big) is a ``HistoryError``
+with the path and the reason, never an empty list: the report and ``run`` say
+so instead of claiming there is no history.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coordinator_tui.files.reader import read_bytes
 from coordinator_tui.files.timeparse import format_utc, parse_timestamp
 from coordinator_tui.write.atomic import replace_file
 
@@ -26,7 +32,18 @@ if TYPE_CHECKING:
 
 PRIVATE_FOLDER = ".coordinator"
 HISTORY_FILE = "history.jsonl"
-SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+MIN_READ_BYTES = 8 << 20
+"""The history read is capped at this or 2 KiB a kept sample, whichever is larger."""
+_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+
+
+class HistoryError(OSError):
+    """The history file is there but cannot be read; ``path`` and ``reason`` say why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +133,14 @@ class History:
         """Corrupt lines skipped by the last ``load()``."""
 
     def load(self) -> list[Sample]:
-        """The stored samples, oldest first; unreadable lines are skipped and counted."""
-        try:
-            raw = self.path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+        """The stored samples, oldest first; unreadable lines are skipped and counted.
+
+        No history yet is an empty list; a history that cannot be read raises
+        ``HistoryError`` (an ``OSError``) with the path and the reason.
+        """
+        raw = self._read()
+        if raw is None:
             self._lines = 0
-            return []
-        except OSError:
             return []
         samples: list[Sample] = []
         skipped = 0
@@ -140,16 +158,31 @@ class History:
         samples.sort(key=lambda sample: sample.time)
         return samples[-self.limit :]
 
+    def _read(self) -> bytes | None:
+        """The file's bytes, None when there is no history yet; a regular file only, capped."""
+        folder = self.path.parent
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise HistoryError(folder, "not a folder")
+        if not os.path.lexists(self.path):
+            return None
+        cap = max(MIN_READ_BYTES, self.limit * 2048)
+        data, reason, _, _ = read_bytes(self.path, cap, within=str(self.root.resolve()))
+        if data is None:
+            raise HistoryError(self.path, reason or "unreadable")
+        return data
+
     def append(self, sample: Sample) -> None:
         """Add one sample; trims the file atomically once it holds too many.
 
-        Raises ``OSError`` when the directory cannot be written.
+        Raises ``OSError`` when the directory cannot be written (``HistoryError``
+        when the history there cannot be read); a link in the file's place is
+        refused, never followed.
         """
         if self._lines is None:
             self.load()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = (sample.to_json() + "\n").encode("utf-8")
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(self.path, _APPEND_FLAGS, 0o644)
         try:
             os.write(fd, line)
         finally:
@@ -163,67 +196,3 @@ class History:
         data = "".join(sample.to_json() + "\n" for sample in samples).encode("utf-8")
         replace_file(self.path, data)
         self._lines = len(samples)
-
-
-# --- trends ------------------------------------------------------------------------------
-
-
-def milestone_velocity(
-    samples: Sequence[Sample], window: timedelta = timedelta(days=7)
-) -> float | None:
-    """Milestones completed per day over the last ``window`` of samples.
-
-    None when the samples span less than an hour: a rate from minutes of data
-    would be noise dressed up as a figure.
-    """
-    if len(samples) < 2:
-        return None
-    last = samples[-1]
-    start = last.time - window
-    first = next((sample for sample in samples if sample.time >= start), samples[0])
-    span_days = (last.time - first.time).total_seconds() / 86400.0
-    if span_days < 1 / 24:
-        return None
-    return (last.milestones_completed - first.milestones_completed) / span_days
-
-
-def utilization_trend(samples: Sequence[Sample], points: int = 30) -> list[float]:
-    """Utilization (0–1) resampled to at most ``points`` values, oldest first.
-
-    Each value is the mean of an equal share of the samples, so a long history
-    still fits a short sparkline.
-    """
-    if not samples or points <= 0:
-        return []
-    values = [sample.utilization for sample in samples]
-    if len(values) <= points:
-        return values
-    result = []
-    for index in range(points):
-        begin = index * len(values) // points
-        end = max((index + 1) * len(values) // points, begin + 1)
-        chunk = values[begin:end]
-        result.append(sum(chunk) / len(chunk))
-    return result
-
-
-def sparkline(values: Sequence[float], low: float | None = 0.0, high: float | None = 1.0) -> str:
-    """Values as block characters ``▁▂▃▄▅▆▇█``; bounds default to 0–1 (utilization).
-
-    Pass ``low=None, high=None`` to scale to the values' own range.
-    """
-    if not values:
-        return ""
-    bottom = min(values) if low is None else low
-    top = max(values) if high is None else high
-    span = top - bottom
-    steps = len(SPARK_BLOCKS) - 1
-    out = []
-    for value in values:
-        if span <= 0:
-            index = 0
-        else:
-            ratio = (min(max(value, bottom), top) - bottom) / span
-            index = round(ratio * steps)
-        out.append(SPARK_BLOCKS[index])
-    return "".join(out)

@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.clock import Clock
-from coordinator_tui.render.report import write_report
+from coordinator_tui.render.trends import sparkline, utilization_trend
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, Store
 from coordinator_tui.tui import rows as row_models
@@ -42,8 +42,9 @@ from coordinator_tui.tui.widgets.milestones import MilestonePanel
 from coordinator_tui.tui.widgets.priorities import PriorityPanel
 from coordinator_tui.tui.widgets.session_table import SessionTable
 from coordinator_tui.tui.widgets.summary import SummaryStrip
-from coordinator_tui.write.history import History, Sample, sparkline, utilization_trend
+from coordinator_tui.write.history import History, Sample
 from coordinator_tui.write.messages import BROADCAST, Draft, write_message
+from coordinator_tui.write.reports import write_report
 
 SAMPLE_EVERY_S = 60.0
 SPARK_POINTS = 30

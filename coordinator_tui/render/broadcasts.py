@@ -1,65 +1,19 @@
-"""What the headless coordinator broadcasts, and its memory of what it already said.
+"""The words of what the headless coordinator broadcasts: alerts and its heartbeat.
 
 The texts are built from sanitised, clipped strings (``display``) because the
 sessions that read them often paste them into terminals and prompts; the
-message writer makes them valid JSON whatever they hold. ``AlertState`` is
-what ``.coordinator/alerts.json`` holds, so a restarted coordinator does not
-repeat itself.
+message writer makes them valid JSON whatever they hold. When to send them is
+``headless.decide``'s business, and what was sent is ``write.alert_state``'s.
 """
 
 from __future__ import annotations
-
-import json
-from dataclasses import dataclass, field
 
 from coordinator_tui.analysis import Analysis, DuplicateGroup
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.timetext import count_of
 
 SUGGESTION_LINES = 20
-
-
-@dataclass
-class AlertState:
-    """What has been broadcast already, so the same alert is never sent twice in a row."""
-
-    duplicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Duplicate group work key -> members when last alerted."""
-    suggestions: tuple[tuple[str, str], ...] = ()
-    """(session, priority) pairs of the last work suggestion."""
-
-    def to_json(self) -> bytes:
-        document = {
-            "version": 1,
-            "duplicates": {key: list(members) for key, members in sorted(self.duplicates.items())},
-            "suggestions": [list(pair) for pair in self.suggestions],
-        }
-        return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-    @classmethod
-    def from_json(cls, data: bytes) -> AlertState:
-        """Parse the state file; ``ValueError`` when it is not what we wrote."""
-        document = json.loads(data.decode("utf-8"))
-        if not isinstance(document, dict) or document.get("version") != 1:
-            raise ValueError("not an alert state file (version 1)")
-        duplicates = document.get("duplicates", {})
-        suggestions = document.get("suggestions", [])
-        if not isinstance(duplicates, dict) or not isinstance(suggestions, list):
-            raise ValueError("unexpected alert state layout")
-        state = cls()
-        for key, members in duplicates.items():
-            if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-                raise ValueError("unexpected duplicate members")
-            state.duplicates[str(key)] = tuple(members)
-        pairs = []
-        for pair in suggestions:
-            if not (
-                isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
-            ):
-                raise ValueError("unexpected suggestion pair")
-            pairs.append((pair[0], pair[1]))
-        state.suggestions = tuple(pairs)
-        return state
+"""Suggestions listed in one broadcast; the rest are counted."""
 
 
 def duplicate_alert(group: DuplicateGroup) -> tuple[str, str]:

@@ -10,14 +10,21 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, NoReturn
+from types import ModuleType
 
 from coordinator_tui import __version__
-from coordinator_tui.files.timeparse import parse_timestamp
+from coordinator_tui.commands import report, run, send, status
+from coordinator_tui.commands.arguments import Parsers, UsageError, non_negative_int, positive
 from coordinator_tui.settings import Settings, SettingsError, load_settings
 
-COMMANDS = ("status", "report", "send", "run", "demo", "dashboard")
+HEADLESS: dict[str, ModuleType] = {
+    "status": status,
+    "report": report,
+    "send": send,
+    "run": run,
+}
+"""Commands whose module gives ``add_parser(parsers)`` and ``main(args, settings)``."""
+COMMANDS = (*HEADLESS, "demo", "dashboard")
 EPILOG = """commands:
   coordinator-tui [DIR]            live dashboard (default)
   coordinator-tui status [DIR]     print the state once (--json for scripts)
@@ -30,189 +37,52 @@ DIR defaults to $COORDINATOR_DIR, ./docs/coordination, ./COORDINATION, or . when
 it has a sessions/ folder. 'coordinator-tui COMMAND --help' for details."""
 
 
-class UsageError(Exception):
-    """A bad command line: one line to stderr, exit 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see --help)")
-
-
-def _when(text: str) -> datetime:
-    moment = parse_timestamp(text)
-    if moment is None:
-        raise argparse.ArgumentTypeError(f"not a timestamp: {text!r}")
-    return moment
-
-
-def _positive(kind: type) -> Any:
-    def convert(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be greater than 0: {text!r}")
-        return value
-
-    return convert
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
-    return value
-
-
-def _common() -> argparse.ArgumentParser:
-    """Options every command takes: the clock and the analysis thresholds."""
-    common = Parser(add_help=False)
-    group = common.add_argument_group("analysis")
-    group.add_argument("--now", type=_when, help="pretend the time is this (ISO 8601 or epoch)")
-    group.add_argument(
-        "--stale-after",
-        type=_positive(float),
-        metavar="SECONDS",
-        help="heartbeat age that makes a session stale (default 600)",
-    )
-    group.add_argument(
-        "--gone-after",
-        type=_positive(float),
-        metavar="SECONDS",
-        help="heartbeat age that makes a session gone (default 7200)",
-    )
-    group.add_argument(
-        "--overlap-threshold",
-        type=float,
-        metavar="0-1",
-        help="similarity at which two works are a possible overlap (default 0.6)",
-    )
-    group.add_argument(
-        "--max-file-bytes",
-        type=_positive(int),
-        metavar="BYTES",
-        help="larger files are errors, not reads (default 1048576)",
-    )
-    return common
-
-
-def _watch_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--poll",
-        action="store_true",
-        help="poll the directory instead of native file events (network filesystems)",
-    )
-    parser.add_argument(
-        "--poll-ms",
-        type=_positive(int),
-        default=None,
-        metavar="MS",
-        help="polling interval in milliseconds (implies --poll; default 500)",
-    )
-
-
 def build_parser() -> dict[str, argparse.ArgumentParser]:
-    common = _common()
-    parsers: dict[str, argparse.ArgumentParser] = {}
+    """Every command's parser by name; each command module adds its own."""
+    parsers = Parsers()
+    _add_dashboard(parsers)
+    for command in HEADLESS.values():
+        command.add_parser(parsers)
+    _add_demo(parsers)
+    return parsers.by_name
 
-    dashboard = Parser(
+
+def _add_dashboard(parsers: Parsers) -> None:
+    """The default command; its parser is the top-level one (``--version``, the epilog)."""
+    dashboard = parsers.add(
+        "dashboard",
+        "Watch and steer a collective of AI coding agents.",
         prog="coordinator-tui",
-        parents=[common],
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Watch and steer a collective of AI coding agents.",
     )
     dashboard.add_argument("dir", nargs="?", metavar="DIR", help="coordination directory")
     dashboard.add_argument(
         "--compact", action="store_true", help="force the compact layout (tmux side pane)"
     )
-    _watch_options(dashboard)
+    dashboard.add_argument(
+        "--poll",
+        action="store_true",
+        help="poll the directory instead of native file events (network filesystems)",
+    )
+    dashboard.add_argument(
+        "--poll-ms",
+        type=positive(int),
+        default=None,
+        metavar="MS",
+        help="polling interval in milliseconds (implies --poll; default 500)",
+    )
     dashboard.add_argument("--version", action="version", version=f"coordinator-tui {__version__}")
-    parsers["dashboard"] = dashboard
 
-    status = Parser(
-        prog="coordinator-tui status",
-        parents=[common],
-        description="Print the state of a coordination directory once.",
-    )
-    status.add_argument("dir", nargs="?", metavar="DIR")
-    status.add_argument("--json", action="store_true", help="the documented JSON document")
-    parsers["status"] = status
 
-    report = Parser(
-        prog="coordinator-tui report",
-        parents=[common],
-        description="Write a sprint report (Markdown).",
-    )
-    report.add_argument("dir", nargs="?", metavar="DIR")
-    report.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        help="where to write (default DIR/SPRINT_REPORT_<date>.md); - for stdout",
-    )
-    parsers["report"] = report
-
-    send = Parser(
-        prog="coordinator-tui send",
-        parents=[common],
-        description="Write a broadcast or a direct message (valid JSON, atomic).",
-    )
-    send.add_argument("dir", nargs="?", metavar="DIR")
-    send.add_argument("--to", required=True, metavar="broadcast|SESSION")
-    send.add_argument("--subject", required=True)
-    send.add_argument("--message", default=None, help="the text (default: read standard input)")
-    send.add_argument("--from", dest="sender", default="coordinator", metavar="ID")
-    parsers["send"] = send
-
-    run = Parser(
-        prog="coordinator-tui run",
-        parents=[common],
-        description="The headless coordinator: analyse, alert and report in a loop.",
-    )
-    run.add_argument("dir", nargs="?", metavar="DIR")
-    run.add_argument("--interval", type=_positive(float), default=300.0, metavar="SECONDS")
-    run.add_argument(
-        "--cycles",
-        type=_non_negative_int,
-        default=0,
-        metavar="N",
-        help="stop after N cycles (0 = run until stopped)",
-    )
-    run.add_argument("--log-format", choices=("text", "json"), default="text")
-    run.add_argument(
-        "--heartbeat-every",
-        type=_non_negative_int,
-        default=0,
-        metavar="N",
-        help="broadcast a coordination heartbeat every N cycles (0 = never)",
-    )
-    run.add_argument(
-        "--report-every",
-        type=_non_negative_int,
-        default=10,
-        metavar="N",
-        help="write a sprint report every N cycles (0 = never)",
-    )
-    run.add_argument("--dry-run", action="store_true", help="analyse and log, write nothing")
-    run.add_argument("--from", dest="sender", default="coordinator", metavar="ID")
-    parsers["run"] = run
-
-    demo = Parser(
-        prog="coordinator-tui demo",
-        parents=[common],
-        description="Start a simulated collective and watch it.",
-    )
+def _add_demo(parsers: Parsers) -> None:
+    """``demo``'s options, kept here so the demo's module is imported only when it runs."""
+    demo = parsers.add("demo", "Start a simulated collective and watch it.")
     demo.add_argument("--dir", default=None, help="directory to simulate in (default: a temp dir)")
-    demo.add_argument("--sessions", type=_positive(int), default=12, metavar="N")
+    demo.add_argument("--sessions", type=positive(int), default=12, metavar="N")
     demo.add_argument(
         "--speed",
-        type=_positive(float),
+        type=positive(float),
         default=1.0,
         metavar="X",
         help="simulation speed multiplier",
@@ -225,14 +95,12 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     )
     demo.add_argument(
         "--cycles",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=3,
         metavar="N",
         help="with --headless: coordinator cycles to run",
     )
     demo.add_argument("--compact", action="store_true")
-    parsers["demo"] = demo
-    return parsers
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -267,26 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
-    if command == "status":
-        from coordinator_tui.commands import status
-
-        return status.main(args, settings)
-    if command == "report":
-        from coordinator_tui.commands import report
-
-        return report.main(args, settings)
-    if command == "send":
-        from coordinator_tui.commands import send
-
-        return send.main(args, settings)
-    if command == "run":
-        from coordinator_tui.commands import run
-
-        return run.main(args, settings)
+    if command in HEADLESS:
+        return HEADLESS[command].main(args, settings)
     if command == "demo":
         from coordinator_tui.commands import demo
 
         return demo.main(args, settings)
-    from coordinator_tui.tui import app
+    from coordinator_tui.tui import app  # Textual is loaded only for the dashboard
 
     return app.main(args, settings)

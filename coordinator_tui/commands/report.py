@@ -12,12 +12,24 @@ import argparse
 import sys
 from pathlib import Path
 
+from coordinator_tui.commands.arguments import Parsers
 from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, directory, fail
 from coordinator_tui.render.report import render_report
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.reports import write_report
+
+
+def add_parser(parsers: Parsers) -> None:
+    parser = parsers.add("report", "Write a sprint report (Markdown).")
+    parser.add_argument("dir", nargs="?", metavar="DIR")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="where to write (default DIR/SPRINT_REPORT_<date>.md); - for stdout",
+    )
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

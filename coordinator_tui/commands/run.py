@@ -12,6 +12,7 @@ import signal
 import threading
 from types import FrameType
 
+from coordinator_tui.commands.arguments import Parsers, non_negative_int, positive
 from coordinator_tui.commands.common import CommandError, clock_of, directory, fail
 from coordinator_tui.headless.console import LogPrinter
 from coordinator_tui.headless.coordinator import Coordinator, RunOptions
@@ -19,6 +20,36 @@ from coordinator_tui.settings import Settings
 from coordinator_tui.write.messages import MessageError, check_id
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def add_parser(parsers: Parsers) -> None:
+    parser = parsers.add("run", "The headless coordinator: analyse, alert and report in a loop.")
+    parser.add_argument("dir", nargs="?", metavar="DIR")
+    parser.add_argument("--interval", type=positive(float), default=300.0, metavar="SECONDS")
+    parser.add_argument(
+        "--cycles",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="stop after N cycles (0 = run until stopped)",
+    )
+    parser.add_argument("--log-format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--heartbeat-every",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="broadcast a coordination heartbeat every N cycles (0 = never)",
+    )
+    parser.add_argument(
+        "--report-every",
+        type=non_negative_int,
+        default=10,
+        metavar="N",
+        help="write a sprint report every N cycles (0 = never)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="analyse and log, write nothing")
+    parser.add_argument("--from", dest="sender", default="coordinator", metavar="ID")
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

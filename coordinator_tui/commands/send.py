@@ -10,10 +10,20 @@ from __future__ import annotations
 import argparse
 import sys
 
+from coordinator_tui.commands.arguments import Parsers
 from coordinator_tui.commands.common import CommandError, clock_of, directory, fail
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.write.messages import Draft, MessageError, write_message
+
+
+def add_parser(parsers: Parsers) -> None:
+    parser = parsers.add("send", "Write a broadcast or a direct message (valid JSON, atomic).")
+    parser.add_argument("dir", nargs="?", metavar="DIR")
+    parser.add_argument("--to", required=True, metavar="broadcast|SESSION")
+    parser.add_argument("--subject", required=True)
+    parser.add_argument("--message", default=None, help="the text (default: read standard input)")
+    parser.add_argument("--from", dest="sender", default="coordinator", metavar="ID")
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,10 +11,17 @@ import sys
 
 from rich.console import Console
 
+from coordinator_tui.commands.arguments import Parsers
 from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, directory, fail
 from coordinator_tui.render.status import render_status
 from coordinator_tui.render.status_json import analysis_to_dict, dumps
 from coordinator_tui.settings import Settings
+
+
+def add_parser(parsers: Parsers) -> None:
+    parser = parsers.add("status", "Print the state of a coordination directory once.")
+    parser.add_argument("dir", nargs="?", metavar="DIR")
+    parser.add_argument("--json", action="store_true", help="the documented JSON document")
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

@@ -159,9 +159,10 @@ def test_an_unreadable_history_is_said_on_stderr_and_in_the_report(
     history.mkdir(parents=True)
     assert main(["report", str(collective), "--now", "2025-11-15T20:00:00Z"]) == 0
     out, err = capsys.readouterr()
-    reason = f"{history}: not a regular file (directory)"
+    reason = ".coordinator/history.jsonl: not a regular file (directory)"
     assert err == f"coordinator-tui: history not read: {reason}\n"
     report = Path(out.strip()).read_text(encoding="utf-8")
     assert "The history could not be read, so there are no trends this time: " in report
-    assert "not a regular file (directory)." in report
+    assert "history.jsonl: not a regular file (directory)." in report
+    assert str(collective) not in report
     assert "No history yet" not in report

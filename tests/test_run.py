@@ -302,11 +302,15 @@ def test_an_unreadable_history_is_logged_and_the_report_still_written(collective
     events: list[LogEvent] = []
     coordinator(collective, events, report_every=1).run_cycle()
     problems = [e for e in events if e.step in ("history", "report") and e.level != "info"]
-    reason = f"{history}: not a regular file (directory)"
+    relative, reason = ".coordinator/history.jsonl", "not a regular file (directory)"
     assert [(e.step, e.level, e.text) for e in problems] == [
-        ("history", "error", f"could not record the history sample: {reason}"),
-        ("report", "warn", f"history not read, report has no trends: {reason}"),
+        ("history", "error", f"could not record the history sample: {relative}: {reason}"),
+        (
+            "report",
+            "warn",
+            f"history not read, report has no trends: {relative}: {reason}",
+        ),
     ]
-    assert problems[1].data == {"path": str(history), "reason": "not a regular file (directory)"}
+    assert problems[1].data == {"path": str(history), "reason": reason}
     report = collective / "SPRINT_REPORT_2025-11-15.md"
     assert "The history could not be read" in report.read_text(encoding="utf-8")

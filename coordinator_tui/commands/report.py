@@ -38,7 +38,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except CommandError as error:
         return fail(error)
     _, analysis = analyse_once(root, settings, clock_of(args))
-    history, problem = load_history(History(root, settings.history_limit))
+    history, problem = load_history(History(root, settings.history_limit), root)
     if problem is not None:
         print(f"coordinator-tui: history not read: {display(problem, 300)}", file=sys.stderr)
     if args.output == "-":
@@ -53,9 +53,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def load_history(history: History) -> tuple[list[Sample], str | None]:
+def load_history(history: History, root: Path) -> tuple[list[Sample], str | None]:
     """The samples, or none and why the history could not be read (path: reason)."""
     try:
         return history.load(), None
     except HistoryError as error:
-        return [], str(error)
+        return [], error.describe(root)

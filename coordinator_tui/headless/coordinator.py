@@ -205,11 +205,9 @@ class Coordinator:
         try:
             self.history.append(Sample.from_analysis(analysis))
         except OSError as error:
-            self._log(
-                "history",
-                "error",
-                f"could not record the history sample: {display(str(error), 200)}",
-            )
+            why = error.describe(self.root) if isinstance(error, HistoryError) else str(error)
+            text = f"could not record the history sample: {display(why, 200)}"
+            self._log("history", "error", text)
 
     def _heartbeat(self, analysis: Analysis) -> None:
         broadcast = decide.heartbeat(analysis, self.cycle, self.options.heartbeat_every)
@@ -229,7 +227,7 @@ class Coordinator:
         try:
             samples, problem = self.history.load(), None
         except HistoryError as error:
-            samples, problem = [], str(error)
+            samples, problem = [], error.describe(self.root)
             text = f"history not read, report has no trends: {display(problem, 200)}"
             self._log("report", "warn", text, path=str(error.path), reason=error.reason)
         try:

@@ -45,6 +45,18 @@ class HistoryError(OSError):
         self.path = path
         self.reason = reason
 
+    def describe(self, root: Path) -> str:
+        """``path: reason`` with the path relative to ``root``, as the errors list shows paths.
+
+        A report is written into the shared directory: it names the file, not
+        where the reader's checkout happens to live.
+        """
+        try:
+            where = self.path.relative_to(root).as_posix()
+        except ValueError:
+            where = str(self.path)
+        return f"{where}: {self.reason}"
+
 
 @dataclass(frozen=True, slots=True)
 class Sample:

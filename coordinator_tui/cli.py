@@ -14,10 +14,12 @@ from datetime import datetime
 from typing import Any, NoReturn
 
 from coordinator_tui import __version__
+from coordinator_tui.commands import hooks as hooks_command
+from coordinator_tui.commands import session as session_command
 from coordinator_tui.files.timeparse import parse_timestamp
 from coordinator_tui.settings import Settings, SettingsError, load_settings
 
-COMMANDS = ("status", "report", "send", "run", "demo", "dashboard")
+COMMANDS = ("status", "report", "send", "run", "demo", "dashboard", "session", "hooks")
 EPILOG = """commands:
   coordinator-tui [DIR]            live dashboard (default)
   coordinator-tui status [DIR]     print the state once (--json for scripts)
@@ -25,6 +27,8 @@ EPILOG = """commands:
   coordinator-tui send [DIR]       write a broadcast or direct message
   coordinator-tui run [DIR]        headless coordinator loop (cron, nohup, systemd)
   coordinator-tui demo             simulated collective + dashboard
+  coordinator-tui session ACTION   a session's own files: start, beat, claim, release, inbox, end
+  coordinator-tui hooks ACTION     install/uninstall hooks for Claude Code, Codex, Gemini CLI
 
 DIR defaults to $COORDINATOR_DIR, ./docs/coordination, ./COORDINATION, or . when
 it has a sessions/ folder. 'coordinator-tui COMMAND --help' for details."""
@@ -232,6 +236,8 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     )
     demo.add_argument("--compact", action="store_true")
     parsers["demo"] = demo
+    parsers["session"] = session_command.build_parser(Parser)
+    parsers["hooks"] = hooks_command.build_parser(Parser)
     return parsers
 
 
@@ -267,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    if command in ("session", "hooks"):
+        return (session_command if command == "session" else hooks_command).main(args)
     if command == "status":
         from coordinator_tui.commands import status
 

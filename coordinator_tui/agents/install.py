@@ -112,7 +112,7 @@ def strip_ours(settings: dict[str, Any]) -> dict[str, Any]:
     """``settings`` without our hook entries; groups and events we emptied go too."""
     hooks = settings.get("hooks")
     if not isinstance(hooks, dict):
-        return settings
+        return dict(settings)
     kept_events: dict[str, Any] = {}
     for event, groups in hooks.items():
         if not isinstance(groups, list):

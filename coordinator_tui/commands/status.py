@@ -9,7 +9,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from coordinator_tui.analysis import Analysis
+from coordinator_tui.analysis import Analysis, Health
 from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, directory, fail
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render.health import HEALTH
@@ -54,6 +54,7 @@ def render(analysis: Analysis) -> Group:
         (f"{counts.stale} stale", "yellow"),
         ", ",
         (f"{counts.gone} gone", "bright_black"),
+        *_said(counts.waiting, counts.ended),
         f" · utilization {counts.utilization:.0%} of {counts.live} live",
     )
     parts: list[object] = [header, _sessions(analysis), _alerts(analysis)]
@@ -62,6 +63,15 @@ def render(analysis: Analysis) -> Group:
     parts.append(_milestones(analysis))
     parts.append(_files(analysis))
     return Group(*parts)  # type: ignore[arg-type]
+
+
+def _said(waiting: int, ended: int) -> list[str | tuple[str, str]]:
+    """The hook-reported counts, shown only where a session reported one."""
+    parts: list[str | tuple[str, str]] = []
+    for count, health in ((waiting, Health.WAITING), (ended, Health.ENDED)):
+        if count:
+            parts += [", ", (f"{count} {HEALTH[health].word}", HEALTH[health].style)]
+    return parts
 
 
 def _sessions(analysis: Analysis) -> Table:

@@ -1,6 +1,6 @@
 """``status --json``: the analysis as a documented, stable JSON document.
 
-Schema version 1 (documented in the README). Strings are emitted whole; the
+Schema version 2 (documented in the README). Strings are emitted whole; the
 encoder escapes every control character (C0, DEL and C1) and lone surrogates (a
 file name that is not UTF-8), so the document is safe to print to any terminal.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.files.timeparse import format_utc
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
@@ -25,6 +25,21 @@ def _time(moment: datetime | None) -> str | None:
 
 def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
+
+
+_AGENT_FIELDS = ("state", "agent", "cwd", "tmux_pane", "host", "pid")
+
+
+def _agent_fields(extra: dict[str, Any]) -> dict[str, Any]:
+    """What the agent hooks and the session client add, null when a session lacks it."""
+    fields: dict[str, Any] = {}
+    for name in _AGENT_FIELDS:
+        value = extra.get(name)
+        if name == "pid":
+            fields[name] = value if isinstance(value, int) and not isinstance(value, bool) else None
+        else:
+            fields[name] = value if isinstance(value, str) else None
+    return fields
 
 
 def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
@@ -41,6 +56,8 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             "idle": counts.idle,
             "stale": counts.stale,
             "gone": counts.gone,
+            "waiting": counts.waiting,
+            "ended": counts.ended,
             "utilization": round(counts.utilization, 4),
         },
         "sessions": [
@@ -60,6 +77,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
                 "conflict": view.conflict,
                 "recovered": view.session.recovered,
                 "kept_last_good": view.kept_last_good,
+                **_agent_fields(view.session.extra),
             }
             for view in analysis.sessions
         ],

@@ -54,9 +54,9 @@ def commands(project: Path, agent: str, event: str, matcher_for: str | None = No
     found = []
     for group in settings.get("hooks", {}).get(event, []):
         matcher = group.get("matcher")
-        if matcher and matcher != "*" and matcher_for is not None:
-            if not re.fullmatch(matcher, matcher_for):
-                continue
+        wanted = matcher and matcher != "*" and matcher_for is not None
+        if wanted and not re.fullmatch(matcher, matcher_for or ""):
+            continue
         found += [hook["command"] for hook in group["hooks"] if hook.get("type") == "command"]
     return found
 

@@ -307,7 +307,8 @@ def test_the_hook_imports_only_the_standard_library(project: Path, coord: Path) 
     code = (
         "import sys\n"
         "from coordinator_tui.agents import hook\n"
-        f"sys.stdin = __import__('io').TextIOWrapper(__import__('io').BytesIO({payload.encode()!r}))\n"
+        "import io\n"
+        f"sys.stdin = io.TextIOWrapper(io.BytesIO({payload.encode()!r}))\n"
         f"hook.main(['--dir', {str(coord)!r}, '--agent', 'claude'])\n"
         "heavy = ('pydantic', 'textual', 'rich', 'coordinator_tui.settings',"
         " 'coordinator_tui.store', 'coordinator_tui.analysis', 'typing', 'dataclasses')\n"

@@ -166,7 +166,8 @@ def beat(
 ) -> dict[str, Any] | None:
     """A heartbeat, with new work or state when given; registers an unknown session.
 
-    ``source`` ``prompt`` sets the work only when the session did not set its own.
+    ``source`` ``prompt`` sets the work only when the session did not set its own; new
+    work with no ``state`` means working.
     With ``throttle_s`` nothing is written (None returned) when neither work nor state
     changes and the last beat is younger than that."""
     check_id(session_id)
@@ -188,6 +189,7 @@ def beat(
             return None
     if new_work is not None:
         document["current_work"], document["work_source"] = new_work, source
+        state = state or "working"  # new work without a word on state: at work
     if document.get("status") != "active" and state not in (None, "ended"):
         document["status"] = "active"
     _touch(document, moment, state)

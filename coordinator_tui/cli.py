@@ -13,8 +13,14 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from coordinator_tui import __version__
-from coordinator_tui.commands import report, run, send, status
-from coordinator_tui.commands.arguments import Parsers, UsageError, non_negative_int, positive
+from coordinator_tui.commands import hooks, report, run, send, session, status
+from coordinator_tui.commands.arguments import (
+    Parser,
+    Parsers,
+    UsageError,
+    non_negative_int,
+    positive,
+)
 from coordinator_tui.settings import Settings, SettingsError, load_settings
 
 HEADLESS: dict[str, ModuleType] = {
@@ -24,7 +30,9 @@ HEADLESS: dict[str, ModuleType] = {
     "run": run,
 }
 """Commands whose module gives ``add_parser(parsers)`` and ``main(args, settings)``."""
-COMMANDS = (*HEADLESS, "demo", "dashboard")
+AGENT_SIDE: dict[str, ModuleType] = {"session": session, "hooks": hooks}
+"""Commands a session runs on its own files: ``build_parser(Parser)`` and ``main(args)``."""
+COMMANDS = (*HEADLESS, "demo", "dashboard", *AGENT_SIDE)
 EPILOG = """commands:
   coordinator-tui [DIR]            live dashboard (default)
   coordinator-tui status [DIR]     print the state once (--json for scripts)
@@ -32,6 +40,8 @@ EPILOG = """commands:
   coordinator-tui send [DIR]       write a broadcast or direct message
   coordinator-tui run [DIR]        headless coordinator loop (cron, nohup, systemd)
   coordinator-tui demo             simulated collective + dashboard
+  coordinator-tui session ACTION   a session's own files: start, beat, claim, release, inbox, end
+  coordinator-tui hooks ACTION     install/uninstall hooks for Claude Code, Codex, Gemini CLI
 
 DIR defaults to $COORDINATOR_DIR, ./docs/coordination, ./COORDINATION, or . when
 it has a sessions/ folder. 'coordinator-tui COMMAND --help' for details."""
@@ -44,6 +54,8 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     for command in HEADLESS.values():
         command.add_parser(parsers)
     _add_demo(parsers)
+    for name, module in AGENT_SIDE.items():
+        parsers.by_name[name] = module.build_parser(Parser)
     return parsers.by_name
 
 
@@ -137,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
     if command in HEADLESS:
         return HEADLESS[command].main(args, settings)
+    if command in AGENT_SIDE:
+        return AGENT_SIDE[command].main(args)
     if command == "demo":
         from coordinator_tui.commands import demo
 

@@ -132,6 +132,8 @@ def test_status_counts_on_the_fixture(collective: Path, capsys: pytest.CaptureFi
         "idle": 3,
         "stale": 1,
         "gone": 3,
+        "waiting": 0,
+        "ended": 0,
         "utilization": 0.625,
     }
 

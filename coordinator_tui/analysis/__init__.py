@@ -119,6 +119,8 @@ def _analyse(snapshot: Snapshot, now: datetime, settings: Settings | None) -> An
         idle=sum(1 for view in views if view.health is Health.IDLE),
         stale=sum(1 for view in views if view.health is Health.STALE),
         gone=sum(1 for view in views if view.health is Health.GONE),
+        waiting=sum(1 for view in views if view.health is Health.WAITING),
+        ended=sum(1 for view in views if view.health is Health.ENDED),
     )
     errors, pending = list_errors(snapshot, now, views)
     overlaps, overlaps_found, overlaps_capped = find_overlaps(views, settings.overlap_threshold)

@@ -29,13 +29,18 @@ class Health(str, Enum):
     IDLE = "idle"
     STALE = "stale"
     GONE = "gone"
+    WAITING = "waiting"
+    """The session said it waits for a human (a permission prompt, a question)."""
+    ENDED = "ended"
+    """The session said it ended (hidden with gone)."""
 
     live: bool
-    """Working or idle: a fresh heartbeat (a plain attribute: read ~50,000 times an analysis)."""
+    """Working, idle or waiting: a fresh heartbeat (a plain attribute: read ~50,000 times
+    an analysis)."""
 
 
 for _health in Health:
-    _health.live = _health in (Health.WORKING, Health.IDLE)
+    _health.live = _health in (Health.WORKING, Health.IDLE, Health.WAITING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +66,9 @@ class SessionView:
 
     @property
     def attention(self) -> int:
-        """Sort rank: duplicates and conflicts first, then stale, then the rest."""
-        if self.duplicate or self.conflict:
+        """Sort rank: waiting for a human, duplicates and conflicts first, then stale, then
+        the rest."""
+        if self.duplicate or self.conflict or self.health is Health.WAITING:
             return 0
         if self.health is Health.STALE:
             return 1
@@ -81,6 +87,8 @@ class Counts:
     idle: int = 0
     stale: int = 0
     gone: int = 0
+    waiting: int = 0
+    ended: int = 0
 
     @property
     def utilization(self) -> float:

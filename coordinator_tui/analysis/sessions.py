@@ -46,7 +46,9 @@ def session_view(
     snapshot: Snapshot,
 ) -> SessionView:
     """One session's health at ``now``: the rule the whole product uses (from heartbeat
-    age — including heartbeat event files — never from ``status``)."""
+    age — including heartbeat event files — never from ``status``). A session's own
+    ``state`` (agent hooks, ``session`` client) says ended, waiting or idle; heartbeat age
+    still decides stale and gone for one that vanished without saying so."""
     beat = session.last_heartbeat
     events = heartbeats.get(session.session_id)
     if events and events[0].timestamp is not None and (beat is None or events[0].timestamp > beat):
@@ -57,11 +59,16 @@ def session_view(
     work_key = normalise_work(session.current_work)
     placeholder = not work_key or work_key in placeholders
     status = (session.status or "").strip().lower()
-    if status in gone_statuses or age is None or age > settings.gone_after_s:
+    state = session.extra.get("state")  # written by the session client and the agent hooks
+    if state == "ended":
+        health = Health.ENDED
+    elif status in gone_statuses or age is None or age > settings.gone_after_s:
         health = Health.GONE
     elif max(age, 0.0) > settings.stale_after_s:
         health = Health.STALE
-    elif placeholder:
+    elif state == "waiting":
+        health = Health.WAITING
+    elif placeholder or state == "idle":
         health = Health.IDLE
     else:
         health = Health.WORKING

@@ -31,6 +31,8 @@ HEALTH: dict[Health, Look] = {
     Health.IDLE: Look("○", "cyan", "idle"),
     Health.STALE: Look("▲", "yellow", "stale"),
     Health.GONE: Look("✕", "dim", "gone"),
+    Health.WAITING: Look("⏸", "bold magenta", "waiting"),
+    Health.ENDED: Look("■", "dim", "ended"),
 }
 """Every health value, in the order the legend lists them."""
 

@@ -84,6 +84,12 @@ def _sessions(analysis: Analysis) -> str:
             str(len(said_active)),
         ),
     ]
+    if counts.waiting or counts.ended:  # only sessions run by agent hooks say these
+        rows[5] = ("Live (working + idle + waiting)", str(counts.live))
+        rows[4:4] = [
+            ("Waiting for a human (the session said so)", str(counts.waiting)),
+            ("Ended (the session said so)", str(counts.ended)),
+        ]
     parts = ["## Sessions", "", table(("sessions", "count"), rows)]
     if ghosts:
         parts += [

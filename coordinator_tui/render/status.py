@@ -46,6 +46,11 @@ def _header(analysis: Analysis) -> Text:
         Health.STALE: counts.stale,
         Health.GONE: counts.gone,
     }
+    # Only sessions run through agent hooks say these: shown where one does.
+    if counts.waiting:
+        numbers[Health.WAITING] = counts.waiting
+    if counts.ended:
+        numbers[Health.ENDED] = counts.ended
     header = Text.assemble(
         (f"{display(str(analysis.root))}", "bold"),
         f"  at {format_utc(analysis.now)}\n",

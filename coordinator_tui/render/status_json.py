@@ -1,6 +1,6 @@
 """``status --json``: the analysis as a documented, stable JSON document.
 
-Schema version 1 (documented in the README). Strings are emitted whole; the
+Schema version 2 (documented in the README). Strings are emitted whole; the
 encoder escapes every control character (C0, DEL and C1) and lone surrogates (a
 file name that is not UTF-8), so the document is safe to print to any terminal.
 """
@@ -22,7 +22,7 @@ from coordinator_tui.analysis import (
 )
 from coordinator_tui.files.timeparse import format_utc
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LATEST_MESSAGES = 20
 """Newest messages listed; ``broadcast``/``direct`` count them all."""
 _UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
@@ -37,7 +37,7 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 
 
 def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
-    """The whole schema-1 document; each part is built by its own function below."""
+    """The whole schema-2 document; each part is built by its own function below."""
     counts = analysis.counts
     return {
         "schema": SCHEMA_VERSION,
@@ -51,6 +51,8 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             "idle": counts.idle,
             "stale": counts.stale,
             "gone": counts.gone,
+            "waiting": counts.waiting,
+            "ended": counts.ended,
             "utilization": round(counts.utilization, 4),
         },
         "sessions": [_session(view) for view in analysis.sessions],
@@ -72,6 +74,21 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+_AGENT_FIELDS = ("state", "agent", "cwd", "tmux_pane", "host", "pid")
+
+
+def _agent_fields(extra: dict[str, Any]) -> dict[str, Any]:
+    """What the agent hooks and the session client add, null when a session lacks it."""
+    fields: dict[str, Any] = {}
+    for name in _AGENT_FIELDS:
+        value = extra.get(name)
+        if name == "pid":
+            fields[name] = value if isinstance(value, int) and not isinstance(value, bool) else None
+        else:
+            fields[name] = value if isinstance(value, str) else None
+    return fields
+
+
 def _session(view: SessionView) -> dict[str, Any]:
     return {
         "id": view.id,
@@ -89,6 +106,7 @@ def _session(view: SessionView) -> dict[str, Any]:
         "conflict": view.conflict,
         "recovered": view.session.recovered,
         "kept_last_good": view.kept_last_good,
+        **_agent_fields(view.session.extra),
     }
 
 

@@ -1,0 +1,275 @@
+"""Claims: advisory locks on a piece of work or on paths, in ``claims/*.claim`` (stdlib only).
+
+A claim is created exclusively (``fsio.create_exclusive``: the name is taken whole
+or not at all), so two sessions racing for one name cannot both win. A claim past
+``expires_at`` may be taken over: it is first renamed to a hidden tombstone (only
+one racer's rename succeeds), checked to still be the expired claim, then replaced.
+A live claim of another session is refused, naming the holder.
+
+Path claims hold a glob relative to the claimer's working tree (the enclosing git
+work tree, else its working folder), so sessions in different worktrees of one
+repository claim the same files. ``*`` matches across folders (``src/*`` is all of
+``src``); a glob ending in ``/`` means everything below that folder.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+
+from coordinator_tui.agents import client, fsio
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+PATH_TYPE = "path"
+DEFAULT_TTL_HOURS = 2.0
+_UNITS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0}
+
+
+class ClaimRefused(Exception):
+    """A live claim of another session holds the name; the message names the holder."""
+
+    def __init__(self, holder: str, resource: str, work: str | None, expires_at: str | None):
+        doing = f" ({work})" if work else ""
+        until = f" until {expires_at}" if expires_at else ""
+        super().__init__(f"{resource} is claimed by {holder}{doing}{until}")
+        self.holder = holder
+
+
+def parse_ttl(text: str) -> float:
+    """``2h``, ``30m``, ``90s``, ``1d`` or a bare number of hours, as hours; ValueError else."""
+    value = text.strip().lower()
+    unit = _UNITS.get(value[-1:]) if value else None
+    number = float(value[:-1] if unit is not None else value)
+    hours = number * (unit if unit is not None else 1.0)
+    if not hours > 0 or hours > 24 * 365:
+        raise ValueError(f"not a duration between 0 and a year: {text!r}")
+    return hours
+
+
+def work_tree(folder: str) -> str:
+    """The git work tree holding ``folder`` (a ``.git`` file or folder), else ``folder``."""
+    here = os.path.abspath(folder)
+    probe = here
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return here
+        probe = parent
+
+
+def relative_glob(glob: str, cwd: str, tree: str) -> str:
+    """``glob`` (given from ``cwd``) as a ``/``-separated glob relative to ``tree``."""
+    absolute = os.path.normpath(os.path.join(cwd, glob))
+    relative = os.path.relpath(absolute, tree)
+    if relative == ".." or relative.startswith(".." + os.sep):
+        raise ValueError(f"{glob!r} lies outside the working tree {tree}")
+    relative = relative.replace(os.sep, "/")
+    if glob.endswith(("/", os.sep)) or relative == ".":
+        relative = "*" if relative == "." else relative + "/*"
+    return relative
+
+
+def path_claim_name(glob: str) -> str:
+    """``path-<readable part>-<hash>.claim``: one file per glob, whatever the worktree."""
+    import hashlib
+
+    readable = "".join(char if char.isalnum() else "_" for char in glob)[:48].strip("_")
+    digest = hashlib.sha1(glob.encode("utf-8")).hexdigest()[:10]
+    return f"{PATH_TYPE}-{readable or 'all'}-{digest}.claim"
+
+
+def named_claim_name(kind: str, name: str) -> str:
+    for value, role in ((kind, "type"), (name, "name")):
+        if not fsio.is_safe_id(value):
+            raise ValueError(f"claim {role} {value!r} may hold only letters, digits and . _ @ + -")
+    return f"{kind}-{name}.claim"
+
+
+def document(
+    session_id: str,
+    kind: str,
+    resource: str,
+    hours: float,
+    now: float,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "claimed_by": session_id,
+        "claimed_at": fsio.utc_stamp(now),
+        "resource_type": kind,
+        "resource_name": resource,
+        "duration_hours": round(hours, 4),
+        "expires_at": fsio.utc_stamp(now + hours * 3600),
+        "allow_coordination": True,
+        **(extra or {}),
+    }
+
+
+def expires(claim: dict[str, Any]) -> float | None:
+    at = fsio.parse_stamp(claim.get("expires_at"))
+    if at is None:
+        start, hours = fsio.parse_stamp(claim.get("claimed_at")), claim.get("duration_hours")
+        if start is not None and isinstance(hours, (int, float)) and not isinstance(hours, bool):
+            at = start + float(hours) * 3600
+    return at
+
+
+def is_expired(claim: dict[str, Any], now: float) -> bool:
+    """Past ``expires_at``; a claim with no readable expiry never expires by itself."""
+    at = expires(claim)
+    return at is not None and at <= now
+
+
+def _refusal(root: str, claim: dict[str, Any], resource: str) -> ClaimRefused:
+    holder = str(claim.get("claimed_by") or "?")
+    work = None
+    if fsio.is_safe_id(holder):
+        work = client.one_line((client.load(root, holder) or {}).get("current_work"), 80)
+    return ClaimRefused(holder, resource, work, claim.get("expires_at"))
+
+
+def take(root: str, session_id: str, file_name: str, claim: dict[str, Any], now: float) -> str:
+    """Create, renew (own claim) or take over (expired claim) ``claims/file_name``.
+
+    Returns ``created``, ``renewed`` or ``taken over``; raises ``ClaimRefused``."""
+    folder = fsio.ensure_folder(root, "claims")
+    path = os.path.join(folder, file_name)
+    resource = str(claim.get("resource_name"))
+    data = fsio.dumps(claim)
+    for _ in range(5):
+        try:
+            fsio.create_exclusive(folder, file_name, data)
+            return "created"
+        except FileExistsError:
+            pass
+        current = fsio.read_json(path)
+        if not isinstance(current, dict):
+            current = {}
+        if current.get("claimed_by") == session_id:
+            fsio.replace_file(folder, file_name, data)
+            return "renewed"
+        if current and not is_expired(current, now):
+            raise _refusal(root, current, resource)
+        if _retire(folder, file_name, session_id, now, expired_only=True):
+            try:
+                fsio.create_exclusive(folder, file_name, data)
+                return "taken over"
+            except FileExistsError:
+                continue
+    current = fsio.read_json(path)
+    raise _refusal(root, current if isinstance(current, dict) else {}, resource)
+
+
+def _retire(folder: str, file_name: str, session_id: str, now: float, expired_only: bool) -> bool:
+    """Move ``file_name`` aside atomically and drop it if it is (still) ours or expired;
+    put it back otherwise. True when the name is now free of that claim."""
+    tomb = os.path.join(folder, f".retired-{os.getpid()}-{time.monotonic_ns()}")
+    try:
+        os.rename(os.path.join(folder, file_name), tomb)
+    except FileNotFoundError:
+        return True
+    held = fsio.read_json(tomb)
+    held = held if isinstance(held, dict) else {}
+    mine = held.get("claimed_by") == session_id
+    if (expired_only and (not held or is_expired(held, now))) or (not expired_only and mine):
+        os.unlink(tomb)
+        return True
+    try:
+        os.link(tomb, os.path.join(folder, file_name))
+    except FileExistsError:
+        pass  # someone claimed the name meanwhile: theirs is the newer claim
+    os.unlink(tomb)
+    return False
+
+
+def release(root: str, session_id: str, file_names: list[str] | None = None) -> list[str]:
+    """Drop this session's claims (the named files, or all of them); the names released."""
+    folder = os.path.join(root, "claims")
+    try:
+        fsio.inside(root, folder)
+        names = file_names if file_names is not None else sorted(os.listdir(folder))
+    except OSError:
+        return []
+    released = []
+    for name in names:
+        if name.startswith(".") or not name.endswith(".claim"):
+            continue
+        held = fsio.read_json(os.path.join(folder, name))
+        if not isinstance(held, dict) or held.get("claimed_by") != session_id:
+            continue
+        if _retire(folder, name, session_id, time.time(), expired_only=False):
+            released.append(name)
+    return released
+
+
+def live_claims(
+    root: str, now: float, prefix: str = "", exclude: str | None = None
+) -> list[dict[str, Any]]:
+    """Unexpired claims in ``claims/`` whose file name starts with ``prefix``, except those
+    of ``exclude``; each with ``_file``. Reads the one ``claims`` folder only."""
+    folder = os.path.join(root, "claims")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    found = []
+    for name in sorted(names):
+        if not name.startswith(prefix) or name.startswith(".") or not name.endswith(".claim"):
+            continue
+        held = fsio.read_json(os.path.join(folder, name), 65536)
+        if not isinstance(held, dict) or is_expired(held, now):
+            continue
+        if exclude is not None and held.get("claimed_by") == exclude:
+            continue
+        found.append({**held, "_file": name})
+    return found
+
+
+def _matches(glob: str, relative: str) -> bool:
+    return fnmatch.fnmatchcase(relative, glob) or fnmatch.fnmatchcase(relative, glob + "/*")
+
+
+def path_conflicts(
+    root: str, session_id: str, paths: list[str], cwd: str, now: float
+) -> list[tuple[dict[str, Any], str]]:
+    """(claim, edited path) for each edited path a live claim of another live session
+    covers, matched relative to the editor's work tree and to the claimer's."""
+    claims = live_claims(root, now, PATH_TYPE + "-", exclude=session_id)
+    if not claims or not paths:
+        return []
+    mine = work_tree(cwd)
+    hits = []
+    holders: dict[str, bool] = {}
+    for claim in claims:
+        glob = claim.get("resource_name")
+        holder = claim.get("claimed_by")
+        if not isinstance(glob, str) or not isinstance(holder, str):
+            continue
+        trees = {mine}
+        if isinstance(claim.get("worktree"), str):
+            trees.add(claim["worktree"])
+        for path in paths:
+            absolute = os.path.normpath(os.path.join(cwd, path))
+            relatives = [os.path.relpath(absolute, tree).replace(os.sep, "/") for tree in trees]
+            if any(not r.startswith("../") and _matches(glob, r) for r in relatives):
+                if holder not in holders:
+                    holders[holder] = _holder_live(root, holder, now)
+                if holders[holder]:
+                    hits.append((claim, path))
+                break
+    return hits
+
+
+def _holder_live(root: str, holder: str, now: float) -> bool:
+    """A holder with a session file must be live; a claim by a name with no session file
+    (a person) holds on its expiry alone."""
+    if not fsio.is_safe_id(holder):
+        return True
+    document = client.load(root, holder)
+    return document is None or client.is_live(document, now)

@@ -30,8 +30,9 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.analysis import analyse
+from coordinator_tui.files.layout import classify
 from coordinator_tui.settings import Settings
-from coordinator_tui.store import Store, classify
+from coordinator_tui.store import Store
 from coordinator_tui.write import atomic
 from coordinator_tui.write.messages import Draft, write_message
 from tests.collective import NOW
@@ -205,6 +206,40 @@ def test_send_permission_denied_is_exit_1(tmp_path: Path) -> None:
     assert result.stderr.startswith("coordinator-tui: could not write the message")
     assert result.stderr.count("\n") == 1 and "Permission denied" in result.stderr
     assert every_file(root) == []
+
+
+def test_an_unreadable_folder_is_listed_by_status(tmp_path: Path) -> None:
+    """A folder the reader may not list is an error with its reason, with real permissions
+    (the store's own test fakes ``os.scandir``)."""
+    root = tmp_path / "coordination"
+    for name in ("session-1", "session-2"):
+        (root / "sessions").mkdir(parents=True, exist_ok=True)
+        (root / "sessions" / f"{name}.json").write_text(json.dumps({"session_id": name}))
+    (root / "claims").mkdir()
+    (root / "claims" / "x.claim").write_text("{}")
+    (root / "claims").chmod(0)
+    command = [sys.executable, "-m", "coordinator_tui", "status", str(root), "--json"]
+    try:
+        result = subprocess.run(
+            [*_without_root_powers(), *command],
+            capture_output=True,
+            text=True,
+            env=CHILD_ENV,
+            timeout=60,
+        )
+    finally:
+        (root / "claims").chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["errors"] == [
+        {
+            "path": "claims",
+            "reason": "folder not listed: Permission denied",
+            "kind": "folder",
+            "severity": "error",
+        }
+    ]
+    assert document["files"]["sessions"]["read"] == 2
 
 
 def test_write_message_permission_denied_leaves_nothing(

@@ -268,3 +268,65 @@ def test_scan_pauses_the_collector_and_restores_it(collective: Path) -> None:
         assert not gc.isenabled()  # a caller's own pause is left as it was
     finally:
         gc.enable()
+
+
+def test_overlapping_pauses_from_two_threads_keep_the_collector_off_until_the_last() -> None:
+    """One thread's pause ends while another's runs: the collector stays off for the one
+    still running, and is on again once both have ended."""
+    import gc
+    import threading
+
+    from coordinator_tui.gcpause import paused_gc
+
+    first_inside, second_inside, first_done = (threading.Event() for _ in range(3))
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with paused_gc():
+            first_inside.set()
+            second_inside.wait(10)
+        first_done.set()
+
+    def second() -> None:
+        first_inside.wait(10)
+        with paused_gc():
+            second_inside.set()
+            first_done.wait(10)
+            seen["during the second, after the first ended"] = gc.isenabled()
+
+    assert gc.isenabled()
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen == {"during the second, after the first ended": False}
+    assert gc.isenabled()
+
+
+def test_many_threads_pausing_at_random_leave_the_collector_on() -> None:
+    import gc
+    import random
+    import threading
+
+    from coordinator_tui.gcpause import paused_gc
+
+    errors: list[str] = []
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(300):
+            with paused_gc():
+                if gc.isenabled():
+                    errors.append("collector on inside a pause")
+                if rng.random() < 0.5:
+                    with paused_gc():  # nested in one thread, too
+                        pass
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert gc.isenabled()

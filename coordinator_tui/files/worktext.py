@@ -38,13 +38,6 @@ def work_words(text: str | None) -> frozenset[str]:
     return frozenset(word for word in _WORD.findall(text.lower()) if word not in STOP_WORDS)
 
 
-def similarity(first: frozenset[str], second: frozenset[str]) -> float:
-    """Dice coefficient of two word sets, 0–1."""
-    if not first or not second:
-        return 0.0
-    return 2 * len(first & second) / (len(first) + len(second))
-
-
 def names_match(name_words: frozenset[str], work: frozenset[str]) -> bool:
     """A named piece of work (claim, priority) is what ``work`` is about."""
     return bool(name_words) and name_words <= work

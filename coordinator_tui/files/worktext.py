@@ -64,15 +64,7 @@ def similar_pairs(
     jaccard = threshold / (2 - threshold)  # Dice ≥ t  ⇔  Jaccard ≥ t / (2 - t)
     index_share = 2 * jaccard / (1 + jaccard)
     epsilon = 1e-9
-    frequency: dict[str, int] = {}
-    for words in word_sets:
-        for word in words:
-            frequency[word] = frequency.get(word, 0) + 1
-    rank = {
-        word: position
-        for position, word in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))
-    }
-    ordered = [sorted(rank[word] for word in words) for words in word_sets]
+    ordered = _rarest_first(word_sets)
     as_sets = [frozenset(tokens) for tokens in ordered]
     visit = sorted(
         (i for i in range(len(word_sets)) if ordered[i]), key=lambda i: (len(ordered[i]), i)
@@ -107,3 +99,17 @@ def similar_pairs(
         for token in tokens[:indexed]:
             index.setdefault(token, []).append(current)
     return pairs
+
+
+def _rarest_first(word_sets: list[frozenset[str]]) -> list[list[int]]:
+    """Each set as sorted token numbers, the rarest word of all the sets numbered 0: the
+    prefixes ``similar_pairs`` indexes are then made of rare words."""
+    frequency: dict[str, int] = {}
+    for words in word_sets:
+        for word in words:
+            frequency[word] = frequency.get(word, 0) + 1
+    rank = {
+        word: position
+        for position, word in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))
+    }
+    return [sorted(rank[word] for word in words) for words in word_sets]

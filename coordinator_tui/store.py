@@ -5,7 +5,11 @@ unchanged); ``apply(paths)`` reads only what changed and says what changed.
 When a file that had a good record cannot be read — a writer caught
 mid-rewrite — the last good record is kept and marked, not dropped; the error
 becomes visible only once the file has stayed broken for a grace period (the
-analysis decides, from the clock it is given).
+analysis decides, from the clock it is given). A folder that exists but cannot
+be listed is a failure too, named by the folder, never a silent gap.
+
+What lies where is ``files.layout``; what one file means is ``files.load``;
+this module is the bookkeeping between them and the ``Snapshot``.
 """
 
 from __future__ import annotations

@@ -31,10 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coordinator_tui import store as store_module
 from coordinator_tui.analysis import analyse
 from coordinator_tui.analysis import sessions as analysis_sessions
-from coordinator_tui.files import worktext
+from coordinator_tui.files import layout, worktext
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 
@@ -249,7 +248,7 @@ def forget_memos() -> None:
         memo.clear()
     worktext.normalise_work.cache_clear()
     worktext.work_words.cache_clear()
-    store_module.classify.cache_clear()
+    layout.classify.cache_clear()
 
 
 def cold_scan_and_analyse(root: Path, settings: Settings) -> tuple[float, float]:

@@ -5,22 +5,53 @@ builds thousands of small frozen views. None of them form reference cycles,
 yet each burst of allocations triggers collector passes that walk every young
 object again (about a tenth of a cold scan at 10,000 sessions). Reference
 counting still frees everything as usual while the pause lasts.
+
+The collector's switch is process-wide and the dashboard scans and analyses
+from worker threads, so pauses are counted under a lock: the first pause
+switches the collector off, the last one to end switches it back on (if it
+was on before the first began). Overlapping pauses from two threads therefore
+never leave it off, nor switch it on under a pause still running.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+class _Pauses:
+    """How many pauses are running, and what to restore when the last one ends."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.restore = False
+
+    def begin(self) -> None:
+        with self.lock:
+            if self.depth == 0:
+                self.restore = gc.isenabled()
+                gc.disable()
+            self.depth += 1
+
+    def end(self) -> None:
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0 and self.restore:
+                gc.enable()
+
+
+_PAUSES = _Pauses()
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Disable the cyclic collector for the block; restore its previous state after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """Disable the cyclic collector for the block; the last pause to end restores the state
+    the collector had before the first began (a caller's own ``gc.disable()`` is kept)."""
+    _PAUSES.begin()
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        _PAUSES.end()

@@ -5,7 +5,11 @@ unchanged); ``apply(paths)`` reads only what changed and says what changed.
 When a file that had a good record cannot be read — a writer caught
 mid-rewrite — the last good record is kept and marked, not dropped; the error
 becomes visible only once the file has stayed broken for a grace period (the
-analysis decides, from the clock it is given).
+analysis decides, from the clock it is given). A folder that exists but cannot
+be listed is a failure too, named by the folder, never a silent gap.
+
+What lies where is ``files.layout``; what one file means is ``files.load``;
+this module is the bookkeeping between them and the ``Snapshot``.
 """
 
 from __future__ import annotations
@@ -14,20 +18,17 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from coordinator_tui.files import reader
-from coordinator_tui.files.builders import (
-    build_claim,
-    build_heartbeat,
-    build_markdown_milestone,
-    build_message,
-    build_milestone,
-    build_session,
-    parse_priorities,
+from coordinator_tui.files.layout import (
+    PLACE_OF_KIND,
+    PRIVATE_FOLDER,
+    classify,
+    is_below,
+    list_folders,
 )
+from coordinator_tui.files.load import load
 from coordinator_tui.files.records import (
     Claim,
     FileError,
@@ -36,77 +37,17 @@ from coordinator_tui.files.records import (
     Message,
     Milestone,
     PriorityItem,
-    RecordError,
     Session,
 )
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.gcpause import paused_gc
 from coordinator_tui.settings import Settings
 
-# Folders (relative to the root) the store lists; nothing else is walked.
-_FOLDERS = (
-    "",
-    "sessions",
-    "sessions/MILESTONES",
-    "sessions/HEARTBEATS",
-    "heartbeats",
-    "messages/broadcast",
-    "claims",
-)
-PRIVATE_FOLDER = ".coordinator"
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where a file lies and so what it is."""
-
-    kind: FileKind
-    direct_to: str | None = None
-    message_kind: str | None = None
-
-
-@lru_cache(maxsize=65536)
-def classify(relative: str) -> Place | None:
-    """What kind of file lies at ``relative`` (``/``-separated), or None to ignore it."""
-    parts = relative.split("/")
-    name = parts[-1]
-    if not name or name.startswith("."):
-        return None
-    depth = len(parts)
-    if depth == 1:
-        if name == "priorities.txt":
-            return Place(FileKind.PRIORITIES)
-        if name == "claude_sessions.json":
-            return Place(FileKind.REGISTRY)
-        return None
-    top = parts[0]
-    if top == "sessions":
-        if depth == 2:
-            if name == "REGISTRY.json":
-                return Place(FileKind.REGISTRY)
-            if name.startswith("session") and name.endswith(".json"):
-                return Place(FileKind.SESSION)
-            return None
-        if depth == 3 and parts[1] == "MILESTONES" and name.endswith((".json", ".md")):
-            return Place(FileKind.MILESTONE)
-        if depth == 3 and parts[1] == "HEARTBEATS" and name.endswith(".json"):
-            return Place(FileKind.HEARTBEAT)
-        return None
-    if top == "heartbeats" and depth == 2 and name.endswith(".json"):
-        return Place(FileKind.HEARTBEAT)
-    if top == "claims" and depth == 2 and name.endswith(".claim"):
-        return Place(FileKind.CLAIM)
-    if top == "messages" and name.endswith(".json"):
-        if depth == 3 and parts[1] == "broadcast":
-            return Place(FileKind.MESSAGE, message_kind="broadcast")
-        if depth == 4 and parts[1] == "direct":
-            return Place(FileKind.MESSAGE, direct_to=parts[2], message_kind="direct")
-    return None
-
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """A file whose latest read failed."""
+    """A file whose latest read failed, or a folder that could not be listed (the records
+    below it are then forgotten, and the folder is the error that says why)."""
 
     error: FileError
     transient: bool
@@ -152,17 +93,6 @@ class Snapshot:
     found: dict[str, int]
 
 
-_UNKNOWN = (-2.0, -2)
-# Kinds whose Place carries nothing but the kind (messages also carry the recipient).
-_PLACE_OF_KIND = {kind: Place(kind) for kind in FileKind if kind is not FileKind.MESSAGE}
-
-
-def _stem(relative: str) -> str:
-    name = relative.rsplit("/", 1)[-1]
-    dot = name.rfind(".")
-    return name[:dot] if dot > 0 else name
-
-
 class Store:
     """Parsed records of one directory, keyed by relative path."""
 
@@ -174,6 +104,8 @@ class Store:
         self.records: dict[FileKind, dict[str, Any]] = {kind: {} for kind in FileKind}
         self.priorities: tuple[PriorityItem, ...] = ()
         self.failures: dict[str, Failure] = {}
+        self.folder_failures: dict[str, Failure] = {}
+        """Folders that exist but could not be listed, by folder (``""``: the root)."""
         self.warnings: dict[str, list[FileError]] = {}
         self.work_since: dict[str, datetime] = {}
         self._signatures: dict[str, tuple[float, int]] = {}
@@ -188,19 +120,8 @@ class Store:
     def scan(self) -> StoreChange:
         """Read the whole directory; files whose size and mtime did not change are skipped."""
         with paused_gc():
-            return self._scan()
-
-    def _scan(self) -> StoreChange:
-        self._root_real = None
-        present = dict(self._list_files())
-        change = StoreChange()
-        for relative in [path for path in self._kinds if path not in present]:
-            self._forget(relative, change)
-        for relative, signature in present.items():
-            if self._signatures.get(relative) == signature and relative in self._kinds:
-                continue
-            self._read(relative, change)
-        return change
+            self._root_real = None
+            return self._rescan("")
 
     def apply(self, changed_paths: Iterable[Path | str]) -> StoreChange:
         """Update only what changed. Paths may be absolute or relative to the root."""
@@ -219,11 +140,14 @@ class Store:
                             self._forget(known, change)
                 if relative in self._kinds:
                     self._forget(relative, change)
+                for folder in [f for f in self.folder_failures if is_below(f, relative)]:
+                    if not os.path.lexists(self.root / folder):
+                        del self.folder_failures[folder]  # gone: nothing left to list
                 if relative == "" and self.exists:
                     change.merge(self.scan())
                 continue
             if classify(relative) is None and (self.root / relative).is_dir():
-                change.merge(self._scan_below(relative))
+                change.merge(self._rescan(relative))
                 continue
             if classify(relative) is not None:
                 self._read(relative, change)
@@ -242,7 +166,7 @@ class Store:
             claims=tuple(self.records[FileKind.CLAIM].values()),
             heartbeats=tuple(self.records[FileKind.HEARTBEAT].values()),
             priorities=self.priorities,
-            failures=tuple(self.failures.values()),
+            failures=(*self.folder_failures.values(), *self.failures.values()),
             warnings=tuple(error for errors in self.warnings.values() for error in errors),
             kept=frozenset(path for path, f in self.failures.items() if f.kept_last_good),
             work_since=dict(self.work_since),
@@ -271,48 +195,22 @@ class Store:
             return None
         return "" if text == "." else text
 
-    def _list_files(self, under: str = "") -> Iterable[tuple[str, tuple[float, int]]]:
-        folders = [f for f in _FOLDERS if f.startswith(under) or under.startswith(f)]
-        if under.startswith("messages") or not under:
-            folders += self._direct_folders()
-        for folder in folders:
-            if under and not (folder == under or folder.startswith(under + "/")):
-                continue
-            base = self.root / folder if folder else self.root
-            try:
-                entries = list(os.scandir(base))
-            except OSError:
-                continue
-            for entry in entries:
-                relative = f"{folder}/{entry.name}" if folder else entry.name
-                if classify(relative) is None:
-                    continue
-                if relative not in self._signatures:
-                    yield relative, _UNKNOWN  # never read: no need to stat, it is read anyway
-                    continue
-                try:
-                    info = entry.stat(follow_symlinks=True)
-                    signature = (info.st_mtime, info.st_size)
-                except OSError:
-                    signature = (-1.0, -1)
-                yield relative, signature
-
-    def _direct_folders(self) -> list[str]:
-        try:
-            return [
-                f"messages/direct/{entry.name}"
-                for entry in os.scandir(self.root / "messages" / "direct")
-                if entry.is_dir() and not entry.name.startswith(".")
-            ]
-        except OSError:
-            return []
-
-    def _scan_below(self, relative: str) -> StoreChange:
+    def _rescan(self, under: str) -> StoreChange:
+        """List the folders at or below ``under`` (``""``: all); read what is new or changed,
+        forget what is gone. A folder that cannot be listed is reported, once."""
         change = StoreChange()
-        present = dict(self._list_files(relative))
-        for known in [p for p in self._kinds if p.startswith(relative + "/")]:
-            if known not in present:
-                self._forget(known, change)
+        listing = list_folders(self._root_text, under, self._signatures)
+        for folder in [f for f in self.folder_failures if is_below(f, under)]:
+            if folder not in listing.folder_errors:
+                del self.folder_failures[folder]
+        for folder, error in listing.folder_errors.items():
+            previous = self.folder_failures.get(folder)
+            if previous is None or previous.error != error:
+                change.new_errors.append(error)
+            self.folder_failures[folder] = Failure(error, False, 0.0, False)
+        present = listing.files
+        for known in [p for p in self._kinds if p not in present and is_below(p, under)]:
+            self._forget(known, change)
         for path, signature in present.items():
             if self._signatures.get(path) != signature or path not in self._kinds:
                 self._read(path, change)
@@ -332,57 +230,22 @@ class Store:
         change.removed.append(relative)
 
     def _read(self, relative: str, change: StoreChange) -> None:
-        known: FileKind | None = self._kinds.get(relative)
-        place = _PLACE_OF_KIND[known] if known in _PLACE_OF_KIND else classify(relative)
+        known = self._kinds.get(relative)
+        place = PLACE_OF_KIND[known] if known in PLACE_OF_KIND else classify(relative)
         if place is None:
             return
-        path = os.path.join(self._root_text, relative)
-        stem = _stem(relative)
         existed = relative in self._kinds
         self._kinds[relative] = place.kind
+        loaded = load(
+            self._root_text, relative, place, self.settings.max_file_bytes, self._within()
+        )
+        self._signatures[relative] = (loaded.mtime, loaded.size)
+        if loaded.error is not None:
+            self._fail(relative, place.kind, loaded.error, loaded.transient, loaded.mtime, change)
+            return
         if place.kind is FileKind.PRIORITIES:
-            self._read_priorities(relative, change, existed)
-            return
-        if place.kind is FileKind.MILESTONE and relative.endswith(".md"):
-            self._read_markdown(relative, stem, change, existed)
-            return
-        keys = {
-            FileKind.MESSAGE: reader.MESSAGE_KEYS,
-            FileKind.HEARTBEAT: reader.HEARTBEAT_KEYS,
-            FileKind.SESSION: reader.SESSION_KEYS,
-            FileKind.CLAIM: reader.CLAIM_KEYS,
-        }.get(place.kind)
-        result = reader.read_json_file(path, self.settings.max_file_bytes, keys, self._within())
-        self._signatures[relative] = (result.mtime, result.size)
-        if result.error is not None:
-            self._fail(relative, place.kind, result.error, result.transient, result.mtime, change)
-            return
-        try:
-            record, problems = self._build(place, result, relative, stem)
-        except RecordError as error:
-            self._fail(relative, place.kind, str(error), False, result.mtime, change)
-            return
-        if result.lossy:
-            problems.append("text that is not valid UTF-8 replaced with U+FFFD")
-        self._store(relative, place.kind, record, problems, change, existed)
-
-    def _build(
-        self, place: Place, result: reader.ReadResult, relative: str, stem: str
-    ) -> tuple[Any, list[str]]:
-        args = (result.data, relative, stem, result.recovered, result.mtime)
-        if place.kind is FileKind.SESSION:
-            return build_session(*args)
-        if place.kind is FileKind.MILESTONE:
-            return build_milestone(*args)
-        if place.kind is FileKind.MESSAGE:
-            return build_message(*args, place.message_kind or "broadcast", place.direct_to)
-        if place.kind is FileKind.CLAIM:
-            return build_claim(*args)
-        if place.kind is FileKind.HEARTBEAT:
-            return build_heartbeat(*args)
-        if not isinstance(result.data, (dict, list)):
-            raise RecordError("expected a JSON object or array")
-        return result.data, []
+            self.priorities = loaded.record
+        self._store(relative, place.kind, loaded.record, loaded.problems, change, existed)
 
     def _store(
         self,
@@ -437,33 +300,3 @@ class Store:
         self.warnings.pop(relative, None)
         if previous is None or previous.error != error:
             change.new_errors.append(error)
-
-    def _read_priorities(self, relative: str, change: StoreChange, existed: bool) -> None:
-        data, error, mtime, size = reader.read_bytes(
-            self.root / relative, self.settings.max_file_bytes, self._within()
-        )
-        self._signatures[relative] = (mtime, size)
-        if data is None:
-            self._fail(relative, FileKind.PRIORITIES, error or "unreadable", False, mtime, change)
-            return
-        text, lossy = reader.decode_text(data)
-        items, problems = parse_priorities(text)
-        self.priorities = tuple(items)
-        reasons = [reason for _, reason in problems]
-        if lossy:
-            reasons.append("invalid UTF-8 bytes replaced")
-        self._store(relative, FileKind.PRIORITIES, tuple(items), reasons, change, existed)
-
-    def _read_markdown(self, relative: str, stem: str, change: StoreChange, existed: bool) -> None:
-        data, error, mtime, size = reader.read_bytes(
-            self.root / relative, self.settings.max_file_bytes, self._within()
-        )
-        self._signatures[relative] = (mtime, size)
-        if data is None:
-            self._fail(relative, FileKind.MILESTONE, error or "unreadable", False, mtime, change)
-            return
-        text, lossy = reader.decode_text(data)
-        milestone, problems = build_markdown_milestone(text, relative, stem, mtime)
-        if lossy:
-            problems.append("invalid UTF-8 bytes replaced")
-        self._store(relative, FileKind.MILESTONE, milestone, problems, change, existed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,50 @@ def test_headless_demo_never_imports_textual(tmp_path: Path) -> None:
     assert "demo directory removed" in result.stderr
     assert "coordinator-demo-" in result.stdout  # it ran in a temporary directory under TMPDIR…
     assert not list(tmp_path.iterdir())  # …and removed it afterwards
+
+
+def test_headless_demo_logs_the_simulations_failed_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A write the simulation cannot do is an error line in the log, not silence."""
+    root = tmp_path / "demo"
+    (root / "messages").mkdir(parents=True)
+    (root / "messages" / "direct").write_text("a file where the direct messages' folder goes")
+    argv = ["demo", "--headless", "--cycles", "2", "--speed", "20", "--seed", "5"]
+    assert main([*argv, "--dir", str(root)]) == 0
+    out, err = capsys.readouterr()
+    failed = [
+        line for line in (out + err).splitlines() if "demo simulation could not write" in line
+    ]
+    assert failed, out
+    # The direct message the setup sends, logged as an error line with its reason.
+    assert re.search(
+        r"✗ demo simulation could not write messages/direct/session-\d+/\S+\.json: "
+        r"Not a directory$",
+        out,
+        re.MULTILINE,
+    ), out
+    # The coordinator reports the folder it cannot list, too.
+    assert "messages/direct: folder not listed: Not a directory" in out
+
+
+def test_failed_writes_left_over_are_printed_when_the_demo_ends(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import datetime, timezone
+
+    from coordinator_tui.commands.demo import _print_left_over
+    from coordinator_tui.demo.simulate import Problem
+
+    moment = datetime(2025, 11, 15, tzinfo=timezone.utc)
+    problems = [Problem(moment, f"sessions/session-{n}.json", "No space left") for n in range(7)]
+    _print_left_over(problems)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        *(
+            f"coordinator-tui: demo simulation could not write sessions/session-{n}.json: "
+            "No space left"
+            for n in range(5)
+        ),
+        "coordinator-tui: … and 2 more failed demo writes",
+    ]

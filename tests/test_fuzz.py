@@ -416,12 +416,19 @@ def test_conflicts_and_claim_holders_match_a_brute_force_search(
 def test_similarity_join_equals_brute_force(
     word_sets: list[frozenset[str]], threshold: float
 ) -> None:
-    from coordinator_tui.files.worktext import similar_pairs, similarity
+    from coordinator_tui.files.worktext import similar_pairs
+
+    def dice(first: frozenset[str], second: frozenset[str]) -> float:
+        if not first or not second:
+            return 0.0
+        return 2 * len(first & second) / (len(first) + len(second))
 
     expected = {
         (i, j)
         for i in range(len(word_sets))
         for j in range(i + 1, len(word_sets))
-        if similarity(word_sets[i], word_sets[j]) >= threshold - 1e-9
+        if dice(word_sets[i], word_sets[j]) >= threshold - 1e-9
     }
-    assert {(i, j) for i, j, _ in similar_pairs(word_sets, threshold)} == expected
+    pairs = similar_pairs(word_sets, threshold)
+    assert all(score == dice(word_sets[i], word_sets[j]) for i, j, score in pairs)
+    assert {(i, j) for i, j, _ in pairs} == expected

@@ -24,12 +24,13 @@ from rich.console import Console
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.cli import main
 from coordinator_tui.files import reader
+from coordinator_tui.files.layout import classify
 from coordinator_tui.files.records import FileKind
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.status import render_status
 from coordinator_tui.render.status_json import analysis_to_dict, dumps
 from coordinator_tui.settings import Settings
-from coordinator_tui.store import Store, classify
+from coordinator_tui.store import Store
 from coordinator_tui.write.messages import Draft, MessageError, write_message
 from tests.collective import NOW
 from tests.hostile import (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def test_a_minute_of_life(tmp_path: Path) -> None:
     assert analysis.messages.broadcast > 5
     assert analysis.counts.live >= 8
     assert [e for e in analysis.errors if e.severity == "error"] == []
-    assert simulation.errors == []
+    assert simulation.problems == []
     beats = sum(len(v) for v in analysis.heartbeats.values())
     assert beats <= 4 * len(simulation.sessions)  # old heartbeat files are cleaned up
 
@@ -126,14 +127,35 @@ def test_milestones_advance_and_complete_and_sessions_vanish(tmp_path: Path) -> 
 
 
 def test_simulation_survives_its_directory_vanishing(tmp_path: Path) -> None:
-    import shutil
-
     simulation, clock = run(tmp_path / "d", 5)
     shutil.rmtree(tmp_path / "d")
     for _ in range(20):
         clock.advance()
         simulation.tick()
     assert simulation.ticks == 25  # no exception escaped a tick
+
+
+def test_failed_writes_are_problems_taken_once(tmp_path: Path) -> None:
+    """A write the simulation cannot do is data for the demo to show, not an exception and
+    not silence: ``take_problems()`` hands each one over once."""
+    simulation, clock = run(tmp_path, 0, seed=7)
+    assert simulation.take_problems() == []
+    shutil.rmtree(tmp_path / "heartbeats")
+    (tmp_path / "heartbeats").write_text("a file where the folder was")
+    for _ in range(30):
+        clock.advance()
+        simulation.tick()
+    problems = simulation.take_problems()
+    assert problems and all(p.path.startswith("heartbeats/") for p in problems)
+    # Writing: mkdir of the folder refused; deleting old beats: not a directory.
+    assert {p.reason for p in problems} == {"File exists", "Not a directory"}
+    first = problems[0]
+    assert first.describe() == f"demo simulation could not write {first.path}: {first.reason}"
+    assert all(NOW < p.time <= clock.now for p in problems)  # stamped by the injected clock
+    assert simulation.take_problems() == []  # taken once…
+    assert simulation.problems == problems  # …and still listed
+    sessions = analysis_of(tmp_path, clock()).counts.live
+    assert sessions >= 8  # the rest of the collective carried on
 
 
 def test_start_and_stop_in_a_thread(tmp_path: Path) -> None:

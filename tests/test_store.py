@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from coordinator_tui.analysis import analyse
+from coordinator_tui.files import layout
+from coordinator_tui.files.layout import classify
 from coordinator_tui.files.records import FileKind
-from coordinator_tui.store import Store, classify
-from tests.collective import ago, session, write_json
+from coordinator_tui.store import Store
+from tests.collective import NOW, ago, session, write_json
 
 
 def test_classify_places() -> None:
@@ -135,6 +142,86 @@ def test_non_regular_files_become_errors(collective: Path) -> None:
     assert len(store.snapshot().sessions) == 12
 
 
+def _refuse_listing(monkeypatch: pytest.MonkeyPatch, refused: set[Path]) -> None:
+    """``os.scandir`` fails with EACCES on the folders in ``refused`` (running as root,
+    chmod alone would not stop it; the real permission case is in test_write_faults)."""
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path) in refused:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real(path)
+
+    monkeypatch.setattr(layout.os, "scandir", scandir)
+
+
+def test_an_unreadable_folder_is_an_error_not_silence(
+    collective: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(collective)
+    store.scan()
+    expected = [
+        ("sessions", "folder not listed: Permission denied", "folder", "error"),
+        ("messages/broadcast", "folder not listed: Permission denied", "folder", "error"),
+    ]
+    with monkeypatch.context() as patch:
+        _refuse_listing(patch, {collective / "sessions", collective / "messages" / "broadcast"})
+        change = store.scan()
+        as_tuples = [(e.path, e.reason, e.kind, e.severity) for e in change.new_errors]
+        assert as_tuples == expected
+        snapshot = store.snapshot()
+        assert snapshot.sessions == ()  # nothing shown from them
+        assert [m.kind for m in snapshot.messages] == ["direct"]
+        assert len(snapshot.milestones) == 6  # the folders that could be listed still are
+        errors = analyse(snapshot, NOW).errors
+        assert sorted((e.path, e.reason) for e in errors if e.kind == "folder") == sorted(
+            (path, reason) for path, reason, _, _ in expected
+        )
+        assert not store.scan().new_errors  # said once, not at every scan
+    change = store.scan()  # readable again: the errors go, the records come back
+    assert change.new_errors == [] and len(change.added) == 12 + 4
+    assert [f for f in store.snapshot().failures if f.error.kind == "folder"] == []
+
+
+def test_an_unreadable_root_is_one_error(collective: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path).is_relative_to(collective):  # as with a root chmod 000
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real(path)
+
+    monkeypatch.setattr(layout.os, "scandir", scandir)
+    store = Store(collective)
+    change = store.scan()
+    assert [(e.path, e.kind) for e in change.new_errors] == [(".", "folder")]
+    assert change.new_errors[0].reason == "folder not listed: Permission denied"
+
+
+def test_an_event_on_an_unreadable_folder_reports_it(
+    collective: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(collective)
+    store.scan()
+    with monkeypatch.context() as patch:
+        _refuse_listing(patch, {collective / "messages" / "direct"})
+        change = store.apply([collective / "messages"])
+        assert [e.path for e in change.new_errors] == ["messages/direct"]
+        assert [f.error.path for f in store.snapshot().failures] == ["messages/direct"]
+    shutil.rmtree(collective / "messages" / "direct")
+    store.apply([collective / "messages" / "direct"])  # the folder went: so did its error
+    assert [f.error.path for f in store.snapshot().failures] == []
+
+
+def test_a_file_where_a_folder_belongs_is_reported(collective: Path) -> None:
+    shutil.rmtree(collective / "claims")
+    (collective / "claims").write_text("not a folder")
+    store = Store(collective)
+    store.scan()
+    reasons = {f.error.path: f.error.reason for f in store.snapshot().failures}
+    assert reasons == {"claims": "folder not listed: Not a directory"}
+
+
 def test_work_since_tracks_when_work_changed(collective: Path) -> None:
     store = Store(collective)
     store.scan()
@@ -181,3 +268,65 @@ def test_scan_pauses_the_collector_and_restores_it(collective: Path) -> None:
         assert not gc.isenabled()  # a caller's own pause is left as it was
     finally:
         gc.enable()
+
+
+def test_overlapping_pauses_from_two_threads_keep_the_collector_off_until_the_last() -> None:
+    """One thread's pause ends while another's runs: the collector stays off for the one
+    still running, and is on again once both have ended."""
+    import gc
+    import threading
+
+    from coordinator_tui.gcpause import paused_gc
+
+    first_inside, second_inside, first_done = (threading.Event() for _ in range(3))
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with paused_gc():
+            first_inside.set()
+            second_inside.wait(10)
+        first_done.set()
+
+    def second() -> None:
+        first_inside.wait(10)
+        with paused_gc():
+            second_inside.set()
+            first_done.wait(10)
+            seen["during the second, after the first ended"] = gc.isenabled()
+
+    assert gc.isenabled()
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen == {"during the second, after the first ended": False}
+    assert gc.isenabled()
+
+
+def test_many_threads_pausing_at_random_leave_the_collector_on() -> None:
+    import gc
+    import random
+    import threading
+
+    from coordinator_tui.gcpause import paused_gc
+
+    errors: list[str] = []
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(300):
+            with paused_gc():
+                if gc.isenabled():
+                    errors.append("collector on inside a pause")
+                if rng.random() < 0.5:
+                    with paused_gc():  # nested in one thread, too
+                        pass
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert gc.isenabled()

@@ -30,8 +30,9 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.analysis import analyse
+from coordinator_tui.files.layout import classify
 from coordinator_tui.settings import Settings
-from coordinator_tui.store import Store, classify
+from coordinator_tui.store import Store
 from coordinator_tui.write import atomic
 from coordinator_tui.write.messages import Draft, write_message
 from tests.collective import NOW
@@ -205,6 +206,40 @@ def test_send_permission_denied_is_exit_1(tmp_path: Path) -> None:
     assert result.stderr.startswith("coordinator-tui: could not write the message")
     assert result.stderr.count("\n") == 1 and "Permission denied" in result.stderr
     assert every_file(root) == []
+
+
+def test_an_unreadable_folder_is_listed_by_status(tmp_path: Path) -> None:
+    """A folder the reader may not list is an error with its reason, with real permissions
+    (the store's own test fakes ``os.scandir``)."""
+    root = tmp_path / "coordination"
+    for name in ("session-1", "session-2"):
+        (root / "sessions").mkdir(parents=True, exist_ok=True)
+        (root / "sessions" / f"{name}.json").write_text(json.dumps({"session_id": name}))
+    (root / "claims").mkdir()
+    (root / "claims" / "x.claim").write_text("{}")
+    (root / "claims").chmod(0)
+    command = [sys.executable, "-m", "coordinator_tui", "status", str(root), "--json"]
+    try:
+        result = subprocess.run(
+            [*_without_root_powers(), *command],
+            capture_output=True,
+            text=True,
+            env=CHILD_ENV,
+            timeout=60,
+        )
+    finally:
+        (root / "claims").chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["errors"] == [
+        {
+            "path": "claims",
+            "reason": "folder not listed: Permission denied",
+            "kind": "folder",
+            "severity": "error",
+        }
+    ]
+    assert document["files"]["sessions"]["read"] == 2
 
 
 def test_write_message_permission_denied_leaves_nothing(
@@ -414,3 +449,52 @@ def test_written_files_get_the_mode_open_would_give(tmp_path: Path) -> None:
     report = atomic.replace_file(tmp_path / "SPRINT_REPORT.md", b"# report\n")
     assert message.stat().st_mode & 0o777 == expected
     assert report.stat().st_mode & 0o777 == expected
+
+
+_UMASK_PROBE = textwrap.dedent(
+    """
+    import json, os, sys
+    from pathlib import Path
+
+    os.umask(0o027)
+    calls = []
+    real_umask = os.umask
+
+    def spy(mask):
+        calls.append(mask)
+        return real_umask(mask)
+
+    os.umask = spy
+    import coordinator_tui.cli
+    import coordinator_tui.write.messages
+    from coordinator_tui.write import atomic
+
+    at_import = list(calls)
+    if sys.argv[2] == "no-proc":
+        atomic._umask_from_proc = lambda: None
+    path = atomic.replace_file(Path(sys.argv[1]) / "report.md", b"x")
+    os.umask = real_umask
+    after = os.umask(0o027)
+    print(json.dumps({"at_import": at_import, "calls": calls,
+                      "mode": path.stat().st_mode & 0o777, "umask_after": after}))
+    """
+)
+
+
+@pytest.mark.parametrize("source", ["proc", "no-proc"])
+def test_the_umask_is_read_at_the_first_write_and_never_changed(
+    tmp_path: Path, source: str
+) -> None:
+    """Importing the writers sets no process-wide state; the first write reads the umask
+    (from /proc where it can, else by the set-and-restore dance) and leaves it as it was."""
+    result = subprocess.run(
+        [sys.executable, "-c", _UMASK_PROBE, str(tmp_path), source],
+        capture_output=True,
+        text=True,
+        env=CHILD_ENV,
+        timeout=60,
+        check=True,
+    )
+    probe = json.loads(result.stdout)
+    calls = [] if source == "proc" else [0o022, 0o027]  # the dance: set, then put back
+    assert probe == {"at_import": [], "calls": calls, "mode": 0o640, "umask_after": 0o027}

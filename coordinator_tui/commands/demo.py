@@ -4,6 +4,10 @@ The simulation runs in a background thread and writes the same files a real
 collective writes; the dashboard (imported only here, lazily, so the headless
 path never loads Textual) or the headless coordinator watches it. A temporary
 directory is removed afterwards; ``--dir`` keeps the files.
+
+Writes the simulation could not do are never hidden: ``demo --headless`` logs
+each one as an error line among the coordinator's, and whatever was not shown
+by the time the demo ends is printed on stderr.
 """
 
 from __future__ import annotations
@@ -17,14 +21,16 @@ from pathlib import Path
 
 from coordinator_tui.clock import system_clock
 from coordinator_tui.commands.common import CommandError, fail
-from coordinator_tui.demo.simulate import Simulation
+from coordinator_tui.demo.simulate import Problem, Simulation
 from coordinator_tui.headless.console import LogPrinter
-from coordinator_tui.headless.coordinator import Coordinator, RunOptions
+from coordinator_tui.headless.coordinator import Coordinator, LogEvent, RunOptions
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 
 HEADLESS_INTERVAL_S = 2.0
 """Seconds between headless coordinator cycles at ``--speed 1``."""
+LEFT_OVER_SHOWN = 5
+"""Problems printed one by one when the demo ends; the rest are counted."""
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -40,12 +46,13 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     simulation.start()
     try:
         if args.headless:
-            return _headless(root, settings, args)
+            return _headless(root, settings, args, simulation)
         from coordinator_tui.tui.app import run_dashboard
 
         return run_dashboard(root, settings, compact=args.compact)
     finally:
         simulation.stop()
+        _print_left_over(simulation.take_problems())
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
             if args.headless:
@@ -76,14 +83,38 @@ def _directory(argument: str | None) -> tuple[Path, Path | None]:
     return root, None
 
 
-def _headless(root: Path, settings: Settings, args: argparse.Namespace) -> int:
+def _headless(
+    root: Path, settings: Settings, args: argparse.Namespace, simulation: Simulation
+) -> int:
     cycles = args.cycles
     options = RunOptions(heartbeat_every=1, report_every=cycles or 10)
     printer = LogPrinter("text")
-    coordinator = Coordinator(root, settings, system_clock, options, printer)
+
+    def emit(event: LogEvent) -> None:
+        """The coordinator's line, preceded by the simulation's failed writes since the last."""
+        for problem in simulation.take_problems():
+            printer(_problem_event(problem, event.cycle))
+        printer(event)
+
+    coordinator = Coordinator(root, settings, system_clock, options, emit)
     stop = threading.Event()
     try:
         coordinator.run(cycles, HEADLESS_INTERVAL_S / args.speed, stop.is_set, stop.wait)
     except KeyboardInterrupt:
         stop.set()
     return 0
+
+
+def _problem_event(problem: Problem, cycle: int) -> LogEvent:
+    text = display(problem.describe())
+    data = {"path": problem.path, "reason": problem.reason}
+    return LogEvent(problem.time, cycle, "demo", "error", text, data)
+
+
+def _print_left_over(problems: list[Problem]) -> None:
+    """Failed writes nobody showed yet (the dashboard's, or the last seconds')."""
+    for problem in problems[:LEFT_OVER_SHOWN]:
+        print(f"coordinator-tui: {display(problem.describe())}", file=sys.stderr)
+    if len(problems) > LEFT_OVER_SHOWN:
+        more = len(problems) - LEFT_OVER_SHOWN
+        print(f"coordinator-tui: … and {more} more failed demo writes", file=sys.stderr)

@@ -96,14 +96,14 @@ def read_bytes(
         fd = os.open(path, _OPEN_FLAGS | (_NOFOLLOW if within is not None else 0))
     except OSError as error:
         if within is None or error.errno != errno.ELOOP:
-            return None, _os_reason(error), 0.0, 0
+            return None, os_reason(error), 0.0, 0
         target = os.path.realpath(path)
         if target != within and not target.startswith(within + os.sep):
             return None, "symbolic link to a file outside the coordination directory", 0.0, 0
         try:
             fd = os.open(path, _OPEN_FLAGS)
         except OSError as again:
-            return None, _os_reason(again), 0.0, 0
+            return None, os_reason(again), 0.0, 0
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -125,7 +125,7 @@ def read_bytes(
                 remaining -= len(chunk)
             data = b"".join(chunks)
     except OSError as error:
-        return None, _os_reason(error), 0.0, 0
+        return None, os_reason(error), 0.0, 0
     finally:
         os.close(fd)
     if len(data) > max_bytes:
@@ -376,7 +376,8 @@ def _too_large(size: int, limit: int) -> str:
     return f"file is {size:,} bytes, over the {limit:,}-byte limit"
 
 
-def _os_reason(error: OSError) -> str:
+def os_reason(error: OSError) -> str:
+    """The system's words for a failure ("Permission denied"), without the path it names."""
     return error.strerror or error.__class__.__name__
 
 

@@ -15,8 +15,6 @@ _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)$", re.IGNORECASE)
 _NUMERIC = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 # Epoch values above this are milliseconds (1e11 s is the year 5138).
 _MS_THRESHOLD = 1e11
-_MIN_YEAR = 1970
-_MAX_YEAR = 9999
 
 
 def _from_epoch(value: float) -> datetime | None:

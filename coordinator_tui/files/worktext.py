@@ -38,13 +38,6 @@ def work_words(text: str | None) -> frozenset[str]:
     return frozenset(word for word in _WORD.findall(text.lower()) if word not in STOP_WORDS)
 
 
-def similarity(first: frozenset[str], second: frozenset[str]) -> float:
-    """Dice coefficient of two word sets, 0–1."""
-    if not first or not second:
-        return 0.0
-    return 2 * len(first & second) / (len(first) + len(second))
-
-
 def names_match(name_words: frozenset[str], work: frozenset[str]) -> bool:
     """A named piece of work (claim, priority) is what ``work`` is about."""
     return bool(name_words) and name_words <= work
@@ -71,15 +64,7 @@ def similar_pairs(
     jaccard = threshold / (2 - threshold)  # Dice ≥ t  ⇔  Jaccard ≥ t / (2 - t)
     index_share = 2 * jaccard / (1 + jaccard)
     epsilon = 1e-9
-    frequency: dict[str, int] = {}
-    for words in word_sets:
-        for word in words:
-            frequency[word] = frequency.get(word, 0) + 1
-    rank = {
-        word: position
-        for position, word in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))
-    }
-    ordered = [sorted(rank[word] for word in words) for words in word_sets]
+    ordered = _rarest_first(word_sets)
     as_sets = [frozenset(tokens) for tokens in ordered]
     visit = sorted(
         (i for i in range(len(word_sets)) if ordered[i]), key=lambda i: (len(ordered[i]), i)
@@ -114,3 +99,17 @@ def similar_pairs(
         for token in tokens[:indexed]:
             index.setdefault(token, []).append(current)
     return pairs
+
+
+def _rarest_first(word_sets: list[frozenset[str]]) -> list[list[int]]:
+    """Each set as sorted token numbers, the rarest word of all the sets numbered 0: the
+    prefixes ``similar_pairs`` indexes are then made of rare words."""
+    frequency: dict[str, int] = {}
+    for words in word_sets:
+        for word in words:
+            frequency[word] = frequency.get(word, 0) + 1
+    rank = {
+        word: position
+        for position, word in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))
+    }
+    return [sorted(rank[word] for word in words) for words in word_sets]

@@ -12,17 +12,44 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from pathlib import Path
 
+_umask_lock = threading.Lock()
+_umask: int | None = None
 
-def _current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
+
+def _umask_from_proc() -> int | None:
+    """The umask as Linux reports it in ``/proc/self/status``, read without changing it;
+    None where the system does not say."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _read_umask() -> int:
+    """The process umask. Where ``/proc`` does not tell, it can only be read by setting it
+    and putting it back, which races with other threads: so this runs once, under a lock,
+    at the first write rather than at import."""
+    mask = _umask_from_proc()
+    if mask is None:
+        mask = os.umask(0o022)
+        os.umask(mask)
     return mask
 
 
-# Read once: os.umask can only be read by setting it, which races with other threads.
-_UMASK = _current_umask()
+def current_umask() -> int:
+    """The umask, read once (it is process-wide and this program never changes it)."""
+    global _umask
+    with _umask_lock:
+        if _umask is None:
+            _umask = _read_umask()
+        return _umask
 
 
 def _write_temp(folder: Path, data: bytes) -> Path:
@@ -32,7 +59,7 @@ def _write_temp(folder: Path, data: bytes) -> Path:
         with os.fdopen(fd, "wb") as handle:
             # mkstemp makes the file 0600; the finished file gets the mode open() would
             # give it, so the other sessions sharing the directory can read what we write.
-            os.fchmod(handle.fileno(), 0o666 & ~_UMASK)
+            os.fchmod(handle.fileno(), 0o666 & ~current_umask())
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

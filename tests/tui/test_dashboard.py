@@ -298,3 +298,28 @@ async def test_new_duplicate_is_notified_without_markup(coordination: Path) -> N
         assert notes, [str(n.message) for n in app._notifications]
         assert "[b]spec_generation" in notes[0].message
         assert notes[0].markup is False
+
+
+async def test_panels_follow_the_screen_state_they_are_bound_to(
+    frozen_app: CoordinatorApp,
+) -> None:
+    from coordinator_tui.tui.widgets.alerts import AlertsPanel
+    from coordinator_tui.tui.widgets.milestones import MilestonePanel
+    from coordinator_tui.tui.widgets.priorities import PriorityPanel
+
+    async with frozen_app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        screen = frozen_app.dashboard
+        alerts = screen.alert_items
+        assert alerts is not None and len(alerts) > 3
+        assert screen.query_one("#alerts", AlertsPanel).alerts == alerts
+        assert screen.query_one("#top-alerts", AlertsPanel).border_subtitle == str(len(alerts))
+        screen.priority_lines = ()
+        await pilot.pause()
+        panel = screen.query_one(PriorityPanel)
+        assert "No available priorities" in str(panel.render())
+        assert not screen.query_one(MilestonePanel).compact
+        screen.compact = True
+        await pilot.pause()
+        assert screen.query_one(MilestonePanel).compact
+        assert screen.has_class("-compact")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coordinator_tui.analysis.results import Health
+from coordinator_tui.analysis.results import Health, SessionView
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +47,49 @@ ALERT_KINDS: dict[str, Look] = {
 
 def health_look(health: Health) -> Look:
     return HEALTH[health]
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A warning on one session: the table's short word, the detail screen's words and
+    what the help legend says it means. ``short`` is empty for a flag only the detail
+    screen shows (the errors screen already lists the file)."""
+
+    short: str
+    words: str
+    meaning: str = ""
+
+
+FLAG_STYLE = "bold red"
+FLAGS: dict[str, Flag] = {
+    "duplicate": Flag("dup", "duplicate work", "same work as another live session"),
+    "conflict": Flag(
+        "claim", "works on a claimed item", "works on something another session claimed"
+    ),
+    "kept": Flag(
+        "kept", "file mid-rewrite: last good read shown", "file mid-rewrite, last good read shown"
+    ),
+    "recovered": Flag("", "file was not valid JSON (recovered)"),
+}
+"""Every session flag, in the order the table, the detail screen and the legend list them."""
+
+
+def session_flags(view: SessionView) -> tuple[Flag, ...]:
+    """The flags that apply to ``view``: the one place that decides them for every view."""
+    on = {
+        "duplicate": view.duplicate,
+        "conflict": view.conflict,
+        "kept": view.kept_last_good,
+        "recovered": view.session.recovered,
+    }
+    return tuple(flag for name, flag in FLAGS.items() if on[name])
+
+
+MILESTONE_STATUS: dict[str, Look] = {
+    "completed": Look("✔", "green", "completed"),
+    "in_progress": Look("▶", "cyan", "in progress"),
+    "blocked": Look("■", "red", "blocked"),
+    "pending": Look("·", "dim", "pending"),
+    "abandoned": Look("✕", "dim strike", "abandoned"),
+}
+"""Every milestone status with a look of its own; others are drawn as ``?``, unstyled."""

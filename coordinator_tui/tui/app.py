@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding
 
 from coordinator_tui.clock import Clock, frozen_clock, system_clock
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
 from coordinator_tui.settings import Settings
+from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.palette import DashboardCommands
 from coordinator_tui.tui.screens.dashboard import DashboardScreen
 from coordinator_tui.tui.screens.help import HelpScreen
@@ -25,13 +25,21 @@ from coordinator_tui.tui.watcher import DEFAULT_POLL_MS
 STYLE_FILES = ("dashboard.tcss", "dialogs.tcss")
 
 
+class StylesNotFound(FileNotFoundError):
+    """The ``.tcss`` files are not installed: a broken install, said in one line at start."""
+
+
 def styles_folder() -> Path:
-    """The styles inside the installed package (wheel), else the repository's ``styles/``."""
+    """The styles inside the installed package (wheel), else the repository's ``styles/``.
+
+    Looked up when an app is created, not at import: importing the package (tests,
+    ``--help``) must not fail on a broken install.
+    """
     package = Path(__file__).resolve().parents[1]
     for candidate in (package / "styles", package.parent / "styles"):
-        if (candidate / STYLE_FILES[0]).is_file():
+        if all((candidate / name).is_file() for name in STYLE_FILES):
             return candidate
-    raise FileNotFoundError(f"coordinator-tui styles not found near {package}")
+    raise StylesNotFound(f"styles ({', '.join(STYLE_FILES)}) not found near {package}")
 
 
 def shown_path(path: Path) -> str:
@@ -48,12 +56,8 @@ class CoordinatorApp(App[None]):
     """The live dashboard over one coordination directory."""
 
     TITLE = "coordinator-tui"
-    CSS_PATH: ClassVar = [str(styles_folder() / name) for name in STYLE_FILES]
     COMMANDS = App.COMMANDS | {DashboardCommands}
-    BINDINGS: ClassVar = [
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
-    ]
+    BINDINGS: ClassVar = bindings("app")
 
     def __init__(
         self,
@@ -65,10 +69,9 @@ class CoordinatorApp(App[None]):
         poll_ms: int | None,
         watch: bool,
     ) -> None:
-        super().__init__()
+        folder = styles_folder()
+        super().__init__(css_path=[str(folder / name) for name in STYLE_FILES])
         self.root = root
-        self.settings = settings
-        self.clock = clock
         self.dashboard = DashboardScreen(root, settings, clock, compact, poll_ms, watch)
 
     def on_mount(self) -> None:
@@ -109,10 +112,17 @@ def run_dashboard(
     clock: Clock = system_clock,
     poll_ms: int | None = None,
 ) -> int:
-    """Run the dashboard in this terminal until the user quits (``demo`` uses this)."""
-    app = create_app(
-        root, settings, clock=clock, compact=True if compact else None, poll_ms=poll_ms
-    )
+    """Run the dashboard in this terminal until the user quits (``demo`` uses this).
+
+    Exit 1 with one line when the install is broken (no styles).
+    """
+    try:
+        app = create_app(
+            root, settings, clock=clock, compact=True if compact else None, poll_ms=poll_ms
+        )
+    except StylesNotFound as error:
+        print(f"coordinator-tui: {error}", file=sys.stderr)
+        return 1
     app.run()
     return app.return_code or 0
 

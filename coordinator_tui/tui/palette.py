@@ -1,4 +1,4 @@
-"""The command palette (ctrl+p) offers every dashboard action through one provider."""
+"""The command palette (ctrl+p) offers every key's action through one provider (``keys``)."""
 
 from __future__ import annotations
 
@@ -6,46 +6,39 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-# (action name on the dashboard screen or the app, palette text, help)
-ACTIONS = (
-    ("screen.broadcast", "Broadcast a message", "b: write to every session"),
-    ("screen.message", "Message the selected session", "m: a direct message"),
-    ("screen.report", "Write a sprint report", "r: SPRINT_REPORT_<date>.md in the directory"),
-    ("screen.filter", "Filter sessions", "/: by id, work or health"),
-    ("screen.clear_filter", "Clear the filter", "escape"),
-    ("screen.cycle_sort", "Cycle the sort", "s: attention, id, heartbeat age"),
-    ("screen.toggle_gone", "Show or hide gone sessions", "g"),
-    ("screen.detail", "Open the selected session", "enter: every field, heartbeats, messages"),
-    ("screen.errors", "Show file problems", "e: unreadable or suspicious files"),
-    ("app.help", "Help: the keys", "?"),
-    ("app.quit", "Quit", "q"),
-)
+from coordinator_tui.tui.keys import KEYS, Key
 
 
 class DashboardCommands(Provider):
     """Every key's action, searchable by its wording."""
 
-    def _available(self) -> list[tuple[str, str, str]]:
+    def _available(self) -> list[Key]:
         from coordinator_tui.tui.screens.dashboard import DashboardScreen
 
         on_dashboard = isinstance(self.screen, DashboardScreen)
-        return [item for item in ACTIONS if on_dashboard or item[0].startswith("app.")]
+        return [item for item in KEYS if on_dashboard or item.owner == "app"]
 
-    async def _run(self, action: str) -> None:
+    async def _run(self, item: Key) -> None:
         # Screen actions go to the screen the palette was opened over.
-        if action.startswith("screen."):
-            await self.app.run_action(action.removeprefix("screen."), self.screen)
+        if item.owner == "screen":
+            await self.app.run_action(item.action, self.screen)
         else:
-            await self.app.run_action(action)
+            await self.app.run_action(item.action)
 
     async def discover(self) -> Hits:
-        for action, text, help_text in self._available():
-            yield DiscoveryHit(text, partial(self._run, action), help=help_text)
+        for item in self._available():
+            yield DiscoveryHit(item.command, partial(self._run, item), help=_help(item))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for action, text, help_text in self._available():
-            score = matcher.match(text)
+        for item in self._available():
+            score = matcher.match(item.command)
             if score > 0:
-                command = partial(self._run, action)
-                yield Hit(score, matcher.highlight(text), command, text, help_text)
+                command = partial(self._run, item)
+                yield Hit(
+                    score, matcher.highlight(item.command), command, item.command, _help(item)
+                )
+
+
+def _help(item: Key) -> str:
+    return f"{item.label}: {item.meaning}"

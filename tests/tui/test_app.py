@@ -65,6 +65,19 @@ def test_styles_are_found_and_complete() -> None:
         assert (folder / name).is_file()
 
 
+def test_missing_styles_fail_at_start_in_one_line_not_at_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The module is already imported (no style lookup then); only starting looks.
+    monkeypatch.setattr(app_module, "STYLE_FILES", ("dashboard.tcss", "missing.tcss"))
+    with pytest.raises(app_module.StylesNotFound, match=r"missing\.tcss"):
+        create_app(tmp_path)
+    assert app_module.run_dashboard(tmp_path, Settings()) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("coordinator-tui: styles (dashboard.tcss, missing.tcss) not found")
+    assert err.count("\n") == 1
+
+
 async def test_order_is_stable_across_updates(coordination: Path) -> None:
     app = create_app(coordination, Settings(), clock=MovableClock())
     async with app.run_test(size=(160, 50)) as pilot:

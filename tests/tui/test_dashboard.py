@@ -56,15 +56,15 @@ async def test_g_shows_gone_and_s_cycles_the_sort(frozen_app: CoordinatorApp) ->
             "flags": "",
         }
         await pilot.press("s")
-        assert frozen_app.dashboard.sort == "id"
+        assert frozen_app.dashboard.table_view.sort == "id"
         ids = [key.rsplit("/", 1)[1] for key in shown(frozen_app)]
         assert ids == sorted(ids)
         await pilot.press("s")
-        assert frozen_app.dashboard.sort == "heartbeat"
+        assert frozen_app.dashboard.table_view.sort == "heartbeat"
         keys = shown(frozen_app)
         assert keys[-1] == "sessions/session-1009.json"  # oldest heartbeat (3 days) last
         await pilot.press("s")
-        assert frozen_app.dashboard.sort == "attention"
+        assert frozen_app.dashboard.table_view.sort == "attention"
         await pilot.press("g")
         assert len(shown(frozen_app)) == 9
 
@@ -246,21 +246,6 @@ async def test_help_and_errors_screens(frozen_app: CoordinatorApp) -> None:
         assert frozen_app.screen is frozen_app.dashboard
 
 
-async def test_every_key_has_an_action_and_a_palette_entry(frozen_app: CoordinatorApp) -> None:
-    from coordinator_tui.tui.palette import ACTIONS
-
-    async with frozen_app.run_test(size=WIDE) as pilot:
-        await ready(pilot)
-        screen = frozen_app.dashboard
-        palette = {action.split(".", 1)[1] for action, _, _ in ACTIONS}
-        for binding in [*screen.BINDINGS, *frozen_app.BINDINGS]:
-            action = binding.action  # type: ignore[union-attr]
-            owner = screen if hasattr(screen, f"action_{action}") else frozen_app
-            assert hasattr(owner, f"action_{action}"), action
-            assert binding.description, action  # type: ignore[union-attr]
-            assert action in palette, action
-
-
 async def test_palette_runs_a_dashboard_action(frozen_app: CoordinatorApp) -> None:
     async with frozen_app.run_test(size=WIDE) as pilot:
         await ready(pilot)
@@ -269,7 +254,9 @@ async def test_palette_runs_a_dashboard_action(frozen_app: CoordinatorApp) -> No
         await pilot.press(*"gone sessions")
         await wait_for(pilot, lambda: _palette_has_hits(frozen_app), "palette hits")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: frozen_app.dashboard.show_gone, "gone sessions shown")
+        await wait_for(
+            pilot, lambda: frozen_app.dashboard.table_view.show_gone, "gone sessions shown"
+        )
 
 
 def _palette_has_hits(app: CoordinatorApp) -> bool:
@@ -311,3 +298,28 @@ async def test_new_duplicate_is_notified_without_markup(coordination: Path) -> N
         assert notes, [str(n.message) for n in app._notifications]
         assert "[b]spec_generation" in notes[0].message
         assert notes[0].markup is False
+
+
+async def test_panels_follow_the_screen_state_they_are_bound_to(
+    frozen_app: CoordinatorApp,
+) -> None:
+    from coordinator_tui.tui.widgets.alerts import AlertsPanel
+    from coordinator_tui.tui.widgets.milestones import MilestonePanel
+    from coordinator_tui.tui.widgets.priorities import PriorityPanel
+
+    async with frozen_app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        screen = frozen_app.dashboard
+        alerts = screen.alert_items
+        assert alerts is not None and len(alerts) > 3
+        assert screen.query_one("#alerts", AlertsPanel).alerts == alerts
+        assert screen.query_one("#top-alerts", AlertsPanel).border_subtitle == str(len(alerts))
+        screen.priority_lines = ()
+        await pilot.pause()
+        panel = screen.query_one(PriorityPanel)
+        assert "No available priorities" in str(panel.render())
+        assert not screen.query_one(MilestonePanel).compact
+        screen.compact = True
+        await pilot.pause()
+        assert screen.query_one(MilestonePanel).compact
+        assert screen.has_class("-compact")

@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
-from coordinator_tui.tui.rows import display
+from coordinator_tui.tui.rows import cell_text
 from coordinator_tui.write.messages import BROADCAST, Draft, MessageError
 
 
@@ -40,7 +40,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         heading = (
             "Broadcast to every session"
             if self.to == BROADCAST
-            else f"Message to {display(self.to, 60)}"
+            else f"Message to {cell_text(self.to, 60)}"
         )
         with Vertical(id="dialog"):
             yield Label(Text(heading, style="bold"), id="heading")
@@ -74,7 +74,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
         try:
             self.written = self.send(draft)
         except (OSError, MessageError) as error:
-            self._error(f"Not sent: {display(str(error), 200)}")
+            self._error(f"Not sent: {cell_text(str(error), 200)}")
             return
         self.dismiss(draft)
 

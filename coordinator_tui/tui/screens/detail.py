@@ -18,9 +18,10 @@ from textual.widgets import Footer, Header, Static
 
 from coordinator_tui.analysis import Analysis, SessionView
 from coordinator_tui.files.timeparse import format_utc
+from coordinator_tui.render.health import FLAG_STYLE, HEALTH, session_flags
 from coordinator_tui.render.sanitize import clip, strip_control
 from coordinator_tui.render.timetext import age_text
-from coordinator_tui.tui.rows import HEALTH_STYLE, HEALTH_SYMBOL, display
+from coordinator_tui.tui.rows import cell_text
 
 LONG_TEXT = 2000
 LIST_LIMIT = 20
@@ -32,8 +33,8 @@ def _when(moment: datetime | None) -> str:
 
 def _value(value: Any) -> str:
     if isinstance(value, str):
-        return display(value, 300)
-    return display(json.dumps(value, ensure_ascii=False, default=str), 300)
+        return cell_text(value, 300)
+    return cell_text(json.dumps(value, ensure_ascii=False, default=str), 300)
 
 
 def _grid() -> Table:
@@ -46,38 +47,31 @@ def _grid() -> Table:
 def fields_table(view: SessionView) -> RenderableType:
     session = view.session
     table = _grid()
-    health = Text(f"{HEALTH_SYMBOL[view.health]} {view.health.value}")
-    health.stylize(HEALTH_STYLE[view.health])
+    look = HEALTH[view.health]
+    health = Text(look.label)
+    health.stylize(look.style)
     work = strip_control(session.current_work or "")
     count = session.heartbeat_count
     rows: list[tuple[str, Text]] = [
-        ("session_id", Text(display(session.session_id))),
+        ("session_id", Text(cell_text(session.session_id))),
         ("health", health),
         ("heartbeat", Text(f"{_when(view.heartbeat)} ({age_text(view.heartbeat_age_s)})")),
         ("current_work", Text(clip(work, LONG_TEXT) if work else "— (none / placeholder)")),
-        ("status", Text(display(session.status or "—"))),
-        ("capabilities", Text(display(", ".join(session.capabilities)) or "—")),
-        ("specialization", Text(display(", ".join(session.specialization)) or "—")),
-        ("name", Text(display(session.name or "—"))),
-        ("role", Text(display(session.role or "—"))),
+        ("status", Text(cell_text(session.status or "—"))),
+        ("capabilities", Text(cell_text(", ".join(session.capabilities)) or "—")),
+        ("specialization", Text(cell_text(", ".join(session.specialization)) or "—")),
+        ("name", Text(cell_text(session.name or "—"))),
+        ("role", Text(cell_text(session.role or "—"))),
         ("started_at", Text(_when(session.started_at))),
         ("last_heartbeat", Text(_when(session.last_heartbeat))),
         ("heartbeat_count", Text("—" if count is None else str(count))),
-        ("file", Text(display(session.path))),
+        ("file", Text(cell_text(session.path))),
     ]
-    flags = []
-    if view.duplicate:
-        flags.append("duplicate work")
-    if view.conflict:
-        flags.append("works on a claimed item")
-    if view.kept_last_good:
-        flags.append("file mid-rewrite: last good read shown")
-    if session.recovered:
-        flags.append("file was not valid JSON (recovered)")
+    flags = session_flags(view)
     if flags:
-        rows.append(("flags", Text(", ".join(flags), style="bold red")))
+        rows.append(("flags", Text(", ".join(flag.words for flag in flags), style=FLAG_STYLE)))
     for key in sorted(session.extra):
-        rows.append((display(key, 40), Text(_value(session.extra[key]))))
+        rows.append((cell_text(key, 40), Text(_value(session.extra[key]))))
     for label, text in rows:
         table.add_row(Text(label), text)
     return table
@@ -90,7 +84,7 @@ def heartbeats_table(view: SessionView, analysis: Analysis) -> RenderableType:
     table = _grid()
     for beat in beats[:LIST_LIMIT]:
         details = ", ".join(
-            f"{display(key, 20)}={_value(value)}"
+            f"{cell_text(key, 20)}={_value(value)}"
             for key, value in beat.extra.items()
             if value not in ("", None)
         )
@@ -112,13 +106,13 @@ def messages_table(view: SessionView, analysis: Analysis) -> RenderableType:
     table.add_column(ratio=2)
     for message in related[:LIST_LIMIT]:
         if message.sender == view.id:
-            direction = f"→ {display(message.to, 30)}"
+            direction = f"→ {cell_text(message.to, 30)}"
         else:
-            direction = f"← {display(message.sender, 30)}"
-        subject = Text(display(message.subject, 80) or "(no subject)", style="bold")
+            direction = f"← {cell_text(message.sender, 30)}"
+        subject = Text(cell_text(message.subject, 80) or "(no subject)", style="bold")
         if message.recovered:
             subject.append(" (recovered)", style="italic dim")
-        subject.append("  " + display(message.body, 160), style="dim")
+        subject.append("  " + cell_text(message.body, 160), style="dim")
         table.add_row(Text(_when(message.timestamp)), Text(direction), subject)
     return table
 
@@ -131,7 +125,7 @@ def claims_table(view: SessionView, analysis: Analysis) -> RenderableType:
     for item in held:
         state = Text("active", style="green") if item.active else Text("expired", style="dim")
         state.append(f"  expires {_when(item.claim.expires_at)}", style="dim")
-        table.add_row(Text(display(item.claim.name, 60)), state)
+        table.add_row(Text(cell_text(item.claim.name, 60)), state)
     return table
 
 
@@ -162,7 +156,7 @@ class SessionDetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = display(self.view.id, 60)
+        self.sub_title = cell_text(self.view.id, 60)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from coordinator_tui.files.records import FileError
-from coordinator_tui.tui.rows import display
+from coordinator_tui.tui.rows import cell_text
 
 LIMIT = 500
 
@@ -42,9 +42,9 @@ class ErrorsScreen(ModalScreen[None]):
             for error in self.errors[:LIMIT]:
                 severity = "bold red" if error.severity == "error" else "yellow"
                 body.add_row(
-                    Text.assemble((error.severity, severity), "  ", (display(error.path), "cyan"))
+                    Text.assemble((error.severity, severity), "  ", (cell_text(error.path), "cyan"))
                 )
-                body.add_row(Text("   " + display(error.reason)))
+                body.add_row(Text("   " + cell_text(error.reason)))
             if len(self.errors) > LIMIT:
                 body.add_row(Text(f"… and {len(self.errors) - LIMIT} more", style="dim"))
         with VerticalScroll(id="errors"):

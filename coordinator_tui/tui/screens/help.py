@@ -1,4 +1,4 @@
-"""``?``: every key the dashboard knows, with what it does."""
+"""``?``: every key the dashboard knows (``keys.KEYS``), with what it does."""
 
 from __future__ import annotations
 
@@ -12,22 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from coordinator_tui.render.health import HEALTH
-
-KEYS = (
-    ("b", "broadcast a message to every session"),
-    ("m", "message the selected session directly"),
-    ("r", "write a sprint report now (SPRINT_REPORT_<date>.md)"),
-    ("/", "filter by id, work or health"),
-    ("escape", "clear the filter / close a dialog"),
-    ("s", "cycle the sort: attention, id, heartbeat age"),
-    ("g", "show or hide gone sessions"),
-    ("enter", "session detail: every field, heartbeats, messages, claims"),
-    ("e", "file problems: what could not be read, and why"),
-    ("ctrl+p", "command palette (every action, and the themes)"),
-    ("?", "this help"),
-    ("q", "quit"),
-)
+from coordinator_tui.render.health import FLAGS, HEALTH
+from coordinator_tui.tui.keys import help_lines
 
 
 class HelpScreen(ModalScreen[None]):
@@ -41,16 +27,13 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
-        for key, meaning in KEYS:
+        for key, meaning in help_lines():
             table.add_row(Text(key), Text(meaning))
+        flags = ", ".join(f"{flag.short} = {flag.meaning}" for flag in FLAGS.values() if flag.short)
         legend = Text.assemble(
             ("\nHealth: ", "bold"),
             *((f"{look.label}  ", look.style) for look in HEALTH.values()),
-            (
-                "\nFlags: dup = same work as another live session, claim = works on "
-                "something another session claimed, kept = file mid-rewrite, last good read shown",
-                "",
-            ),
+            ("\nFlags: " + flags, ""),
         )
         with Vertical(id="help"):
             yield Static(table)

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from rich.table import Table
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import Static
 
 from coordinator_tui.render.health import ALERT_KINDS
-from coordinator_tui.tui.rows import Alert
+from coordinator_tui.tui.panels import Alert
 
 KIND_STYLE = {kind: (look.label, look.style) for kind, look in ALERT_KINDS.items()}
 
 
 class AlertsPanel(Static):
-    """Shows the first ``limit`` alerts and counts the rest."""
+    """Shows the first ``limit`` alerts and counts the rest.
 
-    def show_alerts(self, alerts: Sequence[Alert], now: datetime, limit: int = 40) -> None:
+    ``alerts`` is bound to the screen's (``data_bind``); None until the first analysis.
+    """
+
+    alerts: reactive[Sequence[Alert] | None] = reactive(None, repaint=False)
+
+    def __init__(self, *, limit: int = 40, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.limit = limit
+
+    def watch_alerts(self, alerts: Sequence[Alert] | None) -> None:
+        if alerts is None:
+            return
+        limit = self.limit
         self.border_subtitle = f"{len(alerts)}" if alerts else ""
         if not alerts:
             self.update(

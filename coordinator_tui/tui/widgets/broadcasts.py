@@ -6,13 +6,20 @@ from collections.abc import Sequence
 
 from rich.table import Table
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import Static
 
-from coordinator_tui.tui.rows import BroadcastLine
+from coordinator_tui.tui.panels import BroadcastLine
 
 
 class BroadcastFeed(Static):
-    def show_broadcasts(self, lines: Sequence[BroadcastLine]) -> None:
+    """``lines`` is bound to the screen's (``data_bind``); None until the first analysis."""
+
+    lines: reactive[Sequence[BroadcastLine] | None] = reactive(None, repaint=False)
+
+    def watch_lines(self, lines: Sequence[BroadcastLine] | None) -> None:
+        if lines is None:
+            return
         if not lines:
             self.update(Text("No broadcasts yet.", style="dim"))
             return

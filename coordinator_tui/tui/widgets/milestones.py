@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from rich.console import Group, RenderableType
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import Static
 
-from coordinator_tui.tui.rows import MilestoneLine
-
-STATUS_STYLE = {
-    "completed": "green",
-    "in_progress": "cyan",
-    "blocked": "red",
-    "pending": "dim",
-    "abandoned": "dim strike",
-}
+from coordinator_tui.tui.panels import MilestoneBoard
 
 
 def _overall(completion_pct: float, done: int, counted: int) -> RenderableType:
@@ -35,14 +26,24 @@ def _overall(completion_pct: float, done: int, counted: int) -> RenderableType:
 
 
 class MilestonePanel(Static):
-    """The screen decides ``compact``; in a side pane only the overall gauge is shown."""
+    """``board`` and ``compact`` are bound to the screen's (``data_bind``).
 
-    def show_milestones(
-        self,
-        lines: Sequence[MilestoneLine],
-        completion_pct: float,
-        compact: bool = False,
-    ) -> None:
+    In a side pane (``compact``) only the overall gauge is shown.
+    """
+
+    board: reactive[MilestoneBoard | None] = reactive(None, repaint=False)
+    compact: reactive[bool] = reactive(False, repaint=False)
+
+    def watch_board(self) -> None:
+        self._draw()
+
+    def watch_compact(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        if self.board is None:
+            return
+        lines = self.board.lines
         counted = [line for line in lines if line.status != "abandoned"]
         done = sum(1 for line in counted if line.status == "completed")
         stalled = sum(1 for line in lines if line.stalled)
@@ -50,8 +51,8 @@ class MilestonePanel(Static):
         if not lines:
             self.update(Text("No milestones (sessions/MILESTONES/).", style="dim"))
             return
-        overall = _overall(completion_pct, done, len(counted))
-        if compact:
+        overall = _overall(self.board.completion_pct, done, len(counted))
+        if self.compact:
             self.update(overall)
             return
         table = Table.grid(padding=(0, 1), expand=True)
@@ -61,13 +62,12 @@ class MilestonePanel(Static):
         table.add_column(ratio=2, min_width=8)
         table.add_column(no_wrap=True, justify="right")
         for line in lines:
-            style = STATUS_STYLE.get(line.status, "")
             title = Text(line.title)
             if line.stalled:
                 title.append(" stalled", style="bold yellow")
             bar_style = "yellow" if line.stalled else ("green" if line.progress >= 100 else "cyan")
             table.add_row(
-                Text(line.symbol, style=style),
+                Text(line.symbol, style=line.style),
                 title,
                 Text(line.owner),
                 ProgressBar(total=100, completed=line.progress, complete_style=bar_style),

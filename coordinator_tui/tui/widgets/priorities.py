@@ -6,13 +6,22 @@ from collections.abc import Sequence
 
 from rich.table import Table
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import Static
 
-from coordinator_tui.tui.rows import PriorityLine
+from coordinator_tui.tui.panels import PriorityLine
+
+LIMIT = 30
 
 
 class PriorityPanel(Static):
-    def show_priorities(self, lines: Sequence[PriorityLine], limit: int = 30) -> None:
+    """``lines`` is bound to the screen's (``data_bind``); None until the first analysis."""
+
+    lines: reactive[Sequence[PriorityLine] | None] = reactive(None, repaint=False)
+
+    def watch_lines(self, lines: Sequence[PriorityLine] | None) -> None:
+        if lines is None:
+            return
         if not lines:
             self.update(Text("No available priorities (priorities.txt).", style="dim"))
             return
@@ -20,9 +29,9 @@ class PriorityPanel(Static):
         table.add_column(justify="right", style="bold", no_wrap=True)
         table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         table.add_column(no_wrap=True, overflow="ellipsis", max_width=24)
-        for line in lines[:limit]:
+        for line in lines[:LIMIT]:
             who = Text(f"→ {line.suggestion}", style="cyan") if line.suggestion else Text("")
             table.add_row(Text(line.score), Text(line.name), who)
-        if len(lines) > limit:
-            table.add_row(Text(""), Text(f"… and {len(lines) - limit} more", style="dim"), "")
+        if len(lines) > LIMIT:
+            table.add_row(Text(""), Text(f"… and {len(lines) - LIMIT} more", style="dim"), "")
         self.update(table)

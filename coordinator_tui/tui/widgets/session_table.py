@@ -3,26 +3,26 @@
 ``show(rows)`` diffs the new rows against what is on screen and touches only
 what changed: ``add_row`` for new sessions, a cell update for cells whose
 text changed (``_set_cell``, which spares the row geometry), a removal for
-rows that left, and a re-order only when the order differs. Some of this uses
-``DataTable`` internals (pinned to Textual 8); each place says why. A storm
+rows that left, and a re-order only when the order differs. The cheap cell
+update, removal and re-order come from ``KeyedTable`` (``table_internals``),
+the one file that touches ``DataTable`` internals; this one uses only the
+public API of both. A storm
 of file events over 10,000 sessions therefore repaints a handful of cells,
 never the table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual._two_way_dict import TwoWayDict
-from textual.geometry import Size
-from textual.strip import Strip
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, CellKey, ColumnKey, RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey
 
 from coordinator_tui.analysis import Health
-from coordinator_tui.tui.rows import HEALTH_STYLE, SessionRow
+from coordinator_tui.render.health import FLAG_STYLE, HEALTH
+from coordinator_tui.tui.rows import SessionRow
+from coordinator_tui.tui.widgets.table_internals import KeyedTable
 
 # (column key, label, fixed width or None for "fit the content")
 WIDE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
@@ -44,8 +44,6 @@ COMPACT_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 TIERS = {"wide": WIDE_COLUMNS, "medium": MEDIUM_COLUMNS, "compact": COMPACT_COLUMNS}
 WIDE_FROM = 140
 """A table narrower than this drops capabilities and started (the detail screen has them)."""
-_BULK = 50
-"""Above this many removals at once, remove in one pass (``remove_row`` is linear)."""
 
 
 def _cells(row: SessionRow, columns: Sequence[str]) -> tuple[str, ...]:
@@ -63,7 +61,7 @@ def _cells(row: SessionRow, columns: Sequence[str]) -> tuple[str, ...]:
     return tuple(values[column] for column in columns)
 
 
-class SessionTable(DataTable[Text]):
+class SessionTable(KeyedTable):
     """A ``DataTable`` that knows how to apply a new list of ``SessionRow``s cheaply."""
 
     BINDINGS: ClassVar = [("enter", "select_cursor", "Detail")]
@@ -77,7 +75,6 @@ class SessionTable(DataTable[Text]):
         self._order: list[str] = []
         self._rows: Sequence[SessionRow] = ()
         self._objects: dict[str, SessionRow] = {}
-        self._cells_changed = False
 
     @property
     def column_keys(self) -> tuple[str, ...]:
@@ -142,9 +139,7 @@ class SessionTable(DataTable[Text]):
         width = max(12, self.size.width - others - 2 * self.cell_padding - 2)
         if width != work.width or force:
             work.width = width
-            self._require_update_dimensions = True
-            self._update_count += 1
-            self.refresh(layout=True)
+            self.relayout()
 
     # --- data -------------------------------------------------------------------------
 
@@ -160,9 +155,9 @@ class SessionTable(DataTable[Text]):
     def _cell(self, column: str, text: str, health: Health) -> Text:
         style = ""
         if column in ("health", "symbol"):
-            style = HEALTH_STYLE[health]
+            style = HEALTH[health].style
         elif column == "flags" and text:
-            style = "bold red"
+            style = FLAG_STYLE
         elif health is Health.GONE:
             style = "dim"
         return Text(text, style=style, no_wrap=True, overflow="ellipsis")
@@ -194,7 +189,7 @@ class SessionTable(DataTable[Text]):
                 for index, column in enumerate(columns):
                     if old[index] != cells[index] or health_changed:
                         value = self._cell(column, cells[index], row.health)
-                        self._set_cell(row.key, column, value)
+                        self.set_cell_quietly(row.key, column, value)
                         touched += 1
             self._shown[row.key] = cells
             self._health[row.key] = row.health
@@ -218,7 +213,9 @@ class SessionTable(DataTable[Text]):
             health_changed = self._health[row.key] is not row.health
             for index, column in enumerate(columns):
                 if old[index] != cells[index] or health_changed:
-                    self._set_cell(row.key, column, self._cell(column, cells[index], row.health))
+                    self.set_cell_quietly(
+                        row.key, column, self._cell(column, cells[index], row.health)
+                    )
                     touched += 1
             self._shown[row.key] = cells
             self._health[row.key] = row.health
@@ -231,47 +228,6 @@ class SessionTable(DataTable[Text]):
             self._remove(doomed)
             gone = set(doomed)
             self._order = [key for key in self._order if key not in gone]
-
-    def _set_cell(self, row_key: str, column_key: str, value: Text) -> None:
-        """``update_cell`` without invalidating the row geometry.
-
-        ``update_cell`` bumps the table's update counter, which makes the next
-        frame recompute every row's offset: O(rows) per frame, heavy at 10,000
-        rows under a stream of edits. Our rows are one line high and our columns
-        fixed-width, so only the rendered-line caches need to go.
-        """
-        key = RowKey(row_key)
-        self._data[key][ColumnKey(column_key)] = value
-        self._cells_changed = True
-        index = self._row_locations.get(key)
-        top = int(self.scroll_y)
-        if index is not None and top - 1 <= index <= top + self.size.height:
-            self.refresh()  # only a visible row needs a new frame
-
-    def render_line(self, y: int) -> Strip:
-        if self._cells_changed:
-            self._cells_changed = False
-            self._row_render_cache.clear()
-            self._cell_render_cache.clear()
-            self._row_renderable_cache.clear()
-            self._line_cache.clear()
-        return super().render_line(y)
-
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        """Skip measuring every new cell when no column sizes itself to its content.
-
-        Every column here has a fixed width and every row one line, so the
-        measuring pass ``DataTable`` runs over new rows (72,000 cells for the
-        first paint of 10,000 sessions) cannot change anything.
-        """
-        if any(column.auto_width for column in self.columns.values()):
-            super()._update_dimensions(new_rows)
-            return
-        width = sum(column.get_render_width(self) for column in self.columns.values())
-        header = self.header_height if self.show_header else 0
-        self.virtual_size = Size(
-            width + self._row_label_column_width, self._total_row_height + header
-        )
 
     def shown_cells(self, key: str) -> dict[str, str] | None:
         """The plain text each column shows for a row (tests and the load benchmark)."""
@@ -287,34 +243,9 @@ class SessionTable(DataTable[Text]):
             self._shown.pop(key, None)
             self._health.pop(key, None)
             self._objects.pop(key, None)
-        if len(keys) <= _BULK:
-            for key in keys:
-                self.remove_row(key)
-            return len(keys)
-        # One pass instead of len(keys) linear ``remove_row`` calls.
-        doomed = {RowKey(key) for key in keys}
-        for row_key in doomed:
-            for column_key in self._data.get(row_key, {}):
-                self._updated_cells.discard(CellKey(row_key, column_key))
-            self.rows.pop(row_key, None)
-            self._data.pop(row_key, None)
-            self._new_rows.discard(row_key)
-        locations = self._row_locations
-        kept = sorted(
-            (index, row_key)
-            for row_key in locations
-            if row_key not in doomed and (index := locations.get(row_key)) is not None
-        )
-        self._row_locations = TwoWayDict({row_key: i for i, (_, row_key) in enumerate(kept)})
-        self._require_update_dimensions = True
-        self._update_count += 1
-        self.cursor_coordinate = self.cursor_coordinate
-        self.refresh(layout=True)
+        self.remove_rows(keys)
         return len(keys)
 
     def _reorder(self, order: list[str]) -> None:
-        """Put the rows in ``order`` (what ``sort()`` does, by row key instead of cell values)."""
-        self._row_locations = TwoWayDict({RowKey(key): index for index, key in enumerate(order)})
+        self.put_in_order(order)
         self._order = order
-        self._update_count += 1
-        self.refresh()

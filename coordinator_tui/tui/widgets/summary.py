@@ -2,38 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import Static
+
+from coordinator_tui.tui.panels import SummaryLine
 
 
 class SummaryStrip(Static):
-    """One line of counts; the screen hands it numbers and a ready sparkline string."""
+    """One line; ``summary`` is bound to the screen's (``data_bind``).
 
-    def show_counts(
-        self,
-        counts: Sequence[tuple[str, int, str]],
-        utilization: float,
-        sparkline: str,
-        note: str = "",
-        short: bool = False,
-    ) -> None:
-        """``short`` (a side pane): tighter spacing, the same numbers."""
+    None keeps what is shown (``starting…`` before the first analysis).
+    """
+
+    summary: reactive[SummaryLine | None] = reactive(None, repaint=False)
+
+    def watch_summary(self, summary: SummaryLine | None) -> None:
+        if summary is None:
+            return
+        if summary.waiting:
+            self.update(
+                Text(summary.waiting, style="bold yellow", no_wrap=True, overflow="ellipsis")
+            )
+            return
         text = Text(no_wrap=True, overflow="ellipsis")
-        gap = " " if short else "  "
-        for label, value, style in counts:
+        gap = " " if summary.short else "  "
+        for label, value, style in summary.counts:
             text.append(f"{value}", style=f"bold {style}".strip())
             text.append(f" {label}{gap}", style=style if style != "bold" else "")
         text.append("util ", style="dim")
-        text.append(f"{utilization * 100:.0f}%", style="bold")
-        if sparkline:
+        text.append(f"{summary.utilization * 100:.0f}%", style="bold")
+        if summary.sparkline:
             text.append(" ")
-            text.append(sparkline, style="green")
-        if note:
+            text.append(summary.sparkline, style="green")
+        if summary.note:
             text.append("  ")
-            text.append(note, style="italic yellow")
+            text.append(summary.note, style="italic yellow")
         self.update(text)
-
-    def show_waiting(self, message: str) -> None:
-        self.update(Text(message, style="bold yellow", no_wrap=True, overflow="ellipsis"))

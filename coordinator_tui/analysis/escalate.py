@@ -219,7 +219,9 @@ def _claim_incidents(claim_view: ClaimView, analysis: Analysis) -> list[Incident
 
 
 def _progressed(claim_view: ClaimView, analysis: Analysis) -> bool:
-    """Some sign of progress on the claimed work since it was claimed."""
+    """Some sign of progress on the claimed work since it was claimed: a milestone
+    it names updated or given a completed step since, or a step naming it completed
+    since by its holder."""
     claim = claim_view.claim
     start = claim.claimed_at
     if start is None:
@@ -227,12 +229,14 @@ def _progressed(claim_view: ClaimView, analysis: Analysis) -> bool:
     words = work_words(claim.resource_name) or work_words(claim.name)
     for item in analysis.milestones.items:
         milestone = item.milestone
+        named = names_match(words, work_words(milestone.title) | work_words(milestone.milestone_id))
+        if named and milestone.updated_at is not None and milestone.updated_at >= start:
+            return True
         for step_item in milestone.steps:
             done = step_item.completed_at
-            if step_item.completed_by == claim.claimed_by and done is not None and done >= start:
+            if done is None or done < start:
+                continue
+            by_holder = step_item.completed_by == claim.claimed_by
+            if named or (by_holder and names_match(words, work_words(step_item.description))):
                 return True
-        title = work_words(milestone.title) | work_words(milestone.milestone_id)
-        updated = milestone.updated_at
-        if names_match(words, title) and updated is not None and updated >= start:
-            return True
     return False

@@ -111,7 +111,7 @@ def main(argv: Sequence[str]) -> int:
     root, problem = find_directory(options.get("dir"))
     if problem:
         print(f"coordinator-tui: {problem}", file=sys.stderr)
-        return 1
+        return 2
     config = _config(options)
     now = options.get("now") or time.time()
     counts = summarise(str(root), now, config)

@@ -138,10 +138,31 @@ def test_bad_command_lines_exit_2(
     assert (code, err) == (2, f"coordinator-tui status: {message} (see --help)")
 
 
-def test_a_missing_directory_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_directory_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _line(capsys, str(tmp_path / "nope"))
-    assert (code, out) == (1, "")
-    assert err.endswith("does not exist")
+    assert (code, out) == (2, "")
+    assert err == f"coordinator-tui: {tmp_path / 'nope'} (argument) does not exist"
+
+
+def test_the_directory_is_found_as_every_command_finds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coordinator_tui.files.locate import resolve_directory
+
+    (tmp_path / "work" / "docs" / "coordination").mkdir(parents=True)
+    (tmp_path / "bare" / "sessions").mkdir(parents=True)
+    (tmp_path / "explicit").mkdir()
+    for cwd, argument in (
+        ("work", None),
+        ("bare", None),
+        ("work", str(tmp_path / "explicit")),
+        ("work", "../explicit"),
+    ):
+        monkeypatch.chdir(tmp_path / cwd)
+        expected = resolve_directory(argument)
+        assert statusline.find_directory(argument) == (str(expected), "")
+    monkeypatch.setenv("COORDINATOR_DIR", str(tmp_path / "explicit"))
+    assert statusline.find_directory(None) == (str(tmp_path / "explicit"), "")
 
 
 def test_the_cli_dispatches_to_it(collective: Path, capsys: pytest.CaptureFixture[str]) -> None:

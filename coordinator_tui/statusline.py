@@ -19,15 +19,13 @@ config file, else the settings defaults (a test keeps them equal).
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import stat
 import sys
 import time
 
 from coordinator_tui.files.timeparse import parse_timestamp
 from coordinator_tui.files.worktext import normalise_work
+from coordinator_tui.statusscan import epoch_of, event_beats, read_sessions, text_of
 
 TYPE_CHECKING = False  # typing itself costs 2 ms: mypy reads this name as True
 if TYPE_CHECKING:
@@ -37,7 +35,6 @@ if TYPE_CHECKING:
 STALE_AFTER_S = 600.0
 GONE_AFTER_S = 7200.0
 MAX_FILE_BYTES = 1024 * 1024
-MAX_SESSIONS = 5000
 MAX_WIDTH = 80
 PLACEHOLDERS = (
     "",
@@ -83,15 +80,6 @@ USAGE = (
     "usage: coordinator-tui status --line [DIR] [--tmux] [--now TIME]"
     " [--stale-after S] [--gone-after S]"
 )
-_EVENT_NAME = r"^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-(.+)\.json$"
-_FIELD = (
-    r'"(session_id|current_work|last_heartbeat|status|state|timestamp)"\s*:\s*'
-    r'("(?:[^"\\\n]|\\.)*"|-?[\d.eE+]+)'
-)
-_OPEN_FLAGS = (
-    os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-)
-_DIR_FLAGS = _OPEN_FLAGS | getattr(os, "O_DIRECTORY", 0)
 
 
 class Usage(Exception):
@@ -259,8 +247,8 @@ def summarise(root: str, now: float, config: dict[str, Any]) -> dict[str, int]:
     except OSError:
         return counts
     try:
-        sessions = _read_sessions(root_fd, config["max_file_bytes"], counts)
-        beats = _event_beats(root_fd, {s["session_id"] for s in sessions}, config["max_file_bytes"])
+        sessions = read_sessions(root_fd, config["max_file_bytes"], counts)
+        beats = event_beats(root_fd, {s["session_id"] for s in sessions}, config["max_file_bytes"])
     finally:
         os.close(root_fd)
     works: dict[str, set[str]] = {}
@@ -276,15 +264,15 @@ def summarise(root: str, now: float, config: dict[str, Any]) -> dict[str, int]:
 def _health(
     session: dict[str, Any], event: float | None, now: float, config: dict[str, Any]
 ) -> tuple[str, str]:
-    beat = _epoch(session.get("last_heartbeat"))
+    beat = epoch_of(session.get("last_heartbeat"))
     if event is not None and (beat is None or event > beat):
         beat = event
     age = None if beat is None else now - beat
     if age is not None and age < -config["gone_after_s"]:
         age = None
-    status = _text(session.get("status")).strip().lower()
-    state = _text(session.get("state")).strip().lower()
-    work = normalise_work(_text(session.get("current_work")) or None)
+    status = text_of(session.get("status")).strip().lower()
+    state = text_of(session.get("state")).strip().lower()
+    work = normalise_work(text_of(session.get("current_work")) or None)
     if status in config["gone_statuses"] or state == "ended":
         return "gone", work
     if age is None or age > config["gone_after_s"]:
@@ -296,147 +284,6 @@ def _health(
     if not work or work in config["placeholders"]:
         return "idle", work
     return "working", work
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _epoch(value: Any) -> float | None:
-    moment = parse_timestamp(value)
-    return None if moment is None else moment.timestamp()
-
-
-def _read_sessions(root_fd: int, cap: float, counts: dict[str, int]) -> list[dict[str, Any]]:
-    folder = _open_dir("sessions", root_fd)
-    if folder is None:
-        return []
-    sessions = []
-    try:
-        for name in sorted(os.listdir(folder))[:MAX_SESSIONS]:
-            if not (name.startswith("session") and name.endswith(".json")):
-                continue
-            data = _parse_record(_read(folder, name, cap))
-            if data is None:
-                counts["unreadable"] += 1
-                continue
-            if not _text(data.get("session_id")).strip():
-                data["session_id"] = name[: -len(".json")]
-            sessions.append(data)
-    finally:
-        os.close(folder)
-    # One entry per id, as the analysis counts (the first file by name wins).
-    unique: dict[str, dict[str, Any]] = {}
-    for session in sessions:
-        unique.setdefault(session["session_id"], session)
-    return list(unique.values())
-
-
-def _event_beats(root_fd: int, ids: set[str], cap: float) -> dict[str, float]:
-    """The newest heartbeat-event time per session id: the newest ``heartbeats/`` file by
-    name (the stamp in the name sorts by time) and ``sessions/HEARTBEATS/<id>.json``."""
-    beats: dict[str, float] = {}
-    candidates: list[tuple[str, str]] = []
-    folder = _open_dir("heartbeats", root_fd)
-    if folder is not None:
-        newest: dict[str, str] = {}
-        event_name = re.compile(_EVENT_NAME)
-        try:
-            for name in os.listdir(folder):
-                match = event_name.match(name)
-                if match and match.group(1) in ids and name > newest.get(match.group(1), ""):
-                    newest[match.group(1)] = name
-            candidates = [(session, name) for session, name in newest.items()]
-            _beats_from(folder, candidates, cap, beats)
-        finally:
-            os.close(folder)
-    nested = _open_dir("sessions/HEARTBEATS", root_fd)
-    if nested is not None:
-        try:
-            _beats_from(nested, [(session, f"{session}.json") for session in ids], cap, beats)
-        finally:
-            os.close(nested)
-    return beats
-
-
-def _beats_from(
-    folder: int, files: list[tuple[str, str]], cap: float, beats: dict[str, float]
-) -> None:
-    for session, name in files:
-        if "/" in name or name.startswith("."):
-            continue
-        data = _parse_record(_read(folder, name, cap))
-        moment = _epoch(data.get("timestamp")) if data else None
-        if moment is not None and moment > beats.get(session, float("-inf")):
-            beats[session] = moment
-
-
-def _open_dir(relative: str, root_fd: int) -> int | None:
-    """A folder under the root, opened without following a link at any step."""
-    fd = root_fd
-    for part in relative.split("/"):
-        try:
-            child = os.open(part, _DIR_FLAGS, dir_fd=fd)
-        except OSError:
-            child = None
-        if fd != root_fd:
-            os.close(fd)
-        if child is None:
-            return None
-        fd = child
-    return fd
-
-
-def _read(folder: int, name: str, cap: float) -> bytes | None:
-    """A regular file's bytes (at most ``cap``), never through a link, never blocking."""
-    try:
-        fd = os.open(name, _OPEN_FLAGS, dir_fd=folder)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > cap:
-            return None
-        chunks = []
-        left = int(cap) + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 65536))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
-        return None if len(data) > cap else data
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
-def _parse_record(raw: bytes | None) -> dict[str, Any] | None:
-    """A JSON object; for the broken JSON shell scripts write, the few fields we need."""
-    if not raw:
-        return None
-    text = raw.decode("utf-8", errors="replace")
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        data = None
-    if isinstance(data, dict):
-        return data
-    found: dict[str, Any] = {}
-    for match in re.finditer(_FIELD, text):
-        key, value = match.groups()
-        if key in found:
-            continue
-        if value.startswith('"'):
-            try:
-                found[key] = json.loads(value)
-            except ValueError:
-                found[key] = value[1:-1]
-        else:
-            found[key] = value
-    return found or None
 
 
 def render(counts: dict[str, int], tmux: bool = False) -> str:

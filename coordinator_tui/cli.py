@@ -127,6 +127,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    # issue 13 early dispatch: `status --line` takes the stdlib-only path (statusline.py).
+    if arguments[:1] == ["status"] and "--line" in arguments[1:]:
+        from coordinator_tui import statusline
+
+        return statusline.main(arguments[1:])
     parsers = build_parser()
     command = arguments[0] if arguments and arguments[0] in COMMANDS else "dashboard"
     if (arguments and arguments[0] == "dashboard") or command != "dashboard":

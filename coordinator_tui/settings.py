@@ -86,6 +86,30 @@ class Settings(BaseModel):
     history_limit: int = Field(2000, gt=0)
     """How many samples the trend history in ``.coordinator/`` keeps."""
 
+    # --- the coordinator acts (issue 13): escalation, prediction, resources ---------------
+
+    escalate_blocked_after_s: float = Field(3600.0, gt=0)
+    """A milestone blocked for this long (since its last update) escalates to a human."""
+
+    escalate_stalled_after_s: float = Field(3600.0, gt=0)
+    """An in-progress milestone with no update for this long escalates to a human."""
+
+    escalate_waiting_after_s: float = Field(600.0, gt=0)
+    """A session waiting for human input for this long escalates (seconds)."""
+
+    finishing_within_s: float = Field(900.0, gt=0)
+    """A session whose current work is predicted to end within this gets its next
+    suggestion early (seconds)."""
+
+    predict_min_span_s: float = Field(600.0, gt=0)
+    """Progress observed over less than this is too little data for an ETA (seconds)."""
+
+    resources_window_s: float = Field(3600.0, gt=0)
+    """How far back the start/stop suggestions look in the history samples (seconds)."""
+
+    resources_idle_after_s: float = Field(1800.0, gt=0)
+    """An idle session with nothing available for this long may be stopped (seconds)."""
+
     @field_validator("placeholders", "gone_statuses", mode="before")
     @classmethod
     def _split_text(cls, value: Any) -> Any:

@@ -1,0 +1,280 @@
+"""Conflict resolution: for each duplicate or overlap, who keeps the work and who yields.
+
+Pure: a function of the ``Analysis`` alone. The rule, in order:
+
+1. the holder of a live claim on the work keeps it (the earliest claim if both hold one);
+2. else the session that started it first: the earliest heartbeat event that names
+   that work, else the session's ``started_at``;
+3. else the one further along: the progress of a milestone it owns, then its
+   ``heartbeat_count``;
+4. else (a true tie) the first by id, so the answer is at least stable.
+
+Every other session yields and is given the best available priority for it
+(unclaimed, worked by nobody, not already suggested to an idle session,
+preferring one that shares a word with its capabilities). Each ``Resolution``
+has a ``situation_key``: the caller messages a yielder once per key and forgets
+keys that are no longer current, so a situation that ends and comes back is
+told again, and one that lasts is never repeated (see ``to_send``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from coordinator_tui.analysis.results import (
+    Analysis,
+    PriorityView,
+    SessionView,
+    Suggestion,
+)
+from coordinator_tui.files.records import Heartbeat
+from coordinator_tui.files.timeparse import format_utc
+from coordinator_tui.files.worktext import names_match, normalise_work, work_words
+
+GENERIC_CAPABILITIES = frozenset({"general", "purpose"})
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+HEARTBEAT_WORK_FIELDS = ("current_work", "working_on", "target", "work")
+"""Fields of a heartbeat event file that name the work (seen in real collectives)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """One yielding session of a duplicate or overlap, and why the keeper keeps it."""
+
+    kind: str
+    """``duplicate`` (equal work) or ``overlap`` (similar work)."""
+    work: str
+    """The work the keeper keeps, as the keeper wrote it."""
+    yielder_work: str
+    """The yielder's own work (equal to ``work`` for a duplicate)."""
+    keeper: str
+    yielder: str
+    rule: str
+    """Which rule decided: ``claim``, ``started-first``, ``further-along`` or ``tie``."""
+    reason: str
+    """Why the keeper keeps it, in words (``holds the claim feature-x``)."""
+    suggestion: Suggestion | None
+    """The best available priority for the yielder, or None when nothing is free."""
+
+    @property
+    def situation_key(self) -> str:
+        """Stable while the situation lasts: the kind, both works, the keeper, the yielder.
+
+        The suggestion is left out on purpose: a free priority being taken by
+        someone else does not make the yielder's situation new.
+        """
+        return "|".join(
+            (
+                self.kind,
+                normalise_work(self.work),
+                normalise_work(self.yielder_work),
+                self.keeper,
+                self.yielder,
+            )
+        )
+
+
+def resolve(analysis: Analysis) -> tuple[Resolution, ...]:
+    """Every yielder of every duplicate group and overlap pair, sorted by situation key."""
+    views = _first_view_by_id(analysis.sessions)
+    taken = {suggestion.priority for suggestion in analysis.suggestions}
+    free = [view for view in analysis.priorities if view.available and view.item.name not in taken]
+    groups = [
+        ("duplicate", [views[session] for session in group.sessions if session in views])
+        for group in analysis.duplicates
+    ]
+    groups += [
+        ("overlap", [views[session] for session in (pair.first, pair.second) if session in views])
+        for pair in analysis.overlaps
+    ]
+    suggestions: dict[str, Suggestion | None] = {}
+    result = []
+    for kind, members in groups:
+        if len(members) < 2:
+            continue
+        keeper, rule, reason = decide_keeper(members, analysis)
+        for member in sorted(members, key=lambda view: view.id):
+            if member.id == keeper.id:
+                continue
+            if member.id not in suggestions:
+                suggestions[member.id] = _suggest(member, free)
+            result.append(
+                Resolution(
+                    kind=kind,
+                    work=keeper.session.current_work or "",
+                    yielder_work=member.session.current_work or "",
+                    keeper=keeper.id,
+                    yielder=member.id,
+                    rule=rule,
+                    reason=reason,
+                    suggestion=suggestions[member.id],
+                )
+            )
+    result.sort(key=lambda item: item.situation_key)
+    return tuple(result)
+
+
+def decide_keeper(
+    members: Sequence[SessionView], analysis: Analysis
+) -> tuple[SessionView, str, str]:
+    """(keeper, rule, reason) for sessions that do the same (or similar) work."""
+    ordered = sorted(members, key=lambda view: view.id)
+    claimed = _claim_holders(ordered, analysis)
+    if claimed:
+        claimed.sort(key=lambda entry: (entry[1] is None, entry[1] or _EPOCH, entry[0].id))
+        holder, _, claim_name = claimed[0]
+        return holder, "claim", f"holds the live claim {claim_name}"
+    starts = {view.id: work_started(view, analysis.heartbeats.get(view.id, ())) for view in ordered}
+    if all(start is not None for start, _ in starts.values()):
+        earliest = min(start for start, _ in starts.values() if start is not None)
+        firsts = [view for view in ordered if starts[view.id][0] == earliest]
+        if len(firsts) == 1:
+            source = starts[firsts[0].id][1]
+            return firsts[0], "started-first", f"started it first ({source} {format_utc(earliest)})"
+    progress = {view.id: (_owned_progress(view, analysis), _count(view)) for view in ordered}
+    best = max(progress.values())
+    leaders = [view for view in ordered if progress[view.id] == best]
+    if len(leaders) == 1:
+        owned, beats = best
+        words = f"milestone at {owned:.0f} %" if owned > 0 else f"{beats} heartbeats"
+        return leaders[0], "further-along", f"is further along ({words})"
+    return ordered[0], "tie", "no claim, start or progress tells them apart: first by id"
+
+
+def work_started(view: SessionView, beats: Iterable[Heartbeat]) -> tuple[datetime | None, str]:
+    """When the session started its current work: (moment, where that came from).
+
+    The earliest heartbeat event naming the same (normalised) work, else the
+    session's ``started_at``; ``(None, "")`` when neither is known.
+    """
+    earliest: datetime | None = None
+    for beat in beats:
+        if beat.timestamp is None:
+            continue
+        for field_name in HEARTBEAT_WORK_FIELDS:
+            value = beat.extra.get(field_name)
+            if isinstance(value, str) and normalise_work(value) == view.work_key:
+                if earliest is None or beat.timestamp < earliest:
+                    earliest = beat.timestamp
+                break
+    if earliest is not None:
+        return earliest, "heartbeat"
+    if view.session.started_at is not None:
+        return view.session.started_at, "started_at"
+    return None, ""
+
+
+def best_priority_for(
+    view: SessionView, candidates: Sequence[PriorityView]
+) -> tuple[PriorityView, str] | None:
+    """The first candidate (best score first) sharing a word with the session's
+    capabilities, else the highest-scoring one; with the reason in words."""
+    if not candidates:
+        return None
+    skills = (
+        work_words(" ".join(view.session.capabilities + view.session.specialization))
+        - GENERIC_CAPABILITIES
+    )
+    for candidate in candidates:
+        shared = skills & work_words(f"{candidate.item.name} {candidate.item.description}")
+        if shared:
+            return candidate, "matches " + ", ".join(sorted(shared))
+    return candidates[0], "highest-scoring available priority"
+
+
+def to_send(
+    resolutions: Iterable[Resolution], already_sent: frozenset[str]
+) -> tuple[tuple[Resolution, ...], frozenset[str]]:
+    """(resolutions to message now, keys to remember for the next cycle).
+
+    Only the current situations are remembered, so one that ends and later comes
+    back is a change and is told again.
+    """
+    current = tuple(resolutions)
+    new = tuple(item for item in current if item.situation_key not in already_sent)
+    return new, frozenset(item.situation_key for item in current)
+
+
+def message_for(resolution: Resolution) -> tuple[str, str]:
+    """(subject, body) of the direct message to the yielder: the work, the keeper,
+    why, and the suggestion."""
+    same = resolution.kind == "duplicate"
+    subject = f"{'Duplicate' if same else 'Overlapping'} work: {resolution.yielder_work}"
+    if same:
+        opening = f"{resolution.keeper} keeps '{resolution.work}' ({resolution.reason})."
+    else:
+        opening = (
+            f"Your work '{resolution.yielder_work}' overlaps '{resolution.work}', which "
+            f"{resolution.keeper} keeps ({resolution.reason})."
+        )
+    suggestion = resolution.suggestion
+    if suggestion is None:
+        advice = "No free priority is available right now: please check priorities.txt."
+    else:
+        advice = (
+            f"Suggested next: {suggestion.priority} (score {suggestion.score:g}): "
+            f"{suggestion.description} [{suggestion.reason}]."
+        )
+    return subject, f"{opening} Please leave it to them. {advice}"
+
+
+def _first_view_by_id(sessions: Iterable[SessionView]) -> dict[str, SessionView]:
+    views: dict[str, SessionView] = {}
+    for view in sessions:
+        views.setdefault(view.id, view)
+    return views
+
+
+def _claim_holders(
+    members: Sequence[SessionView], analysis: Analysis
+) -> list[tuple[SessionView, datetime | None, str]]:
+    """Members holding a live claim whose name is what their work is about."""
+    by_id = {view.id: view for view in members}
+    holders = []
+    for claim_view in analysis.claims:
+        claim = claim_view.claim
+        holder = by_id.get(claim.claimed_by or "")
+        if not claim_view.active or holder is None:
+            continue
+        words = work_words(claim.resource_name) or work_words(claim.name)
+        if names_match(words, work_words(holder.session.current_work)):
+            holders.append((holder, claim.claimed_at, claim.name))
+    return holders
+
+
+def _owned_progress(view: SessionView, analysis: Analysis) -> float:
+    """The progress of the unfinished milestone it owns that its work is about, else 0."""
+    words = work_words(view.session.current_work)
+    best = 0.0
+    for item in analysis.milestones.items:
+        milestone = item.milestone
+        if milestone.owner != view.id or milestone.status == "completed":
+            continue
+        title_words = work_words(milestone.title) or work_words(milestone.milestone_id)
+        if names_match(title_words, words) or names_match(words, title_words):
+            best = max(best, item.progress)
+    return best
+
+
+def _count(view: SessionView) -> int:
+    count = view.session.heartbeat_count
+    return count if isinstance(count, int) and count > 0 else 0
+
+
+def _suggest(view: SessionView, free: list[PriorityView]) -> Suggestion | None:
+    """The best free priority for a yielder, taken out of ``free`` so two yielders
+    are not sent to the same work."""
+    choice = best_priority_for(view, free)
+    if choice is None:
+        return None
+    priority, reason = choice
+    free.remove(priority)
+    return Suggestion(
+        session=view.id,
+        priority=priority.item.name,
+        score=priority.item.score,
+        description=priority.item.description,
+        reason=reason,
+    )

@@ -1,0 +1,175 @@
+"""The status line's reading of a directory: guarded, minimal, stdlib only.
+
+Every file is opened once relative to a folder descriptor with ``O_NOFOLLOW``
+and ``O_NONBLOCK`` (a link is skipped, a FIFO never blocks), checked with
+``fstat`` to be a regular file under the size cap, and read whole; folders are
+opened one step at a time without following a link. Broken JSON the shell
+scripts write still yields the few fields the line needs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+
+from coordinator_tui.files.timeparse import parse_timestamp
+
+TYPE_CHECKING = False  # typing itself costs 2 ms: mypy reads this name as True
+if TYPE_CHECKING:
+    from typing import Any
+
+MAX_SESSIONS = 5000
+_EVENT_NAME = r"^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-(.+)\.json$"
+_FIELD = (
+    r'"(session_id|current_work|last_heartbeat|status|state|timestamp)"\s*:\s*'
+    r'("(?:[^"\\\n]|\\.)*"|-?[\d.eE+]+)'
+)
+_OPEN_FLAGS = (
+    os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
+_DIR_FLAGS = _OPEN_FLAGS | getattr(os, "O_DIRECTORY", 0)
+
+
+def text_of(value: Any) -> str:
+    """A string field as text; anything else (a number, a list) as no text."""
+    return value if isinstance(value, str) else ""
+
+
+def epoch_of(value: Any) -> float | None:
+    """Any timestamp form the collective writes, as epoch seconds (None if unreadable)."""
+    moment = parse_timestamp(value)
+    return None if moment is None else moment.timestamp()
+
+
+def read_sessions(root_fd: int, cap: float, counts: dict[str, int]) -> list[dict[str, Any]]:
+    folder = _open_dir("sessions", root_fd)
+    if folder is None:
+        return []
+    sessions = []
+    try:
+        for name in sorted(os.listdir(folder))[:MAX_SESSIONS]:
+            if not (name.startswith("session") and name.endswith(".json")):
+                continue
+            data = _parse_record(_read(folder, name, cap))
+            if data is None:
+                counts["unreadable"] += 1
+                continue
+            if not text_of(data.get("session_id")).strip():
+                data["session_id"] = name[: -len(".json")]
+            sessions.append(data)
+    finally:
+        os.close(folder)
+    # One entry per id, as the analysis counts (the first file by name wins).
+    unique: dict[str, dict[str, Any]] = {}
+    for session in sessions:
+        unique.setdefault(session["session_id"], session)
+    return list(unique.values())
+
+
+def event_beats(root_fd: int, ids: set[str], cap: float) -> dict[str, float]:
+    """The newest heartbeat-event time per session id: the newest ``heartbeats/`` file by
+    name (the stamp in the name sorts by time) and ``sessions/HEARTBEATS/<id>.json``."""
+    beats: dict[str, float] = {}
+    candidates: list[tuple[str, str]] = []
+    folder = _open_dir("heartbeats", root_fd)
+    if folder is not None:
+        newest: dict[str, str] = {}
+        event_name = re.compile(_EVENT_NAME)
+        try:
+            for name in os.listdir(folder):
+                match = event_name.match(name)
+                if match and match.group(1) in ids and name > newest.get(match.group(1), ""):
+                    newest[match.group(1)] = name
+            candidates = [(session, name) for session, name in newest.items()]
+            _beats_from(folder, candidates, cap, beats)
+        finally:
+            os.close(folder)
+    nested = _open_dir("sessions/HEARTBEATS", root_fd)
+    if nested is not None:
+        try:
+            _beats_from(nested, [(session, f"{session}.json") for session in ids], cap, beats)
+        finally:
+            os.close(nested)
+    return beats
+
+
+def _beats_from(
+    folder: int, files: list[tuple[str, str]], cap: float, beats: dict[str, float]
+) -> None:
+    for session, name in files:
+        if "/" in name or name.startswith("."):
+            continue
+        data = _parse_record(_read(folder, name, cap))
+        moment = epoch_of(data.get("timestamp")) if data else None
+        if moment is not None and moment > beats.get(session, float("-inf")):
+            beats[session] = moment
+
+
+def _open_dir(relative: str, root_fd: int) -> int | None:
+    """A folder under the root, opened without following a link at any step."""
+    fd = root_fd
+    for part in relative.split("/"):
+        try:
+            child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+        except OSError:
+            child = None
+        if fd != root_fd:
+            os.close(fd)
+        if child is None:
+            return None
+        fd = child
+    return fd
+
+
+def _read(folder: int, name: str, cap: float) -> bytes | None:
+    """A regular file's bytes (at most ``cap``), never through a link, never blocking."""
+    try:
+        fd = os.open(name, _OPEN_FLAGS, dir_fd=folder)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > cap:
+            return None
+        chunks = []
+        left = int(cap) + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        return None if len(data) > cap else data
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _parse_record(raw: bytes | None) -> dict[str, Any] | None:
+    """A JSON object; for the broken JSON shell scripts write, the few fields we need."""
+    if not raw:
+        return None
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        data = None
+    if isinstance(data, dict):
+        return data
+    found: dict[str, Any] = {}
+    for match in re.finditer(_FIELD, text):
+        key, value = match.groups()
+        if key in found:
+            continue
+        if value.startswith('"'):
+            try:
+                found[key] = json.loads(value)
+            except ValueError:
+                found[key] = value[1:-1]
+        else:
+            found[key] = value
+    return found or None

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 def entry(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["status"] and "--line" in arguments[1:]:
-        from coordinator_tui.statusline import main as line_main
+        from coordinator_tui.statusline.line import main as line_main
 
         return line_main(arguments[1:])
     from coordinator_tui.cli import main

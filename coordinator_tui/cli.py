@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from coordinator_tui import __version__
-from coordinator_tui.commands import hooks, report, run, send, session, status
+from coordinator_tui.commands import report, run, send, status
+from coordinator_tui.commands.agents import hooks, session
 from coordinator_tui.commands.arguments import (
     Parser,
     Parsers,
@@ -129,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     # issue 13 early dispatch: `status --line` takes the stdlib-only path (statusline.py).
     if arguments[:1] == ["status"] and "--line" in arguments[1:]:
-        from coordinator_tui import statusline
+        from coordinator_tui.statusline import line as statusline
 
         return statusline.main(arguments[1:])
     parsers = build_parser()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coordinator_tui.analysis.checks import (
+from coordinator_tui.analysis.acting.checks import (
     CHECK_CONFLICT,
     CHECK_DUPLICATE,
     CHECK_STALE,

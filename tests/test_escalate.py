@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from coordinator_tui.analysis.escalate import (
+from coordinator_tui.analysis.acting.escalate import (
     MAX_ID,
     EscalationState,
     find_incidents,
@@ -173,6 +173,6 @@ def test_the_webhook_payload() -> None:
 
 
 def _incident(key: str, title: str):
-    from coordinator_tui.analysis.escalate import Incident
+    from coordinator_tui.analysis.acting.escalate import Incident
 
     return Incident(key, key.split(":")[0], key.split(":")[1], title, None)

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from coordinator_tui.notify import Notifier, check_target, redact
+from coordinator_tui.headless.notify import Notifier, check_target, redact
 
 
 class Recorder:

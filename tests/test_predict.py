@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.analysis.predict import (
+from coordinator_tui.analysis.acting.predict import (
     early_suggestions,
     forecast_milestones,
     forecast_sessions,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.analysis.quality import measure_quality, sort_quality
-from coordinator_tui.analysis.resolve import resolve
+from coordinator_tui.analysis.acting.quality import measure_quality, sort_quality
+from coordinator_tui.analysis.acting.resolve import resolve
 from tests.acting import ago, analysed, claim, heartbeat_event, milestone
 from tests.collective import iso, session, write_json
 

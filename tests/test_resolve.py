@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coordinator_tui.analysis.resolve import message_for, resolve, to_send
+from coordinator_tui.analysis.acting.resolve import message_for, resolve, to_send
 from tests.acting import NOW, ago, analysed, claim, heartbeat_event, milestone, priorities
 from tests.collective import session
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from coordinator_tui.analysis.resources import advise_resources
+from coordinator_tui.analysis.acting.resources import advise_resources
 from tests.acting import ago, analysed, priorities
 from tests.collective import session
 

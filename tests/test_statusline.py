@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui import statusline
 from coordinator_tui.cli import main as cli_main
 from coordinator_tui.settings import Settings
+from coordinator_tui.statusline import line as statusline
 from tests.acting import NOW, ago, analysed, heartbeat_event
 from tests.collective import iso, session, write_text
 

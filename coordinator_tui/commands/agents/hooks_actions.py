@@ -1,4 +1,4 @@
-"""The ``hooks`` actions (parsed in ``commands/hooks.py``)."""
+"""The ``hooks`` actions (parsed in ``commands/agents/hooks.py``)."""
 
 from __future__ import annotations
 

@@ -38,6 +38,6 @@ def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Argume
 
 def main(args: argparse.Namespace) -> int:
     """Run the action; loaded only now so building the command line stays cheap."""
-    from coordinator_tui.commands.hooks_actions import run
+    from coordinator_tui.commands.agents.hooks_actions import run
 
     return run(args)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from coordinator_tui.analysis.resolve import Resolution
+from coordinator_tui.analysis.acting.resolve import Resolution
 from coordinator_tui.analysis.results import Analysis, SessionView
 from coordinator_tui.analysis.waiting import waiting_total_s
 from coordinator_tui.files.records import Message

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from coordinator_tui.analysis.resolve import best_priority_for
+from coordinator_tui.analysis.acting.resolve import best_priority_for
 from coordinator_tui.analysis.results import (
     Analysis,
     MilestoneView,

@@ -63,6 +63,6 @@ def _options(action: str, sub: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     """Run the action; its module (and the analysis core it needs) loads only now, so
     building the command line stays cheap for every other command."""
-    from coordinator_tui.commands.session_actions import run
+    from coordinator_tui.commands.agents.session_actions import run
 
     return run(args)

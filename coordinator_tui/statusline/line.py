@@ -25,7 +25,7 @@ import time
 
 from coordinator_tui.files.timeparse import parse_timestamp
 from coordinator_tui.files.worktext import normalise_work
-from coordinator_tui.statusscan import epoch_of, event_beats, read_sessions, text_of
+from coordinator_tui.statusline.scan import epoch_of, event_beats, read_sessions, text_of
 
 TYPE_CHECKING = False  # typing itself costs 2 ms: mypy reads this name as True
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The ``session`` actions (parsed in ``commands/session.py``)."""
+"""The ``session`` actions (parsed in ``commands/agents/session.py``)."""
 
 from __future__ import annotations
 

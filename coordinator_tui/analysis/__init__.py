@@ -6,6 +6,7 @@ Pure: no I/O, no clock of its own. The same ``Analysis`` feeds the dashboard,
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timezone
 
 from coordinator_tui.analysis.results import (
@@ -112,16 +113,7 @@ def _analyse(snapshot: Snapshot, now: datetime, settings: Settings | None) -> An
     views.sort(key=lambda view: (view.attention, view.id, view.key))
     priorities = rank_priorities(snapshot.priorities, views, claims, live_words)
 
-    counts = Counts(
-        total=len(views),
-        live=sum(1 for view in views if view.health.live),
-        working=sum(1 for view in views if view.health is Health.WORKING),
-        idle=sum(1 for view in views if view.health is Health.IDLE),
-        stale=sum(1 for view in views if view.health is Health.STALE),
-        gone=sum(1 for view in views if view.health is Health.GONE),
-        waiting=sum(1 for view in views if view.health is Health.WAITING),
-        ended=sum(1 for view in views if view.health is Health.ENDED),
-    )
+    counts = count_health(views)
     errors, pending = list_errors(snapshot, now, views)
     overlaps, overlaps_found, overlaps_capped = find_overlaps(views, settings.overlap_threshold)
     return Analysis(
@@ -146,6 +138,21 @@ def _analyse(snapshot: Snapshot, now: datetime, settings: Settings | None) -> An
         pending_errors=pending,
         next_change_at=_next_change(views, claims, snapshot, now, settings),
         settings=settings,
+    )
+
+
+def count_health(views: list[SessionView]) -> Counts:
+    """How many sessions are in each health, one pass over the views."""
+    tally = Counter(view.health for view in views)
+    return Counts(
+        total=len(views),
+        live=sum(number for health, number in tally.items() if health.live),
+        working=tally[Health.WORKING],
+        idle=tally[Health.IDLE],
+        stale=tally[Health.STALE],
+        gone=tally[Health.GONE],
+        waiting=tally[Health.WAITING],
+        ended=tally[Health.ENDED],
     )
 
 

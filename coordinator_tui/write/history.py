@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coordinator_tui.files.layout import PRIVATE_FOLDER
 from coordinator_tui.files.reader import read_bytes
 from coordinator_tui.files.timeparse import format_utc, parse_timestamp
 from coordinator_tui.write.atomic import replace_file
@@ -30,7 +31,6 @@ from coordinator_tui.write.atomic import replace_file
 if TYPE_CHECKING:
     from coordinator_tui.analysis import Analysis
 
-PRIVATE_FOLDER = ".coordinator"
 HISTORY_FILE = "history.jsonl"
 MIN_READ_BYTES = 8 << 20
 """The history read is capped at this or 2 KiB a kept sample, whichever is larger."""

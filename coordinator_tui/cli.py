@@ -17,7 +17,9 @@ from coordinator_tui import __version__
 from coordinator_tui.files.timeparse import parse_timestamp
 from coordinator_tui.settings import Settings, SettingsError, load_settings
 
-COMMANDS = ("status", "report", "send", "run", "demo", "dashboard")
+COMMANDS = ("status", "report", "send", "run", "demo", "dashboard", "sync", "serve")
+# Commands that register themselves (``add_parser``) and run through ``main(args, settings)``.
+SELF_REGISTERED = ("sync", "serve")
 EPILOG = """commands:
   coordinator-tui [DIR]            live dashboard (default)
   coordinator-tui status [DIR]     print the state once (--json for scripts)
@@ -25,6 +27,8 @@ EPILOG = """commands:
   coordinator-tui send [DIR]       write a broadcast or direct message
   coordinator-tui run [DIR]        headless coordinator loop (cron, nohup, systemd)
   coordinator-tui demo             simulated collective + dashboard
+  coordinator-tui sync [DIR]       share the directory with other machines through git
+  coordinator-tui serve [DIR]      the dashboard in a web browser (extra: web)
 
 DIR defaults to $COORDINATOR_DIR, ./docs/coordination, ./COORDINATION, or . when
 it has a sessions/ folder. 'coordinator-tui COMMAND --help' for details."""
@@ -232,7 +236,27 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     )
     demo.add_argument("--compact", action="store_true")
     parsers["demo"] = demo
+    _register(parsers)
     return parsers
+
+
+class _Registry:
+    """The ``add_parser(name, **kwargs)`` of argparse sub-parsers, over ``parsers``."""
+
+    def __init__(self, parsers: dict[str, argparse.ArgumentParser]) -> None:
+        self.parsers = parsers
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs.pop("help", None)
+        self.parsers[name] = Parser(prog=f"coordinator-tui {name}", **kwargs)
+        return self.parsers[name]
+
+
+def _register(parsers: dict[str, argparse.ArgumentParser]) -> None:
+    import importlib
+
+    for name in SELF_REGISTERED:
+        importlib.import_module(f"coordinator_tui.commands.{name}").add_parser(_Registry(parsers))
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -267,6 +291,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    if command in SELF_REGISTERED:
+        import importlib
+
+        module = importlib.import_module(f"coordinator_tui.commands.{command}")
+        return int(module.main(args, settings))
     if command == "status":
         from coordinator_tui.commands import status
 

@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 import subprocess
+import sys
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -343,3 +344,28 @@ def test_other_failures_raise_and_leave_nothing(tmp_path: Path) -> None:
         create_exclusive(tmp_path / ("x" * 300 + ".claim"), b"data")
     assert raised.value.errno == errno.ENAMETOOLONG
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["coordinator_tui.sync", "coordinator_tui.commands.sync", "coordinator_tui.commands.serve"],
+)
+def test_sync_and_serve_do_not_import_textual_or_textual_serve(module: str) -> None:
+    code = f"import sys, {module}; print('textual' in sys.modules, 'textual_serve' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
+
+
+def test_the_state_keeps_the_newest_arrivals_and_survives_a_broken_file(tmp_path: Path) -> None:
+    from coordinator_tui.sync.state import MAX_ARRIVALS, SyncState, record_arrival, save_state
+
+    state = SyncState()
+    for second in range(MAX_ARRIVALS + 5):
+        moment = NOW + timedelta(seconds=second)
+        record_arrival(state, f"heartbeats/{second:05d}.json", b'{"timestamp": 1}', moment)
+    save_state(tmp_path, state)
+    kept = load_state(tmp_path).arrivals
+    assert len(kept) == MAX_ARRIVALS
+    assert "heartbeats/00004.json" not in kept and "heartbeats/00005.json" in kept
+    (tmp_path / ".coordinator" / "sync-state.json").write_text('{"arrivals": [1, 2], "lost_')
+    assert load_state(tmp_path) == SyncState()

@@ -25,7 +25,8 @@ is judged by how long ago (here) its file last arrived changed, plus at most one
 sync interval, not by comparing its ``last_heartbeat`` with our clock; ``lag_s``
 (arrival minus the file's own heartbeat) is the skew plus the transport delay,
 so an analysis can accept a heartbeat "from the future" up to that tolerance.
-Paths are relative to DIR. Lists keep the newest ``MAX_ENTRIES``.
+Paths are relative to DIR. Lists keep the newest ``MAX_ENTRIES``, arrivals the
+newest ``MAX_ARRIVALS``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from coordinator_tui.write.atomic import replace_file
 
 STATE_FILE = Path(".coordinator") / "sync-state.json"
 MAX_ENTRIES = 200
+MAX_ARRIVALS = 1000  # one heartbeat event file per beat arrives: keep the newest only
 MAX_STATE_BYTES = 4 * 1024 * 1024
 
 
@@ -66,8 +68,16 @@ class SyncState:
             "last_round": self.last_round,
             "lost_claims": self.lost_claims[-MAX_ENTRIES:],
             "conflicts": self.conflicts[-MAX_ENTRIES:],
-            "arrivals": self.arrivals,
+            "arrivals": newest_arrivals(self.arrivals),
         }
+
+
+def newest_arrivals(arrivals: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The ``MAX_ARRIVALS`` most recent arrivals (UTC ISO stamps sort as text)."""
+    if len(arrivals) <= MAX_ARRIVALS:
+        return arrivals
+    ranked = sorted(arrivals.items(), key=lambda item: str(item[1].get("at", "")), reverse=True)
+    return dict(sorted(ranked[:MAX_ARRIVALS]))
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

@@ -8,9 +8,11 @@ and exits 2. Headless commands never import Textual.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from coordinator_tui import __version__
 from coordinator_tui.commands import report, run, send, status
@@ -34,6 +36,9 @@ HEADLESS: dict[str, ModuleType] = {
 AGENT_SIDE: dict[str, ModuleType] = {"session": session, "hooks": hooks}
 """Commands a session runs on its own files: ``build_parser(Parser)`` and ``main(args)``."""
 COMMANDS = (*HEADLESS, "demo", "dashboard", *AGENT_SIDE)
+SELF_REGISTERED = ("sync", "serve")
+"""Commands that add their own parser through argparse's ``add_parser`` (see ``_Registry``)."""
+COMMANDS = (*COMMANDS, *SELF_REGISTERED)
 EPILOG = """commands:
   coordinator-tui [DIR]            live dashboard (default)
   coordinator-tui status [DIR]     print the state once (--json for scripts)
@@ -43,6 +48,8 @@ EPILOG = """commands:
   coordinator-tui demo             simulated collective + dashboard
   coordinator-tui session ACTION   a session's own files: start, beat, claim, release, inbox, end
   coordinator-tui hooks ACTION     install/uninstall hooks for Claude Code, Codex, Gemini CLI
+  coordinator-tui sync [DIR]       share the directory with other machines through git
+  coordinator-tui serve [DIR]      the dashboard in a web browser (extra: web)
 
 DIR defaults to $COORDINATOR_DIR, ./docs/coordination, ./COORDINATION, or . when
 it has a sessions/ folder. 'coordinator-tui COMMAND --help' for details."""
@@ -57,6 +64,7 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     _add_demo(parsers)
     for name, module in AGENT_SIDE.items():
         parsers.by_name[name] = module.build_parser(Parser)
+    _register(parsers.by_name)
     return parsers.by_name
 
 
@@ -116,6 +124,23 @@ def _add_demo(parsers: Parsers) -> None:
     demo.add_argument("--compact", action="store_true")
 
 
+class _Registry:
+    """The ``add_parser(name, **kwargs)`` of argparse sub-parsers, over ``parsers``."""
+
+    def __init__(self, parsers: dict[str, argparse.ArgumentParser]) -> None:
+        self.parsers = parsers
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs.pop("help", None)
+        self.parsers[name] = Parser(prog=f"coordinator-tui {name}", **kwargs)
+        return self.parsers[name]
+
+
+def _register(parsers: dict[str, argparse.ArgumentParser]) -> None:
+    for name in SELF_REGISTERED:
+        importlib.import_module(f"coordinator_tui.commands.{name}").add_parser(_Registry(parsers))
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     overrides = {
         "stale_after_s": getattr(args, "stale_after", None),
@@ -157,6 +182,9 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
         return HEADLESS[command].main(args, settings)
     if command in AGENT_SIDE:
         return AGENT_SIDE[command].main(args)
+    if command in SELF_REGISTERED:
+        module = importlib.import_module(f"coordinator_tui.commands.{command}")
+        return int(module.main(args, settings))
     if command == "demo":
         from coordinator_tui.commands import demo
 

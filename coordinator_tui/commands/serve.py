@@ -1,0 +1,115 @@
+"""``coordinator-tui serve [DIR…] [--host 127.0.0.1] [--port 8000] [--public]``.
+
+Serves the dashboard to web browsers with textual-serve (the optional ``web``
+extra, imported only here and only when the command runs). Every browser
+connection starts its own dashboard process, ``python -m coordinator_tui DIR``,
+whose terminal is drawn in the page. Whoever reaches the port *is* a dashboard
+user — they can send broadcasts as the coordinator — so it listens on loopback
+unless ``--public`` says otherwise, and then says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from coordinator_tui.commands.common import CommandError, fail
+from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
+from coordinator_tui.render.sanitize import display
+from coordinator_tui.settings import Settings
+
+INSTALL_HINT = "pip install 'coordinator-tui[web]'"
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1-65535: {text!r}")
+    return value
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``serve`` with an argparse-style ``add_parser(name, **kwargs)`` registry."""
+    parser = subparsers.add_parser(
+        "serve",
+        help="the dashboard in a web browser",
+        description="Serve the dashboard to web browsers (needs the 'web' extra). "
+        "Anyone who reaches the port controls the dashboard: loopback only unless --public.",
+    )
+    parser.add_argument("dirs", nargs="*", metavar="DIR", help="coordination directory")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=port_number, default=8000)
+    parser.add_argument(
+        "--public",
+        action="store_true",
+        help="allow a non-loopback --host (anyone who reaches it controls the dashboard)",
+    )
+    parser.add_argument(
+        "--public-url",
+        default=None,
+        metavar="URL",
+        help="the address browsers use, when not http://HOST:PORT (a proxy, 0.0.0.0)",
+    )
+    parser.add_argument("--poll", action="store_true", help="dashboards poll (network disks)")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def dashboard_command(dirs: list[Path], poll: bool) -> str:
+    """The shell command textual-serve runs per connection (quoted: DIR may hold spaces)."""
+    words = [sys.executable, "-m", "coordinator_tui", *(str(path) for path in dirs)]
+    return shlex.join(words + (["--poll"] if poll else []))
+
+
+def _directories(args: argparse.Namespace) -> list[Path]:
+    try:
+        return [resolve_directory(name) for name in (args.dirs or [None])]
+    except DirectoryNotFound as error:
+        raise CommandError(str(error), code=2) from None
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        if not is_loopback(args.host) and not args.public:
+            raise CommandError(
+                f"refusing to listen on {display(args.host)} without --public: anyone who "
+                "reaches that address would control the dashboard",
+                code=2,
+            )
+        dirs = [path.resolve() for path in _directories(args)]
+        try:
+            from textual_serve.server import Server
+        except ImportError:
+            raise CommandError(f"serve needs the web extra: {INSTALL_HINT}", code=2) from None
+    except CommandError as error:
+        return fail(error)
+    if args.public:
+        print(
+            f"coordinator-tui serve: listening on {display(args.host)}:{args.port} — anyone "
+            "who reaches this port controls the dashboard (and can write to the directory)",
+            file=sys.stderr,
+        )
+    server = Server(
+        dashboard_command(dirs, args.poll),
+        host=args.host,
+        port=args.port,
+        title="coordinator-tui",
+        public_url=args.public_url,
+    )
+    server.serve()
+    return 0

@@ -4,8 +4,10 @@
 ``SPRINT_REPORT_<date>.md``. Every string that came from a file goes through
 ``markdown.md`` so it stays inert text. This module holds the report's frame
 and its sessions, milestones, trends and data sections; the sections about
-work are in ``report_work``. Sections say what is really there: an empty
-section says how many things were looked at, never a canned all-clear.
+work are in ``report_work``, those about what the coordinator decides
+(resolutions, forecasts, resources, incidents, quality) in ``report_acting``.
+Sections say what is really there: an empty section says how many things were
+looked at, never a canned all-clear.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from coordinator_tui.analysis import Analysis
+from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.files.timeparse import format_utc
-from coordinator_tui.render import report_work
+from coordinator_tui.render import report_acting, report_work
 from coordinator_tui.render.health import HEALTH
 from coordinator_tui.render.markdown import duration, md, pct, table
 from coordinator_tui.render.timetext import age_text, count_of
@@ -29,13 +32,18 @@ RECOVERED_LIMIT = 10
 
 
 def render_report(
-    analysis: Analysis, history: Sequence[Sample] = (), history_problem: str | None = None
+    analysis: Analysis,
+    history: Sequence[Sample] = (),
+    history_problem: str | None = None,
+    acting: Acting | None = None,
 ) -> str:
     """The whole report as Markdown text.
 
     ``history_problem`` says why the sample history could not be read; the
-    trends section then says so instead of "no history yet".
+    trends section then says so instead of "no history yet". ``acting`` is what
+    the coordinator decided (computed here from the history when not given).
     """
+    acting = acting if acting is not None else act(analysis, history)
     sections = [
         _title(analysis),
         _sessions(analysis),
@@ -45,6 +53,11 @@ def render_report(
         report_work.overlaps(analysis),
         report_work.idle(analysis),
         report_work.claims(analysis),
+        report_acting.resolutions(acting),
+        report_acting.forecasts(acting),
+        report_acting.resources(acting),
+        report_acting.incidents(acting),
+        report_acting.quality(acting),
         _trends(history, history_problem),
         _data_problems(analysis),
     ]

@@ -132,6 +132,15 @@ def load_acting_state(root: Path) -> tuple[ActingState, str | None]:
     return ActingState.from_json(data)
 
 
+def duplicate_counts(root: Path) -> tuple[dict[str, int] | None, str | None]:
+    """What ``run`` counted (None when it never ran here: quality then approximates),
+    and why the state could not be read."""
+    if not os.path.lexists(acting_state_path(root)):
+        return None, None
+    state, problem = load_acting_state(root)
+    return state.duplicate_counts, problem
+
+
 def load_escalation_state(root: Path) -> tuple[EscalationState, str | None]:
     data, problem = _read(root, escalation_state_path(root))
     if data is None:

@@ -70,7 +70,7 @@ def scenario(root: Path) -> Path:
 class _Hook(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         length = min(int(self.headers.get("Content-Length") or 0), 65536)
         self.received.append(json.loads(self.rfile.read(length)))
         self.send_response(204)

@@ -69,8 +69,8 @@ def test_history_makes_the_forecast(tmp_path: Path) -> None:
     base = Sample.from_json(OLD_LINE)
     assert base is not None
     samples = [
-        Sample(**{**_fields(base), "time": NOW - timedelta(hours=2), "progress": (("search", 10),)}),
-        Sample(**{**_fields(base), "time": NOW - timedelta(hours=1), "progress": (("search", 30),)}),
+        Sample(**{**_fields(base), "time": NOW - timedelta(hours=hours), "progress": (("search", p),)})
+        for hours, p in ((2, 10), (1, 30))
     ]
     assert progress_history(samples)["search"][0] == (NOW - timedelta(hours=2), 10)
     forecast = act(analysed(tmp_path), samples).forecast_of_milestone("search")

@@ -69,8 +69,8 @@ def test_history_makes_the_forecast(tmp_path: Path) -> None:
     base = Sample.from_json(OLD_LINE)
     assert base is not None
     samples = [
-        Sample(**{**_fields(base), "time": NOW - timedelta(hours=hours), "progress": (("search", p),)})
-        for hours, p in ((2, 10), (1, 30))
+        Sample(**{**_fields(base), "time": NOW - timedelta(hours=h), "progress": (("search", p),)})
+        for h, p in ((2, 10), (1, 30))
     ]
     assert progress_history(samples)["search"][0] == (NOW - timedelta(hours=2), 10)
     forecast = act(analysed(tmp_path), samples).forecast_of_milestone("search")
@@ -122,9 +122,7 @@ def test_a_situation_is_told_once_and_again_after_it_ended(tmp_path: Path) -> No
     later = ActingStep(root, frozen_clock(NOW + timedelta(seconds=5)))
     later.run(analysed(root), [])
     assert len(direct(root, "session-b")) == 2
-    assert json.loads(acting_state_path(root).read_text())["duplicate_counts"] == {
-        "session-b": 2
-    }
+    assert json.loads(acting_state_path(root).read_text())["duplicate_counts"] == {"session-b": 2}
 
 
 def test_dry_run_decides_and_writes_nothing(tmp_path: Path) -> None:

@@ -123,7 +123,7 @@ class ActingStep:
         new, current = to_send(resolutions, state.told)
         told = set(state.told) & current
         lines = []
-        for resolution in new:
+        for resolution, also in _one_per_yielder(new):
             key = resolution.situation_key
             subject, body = message_for(resolution)
             data = _resolution_data(resolution)
@@ -138,6 +138,7 @@ class ActingStep:
             lines.append(line if not sent else LogLine("resolve", "info", _sent(resolution), data))
             if sent is not False:
                 told.add(key)
+                told.update(item.situation_key for item in also)
         self._reported &= current
         state.told = frozenset(told)
         return lines
@@ -230,6 +231,21 @@ class ActingStep:
             notes = list(self._notes)
             self._notes.clear()
         return [LogLine("notify", "warn", display(note, 240)) for note in notes]
+
+
+def _one_per_yielder(
+    resolutions: Sequence[Resolution],
+) -> list[tuple[Resolution, tuple[Resolution, ...]]]:
+    """One message per yielder a cycle: its duplicate first (else its first overlap), with
+    the other new situations it yields in, which that message covers."""
+    by_yielder: dict[str, list[Resolution]] = {}
+    for resolution in resolutions:
+        by_yielder.setdefault(resolution.yielder, []).append(resolution)
+    result = []
+    for items in by_yielder.values():
+        items.sort(key=lambda item: (item.kind != "duplicate", item.situation_key))
+        result.append((items[0], tuple(items[1:])))
+    return result
 
 
 # --- the words ---------------------------------------------------------------------------------

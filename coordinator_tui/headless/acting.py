@@ -8,9 +8,10 @@ Every cycle, after the analysis and the history sample:
 2. ``act()`` decides (the same function the dashboard, ``status`` and the
    report call);
 3. each new resolution becomes one direct message to the yielder (never to the
-   keeper), once per situation, never again while it lasts (``--no-resolve``:
-   logged only); a session about to finish gets its next priority once per
-   session and priority; the resource advice is logged;
+   keeper), once per situation, never again while it lasts, one message per
+   yielder a cycle (``--no-resolve``: logged only); a session about to finish
+   gets its next priority once per session and priority; the resource advice
+   is logged when it changes;
 4. escalation: ``escalate.step`` turns the incidents into raised/resolved
    events, each logged and handed to the ``Notifier`` (webhooks, Apprise, the
    desktop), which delivers in the background: a slow or failing endpoint never
@@ -79,6 +80,7 @@ class ActingStep:
         self._reported: set[str] = set()
         """Situation keys logged under --no-resolve or --dry-run (not persisted)."""
         self.last: Acting | None = None
+        self._advice: Any = None
 
     # --- the cycle ----------------------------------------------------------------------------
 
@@ -95,7 +97,10 @@ class ActingStep:
         lines += self._resolutions(state, acting.resolutions)
         lines += self._early(state, acting.early_suggestions)
         lines += forecast_lines(acting)
-        lines += [resource_line(acting)]
+        advice = resource_line(acting)
+        if advice.data != self._advice:  # said when it changes, not every cycle
+            self._advice = advice.data
+            lines.append(advice)
         lines += self._escalate(acting, analysis.now)
         if state.to_json() != before:
             lines += self._save(lambda: save_acting_state(self.root, state), "acting state")

@@ -31,9 +31,9 @@ HEADLESS_INTERVAL_S = 2.0
 """Seconds between headless coordinator cycles at ``--speed 1``."""
 LEFT_OVER_SHOWN = 5
 """Problems printed one by one when the demo ends; the rest are counted."""
-DEMO_TIME = {"resources_window_s": 30.0, "resources_idle_after_s": 60.0}
-"""The demo lasts minutes, not hours: the resource advice looks back 30 seconds and
-calls a session idle for long after a minute, so start/stop advice shows up live."""
+DEMO_TIME = {"resources_window_s": 10.0, "resources_idle_after_s": 20.0}
+"""The demo lasts minutes, not hours: the resource advice looks back 10 seconds and
+calls a session idle for long after 20, so start/stop advice shows up live."""
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

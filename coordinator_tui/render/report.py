@@ -4,8 +4,8 @@
 ``SPRINT_REPORT_<date>.md``. Every string that came from a file goes through
 ``markdown.md`` so it stays inert text. This module holds the report's frame
 and its sessions, milestones, trends and data sections; the sections about
-work are in ``report_work``, those about what the coordinator decides
-(resolutions, forecasts, resources, incidents, quality) in ``report_acting``.
+work, and what the coordinator decides about it (resolutions, forecasts,
+resources, incidents, quality), are in ``report_work``.
 Sections say what is really there: an empty section says how many things were
 looked at, never a canned all-clear.
 """
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.files.timeparse import format_utc
-from coordinator_tui.render import report_acting, report_work
+from coordinator_tui.render import report_work
 from coordinator_tui.render.health import HEALTH
 from coordinator_tui.render.markdown import duration, md, pct, table
 from coordinator_tui.render.timetext import age_text, count_of
@@ -53,11 +53,11 @@ def render_report(
         report_work.overlaps(analysis),
         report_work.idle(analysis),
         report_work.claims(analysis),
-        report_acting.resolutions(acting),
-        report_acting.forecasts(acting),
-        report_acting.resources(acting),
-        report_acting.incidents(acting),
-        report_acting.quality(acting),
+        report_work.resolutions(acting),
+        report_work.forecasts(acting),
+        report_work.resources(acting),
+        report_work.incidents(acting),
+        report_work.quality(acting),
         _trends(history, history_problem),
         _data_problems(analysis),
     ]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from coordinator_tui.analysis import Analysis, analyse
+from coordinator_tui.analysis.acting.act import act
 from coordinator_tui.demo.simulate import PLACEHOLDER, Simulation
 from coordinator_tui.store import Store
 from tests.collective import NOW
@@ -80,6 +81,21 @@ def test_the_first_moment_shows_one_of_everything(tmp_path: Path) -> None:
     assert [e for e in analysis.errors if e.severity == "error"] == []
     ghosts = [v for v in analysis.sessions if not v.health.live]
     assert all(v.session.status == "active" for v in ghosts)
+
+
+def test_the_first_moment_shows_everything_the_coordinator_acts_on(tmp_path: Path) -> None:
+    """Issue 13 live: a duplicate whose holder has the claim, a long-blocked milestone,
+    a waiting session (state in its file), ETAs."""
+    _, clock = run(tmp_path, 0)
+    analysis = analysis_of(tmp_path, clock())
+    acting = act(analysis)
+    duplicate = [item for item in acting.resolutions if item.kind == "duplicate"]
+    assert [item.rule for item in duplicate] == ["claim"]
+    waiting = [v for v in analysis.sessions if v.health.value == "waiting"]
+    assert len(waiting) == 1 and waiting[0].session.extra["state"] == "waiting"
+    kinds = {incident.kind for incident in acting.incidents}
+    assert {"milestone-blocked", "waiting"} <= kinds
+    assert any(forecast.eta is not None for forecast in acting.milestone_forecasts)
 
 
 def test_a_minute_of_life(tmp_path: Path) -> None:

@@ -7,10 +7,13 @@ import sys
 from pathlib import Path
 
 from coordinator_tui.analysis import Analysis, analyse
+from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.clock import Clock, frozen_clock, system_clock
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
+from coordinator_tui.write.acting_state import duplicate_counts
+from coordinator_tui.write.history import History, HistoryError
 
 
 class CommandError(Exception):
@@ -43,3 +46,19 @@ def analyse_once(root: Path, settings: Settings, clock: Clock) -> tuple[Store, A
 def fail(error: CommandError) -> int:
     print(f"coordinator-tui: {error}", file=sys.stderr)
     return error.code
+
+
+def acting_of(root: Path, analysis: Analysis, settings: Settings) -> tuple[Acting, str | None]:
+    """What the coordinator decides (``act``), with the history and what ``run`` counted;
+    and why the history or ``run``'s state could not be read (None: all read)."""
+    problems = []
+    try:
+        samples = History(root, settings.history_limit).load()
+    except HistoryError as error:
+        samples = []
+        problems.append(f"history not read, forecasts without it: {error.describe(root)}")
+    counts, problem = duplicate_counts(root)
+    if problem is not None:
+        problems.append(f"run's acting state: {problem}")
+    acting = act(analysis, samples, counts)
+    return acting, "; ".join(problems) or None

@@ -31,6 +31,9 @@ HEADLESS_INTERVAL_S = 2.0
 """Seconds between headless coordinator cycles at ``--speed 1``."""
 LEFT_OVER_SHOWN = 5
 """Problems printed one by one when the demo ends; the rest are counted."""
+DEMO_TIME = {"resources_window_s": 10.0, "resources_idle_after_s": 20.0}
+"""The demo lasts minutes, not hours: the resource advice looks back 10 seconds and
+calls a session idle for long after 20, so start/stop advice shows up live."""
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,6 +41,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         root, temporary = _directory(args.dir)
     except CommandError as error:
         return fail(error)
+    settings = settings.model_copy(update=DEMO_TIME)
     simulation = Simulation(root, sessions=args.sessions, seed=args.seed, speed=args.speed)
     try:
         simulation.setup()
@@ -87,7 +91,8 @@ def _headless(
     root: Path, settings: Settings, args: argparse.Namespace, simulation: Simulation
 ) -> int:
     cycles = args.cycles
-    options = RunOptions(heartbeat_every=1, report_every=cycles or 10)
+    # The demo's coordinator acts like `run`: it tells yielders (resolve is the default).
+    options = RunOptions(heartbeat_every=1, report_every=cycles or 10, resolve=True)
     printer = LogPrinter("text")
 
     def emit(event: LogEvent) -> None:

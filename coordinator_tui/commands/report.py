@@ -12,11 +12,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from coordinator_tui.analysis.acting.act import act
 from coordinator_tui.commands.arguments import Parsers
 from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, directory, fail
 from coordinator_tui.render.report import render_report
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
+from coordinator_tui.write.acting_state import duplicate_counts
 from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.reports import write_report
 
@@ -41,12 +43,14 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     history, problem = load_history(History(root, settings.history_limit), root)
     if problem is not None:
         print(f"coordinator-tui: history not read: {display(problem, 300)}", file=sys.stderr)
+    counts, _ = duplicate_counts(root)
+    acting = act(analysis, history, counts)
     if args.output == "-":
-        sys.stdout.write(render_report(analysis, history, history_problem=problem))
+        sys.stdout.write(render_report(analysis, history, history_problem=problem, acting=acting))
         return 0
     target = Path(args.output) if args.output else None
     try:
-        path = write_report(root, analysis, history, target, history_problem=problem)
+        path = write_report(root, analysis, history, target, history_problem=problem, acting=acting)
     except OSError as error:
         return fail(CommandError(f"could not write the report: {display(str(error))}"))
     print(path)

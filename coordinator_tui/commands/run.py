@@ -16,6 +16,8 @@ from coordinator_tui.commands.arguments import Parsers, non_negative_int, positi
 from coordinator_tui.commands.common import CommandError, clock_of, directory, fail
 from coordinator_tui.headless.console import LogPrinter
 from coordinator_tui.headless.coordinator import Coordinator, RunOptions
+from coordinator_tui.headless.notify import check_target
+from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.write.messages import MessageError, check_id
 
@@ -50,6 +52,20 @@ def add_parser(parsers: Parsers) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="analyse and log, write nothing")
     parser.add_argument("--from", dest="sender", default="coordinator", metavar="ID")
+    parser.add_argument(
+        "--no-resolve",
+        dest="resolve",
+        action="store_false",
+        help="log who should yield duplicate or overlapping work, message nobody",
+    )
+    parser.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="escalate stuck work here: an http(s) webhook (JSON POST), an Apprise URL "
+        "(the 'notify' extra) or 'desktop'; repeatable",
+    )
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -60,7 +76,13 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return fail(error)
     except MessageError as error:
         return fail(CommandError(str(error), code=2))
+    for target in args.notify:
+        problem = check_target(target)
+        if problem is not None:
+            return fail(CommandError(f"--notify {display(problem, 300)}", code=2))
     options = RunOptions(
+        resolve=args.resolve,
+        notify=tuple(args.notify),
         heartbeat_every=args.heartbeat_every,
         report_every=args.report_every,
         dry_run=args.dry_run,

@@ -1,7 +1,10 @@
 """``coordinator-tui status``: the state of a directory, once, for people or scripts.
 
 Argument handling and printing only; the words and tables come from
-``render.status`` (people) and ``render.status_json`` (scripts).
+``render.status`` (people) and ``render.status_json`` (scripts). ``--check``
+turns the problems into the exit code (``analysis.acting.checks``); ``--line``
+is answered before this parser by the stdlib-only ``statusline`` (it is listed
+here so ``status --help`` shows it).
 """
 
 from __future__ import annotations
@@ -11,28 +14,70 @@ import sys
 
 from rich.console import Console
 
+from coordinator_tui.analysis.acting.checks import check
 from coordinator_tui.commands.arguments import Parsers
-from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, directory, fail
+from coordinator_tui.commands.common import (
+    CommandError,
+    acting_of,
+    analyse_once,
+    clock_of,
+    directory,
+    fail,
+)
+from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.status import render_status
 from coordinator_tui.render.status_json import analysis_to_dict, dumps
 from coordinator_tui.settings import Settings
 
 
 def add_parser(parsers: Parsers) -> None:
-    parser = parsers.add("status", "Print the state of a coordination directory once.")
+    parser = parsers.add(
+        "status",
+        "Print the state of a coordination directory once.",
+        epilog="--check exit codes (summed): 0 nothing wrong, 4 duplicate work, 8 a claim "
+        "conflict, 16 a session waiting for a human, 32 a stale session; 1 error, 2 bad "
+        "command line.",
+    )
     parser.add_argument("dir", nargs="?", metavar="DIR")
     parser.add_argument("--json", action="store_true", help="the documented JSON document")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit with the problems' code (see below), one reason a line on stderr; "
+        "prints nothing else unless --json",
+    )
+    parser.add_argument(
+        "--line",
+        action="store_true",
+        help="one line of at most 80 characters for a tmux status bar (stdlib-only, fast)",
+    )
+    parser.add_argument("--tmux", action="store_true", help="with --line: tmux #[fg=…] colours")
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
+    if args.line or args.tmux:
+        # `status --line` never gets here (cli.main hands it to statusline first).
+        return fail(CommandError("status: --tmux goes with --line (see --help)", code=2))
     try:
         root = directory(args)
     except CommandError as error:
         return fail(error)
     _, analysis = analyse_once(root, settings, clock_of(args))
+    if args.check and not args.json:
+        result = check(analysis)
+        return _check(result.code, result.reasons)
     if args.json:
-        sys.stdout.write(dumps(analysis_to_dict(analysis)) + "\n")
-        return 0
+        acting, problem = acting_of(root, analysis, settings)
+        if problem is not None:
+            print(f"coordinator-tui: {display(problem, 300)}", file=sys.stderr)
+        sys.stdout.write(dumps(analysis_to_dict(analysis, acting)) + "\n")
+        return _check(acting.check.code, acting.check.reasons) if args.check else 0
     console = Console(highlight=False, soft_wrap=False)
     console.print(render_status(analysis))
     return 0
+
+
+def _check(code: int, reasons: tuple[str, ...]) -> int:
+    for reason in reasons:
+        print(f"coordinator-tui: {display(reason, 300)}", file=sys.stderr)
+    return code

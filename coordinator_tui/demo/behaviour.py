@@ -57,6 +57,15 @@ def live_tick(world: World, session: SimSession, now: datetime) -> None:
     heartbeat(world, session, now)
 
 
+def waiting_tick(world: World, session: SimSession, now: datetime) -> None:
+    """Waiting for a human (a permission prompt): no heartbeat; now and then the human
+    answers and it is back to work (its escalation then resolves)."""
+    session.idle_ticks += 1
+    if session.idle_ticks > 40 and world.random.random() < 0.02:
+        session.state, session.idle_ticks = "working" if session.work else "idle", 0
+        heartbeat(world, session, now)
+
+
 def maybe_vanish(world: World, session: SimSession, now: datetime) -> None:
     """The cleanup script deletes long-dead sessions; the ended ones go sooner."""
     age = (now - session.last_beat).total_seconds() if session.last_beat else 0.0
@@ -83,8 +92,16 @@ def pick(world: World, session: SimSession, now: datetime) -> None:
         take(world, session, item, world.variant(item), now)
 
 
-def take(world: World, session: SimSession, priority: str, work: str, now: datetime) -> None:
-    """Start on ``work`` for ``priority``: own its milestone if free, maybe claim it."""
+def take(
+    world: World,
+    session: SimSession,
+    priority: str,
+    work: str,
+    now: datetime,
+    claim: bool | None = None,
+) -> None:
+    """Start on ``work`` for ``priority``: own its milestone if free, maybe claim it
+    (``claim`` True/False decides instead of chance: the demo's opening duplicate)."""
     session.state, session.priority, session.work, session.idle_ticks = (
         "working",
         priority,
@@ -98,15 +115,10 @@ def take(world: World, session: SimSession, priority: str, work: str, now: datet
     claimed = any(
         path.name.endswith(f"-{priority.replace('_', '-')}.claim") for path in world.claims
     )
-    if not claimed and world.random.random() < 0.5:
+    if not claimed and (claim if claim is not None else world.random.random() < 0.5):
         kind = world.random.choice(("service", "droplet", "script"))
-        world.claim(
-            kind,
-            priority.replace("_", "-"),
-            session.id,
-            now,
-            world.random.choice((0.05, 0.1, 1.0)),
-        )
+        hours = 1.0 if claim else world.random.choice((0.05, 0.1, 1.0))
+        world.claim(kind, priority.replace("_", "-"), session.id, now, hours)
     heartbeat(world, session, now)
 
 

@@ -32,8 +32,10 @@ def session_text(
     capabilities: list[str],
     beat: datetime | None,
     beats: int,
+    state: str | None = None,
+    state_since: datetime | None = None,
 ) -> str:
-    data = {
+    data: dict[str, Any] = {
         "session_id": session_id,
         "started_at": iso(started),
         "status": status,
@@ -42,6 +44,10 @@ def session_text(
         "last_heartbeat": iso(beat),
         "heartbeat_count": beats,
     }
+    if state is not None:
+        data["state"] = state  # what a connected agent's hooks write (issue 11)
+    if state_since is not None:
+        data["waiting_since"] = iso(state_since)
     return json.dumps(data, indent=2)
 
 
@@ -112,6 +118,23 @@ def new_milestone(
         "next_session_should": [f"Start from step 1 of {name}"],
         "blockers": [],
     }
+
+
+def blocked_milestone_text(updated: datetime) -> str:
+    """A milestone blocked since ``updated`` (it escalates to a human after an hour)."""
+    data = {
+        "milestone_id": "payments-gateway",
+        "title": "Payments gateway integration",
+        "priority": "HIGH",
+        "owner": "available",
+        "status": "blocked",
+        "progress": 30,
+        "created_at": utc_words(updated - timedelta(hours=5)),
+        "updated_at": utc_words(updated),
+        "steps": [],
+        "blockers": ["waiting for the provider's API keys"],
+    }
+    return json.dumps(data, indent=2)
 
 
 def completed_milestone_text(owner: str, updated: datetime) -> str:

@@ -18,7 +18,10 @@ live demo. The modules of the demo:
 The initial state already holds one of everything (a duplicate pair, similar
 work, idle sessions, a stale and a gone ghost, an expired claim, broken
 messages, JSON and Markdown milestones) so every dashboard panel has
-something to show at once.
+something to show at once; and one of everything the coordinator acts on
+(issue 13): a duplicate whose first side holds the claim (the other is told to
+yield), a milestone blocked for three hours and a session waiting for a human
+(both escalate), milestones under way since a while (ETAs).
 """
 
 from __future__ import annotations
@@ -30,7 +33,12 @@ from pathlib import Path
 
 from coordinator_tui.clock import Clock, system_clock
 from coordinator_tui.demo import behaviour
-from coordinator_tui.demo.simfiles import MARKDOWN_MILESTONE, completed_milestone_text
+from coordinator_tui.demo.simfiles import (
+    MARKDOWN_MILESTONE,
+    blocked_milestone_text,
+    completed_milestone_text,
+    utc_words,
+)
 from coordinator_tui.demo.world import PLACEHOLDER, POOL, Problem, SimSession, World
 
 __all__ = ["PLACEHOLDER", "Problem", "SimSession", "Simulation"]
@@ -116,10 +124,12 @@ class Simulation:
         self._start_working(live, now)
         for name, milestone in world.milestones.items():  # work already under way
             steps = milestone["steps"]
-            for step in steps[: world.random.randint(0, len(steps) - 1)]:
+            for step in steps[: world.random.randint(1, len(steps) - 1)]:
                 step.update(status="completed", completed_by=milestone["owner"])
             done = sum(1 for step in steps if step["status"] == "completed")
             milestone["progress"] = round(100 * done / len(steps))
+            # Begun a while ago, so the forecasts have a rate to extrapolate (an ETA).
+            milestone["created_at"] = utc_words(now - timedelta(minutes=30 * done))
             world.write_milestone(name, now)
         self._ghosts(now, base + world.size)
         self._history(live, now, f"session-{base + world.size + 1}")
@@ -127,8 +137,8 @@ class Simulation:
 
     def _start_working(self, live: list[SimSession], now: datetime) -> None:
         """The live sessions, started up to 90 minutes ago; all but the first (and those
-        beyond the queue) at work, the third on the second's very work, the fourth on
-        a variant of it."""
+        beyond the queue) at work, the third on the second's very work (the second
+        holds the claim, so the third is told to yield), the fourth on a variant of it."""
         world = self.world
         for position, session in enumerate(live):
             behaviour.begin(
@@ -136,10 +146,17 @@ class Simulation:
             )
             if position == 0 or position >= len(world.priorities) + 2:
                 continue  # the first stays idle; beyond the queue, idle too
-            if position == 2 and live[1].work:
-                behaviour.take(world, session, live[1].priority or "", live[1].work, now)
+            if position == 1:
+                item = world.available()
+                if item is not None:
+                    behaviour.take(world, session, item, world.variant(item), now, claim=True)
+            elif position == 2 and live[1].work:
+                priority, work = live[1].priority or "", live[1].work
+                behaviour.take(world, session, priority, work, now, claim=False)
             elif position == 3 and live[1].priority:
                 variant = world.variant(live[1].priority)
+                while variant == live[1].work:  # similar, never equal: an overlap
+                    variant = world.variant(live[1].priority)
                 behaviour.take(world, session, live[1].priority, variant, now)
             else:
                 item = world.available()
@@ -147,8 +164,17 @@ class Simulation:
                     behaviour.take(world, session, item, world.variant(item), now)
 
     def _ghosts(self, now: datetime, number: int) -> None:
-        """A stale ghost (crashed 15 minutes ago) and a gone one (3 hours); both say active."""
+        """A stale ghost (crashed 15 minutes ago) and a gone one (3 hours), both saying
+        active; and a session waiting for a human for 12 minutes (it escalates)."""
         world = self.world
+        waiting = SimSession(id=f"session-{number + 2}", capabilities=world.capabilities())
+        waiting.state, waiting.work = "waiting", "credential_vault rotation"
+        waiting.started = now - timedelta(hours=1)
+        waiting.last_beat = now - timedelta(minutes=1)
+        waiting.waiting_since = now - timedelta(minutes=12)
+        waiting.beats = world.random.randint(5, 60)
+        world.sessions.append(waiting)
+        world.write_session(waiting)
         for offset, age in ((0, timedelta(minutes=15)), (1, timedelta(hours=3))):
             ghost = SimSession(id=f"session-{number + offset}", capabilities=world.capabilities())
             ghost.state = "crashed"
@@ -174,6 +200,10 @@ class Simulation:
                 busy[0].id, "Pick up a priority?", "The queue has free work.", now, live[0].id
             )
         world.write(self.root / "sessions" / "MILESTONES" / "SPRINT_1.md", MARKDOWN_MILESTONE)
+        world.write(
+            self.root / "sessions" / "MILESTONES" / "payments-gateway.json",
+            blocked_milestone_text(now - timedelta(hours=3)),
+        )
 
     # --- one tick -------------------------------------------------------------------------------
 
@@ -193,6 +223,8 @@ class Simulation:
                 world.message(session.id, "New session started", f"{session.id} is online", now)
             elif session.state in ("idle", "working"):
                 behaviour.live_tick(world, session, now)
+            elif session.state == "waiting":
+                behaviour.waiting_tick(world, session, now)
             elif session.state in ("crashed", "ended"):
                 behaviour.maybe_vanish(world, session, now)
         self._arrivals(now)

@@ -67,7 +67,8 @@ KEEP_PROBLEMS = 200
 class SimSession:
     id: str
     state: str = "new"
-    """new → starting → idle → working → idle …; crashed; ended; vanished."""
+    """new → starting → idle → working → idle …; waiting (for a human); crashed; ended;
+    vanished."""
     work: str | None = None
     priority: str | None = None
     started: datetime | None = None
@@ -75,6 +76,7 @@ class SimSession:
     beats: int = 0
     next_beat: int = 0
     idle_ticks: int = 0
+    waiting_since: datetime | None = None
     capabilities: list[str] = field(default_factory=list)
     beat_files: list[str] = field(default_factory=list)
 
@@ -157,6 +159,8 @@ class World:
             session.capabilities,
             session.last_beat,
             session.beats,
+            "waiting" if session.state == "waiting" else None,
+            session.waiting_since if session.state == "waiting" else None,
         )
         self.write(self.root / "sessions" / f"{session.id}.json", text)
 

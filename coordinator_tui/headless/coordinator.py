@@ -4,7 +4,9 @@ What the old Bash loop did every five minutes, done right. A cycle reads only
 what changed (the store keeps parsed records between cycles), logs the steps
 the old one logged (sessions, duplicates, distribution, milestones; their
 words come from ``render.log_lines``), asks ``headless.decide`` what is new
-enough to broadcast, and writes through ``write/``: the broadcasts, a history
+enough to broadcast, lets ``headless.acting`` act (direct messages to the
+yielders of duplicate work, early suggestions, resource advice, escalation to
+a human), and writes through ``write/``: the broadcasts, a history
 sample every cycle, a sprint report every ``report_every`` cycles and what was
 already said (``write.alert_state``, so a restarted coordinator does not
 repeat itself). It writes nothing but messages, the report and
@@ -23,6 +25,7 @@ from typing import Any
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.clock import Clock
 from coordinator_tui.headless import decide
+from coordinator_tui.headless.acting import ActingStep
 from coordinator_tui.headless.decide import Broadcast
 from coordinator_tui.render import log_lines
 from coordinator_tui.render.log_lines import LogLine
@@ -50,6 +53,10 @@ class RunOptions:
     """Analyse and log only: write no message, report, history or alert state."""
     sender: str = "coordinator"
     """``from`` of every message the coordinator writes (a safe id)."""
+    resolve: bool = True
+    """Message the yielder of each duplicate or overlap (False: ``--no-resolve``, log only)."""
+    notify: tuple[str, ...] = ()
+    """Escalation targets (``--notify``): webhooks, Apprise URLs, ``desktop``."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,14 @@ class Coordinator:
         self.cycle = 0
         self._missing = False
         self.state = self._load_state()
+        self.acting = ActingStep(
+            self.root,
+            clock,
+            sender=options.sender,
+            resolve=options.resolve,
+            dry_run=options.dry_run,
+            notify=options.notify,
+        )
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -122,6 +137,7 @@ class Coordinator:
             )
             if remaining > 0:
                 wait(remaining)
+        self._say(self.acting.close())
         reason = "stopped" if stop() else "done"
         self._log("stop", "info", f"Coordinator {reason} after {self.cycle} cycles", reason=reason)
         return self.cycle
@@ -139,6 +155,7 @@ class Coordinator:
             self._distribution,
             self._milestones,
             self._history,
+            self._act,
             self._heartbeat,
             self._report,
         ]
@@ -209,6 +226,14 @@ class Coordinator:
             text = f"could not record the history sample: {display(why, 200)}"
             self._log("history", "error", text)
 
+    def _act(self, analysis: Analysis) -> None:
+        """Resolve, suggest early, advise, escalate (``headless.acting``)."""
+        try:
+            samples = self.history.load()
+        except HistoryError:
+            samples = []  # the history step has said why; forecasts go without it
+        self._say(self.acting.run(analysis, samples))
+
     def _heartbeat(self, analysis: Analysis) -> None:
         broadcast = decide.heartbeat(analysis, self.cycle, self.options.heartbeat_every)
         if broadcast is not None:
@@ -231,7 +256,9 @@ class Coordinator:
             text = f"history not read, report has no trends: {display(problem, 200)}"
             self._log("report", "warn", text, path=str(error.path), reason=error.reason)
         try:
-            path = write_report(self.root, analysis, samples, history_problem=problem)
+            path = write_report(
+                self.root, analysis, samples, history_problem=problem, acting=self.acting.last
+            )
         except OSError as error:
             self._log("report", "error", f"could not write the report: {display(str(error), 200)}")
             return

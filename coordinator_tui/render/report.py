@@ -4,8 +4,10 @@
 ``SPRINT_REPORT_<date>.md``. Every string that came from a file goes through
 ``markdown.md`` so it stays inert text. This module holds the report's frame
 and its sessions, milestones, trends and data sections; the sections about
-work are in ``report_work``. Sections say what is really there: an empty
-section says how many things were looked at, never a canned all-clear.
+work, and what the coordinator decides about it (resolutions, forecasts,
+resources, incidents, quality), are in ``report_work``.
+Sections say what is really there: an empty section says how many things were
+looked at, never a canned all-clear.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from coordinator_tui.analysis import Analysis
+from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render import report_work
 from coordinator_tui.render.health import HEALTH
@@ -29,13 +32,18 @@ RECOVERED_LIMIT = 10
 
 
 def render_report(
-    analysis: Analysis, history: Sequence[Sample] = (), history_problem: str | None = None
+    analysis: Analysis,
+    history: Sequence[Sample] = (),
+    history_problem: str | None = None,
+    acting: Acting | None = None,
 ) -> str:
     """The whole report as Markdown text.
 
     ``history_problem`` says why the sample history could not be read; the
-    trends section then says so instead of "no history yet".
+    trends section then says so instead of "no history yet". ``acting`` is what
+    the coordinator decided (computed here from the history when not given).
     """
+    acting = acting if acting is not None else act(analysis, history)
     sections = [
         _title(analysis),
         _sessions(analysis),
@@ -45,6 +53,11 @@ def render_report(
         report_work.overlaps(analysis),
         report_work.idle(analysis),
         report_work.claims(analysis),
+        report_work.resolutions(acting),
+        report_work.forecasts(acting),
+        report_work.resources(acting),
+        report_work.incidents(acting),
+        report_work.quality(acting),
         _trends(history, history_problem),
         _data_problems(analysis),
     ]

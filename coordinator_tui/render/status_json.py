@@ -1,8 +1,11 @@
 """``status --json``: the analysis as a documented, stable JSON document.
 
-Schema version 2 (documented in the README). Strings are emitted whole; the
-encoder escapes every control character (C0, DEL and C1) and lone surrogates (a
-file name that is not UTF-8), so the document is safe to print to any terminal.
+Schema version 3 (documented in the README): version 2 plus what the
+coordinator decides (``analysis.acting.act``): resolutions, forecasts, early
+suggestions, resource advice, quality, incidents and the ``--check`` result.
+Strings are emitted whole; the encoder escapes every control character (C0,
+DEL and C1) and lone surrogates (a file name that is not UTF-8), so the
+document is safe to print to any terminal.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from coordinator_tui.analysis import (
     PriorityView,
     SessionView,
 )
+from coordinator_tui.analysis.acting.act import Acting, act
+from coordinator_tui.analysis.acting.predict import MilestoneForecast, SessionForecast
+from coordinator_tui.analysis.results import Suggestion
 from coordinator_tui.files.timeparse import format_utc
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LATEST_MESSAGES = 20
 """Newest messages listed; ``broadcast``/``direct`` count them all."""
 _UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
@@ -36,8 +42,21 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
-    """The whole schema-2 document; each part is built by its own function below."""
+def analysis_to_dict(analysis: Analysis, acting: Acting | None = None) -> dict[str, Any]:
+    """The whole schema-3 document; each part is built by its own function below.
+
+    ``acting`` is computed from the analysis alone (no history) when not given."""
+    acting = acting if acting is not None else act(analysis)
+    document = _analysis_part(analysis)
+    for session in document["sessions"]:
+        session["forecast"] = _session_forecast(acting.forecast_of_session(session["id"]))
+    for item in document["milestones"]["items"]:
+        item["forecast"] = _milestone_forecast(acting.forecast_of_milestone(item["id"]))
+    document.update(acting_to_dict(acting))
+    return document
+
+
+def _analysis_part(analysis: Analysis) -> dict[str, Any]:
     counts = analysis.counts
     return {
         "schema": SCHEMA_VERSION,
@@ -226,6 +245,101 @@ def _files(analysis: Analysis) -> dict[str, Any]:
             }
             for error in analysis.errors
         ],
+    }
+
+
+def acting_to_dict(acting: Acting) -> dict[str, Any]:
+    """The schema-3 additions that are not attached to a session or a milestone."""
+    advice = acting.resources
+    return {
+        "resolutions": [
+            {
+                "kind": item.kind,
+                "work": item.work,
+                "yielder_work": item.yielder_work,
+                "keeper": item.keeper,
+                "yielder": item.yielder,
+                "rule": item.rule,
+                "reason": item.reason,
+                "suggestion": _suggestion(item.suggestion) if item.suggestion else None,
+                "situation_key": item.situation_key,
+            }
+            for item in acting.resolutions
+        ],
+        "early_suggestions": [_suggestion(item) for item in acting.early_suggestions],
+        "resources": {
+            "action": advice.action,
+            "count": advice.count,
+            "sessions": list(advice.sessions),
+            "reason": advice.reason,
+            "waiting_work": advice.waiting_work,
+            "idle_now": advice.idle_now,
+            "window_samples": advice.window_samples,
+        },
+        "quality": [
+            {
+                "session": record.session,
+                "finished": record.finished,
+                "steps_completed": record.steps_completed,
+                "milestones_completed": record.milestones_completed,
+                "claims_completed": record.claims_completed,
+                "claims_expired": record.claims_expired,
+                "duplicates_caused": record.duplicates_caused,
+                "waiting_s": record.waiting_s,
+                "messages_received": record.messages_received,
+                "messages_answered": record.messages_answered,
+                "approximations": list(record.approximations),
+            }
+            for record in acting.quality
+        ],
+        "incidents": [
+            {
+                "id": item.id,
+                "kind": item.kind,
+                "subject": item.subject,
+                "title": item.title,
+                "since": _time(item.since),
+            }
+            for item in acting.incidents
+        ],
+        "check": {
+            "code": acting.check.code,
+            "problems": list(acting.check.problems),
+            "reasons": list(acting.check.reasons),
+        },
+    }
+
+
+def _suggestion(item: Suggestion) -> dict[str, Any]:
+    return {
+        "session": item.session,
+        "priority": item.priority,
+        "score": item.score,
+        "description": item.description,
+        "reason": item.reason,
+    }
+
+
+def _milestone_forecast(item: MilestoneForecast | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {
+        "eta": _time(item.eta),
+        "method": item.method,
+        "velocity_per_h": _round(item.velocity_per_h, 3),
+        "basis": item.basis,
+        "why_not": item.why_not,
+    }
+
+
+def _session_forecast(item: SessionForecast | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {
+        "eta": _time(item.eta),
+        "milestone": item.milestone_id,
+        "method": item.method,
+        "finishing_soon": item.finishing_soon,
     }
 
 

@@ -33,7 +33,12 @@ if TYPE_CHECKING:
 
 HISTORY_FILE = "history.jsonl"
 MIN_READ_BYTES = 8 << 20
-"""The history read is capped at this or 2 KiB a kept sample, whichever is larger."""
+"""The history read is capped at this or 8 KiB a kept sample (milestone progress
+included), whichever is larger."""
+PROGRESS_LIMIT = 50
+"""Milestones whose progress a sample records (the most recently updated unfinished ones)."""
+MAX_MILESTONE_ID = 100
+FINISHED = frozenset({"completed", "abandoned"})
 _APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -73,6 +78,10 @@ class Sample:
     """Working over live sessions, 0–1."""
     milestones_total: int
     milestones_completed: int
+    progress: tuple[tuple[str, float], ...] = ()
+    """(milestone id, progress 0–100) of the unfinished milestones updated most recently
+    (at most ``PROGRESS_LIMIT``), so forecasts have a history; ``"progress"`` in JSON,
+    absent from older lines."""
 
     @classmethod
     def from_analysis(cls, analysis: Analysis) -> Sample:
@@ -88,12 +97,16 @@ class Sample:
             utilization=round(counts.utilization, 4),
             milestones_total=analysis.milestones.total,
             milestones_completed=analysis.milestones.by_status.get("completed", 0),
+            progress=_recent_progress(analysis),
         )
 
     def to_json(self) -> str:
         data: dict[str, Any] = asdict(self)
         data["time"] = format_utc(self.time)
-        return json.dumps(data, separators=(",", ":"))
+        data["progress"] = dict(self.progress)
+        if not self.progress:
+            del data["progress"]
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
     def from_json(cls, line: str) -> Sample | None:
@@ -119,9 +132,51 @@ class Sample:
                 utilization=min(max(float(data["utilization"]), 0.0), 1.0),
                 milestones_total=_count(data["milestones_total"]),
                 milestones_completed=_count(data["milestones_completed"]),
+                progress=_progress(data.get("progress")),
             )
         except (KeyError, TypeError, ValueError, OverflowError):
             return None
+
+
+def _recent_progress(analysis: Analysis) -> tuple[tuple[str, float], ...]:
+    """The unfinished milestones' progress, most recently updated first, bounded."""
+    unfinished = [
+        item
+        for item in analysis.milestones.items
+        if item.milestone.status not in FINISHED and item.milestone.milestone_id
+    ]
+    unfinished.sort(
+        key=lambda item: (
+            item.milestone.updated_at.timestamp()
+            if item.milestone.updated_at is not None
+            else item.milestone.mtime
+        ),
+        reverse=True,
+    )
+    seen: dict[str, float] = {}
+    for item in unfinished:
+        if len(seen) >= PROGRESS_LIMIT:
+            break
+        seen.setdefault(item.milestone.milestone_id[:MAX_MILESTONE_ID], round(item.progress, 1))
+    return tuple(sorted(seen.items()))
+
+
+def _progress(value: Any) -> tuple[tuple[str, float], ...]:
+    """A sample's ``progress`` object, coerced: bad entries dropped, never the sample."""
+    if not isinstance(value, dict):
+        return ()
+    kept: dict[str, float] = {}
+    for key, number in value.items():
+        if len(kept) >= PROGRESS_LIMIT:
+            break
+        if not isinstance(key, str) or not key or len(key) > MAX_MILESTONE_ID:
+            continue
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            continue
+        if number != number:  # NaN
+            continue
+        kept[key] = min(max(float(number), 0.0), 100.0)
+    return tuple(sorted(kept.items()))
 
 
 def _count(value: Any) -> int:
@@ -177,7 +232,7 @@ class History:
             raise HistoryError(folder, "not a folder")
         if not os.path.lexists(self.path):
             return None
-        cap = max(MIN_READ_BYTES, self.limit * 2048)
+        cap = max(MIN_READ_BYTES, self.limit * 8192)
         data, reason, _, _ = read_bytes(self.path, cap, within=str(self.root.resolve()))
         if data is None:
             raise HistoryError(self.path, reason or "unreadable")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coordinator_tui.analysis import Analysis
+from coordinator_tui.analysis.acting.act import Acting
 from coordinator_tui.render.report import render_report
 from coordinator_tui.write.atomic import replace_file
 from coordinator_tui.write.history import Sample
@@ -26,6 +27,7 @@ def write_report(
     history: Sequence[Sample] = (),
     path: Path | None = None,
     history_problem: str | None = None,
+    acting: Acting | None = None,
 ) -> Path:
     """Render and write the report atomically; a second report the same day replaces it.
 
@@ -33,5 +35,5 @@ def write_report(
     report's trends section instead of pretending there is no history.
     """
     target = path or report_path(root, analysis)
-    text = render_report(analysis, history, history_problem=history_problem)
+    text = render_report(analysis, history, history_problem=history_problem, acting=acting)
     return replace_file(target, text.encode("utf-8"))

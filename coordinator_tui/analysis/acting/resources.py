@@ -68,7 +68,7 @@ def advise_resources(
     available = [view for view in analysis.priorities if view.available]
     idle = [view for view in analysis.sessions if view.health is Health.IDLE]
     waiting = max(len(available) - len(analysis.suggestions), 0)
-    seen = f"{len(window)} samples in the last {settings.resources_window_s / 60:.0f} min"
+    seen = f"{len(window)} samples in the last {_span(settings.resources_window_s)}"
 
     def advice(action: str, count: int, sessions: tuple[str, ...], reason: str) -> ResourceAdvice:
         return ResourceAdvice(action, count, sessions, reason, waiting, len(idle), len(window))
@@ -92,12 +92,12 @@ def advise_resources(
     if idle and not available:
         long_idle = _long_idle(analysis, settings.resources_idle_after_s)
         if long_idle:
-            minutes = settings.resources_idle_after_s / 60
             return advice(
                 "stop",
                 len(long_idle),
                 long_idle,
-                f"idle for more than {minutes:.0f} min with no available priority",
+                f"idle for more than {_span(settings.resources_idle_after_s)} "
+                "with no available priority",
             )
         return advice("none", 0, (), "idle sessions, but none idle for long yet")
     if not idle and not available:
@@ -105,6 +105,11 @@ def advise_resources(
     return advice(
         "none", 0, (), f"{len(idle)} idle sessions for {len(available)} available priorities"
     )
+
+
+def _span(seconds: float) -> str:
+    """``30 min``, or ``20 s`` below two minutes (the demo's compressed windows)."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def _long_idle(analysis: Analysis, after_s: float) -> tuple[str, ...]:

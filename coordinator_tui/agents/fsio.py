@@ -46,18 +46,21 @@ def parse_stamp(value: object) -> float | None:
     """Epoch seconds of a timestamp this package writes (or an epoch number), else None.
 
     The full lenient parser lives in ``files/timeparse``; the hook only needs to
-    read back what it and the CLI wrote, plus the collective's ``...Z`` form."""
+    read back what it and the CLI wrote, plus the collective's ``...Z`` form.
+    Total: ``10**400``, ``1e400`` or ``NaN`` is None, never an exception."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value) / (1000.0 if value > 1e11 else 1.0)
+        return finite_seconds(value)
     if not isinstance(value, str):
         return None
     text = value.strip().replace(" UTC", "Z").replace(" ", "T")
     if text.endswith("+00:00"):
         text = text[:-6] + "Z"
+    if len(text) > 64:
+        return None
     try:
-        return float(text)
+        return finite_seconds(float(text))
     except ValueError:
         pass
     try:
@@ -67,6 +70,23 @@ def parse_stamp(value: object) -> float | None:
     import calendar  # only on this path: the hook reads stamps rarely
 
     return float(calendar.timegm(parsed))
+
+
+_EPOCH_MAX = 253402300799.0  # 9999-12-31T23:59:59Z
+
+
+def finite_seconds(value: float) -> float | None:
+    """Epoch seconds (milliseconds above 1e11 divided down) within the years 1–9999, else
+    None: the only numbers ``time.gmtime`` and ``datetime`` accept without raising."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    if number != number:  # NaN
+        return None
+    if abs(number) > 1e11:
+        number /= 1000.0
+    return number if -62135596800.0 <= number <= _EPOCH_MAX else None
 
 
 def is_safe_id(value: object) -> bool:

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coordinator_tui.files.numbers import clamp_epoch
+
 MESSAGE_KEYS = ("from", "to", "timestamp", "subject", "message")
 HEARTBEAT_KEYS = ("session_id", "timestamp", "action", "target", "phase", "progress", "next_action")
 SESSION_KEYS = (
@@ -130,7 +132,7 @@ def read_bytes(
         os.close(fd)
     if len(data) > max_bytes:
         return None, _too_large(len(data), max_bytes), info.st_mtime, len(data)
-    return data, None, info.st_mtime, len(data)
+    return data, None, clamp_epoch(info.st_mtime), len(data)
 
 
 def decode_text(data: bytes) -> tuple[str, bool]:

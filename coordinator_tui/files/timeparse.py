@@ -7,9 +7,10 @@ UTC. Anything else is "unknown" (``None``), never an exception.
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime, timezone
+
+from coordinator_tui.files.numbers import finite_float, utc_from_epoch
 
 _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)$", re.IGNORECASE)
 _NUMERIC = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
@@ -17,15 +18,13 @@ _NUMERIC = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _MS_THRESHOLD = 1e11
 
 
-def _from_epoch(value: float) -> datetime | None:
-    if not math.isfinite(value):
+def _from_epoch(value: object) -> datetime | None:
+    number = finite_float(value)  # 10**400 or 1e400 is no moment, and never an exception
+    if number is None:
         return None
-    if abs(value) >= _MS_THRESHOLD:
-        value /= 1000.0
-    try:
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
+    if abs(number) >= _MS_THRESHOLD:
+        number /= 1000.0
+    return utc_from_epoch(number)
 
 
 def parse_timestamp(value: object) -> datetime | None:
@@ -33,7 +32,7 @@ def parse_timestamp(value: object) -> datetime | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return _from_epoch(float(value))
+        return _from_epoch(value)
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -41,7 +40,7 @@ def parse_timestamp(value: object) -> datetime | None:
         return None
     first = text[0]
     if (first.isdigit() or first in "+-") and _NUMERIC.match(text):
-        return _from_epoch(float(text))
+        return _from_epoch(text)
     last = text[-1]
     if last in "Zz":
         core, had_utc_suffix = text[:-1], True

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coordinator_tui.files.numbers import finite_float
 from coordinator_tui.files.reader import read_bytes
 from coordinator_tui.files.timeparse import format_utc, parse_timestamp
 from coordinator_tui.write.atomic import replace_file
@@ -116,12 +117,19 @@ class Sample:
                 idle=_count(data["idle"]),
                 stale=_count(data["stale"]),
                 gone=_count(data["gone"]),
-                utilization=min(max(float(data["utilization"]), 0.0), 1.0),
+                utilization=_fraction(data["utilization"]),
                 milestones_total=_count(data["milestones_total"]),
                 milestones_completed=_count(data["milestones_completed"]),
             )
         except (KeyError, TypeError, ValueError, OverflowError):
             return None
+
+
+def _fraction(value: Any) -> float:
+    number = finite_float(value)  # NaN, 1e400 or 10**400: not a utilization
+    if number is None:
+        raise ValueError("not a finite number")
+    return min(max(number, 0.0), 1.0)
 
 
 def _count(value: Any) -> int:

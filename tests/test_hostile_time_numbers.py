@@ -18,6 +18,7 @@ from coordinator_tui.store import Store
 from tests.collective import NOW, ago, iso, session, write_json, write_text
 
 REPO = Path(__file__).resolve().parents[1]
+CLI = (sys.executable, "-m", "coordinator_tui")
 HUGE = "1" + "0" * 400  # 10**400 as JSON text
 
 
@@ -97,8 +98,7 @@ def test_statusline_skips_a_future_event_too(tmp_path: Path) -> None:
         {"session_id": "session-a", "timestamp": iso(NOW + timedelta(hours=5))},
     )
     out = subprocess.run(
-        [sys.executable, "-m", "coordinator_tui", "status", "--line", str(tmp_path)]
-        + ["--now", iso(NOW)],
+        [*CLI, "status", "--line", str(tmp_path), "--now", iso(NOW)],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
@@ -187,8 +187,7 @@ def test_huge_numbers_are_problems_for_their_file(tmp_path: Path) -> None:
 def test_huge_numbers_through_the_cli(tmp_path: Path, command: list[str]) -> None:
     _huge_directory(tmp_path / "dir")
     out = subprocess.run(
-        [sys.executable, "-m", "coordinator_tui", *command, str(tmp_path / "dir")]
-        + ["--now", iso(NOW)],
+        [*CLI, *command, str(tmp_path / "dir"), "--now", iso(NOW)],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"},

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.analysis import Analysis, analyse
-from coordinator_tui.files.numbers import finite_float, to_float, utc_from_epoch
-from coordinator_tui.files.timeparse import parse_timestamp
+from coordinator_tui.files.timeparse import finite_float, parse_timestamp, to_float, utc_from_epoch
 from coordinator_tui.store import Store
 from tests.collective import NOW, ago, iso, session, write_json, write_text
 

@@ -13,11 +13,11 @@ from coordinator_tui.analysis.results import (
     Overlap,
     SessionView,
 )
-from coordinator_tui.files.numbers import utc_from_epoch
 from coordinator_tui.files.records import (
     Heartbeat,
     Session,
 )
+from coordinator_tui.files.timeparse import utc_from_epoch
 from coordinator_tui.files.worktext import (
     normalise_work,
     similar_pairs,

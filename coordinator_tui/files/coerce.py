@@ -9,9 +9,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from coordinator_tui.files.numbers import OUT_OF_RANGE, to_float
 from coordinator_tui.files.records import RecordError
-from coordinator_tui.files.timeparse import parse_timestamp
+from coordinator_tui.files.timeparse import OUT_OF_RANGE, parse_timestamp, to_float
 
 # --- construction ----------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordinator_tui.files.reader import read_bytes
+from coordinator_tui.files.guard import read_bytes
 from coordinator_tui.write.atomic import replace_file
 from coordinator_tui.write.history import PRIVATE_FOLDER
 

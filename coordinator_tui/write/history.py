@@ -23,9 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coordinator_tui.files.numbers import finite_float
-from coordinator_tui.files.reader import read_bytes
-from coordinator_tui.files.timeparse import format_utc, parse_timestamp
+from coordinator_tui.files.guard import read_bytes
+from coordinator_tui.files.timeparse import finite_float, format_utc, parse_timestamp
 from coordinator_tui.write.atomic import replace_file
 
 if TYPE_CHECKING:

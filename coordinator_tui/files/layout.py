@@ -132,11 +132,11 @@ def list_folders(root: str, under: str, read_before: dict[str, tuple[float, int]
     for folder in LISTED_FOLDERS:
         if is_below(folder, under) and _inside(root, folder, within, listing):
             _list_one(root, folder, read_before, listing)
-    if is_below(DIRECT_FOLDER, under) or is_below(under, DIRECT_FOLDER):
-        if _inside(root, DIRECT_FOLDER, within, listing):
-            for folder in _direct_folders(root, under, listing):
-                if _inside(root, folder, within, listing):
-                    _list_one(root, folder, read_before, listing)
+    direct = is_below(DIRECT_FOLDER, under) or is_below(under, DIRECT_FOLDER)
+    if direct and _inside(root, DIRECT_FOLDER, within, listing):
+        for folder in _direct_folders(root, under, listing):
+            if _inside(root, folder, within, listing):
+                _list_one(root, folder, read_before, listing)
     return listing
 
 

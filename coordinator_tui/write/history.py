@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from coordinator_tui.files.guard import read_bytes
 from coordinator_tui.files.timeparse import finite_float, format_utc, parse_timestamp
-from coordinator_tui.write.atomic import replace_file
+from coordinator_tui.write.atomic import replace_in
+from coordinator_tui.write.guarded import append_in
 
 if TYPE_CHECKING:
     from coordinator_tui.analysis import Analysis
@@ -34,7 +35,6 @@ PRIVATE_FOLDER = ".coordinator"
 HISTORY_FILE = "history.jsonl"
 MIN_READ_BYTES = 8 << 20
 """The history read is capped at this or 2 KiB a kept sample, whichever is larger."""
-_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
 
 
 class HistoryError(OSError):
@@ -199,13 +199,8 @@ class History:
         """
         if self._lines is None:
             self.load()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         line = (sample.to_json() + "\n").encode("utf-8")
-        fd = os.open(self.path, _APPEND_FLAGS, 0o644)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        append_in(self.root, f"{PRIVATE_FOLDER}/{HISTORY_FILE}", line)
         self._lines = (self._lines or 0) + 1
         if self._lines > self.limit + max(10, self.limit // 10):
             self._trim()
@@ -213,5 +208,5 @@ class History:
     def _trim(self) -> None:
         samples = self.load()[-self.limit :]
         data = "".join(sample.to_json() + "\n" for sample in samples).encode("utf-8")
-        replace_file(self.path, data)
+        replace_in(self.root, f"{PRIVATE_FOLDER}/{HISTORY_FILE}", data)
         self._lines = len(samples)

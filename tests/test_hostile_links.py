@@ -4,9 +4,15 @@ errors, and a link flipped while the store reads never shows the outside file.""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
+
+import pytest
 
 from coordinator_tui.files.guard import read_bytes
 from coordinator_tui.files.layout import LINK_OUT, PRIVATE_LINK
@@ -128,3 +134,35 @@ def test_a_file_reached_through_a_linked_folder_is_refused_by_the_reader(tmp_pat
     )
     assert data is None
     assert reason is not None and "outside the coordination directory" in reason
+
+
+def test_unreadable_milestone_and_heartbeat_folders_are_errors_for_a_user(tmp_path: Path) -> None:
+    """Run without root's powers: a folder the user cannot list is an error entry naming
+    it, never a silent gap (the milestones used to just disappear)."""
+    prefix: tuple[str, ...] = ()
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root and setpriv is missing")
+        prefix = ("setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--")
+    root = tmp_path / "coordination"
+    session(root, "session-good", "inside work", ago(minutes=1))
+    write_json(root / "sessions" / "MILESTONES" / "m.json", {"milestone_id": "m"})
+    write_json(root / "heartbeats" / "2025-11-15_19-59-00-session-good.json", {})
+    locked = (root / "sessions" / "MILESTONES", root / "heartbeats")
+    for folder in locked:
+        folder.chmod(0o000)
+    try:
+        result = subprocess.run(
+            [*prefix, sys.executable, "-m", "coordinator_tui", "status", "--json", str(root)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+            timeout=120,
+        )
+    finally:
+        for folder in locked:
+            folder.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    errors = {e["path"]: e["reason"] for e in json.loads(result.stdout)["errors"]}
+    assert errors["sessions/MILESTONES"] == "folder not listed: Permission denied"
+    assert errors["heartbeats"] == "folder not listed: Permission denied"

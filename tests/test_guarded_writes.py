@@ -192,3 +192,33 @@ def test_run_never_writes_through_a_linked_broadcast_folder(
         "error: messages/broadcast: symbolic link to a folder outside the coordination "
         "directory; not read, never written"
     ) in listed
+
+
+# --- agents/fsio.py: the stdlib-only writer keeps the same rules ------------------------
+
+
+def test_fsio_refuses_linked_folders_and_writes_by_descriptor(root: Path, outside: Path) -> None:
+    from coordinator_tui.agents import fsio
+
+    (root / ".coordinator").symlink_to(outside)
+    assert fsio.log_line(str(root), "hello") is False
+    (root / "claims").symlink_to(root / "sessions")  # even a link that stays inside
+    with pytest.raises(fsio.UnsafePath):
+        fsio.ensure_folder(str(root), "claims")
+    folder = fsio.ensure_folder(str(root), "messages", "broadcast")
+    # Swapped for a link after the check: the write walks again and refuses it.
+    (root / "messages" / "broadcast").rename(root / "messages" / "old")
+    (root / "messages" / "broadcast").symlink_to(outside)
+    with pytest.raises(fsio.UnsafePath):
+        fsio.create_exclusive(folder, "x.json", b"{}")
+    with pytest.raises(fsio.UnsafePath):
+        fsio.replace_file(folder, "x.json", b"{}")
+    assert tree(outside) == ["victim.txt"]
+
+
+def test_fsio_log_in_place_of_a_fifo_does_not_block(root: Path) -> None:
+    from coordinator_tui.agents import fsio
+
+    (root / ".coordinator").mkdir()
+    os.mkfifo(root / ".coordinator" / "hooks.log")
+    assert _with_timeout(lambda: fsio.log_line(str(root), "hello"))["value"] is False

@@ -7,7 +7,9 @@ The config file is TOML at ``$COORDINATOR_TUI_CONFIG`` or
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -131,14 +133,69 @@ def _config_path(environ: dict[str, str]) -> Path:
     return Path(base) / "coordinator-tui" / "config.toml"
 
 
-def _from_file(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+MAX_CONFIG_BYTES = 1 << 20
+_CONFIG_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def _config_bytes(path: Path, named: bool) -> bytes | None:
+    """The config file's bytes; None when there is none. Opened non-blocking and checked
+    on the descriptor (a FIFO or a device must not hang or flood every command).
+
+    A path named by ``COORDINATOR_TUI_CONFIG`` must be a readable file: anything else is
+    a ``SettingsError``. At the default place, a missing file is no config, and so is a
+    folder on the way that this user may not enter (``sudo -u`` with someone else's
+    ``HOME``); a file that is there but unreadable is an error.
+    """
+    try:
+        fd = os.open(path, _CONFIG_FLAGS)
+    except FileNotFoundError:
+        if named:
+            raise SettingsError(
+                f"config file {path} (COORDINATOR_TUI_CONFIG) does not exist"
+            ) from None
+        return None
+    except OSError as error:
+        if not named and error.errno == errno.EACCES and not _visible(path):
+            return None
+        raise SettingsError(f"cannot read the config file {path}: {error.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            if not named and stat.S_ISDIR(info.st_mode):
+                return None
+            raise SettingsError(f"config file {path} is not a regular file")
+        data = os.read(fd, MAX_CONFIG_BYTES + 1)
+    except OSError as error:
+        raise SettingsError(f"cannot read the config file {path}: {error.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise SettingsError(f"config file {path} is larger than {MAX_CONFIG_BYTES:,} bytes")
+    return data
+
+
+def _visible(path: Path) -> bool:
+    """The file itself can be seen (so it exists and only its content is refused)."""
+    try:
+        os.lstat(path)
+    except OSError:
+        return False
+    return True
+
+
+def _from_file(path: Path, named: bool = False) -> dict[str, Any]:
+    raw = _config_bytes(path, named)
+    if raw is None:
         return {}
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise SettingsError(f"{path}: {error}") from error
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"{path}: {error}") from None
     section = data.get("coordinator-tui", data)
     if not isinstance(section, dict):
         raise SettingsError(f"{path}: expected a table of settings")
@@ -160,7 +217,7 @@ def load_settings(
     """Build the settings from defaults, the config file, the environment and ``overrides``."""
     env = dict(os.environ) if environ is None else environ
     merged: dict[str, Any] = {}
-    merged.update(_from_file(_config_path(env)))
+    merged.update(_from_file(_config_path(env), named=bool(env.get("COORDINATOR_TUI_CONFIG"))))
     merged.update(_from_environment(env))
     merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:

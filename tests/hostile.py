@@ -86,6 +86,14 @@ EXPECT: dict[str, tuple[str, str]] = {
     "markup_message": ("shown", ""),
     "markup_direct_message": ("shown", ""),
     "markup_heartbeat": ("shown", ""),
+    # issue 10: clocks and numbers
+    "future_heartbeat": ("warning", r"last_heartbeat .* is in the future; ignored"),
+    "future_event": ("warning", r"timestamp .* is in the future; ignored for liveness"),
+    "huge_count": ("warning", r"heartbeat_count \(an integer of 401 digits\) is out of range"),
+    "nan_values": ("warning", r"heartbeat_count inf is out of range"),
+    "huge_progress": ("warning", r"progress \(an integer of 401 digits\) is out of range"),
+    "huge_duration": ("warning", r"duration_hours \(an integer of 401 digits\) is out of range"),
+    "huge_timestamp": ("warning", r"timestamp \(an integer of 401 digits\) is not a timestamp"),
 }
 
 # Cases whose record is a session that must appear in the analysis.
@@ -105,7 +113,12 @@ SESSION_CASES = (
     "traversal_id",
     "markup_session_file",
     "markup_session",
+    "future_heartbeat",
+    "huge_count",
+    "nan_values",
 )
+HUGE = "1" + "0" * 400
+"""10**400 as JSON text: no float holds it."""
 
 
 def _session_doc(session_id: object, work: object, beat: object, **extra: object) -> dict:
@@ -393,6 +406,69 @@ def _markup(root: Path, cases: dict[str, str]) -> None:
     cases["markup_heartbeat"] = beat
 
 
+def _clocks_and_numbers(root: Path, cases: dict[str, str]) -> None:
+    """Issue 10: heartbeats from the future, and numbers no float can hold."""
+    sessions = root / "sessions"
+    write_json(
+        sessions / "session-ahead.json",
+        _session_doc("session-ahead", "ahead work", iso(NOW + timedelta(hours=3))),
+    )
+    cases["future_heartbeat"] = "sessions/session-ahead.json"
+    beat = "heartbeats/2025-11-16_01-00-00-session-good-1.json"
+    write_json(
+        root / beat, {"session_id": "session-good-1", "timestamp": iso(NOW + timedelta(hours=5))}
+    )
+    cases["future_event"] = beat
+    huge_session = json.dumps(_session_doc("session-huge-count", "w", iso(ago(minutes=1))))
+    write_text(
+        sessions / "session-huge-count.json",
+        huge_session.replace('"heartbeat_count": 3', f'"heartbeat_count": {HUGE}'),
+    )
+    cases["huge_count"] = "sessions/session-huge-count.json"
+    write_text(
+        sessions / "session-nan.json",
+        '{"session_id": "session-nan", "last_heartbeat": NaN, "heartbeat_count": Infinity}',
+    )
+    cases["nan_values"] = "sessions/session-nan.json"
+    write_text(root / "sessions" / "MILESTONES" / "huge.json", f'{{"progress": {HUGE}}}')
+    cases["huge_progress"] = "sessions/MILESTONES/huge.json"
+    write_text(
+        root / "claims" / "huge.claim",
+        f'{{"claimed_by": "x", "claimed_at": "{iso(ago(minutes=5))}", "duration_hours": {HUGE}}}',
+    )
+    cases["huge_duration"] = "claims/huge.claim"
+    message = "messages/broadcast/2025-11-15_19-41-00-huge.json"
+    write_text(root / message, f'{{"from": "x", "subject": "s", "timestamp": {HUGE}}}')
+    cases["huge_timestamp"] = message
+
+
+def build_links(root: Path, outside: Path) -> dict[str, Path]:
+    """Issue 10's structural cases beside ``build_hostile``'s files: links out of the
+    directory where this program reads and writes, and special files as its private
+    state. ``outside`` gets one file, ``victim.txt``, that must never change, and a
+    session file that must never be shown. Returns ``{case: path}``."""
+    outside.mkdir(parents=True, exist_ok=True)
+    (outside / "victim.txt").write_text("untouched\n")
+    write_json(
+        outside / "session-leak.json",
+        _session_doc("session-leak", "LEAKED-OUTSIDE-WORK", iso(ago(minutes=1))),
+    )
+    private = root / ".coordinator"
+    private.mkdir(parents=True, exist_ok=True)
+    cases = {
+        "history_link_out": private / "history.jsonl",
+        "alerts_fifo": private / "alerts.json",
+        "direct_folder_link_out": root / "messages" / "direct" / "session-out",
+        "session_link_out": root / "sessions" / "session-leak.json",
+    }
+    cases["history_link_out"].symlink_to(outside / "victim.txt")
+    os.mkfifo(cases["alerts_fifo"])
+    cases["direct_folder_link_out"].parent.mkdir(parents=True, exist_ok=True)
+    cases["direct_folder_link_out"].symlink_to(outside)
+    cases["session_link_out"].symlink_to(outside / "session-leak.json")
+    return cases
+
+
 def build_hostile(root: Path) -> dict[str, str]:
     """Write the hostile directory at ``root``; ``{case name: relative path}``."""
     root.mkdir(parents=True, exist_ok=True)
@@ -405,6 +481,7 @@ def build_hostile(root: Path) -> dict[str, str]:
     _wrong_types(root, cases)
     _odd_values(root, cases)
     _markup(root, cases)
+    _clocks_and_numbers(root, cases)
     for relative in cases.values():
         os.utime(root / relative, (OLD_MTIME, OLD_MTIME), follow_symlinks=False)
     missing = set(EXPECT) - set(cases)

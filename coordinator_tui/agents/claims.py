@@ -115,9 +115,20 @@ def expires(claim: dict[str, Any]) -> float | None:
     at = fsio.parse_stamp(claim.get("expires_at"))
     if at is None:
         start, hours = fsio.parse_stamp(claim.get("claimed_at")), claim.get("duration_hours")
-        if start is not None and isinstance(hours, (int, float)) and not isinstance(hours, bool):
-            at = start + float(hours) * 3600
+        span = _hours(hours)
+        if start is not None and span is not None:
+            at = start + span * 3600.0
     return at
+
+
+def _hours(value: object) -> float | None:
+    """A claim's ``duration_hours`` as a finite number of at most a million hours, else
+    None: ``10**400``, ``1e400`` or NaN in a claim file must not raise here."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, int):
+        return float(value) if abs(value) <= 10**6 else None
+    return value if value == value and abs(value) <= 1e6 else None
 
 
 def is_expired(claim: dict[str, Any], now: float) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 from coordinator_tui.analysis.results import (
+    FUTURE_TOLERANCE_S,
     DuplicateGroup,
     Health,
     Overlap,
@@ -16,6 +17,7 @@ from coordinator_tui.files.records import (
     Heartbeat,
     Session,
 )
+from coordinator_tui.files.timeparse import utc_from_epoch
 from coordinator_tui.files.worktext import (
     normalise_work,
     similar_pairs,
@@ -36,6 +38,39 @@ def group_heartbeats(beats: tuple[Heartbeat, ...]) -> dict[str, tuple[Heartbeat,
     }
 
 
+def credible(moment: datetime | None, now: datetime) -> bool:
+    """A moment no more than ``FUTURE_TOLERANCE_S`` ahead of ``now`` (clocks drift a little;
+    a heartbeat hours ahead is a wrong clock or a lie, and says nothing about liveness)."""
+    return moment is not None and (moment - now).total_seconds() <= FUTURE_TOLERANCE_S
+
+
+def newest_credible_beat(
+    session: Session, events: tuple[Heartbeat, ...] | None, now: datetime
+) -> datetime | None:
+    """The newest credible sign of life: the session's own ``last_heartbeat``, its newest
+    heartbeat event file, and — when its own heartbeat is missing, unreadable or in the
+    future — the time its file was written.
+
+    A signal in the future is skipped, never allowed to hide an older credible one:
+    one event file stamped hours ahead must not make a fresh session look dead. The
+    file time stands in only for a missing or incredible own heartbeat, because a
+    copied directory gets fresh file times and its ghosts must stay gone.
+    """
+    candidates: list[datetime] = []
+    own = session.last_heartbeat
+    if credible(own, now):
+        candidates.append(own)  # type: ignore[arg-type]
+    elif session.mtime > 0:
+        written = utc_from_epoch(session.mtime)
+        if credible(written, now):
+            candidates.append(written)  # type: ignore[arg-type]
+    for event in events or ():
+        if credible(event.timestamp, now):
+            candidates.append(event.timestamp)  # type: ignore[arg-type]
+            break  # newest first: the first credible one is the newest credible one
+    return max(candidates) if candidates else None
+
+
 def session_view(
     session: Session,
     now: datetime,
@@ -49,13 +84,8 @@ def session_view(
     age — including heartbeat event files — never from ``status``). A session's own
     ``state`` (agent hooks, ``session`` client) says ended, waiting or idle; heartbeat age
     still decides stale and gone for one that vanished without saying so."""
-    beat = session.last_heartbeat
-    events = heartbeats.get(session.session_id)
-    if events and events[0].timestamp is not None and (beat is None or events[0].timestamp > beat):
-        beat = events[0].timestamp
+    beat = newest_credible_beat(session, heartbeats.get(session.session_id), now)
     age = (now - beat).total_seconds() if beat is not None else None
-    if age is not None and age < -settings.gone_after_s:
-        beat, age = None, None  # a heartbeat far in the future says nothing about liveness
     work_key = normalise_work(session.current_work)
     placeholder = not work_key or work_key in placeholders
     status = (session.status or "").strip().lower()

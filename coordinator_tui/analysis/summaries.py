@@ -93,6 +93,25 @@ def count_files(snapshot: Snapshot) -> dict[str, FileCount]:
     }
 
 
+def future_events(snapshot: Snapshot, now: datetime) -> list[FileError]:
+    """A warning naming each heartbeat event file stamped more than the tolerance ahead:
+    it is left out of liveness, and the reader should know which file lies."""
+    warnings = []
+    for beat in snapshot.heartbeats:
+        stamp = beat.timestamp
+        if stamp is not None and (stamp - now).total_seconds() > FUTURE_TOLERANCE_S:
+            warnings.append(
+                FileError(
+                    path=beat.path,
+                    reason=f"timestamp {stamp:%Y-%m-%d %H:%M:%S} UTC is in the future; "
+                    "ignored for liveness",
+                    kind="heartbeats",
+                    severity="warning",
+                )
+            )
+    return warnings
+
+
 def list_errors(
     snapshot: Snapshot, now: datetime, views: list[SessionView]
 ) -> tuple[tuple[FileError, ...], int]:
@@ -111,7 +130,11 @@ def list_errors(
     for view in views:
         beat = view.session.last_heartbeat
         if beat is not None and (beat - now).total_seconds() > FUTURE_TOLERANCE_S:
-            note = "ignored" if view.heartbeat is None else "treated as now"
+            note = (
+                "ignored; no credible sign of life"
+                if view.heartbeat is None
+                else "ignored; liveness from the newest credible signal"
+            )
             errors.append(
                 FileError(
                     path=view.key,
@@ -120,6 +143,7 @@ def list_errors(
                     severity="warning",
                 )
             )
+    errors.extend(future_events(snapshot, now))
     by_id: dict[str, list[str]] = defaultdict(list)
     for view in views:
         by_id[view.id].append(view.key)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from coordinator_tui.commands.arguments import Parsers, non_negative_int, positive
@@ -19,6 +21,8 @@ from coordinator_tui.headless.coordinator import Coordinator, RunOptions
 from coordinator_tui.headless.notify import check_target
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
+from coordinator_tui.write import run_lock
+from coordinator_tui.write.guarded import UnsafeFolder
 from coordinator_tui.write.messages import MessageError, check_id
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -88,6 +92,10 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         dry_run=args.dry_run,
         sender=args.sender,
     )
+    try:
+        lock = None if options.dry_run else _lock(root)
+    except CommandError as error:
+        return fail(error)
     stop = threading.Event()
     coordinator = Coordinator(root, settings, clock_of(args), options, LogPrinter(args.log_format))
     previous = _install_handlers(stop)
@@ -97,7 +105,37 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return 0  # the reader of our log went away (``| head``): nothing left to say
     finally:
         _restore_handlers(previous)
+        if lock is not None:
+            lock.release()
     return 0
+
+
+def _lock(root: Path) -> run_lock.RunLock | None:
+    """One coordinator per directory (``--dry-run`` writes nothing, so it takes none).
+
+    Held elsewhere: exit 2 naming the holder's pid. A ``.coordinator`` that is a link:
+    exit 2 (nothing may be written through it). Any other failure to make the lock
+    file (a read-only directory) is said on stderr and the loop runs without it: its
+    writes would fail and be logged the same way.
+    """
+    try:
+        return run_lock.acquire(root)
+    except run_lock.RunLocked as locked:
+        raise CommandError(f"{locked}; stop it first (lock: {_lock_name(root)})", code=2) from None
+    except UnsafeFolder as error:
+        raise CommandError(str(error), code=2) from None
+    except OSError as error:
+        why = error.strerror or str(error)
+        print(
+            f"coordinator-tui: warning: could not take {_lock_name(root)} ({why}); "
+            "running without the one-coordinator lock",
+            file=sys.stderr,
+        )
+        return None
+
+
+def _lock_name(root: Path) -> str:
+    return display(str(root / run_lock.PRIVATE_FOLDER / run_lock.LOCK_FILE), 200)
 
 
 def _install_handlers(stop: threading.Event) -> dict[int, object]:

@@ -4,14 +4,13 @@ a problem noted where it is not; and ``construct`` for already-coerced values.""
 from __future__ import annotations
 
 import json
-import math
 from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from coordinator_tui.files.records import RecordError
-from coordinator_tui.files.timeparse import parse_timestamp
+from coordinator_tui.files.timeparse import OUT_OF_RANGE, parse_timestamp, to_float
 
 # --- construction ----------------------------------------------------------------------
 
@@ -50,8 +49,21 @@ def construct(cls: type[_RecordT], **values: Any) -> _RecordT:
 
 class Problems(list[str]):
     def add(self, field: str, value: Any, meaning: str) -> None:
-        shown = repr(value) if not isinstance(value, str) else json.dumps(value[:40])
-        self.append(f"{field} {shown} {meaning}")
+        self.append(f"{field} {_shown(value)} {meaning}")
+
+
+def _shown(value: Any) -> str:
+    """A value as a problem quotes it: short, and never an exception (``repr`` of an
+    integer of more than 4,300 digits raises)."""
+    if isinstance(value, str):
+        return json.dumps(value[:40])
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            text = str(value)
+        except ValueError:
+            return "(an integer of more than 4,300 digits)"
+        return text if len(text) <= 24 else f"(an integer of {len(text):,} digits)"
+    return repr(value)
 
 
 def as_text(value: Any, field: str, problems: Problems) -> str | None:
@@ -92,25 +104,22 @@ def as_time(value: Any, field: str, problems: Problems) -> datetime | None:
 
 
 def as_number(value: Any, field: str, problems: Problems) -> float | None:
+    """A finite float, or None with the problem noted: never raises, whatever the value
+    (``10**400``, ``1e400``, ``NaN``, a 5,000-digit string)."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        problems.add(field, value, "is not a number; ignored")
+    if isinstance(value, str):
+        value = value.strip().rstrip("%").strip()
+    elif not isinstance(value, (int, float)) or isinstance(value, bool):
+        shown = value if isinstance(value, bool) else type(value).__name__
+        problems.add(field, shown, "is not a number; ignored")
         return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip().rstrip("%").strip())
-        except ValueError:
+    number, why = to_float(value)
+    if number is None:
+        if why == OUT_OF_RANGE:
+            problems.add(field, value, "is out of range (not a finite number); ignored")
+        else:
             problems.add(field, value, "is not a number; ignored")
-            return None
-    else:
-        problems.add(field, type(value).__name__, "is not a number; ignored")
-        return None
-    if not math.isfinite(number):
-        problems.add(field, value, "is not a finite number; ignored")
-        return None
     return number
 
 

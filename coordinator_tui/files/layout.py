@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from coordinator_tui.files.reader import os_reason
+from coordinator_tui.files.guard import os_reason
 from coordinator_tui.files.records import FileError, FileKind
 
 LISTED_FOLDERS = (
@@ -126,13 +126,48 @@ def list_folders(root: str, under: str, read_before: dict[str, tuple[float, int]
     directories have no ``sessions/HEARTBEATS``); any other failure is a folder error.
     """
     listing = Listing()
+    within = os.path.realpath(root)
+    if not under:
+        _check_private(root, listing)
     for folder in LISTED_FOLDERS:
-        if is_below(folder, under):
+        if is_below(folder, under) and _inside(root, folder, within, listing):
             _list_one(root, folder, read_before, listing)
-    if is_below(DIRECT_FOLDER, under) or is_below(under, DIRECT_FOLDER):
+    direct = is_below(DIRECT_FOLDER, under) or is_below(under, DIRECT_FOLDER)
+    if direct and _inside(root, DIRECT_FOLDER, within, listing):
         for folder in _direct_folders(root, under, listing):
-            _list_one(root, folder, read_before, listing)
+            if _inside(root, folder, within, listing):
+                _list_one(root, folder, read_before, listing)
     return listing
+
+
+LINK_OUT = "symbolic link to a folder outside the coordination directory; not read, never written"
+PRIVATE_LINK = (
+    "is a symbolic link; this program's state (history, alert state, run lock) is never "
+    "read or written through a link"
+)
+
+
+def _inside(root: str, folder: str, within: str, listing: Listing) -> bool:
+    """A folder whose resolved path lies outside the root is an error, not listed: its
+    files would be someone else's (each read is verified as well, so a link swapped in
+    after this check is refused file by file)."""
+    if not folder:
+        return True
+    real = os.path.realpath(os.path.join(root, folder))
+    if real == within or real.startswith(within.rstrip(os.sep) + os.sep):
+        return True
+    if not any(is_below(folder, reported) for reported in listing.folder_errors):
+        listing.folder_errors[folder] = FileError(path=folder, reason=LINK_OUT, kind="folder")
+    return False
+
+
+def _check_private(root: str, listing: Listing) -> None:
+    """``.coordinator`` must be a real folder (or absent): writes refuse a link there, and
+    the errors list says why history and alert state are missing."""
+    if os.path.islink(os.path.join(root, PRIVATE_FOLDER)):
+        listing.folder_errors[PRIVATE_FOLDER] = FileError(
+            path=PRIVATE_FOLDER, reason=PRIVATE_LINK, kind="folder"
+        )
 
 
 def _list_one(

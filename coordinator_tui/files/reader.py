@@ -19,14 +19,14 @@ path and a reason. Only regular files are read, and never more than
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from coordinator_tui.files.guard import os_reason as os_reason  # re-exported
+from coordinator_tui.files.guard import read_bytes as read_bytes  # re-exported
 
 MESSAGE_KEYS = ("from", "to", "timestamp", "subject", "message")
 HEARTBEAT_KEYS = ("session_id", "timestamp", "action", "target", "phase", "progress", "next_action")
@@ -74,63 +74,6 @@ class ReadResult:
     lossy: bool = False
     mtime: float = 0.0
     size: int = 0
-
-
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-
-
-def read_bytes(
-    path: Path | str, max_bytes: int, within: str | None = None
-) -> tuple[bytes | None, str | None, float, int]:
-    """Read a regular file of at most ``max_bytes``; (data, error, mtime, size).
-
-    The file is opened non-blocking and checked with ``fstat`` on the open
-    descriptor, so a FIFO (or one swapped in after a listing) cannot hang the
-    reader and a device is never read. With ``within`` (a resolved folder), a
-    symbolic link is followed only when its target lies inside that folder: in
-    a shared directory, a link to a file only the viewer can read must not end
-    up on screen or in a report written back into the directory.
-    """
-    try:
-        fd = os.open(path, _OPEN_FLAGS | (_NOFOLLOW if within is not None else 0))
-    except OSError as error:
-        if within is None or error.errno != errno.ELOOP:
-            return None, os_reason(error), 0.0, 0
-        target = os.path.realpath(path)
-        if target != within and not target.startswith(within + os.sep):
-            return None, "symbolic link to a file outside the coordination directory", 0.0, 0
-        try:
-            fd = os.open(path, _OPEN_FLAGS)
-        except OSError as again:
-            return None, os_reason(again), 0.0, 0
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None, f"not a regular file ({_file_type(info.st_mode)})", info.st_mtime, 0
-        if info.st_size > max_bytes:
-            return None, _too_large(info.st_size, max_bytes), info.st_mtime, info.st_size
-        # Ask for one byte more than fstat promised: fewer back means the whole file
-        # was read in one call (the common case); as many means it grew meanwhile.
-        limit = max_bytes + 1
-        data = os.read(fd, min(info.st_size + 1, limit))
-        if info.st_size < len(data) < limit:
-            chunks = [data]
-            remaining = limit - len(data)
-            while remaining > 0:
-                chunk = os.read(fd, min(remaining, 1 << 20))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                remaining -= len(chunk)
-            data = b"".join(chunks)
-    except OSError as error:
-        return None, os_reason(error), 0.0, 0
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        return None, _too_large(len(data), max_bytes), info.st_mtime, len(data)
-    return data, None, info.st_mtime, len(data)
 
 
 def decode_text(data: bytes) -> tuple[str, bool]:
@@ -370,24 +313,3 @@ def _starts_field(
 def _looks_truncated(text: str) -> bool:
     stripped = text.rstrip()
     return stripped.startswith(("{", "[")) and not stripped.endswith(("}", "]"))
-
-
-def _too_large(size: int, limit: int) -> str:
-    return f"file is {size:,} bytes, over the {limit:,}-byte limit"
-
-
-def os_reason(error: OSError) -> str:
-    """The system's words for a failure ("Permission denied"), without the path it names."""
-    return error.strerror or error.__class__.__name__
-
-
-def _file_type(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "directory"
-    if stat.S_ISFIFO(mode):
-        return "FIFO"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    return "special file"

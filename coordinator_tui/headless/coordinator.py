@@ -15,6 +15,7 @@ repeat itself). It writes nothing but messages, the report and
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from coordinator_tui.write.alert_state import (
     AlertState,
     load_alert_state,
     save_alert_state,
+    state_path,
 )
 from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.messages import BROADCAST, Draft, write_message
@@ -193,6 +195,7 @@ class Coordinator:
 
     def _duplicates(self, analysis: Analysis) -> None:
         self._say(log_lines.duplicates(analysis))
+        self._reread_state()
         plan = decide.duplicates(analysis, self.state)
         for key in plan.forget:
             del self.state.duplicates[key]
@@ -206,6 +209,7 @@ class Coordinator:
 
     def _distribution(self, analysis: Analysis) -> None:
         self._say(log_lines.distribution(analysis))
+        self._reread_state()
         plan = decide.suggestions(analysis, self.state)
         if plan is None:
             return
@@ -298,6 +302,17 @@ class Coordinator:
             **data,
         )
         return True
+
+    def _reread_state(self) -> None:
+        """What was already said, read again before each decision: another writer (a
+        coordinator that ran before the lock was taken, a restart) may have said more.
+        A dry run keeps its own state in memory (it never saves one), and so does a run
+        whose state file is missing or unreadable (its saves failed: memory is all)."""
+        if self.options.dry_run or not os.path.lexists(state_path(self.root)):
+            return
+        state, problem = load_alert_state(self.root)
+        if problem is None:
+            self.state = state
 
     def _load_state(self) -> AlertState:
         state, problem = load_alert_state(self.root)

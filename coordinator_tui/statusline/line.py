@@ -264,12 +264,12 @@ def summarise(root: str, now: float, config: dict[str, Any]) -> dict[str, int]:
 def _health(
     session: dict[str, Any], event: float | None, now: float, config: dict[str, Any]
 ) -> tuple[str, str]:
-    beat = epoch_of(session.get("last_heartbeat"))
-    if event is not None and (beat is None or event > beat):
-        beat = event
+    # As the analysis: a signal more than the tolerance ahead is skipped, never allowed to
+    # hide an older credible one (a future event file must not make a live session gone).
+    signals = (epoch_of(session.get("last_heartbeat")), event)
+    credible = [moment for moment in signals if moment is not None and moment - now <= 300.0]
+    beat = max(credible) if credible else None
     age = None if beat is None else now - beat
-    if age is not None and age < -config["gone_after_s"]:
-        age = None
     status = text_of(session.get("status")).strip().lower()
     state = text_of(session.get("state")).strip().lower()
     work = normalise_work(text_of(session.get("current_work")) or None)

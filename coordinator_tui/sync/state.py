@@ -39,7 +39,7 @@ from typing import Any
 
 from coordinator_tui.files.reader import parse_json_text, read_bytes
 from coordinator_tui.files.timeparse import format_utc, parse_timestamp
-from coordinator_tui.write.atomic import replace_file
+from coordinator_tui.write.atomic import replace_in
 
 STATE_FILE = Path(".coordinator") / "sync-state.json"
 MAX_ENTRIES = 200
@@ -116,7 +116,7 @@ def load_state(root: Path) -> SyncState:
 
 def save_state(root: Path, state: SyncState) -> Path:
     data = json.dumps(state.document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return replace_file(root / STATE_FILE, data.encode("utf-8"))
+    return replace_in(root, STATE_FILE.as_posix(), data.encode("utf-8"))
 
 
 def record_arrival(state: SyncState, path: str, content: bytes | None, now: datetime) -> None:

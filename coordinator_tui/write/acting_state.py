@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from coordinator_tui.analysis.acting.escalate import EscalationState
-from coordinator_tui.files.reader import read_bytes
-from coordinator_tui.write.atomic import replace_file
+from coordinator_tui.files.guard import read_bytes
+from coordinator_tui.write.atomic import replace_in
 from coordinator_tui.write.history import PRIVATE_FOLDER
 
 ACTING_STATE_FILE = "acting.json"
@@ -150,11 +150,13 @@ def load_escalation_state(root: Path) -> tuple[EscalationState, str | None]:
 
 def save_acting_state(root: Path, state: ActingState) -> Path:
     """Atomically; ``OSError`` when the directory refuses."""
-    return replace_file(acting_state_path(root), state.to_json())
+    return replace_in(root, f"{PRIVATE_FOLDER}/{ACTING_STATE_FILE}", state.to_json())
 
 
 def save_escalation_state(root: Path, state: EscalationState) -> Path:
-    return replace_file(escalation_state_path(root), (state.to_json() + "\n").encode("utf-8"))
+    return replace_in(
+        root, f"{PRIVATE_FOLDER}/{ESCALATION_STATE_FILE}", (state.to_json() + "\n").encode("utf-8")
+    )
 
 
 def remember(keys: Iterable[str], new: Iterable[str]) -> tuple[str, ...]:

@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordinator_tui.files.reader import read_bytes
-from coordinator_tui.write.atomic import replace_file
+from coordinator_tui.files.guard import read_bytes
+from coordinator_tui.write.atomic import replace_in
 from coordinator_tui.write.history import PRIVATE_FOLDER
 
 ALERT_STATE_FILE = "alerts.json"
@@ -88,4 +88,4 @@ def load_alert_state(root: Path) -> tuple[AlertState, str | None]:
 
 def save_alert_state(root: Path, state: AlertState) -> Path:
     """Write the state atomically; ``OSError`` when the directory refuses."""
-    return replace_file(state_path(root), state.to_json())
+    return replace_in(root, f"{PRIVATE_FOLDER}/{ALERT_STATE_FILE}", state.to_json())

@@ -1,5 +1,9 @@
 """Atomic file writes: a temporary file in the same folder, fsync, then rename.
 
+Everything is done relative to the folder's descriptor (``write.guarded``):
+inside the coordination directory, ``replace_in`` and ``create_new_in`` open
+each folder without following a link, so no write can be led out of it.
+
 Readers see the old file or the new one, never half of one (``kill -9``
 mid-write leaves only a hidden ``.tmp-*`` file, which the store ignores and the
 next write of the same folder does not trip over). ``create_new`` never
@@ -10,10 +14,15 @@ which fails if the name is taken, so two writers cannot overwrite each other.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
+import secrets
 import threading
 from pathlib import Path
+
+from coordinator_tui.write.guarded import open_folder
+
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 _umask_lock = threading.Lock()
 _umask: int | None = None
@@ -52,66 +61,134 @@ def current_umask() -> int:
         return _umask
 
 
-def _write_temp(folder: Path, data: bytes) -> Path:
-    fd, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
-    temp = Path(temp_name)
+_TEMP_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def _write_temp(dir_fd: int, data: bytes) -> str:
+    """A hidden temporary file in the folder ``dir_fd`` holding ``data``, fsynced; its name.
+    Created with ``O_EXCL | O_NOFOLLOW``: never an existing file, never through a link."""
+    for _ in range(100):
+        temp = f".tmp-{secrets.token_hex(8)}.part"
+        try:
+            fd = os.open(temp, _TEMP_FLAGS, 0o600, dir_fd=dir_fd)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(errno.EEXIST, "no free temporary name")
     try:
         with os.fdopen(fd, "wb") as handle:
-            # mkstemp makes the file 0600; the finished file gets the mode open() would
-            # give it, so the other sessions sharing the directory can read what we write.
+            # Created 0600; the finished file gets the mode open() would give it, so the
+            # other sessions sharing the directory can read what we write.
             os.fchmod(handle.fileno(), 0o666 & ~current_umask())
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException:
         with contextlib.suppress(OSError):
-            temp.unlink()
+            os.unlink(temp, dir_fd=dir_fd)
         raise
     return temp
 
 
-def _fsync_folder(folder: Path) -> None:
+def _fsync_folder(dir_fd: int) -> None:
     with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        os.fsync(dir_fd)
+
+
+def _replace_at(dir_fd: int, name: str, data: bytes) -> None:
+    temp = _write_temp(dir_fd, data)
+    try:
+        os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp, dir_fd=dir_fd)
+        raise
+    _fsync_folder(dir_fd)
+
+
+def _create_at(dir_fd: int, name: str, data: bytes, max_attempts: int) -> str:
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    temp = _write_temp(dir_fd, data)
+    try:
+        for attempt in range(1, max_attempts + 1):
+            candidate = name if attempt == 1 else f"{stem}-{attempt}{dot}{extension}"
+            try:
+                os.link(
+                    temp, candidate, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False
+                )
+            except FileExistsError:
+                continue
+            _fsync_folder(dir_fd)
+            return candidate
+        raise FileExistsError(f"no free name for {name} after {max_attempts} tries")
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp, dir_fd=dir_fd)
+
+
+def _name_of(relative: str) -> tuple[str, str]:
+    folder, _, name = relative.rpartition("/")
+    if not name or name in (".", ".."):
+        raise ValueError(f"not a file name: {relative!r}")
+    return folder, name
+
+
+def replace_in(root: Path, relative: str, data: bytes) -> Path:
+    """Write ``root/relative`` atomically, replacing what is there; every folder below the
+    root is opened without following a link (``write.guarded``). The rename replaces a
+    link at the name itself, never follows it."""
+    folder, name = _name_of(relative)
+    dir_fd = open_folder(root, folder)
+    try:
+        _replace_at(dir_fd, name, data)
+    finally:
+        os.close(dir_fd)
+    return Path(root) / relative
+
+
+def create_new_in(
+    root: Path, folder: str, name: str, data: bytes, max_attempts: int = 1000
+) -> Path:
+    """Write ``data`` under ``name`` in ``root/folder`` (folders opened as in
+    ``replace_in``), or ``name`` with ``-2``, ``-3``… before the extension when taken.
+    Never replaces an existing file; returns the path written."""
+    dir_fd = open_folder(root, folder)
+    try:
+        written = _create_at(dir_fd, name, data, max_attempts)
+    finally:
+        os.close(dir_fd)
+    return Path(root) / folder / written
 
 
 def replace_file(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically, replacing what is there."""
+    """Write ``data`` to ``path`` atomically, replacing what is there. For a path the user
+    named (``report -o FILE``): its folder is taken as given. Inside the coordination
+    directory use ``replace_in``."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = _write_temp(path.parent, data)
+    dir_fd = os.open(path.parent, _DIR_FLAGS)
     try:
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    _fsync_folder(path.parent)
+        _replace_at(dir_fd, path.name, data)
+    finally:
+        os.close(dir_fd)
     return path
 
 
 def create_new(folder: Path, name: str, data: bytes, max_attempts: int = 1000) -> Path:
-    """Write ``data`` under ``name`` in ``folder``, or ``name`` with ``-2``, ``-3``… before
-    the extension when taken. Never replaces an existing file; returns the path written."""
+    """``create_new_in`` for a folder the caller vouches for (taken as given)."""
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    stem, dot, extension = name.rpartition(".")
-    if not dot:
-        stem, extension = name, ""
-    temp = _write_temp(folder, data)
+    dir_fd = os.open(folder, _DIR_FLAGS)
     try:
-        for attempt in range(1, max_attempts + 1):
-            candidate = name if attempt == 1 else f"{stem}-{attempt}{dot}{extension}"
-            target = folder / candidate
-            try:
-                os.link(temp, target)
-            except FileExistsError:
-                continue
-            _fsync_folder(folder)
-            return target
-        raise FileExistsError(f"{folder}: no free name for {name} after {max_attempts} tries")
+        return folder / _create_at(dir_fd, name, data, max_attempts)
     finally:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+        os.close(dir_fd)

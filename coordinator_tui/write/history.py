@@ -23,10 +23,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coordinator_tui.files.guard import read_bytes
 from coordinator_tui.files.layout import PRIVATE_FOLDER
-from coordinator_tui.files.reader import read_bytes
-from coordinator_tui.files.timeparse import format_utc, parse_timestamp
-from coordinator_tui.write.atomic import replace_file
+from coordinator_tui.files.timeparse import finite_float, format_utc, parse_timestamp
+from coordinator_tui.write.atomic import replace_in
+from coordinator_tui.write.guarded import append_in
 
 if TYPE_CHECKING:
     from coordinator_tui.analysis import Analysis
@@ -39,7 +40,6 @@ PROGRESS_LIMIT = 50
 """Milestones whose progress a sample records (the most recently updated unfinished ones)."""
 MAX_MILESTONE_ID = 100
 FINISHED = frozenset({"completed", "abandoned"})
-_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
 
 
 class HistoryError(OSError):
@@ -129,7 +129,7 @@ class Sample:
                 idle=_count(data["idle"]),
                 stale=_count(data["stale"]),
                 gone=_count(data["gone"]),
-                utilization=min(max(float(data["utilization"]), 0.0), 1.0),
+                utilization=_fraction(data["utilization"]),
                 milestones_total=_count(data["milestones_total"]),
                 milestones_completed=_count(data["milestones_completed"]),
                 progress=_progress(data.get("progress")),
@@ -173,10 +173,18 @@ def _progress(value: Any) -> tuple[tuple[str, float], ...]:
             continue
         if isinstance(number, bool) or not isinstance(number, (int, float)):
             continue
-        if number != number:  # NaN
+        value = finite_float(number)  # NaN, 1e400 or 10**400: not a progress
+        if value is None:
             continue
-        kept[key] = min(max(float(number), 0.0), 100.0)
+        kept[key] = min(max(value, 0.0), 100.0)
     return tuple(sorted(kept.items()))
+
+
+def _fraction(value: Any) -> float:
+    number = finite_float(value)  # NaN, 1e400 or 10**400: not a utilization
+    if number is None:
+        raise ValueError("not a finite number")
+    return min(max(number, 0.0), 1.0)
 
 
 def _count(value: Any) -> int:
@@ -247,13 +255,8 @@ class History:
         """
         if self._lines is None:
             self.load()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         line = (sample.to_json() + "\n").encode("utf-8")
-        fd = os.open(self.path, _APPEND_FLAGS, 0o644)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        append_in(self.root, f"{PRIVATE_FOLDER}/{HISTORY_FILE}", line)
         self._lines = (self._lines or 0) + 1
         if self._lines > self.limit + max(10, self.limit // 10):
             self._trim()
@@ -261,5 +264,5 @@ class History:
     def _trim(self) -> None:
         samples = self.load()[-self.limit :]
         data = "".join(sample.to_json() + "\n" for sample in samples).encode("utf-8")
-        replace_file(self.path, data)
+        replace_in(self.root, f"{PRIVATE_FOLDER}/{HISTORY_FILE}", data)
         self._lines = len(samples)

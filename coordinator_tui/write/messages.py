@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from coordinator_tui.files.timeparse import format_utc
-from coordinator_tui.write.atomic import create_new
+from coordinator_tui.write.atomic import create_new_in
 
 BROADCAST = "broadcast"
 MAX_ID_LENGTH = 128
@@ -76,11 +76,9 @@ def write_message(root: Path, draft: Draft, now: datetime | None = None) -> Path
         check_id(draft.to, "to")
     if not draft.subject.strip():
         raise MessageError("subject is empty")
-    folder = (
-        root / "messages" / "broadcast"
-        if draft.to == BROADCAST
-        else root / "messages" / "direct" / draft.to
-    )
+    folder = "messages/broadcast" if draft.to == BROADCAST else f"messages/direct/{draft.to}"
     name = f"{moment:%Y-%m-%d_%H-%M-%S}-{sender}.json"
     data = json.dumps(message_document(draft, moment), ensure_ascii=False, indent=2) + "\n"
-    return create_new(folder, name, data.encode("utf-8"))
+    # Folders are opened without following links: a messages/broadcast/ or direct folder
+    # linked anywhere is refused (``UnsafeFolder``, an OSError), never written through.
+    return create_new_in(root, folder, name, data.encode("utf-8"))

@@ -13,7 +13,7 @@ from pathlib import Path
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.acting.act import Acting
 from coordinator_tui.render.report import render_report
-from coordinator_tui.write.atomic import replace_file
+from coordinator_tui.write.atomic import replace_file, replace_in
 from coordinator_tui.write.history import Sample
 
 
@@ -34,6 +34,7 @@ def write_report(
     ``history_problem`` (why the history could not be read) is said in the
     report's trends section instead of pretending there is no history.
     """
-    target = path or report_path(root, analysis)
     text = render_report(analysis, history, history_problem=history_problem, acting=acting)
-    return replace_file(target, text.encode("utf-8"))
+    if path is not None:
+        return replace_file(path, text.encode("utf-8"))  # where the user asked
+    return replace_in(root, report_path(root, analysis).name, text.encode("utf-8"))

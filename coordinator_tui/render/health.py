@@ -37,12 +37,15 @@ HEALTH: dict[Health, Look] = {
 """Every health value, in the order the legend lists them."""
 
 ALERT_KINDS: dict[str, Look] = {
+    "incident": Look("‼", "bold red", "incident"),
+    "resolve": Look("⇄", "cyan", "keeps"),
     "duplicate": Look("◆", "bold red", "dup"),
     "overlap": Look("≈", "magenta", "overlap"),
     "claim": Look("⚑", "red", "claim"),
     "stale": Look("▲", "yellow", "stale"),
 }
-"""Every alert kind the dashboard raises."""
+"""Every alert kind the dashboard raises (``incident``: escalated stuck work; ``resolve``:
+who keeps duplicated work and who yields)."""
 
 
 def health_look(health: Health) -> Look:

@@ -31,13 +31,13 @@ HEALTH: dict[Health, Look] = {
     Health.IDLE: Look("○", "cyan", "idle"),
     Health.STALE: Look("▲", "yellow", "stale"),
     Health.GONE: Look("✕", "dim", "gone"),
-    Health.WAITING: Look("⏸", "bold magenta", "waiting"),
+    Health.WAITING: Look("◉", "bold magenta", "waiting"),
     Health.ENDED: Look("■", "dim", "ended"),
 }
 """Every health value, in the order the legend lists them."""
 
 ALERT_KINDS: dict[str, Look] = {
-    "incident": Look("‼", "bold red", "incident"),
+    "incident": Look("!", "bold red", "incident"),
     "resolve": Look("⇄", "cyan", "keeps"),
     "duplicate": Look("◆", "bold red", "dup"),
     "overlap": Look("≈", "magenta", "overlap"),

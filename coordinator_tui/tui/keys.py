@@ -34,17 +34,17 @@ class Key:
 
 KEYS: tuple[Key, ...] = (
     Key("b", "b", "broadcast", "screen", "Broadcast", "Broadcast a message",
-        "broadcast a message to every session"),
+        "broadcast a message to every session", compact="broadcast"),
     Key("m", "m", "message", "screen", "Message", "Message the selected session",
-        "message the selected session directly"),
+        "message the selected session directly", compact="message"),
     Key("r", "r", "report", "screen", "Report", "Write a sprint report",
-        "write a sprint report now (SPRINT_REPORT_<date>.md)"),
+        "write a sprint report now (SPRINT_REPORT_<date>.md)", compact="report"),
     Key("slash", "/", "filter", "screen", "Filter", "Filter sessions",
         "filter by id, work or health", compact="filter"),
     Key("escape", "escape", "clear_filter", "screen", "Clear filter", "Clear the filter",
         "clear the filter / close a dialog", show=False),
     Key("s", "s", "cycle_sort", "screen", "Sort", "Cycle the sort",
-        "cycle the sort: attention (waiting first), id, heartbeat age"),
+        "cycle the sort: attention (waiting first), id, heartbeat age", compact="sort"),
     Key("g", "g", "toggle_gone", "screen", "Gone", "Show or hide gone and ended sessions",
         "show or hide gone and ended sessions", compact="gone"),
     Key("enter", "enter", "detail", "screen", "Detail", "Open the selected session or item",
@@ -52,9 +52,10 @@ KEYS: tuple[Key, ...] = (
     Key("t", "t", "jump", "screen", "tmux", "Jump to the session's tmux pane",
         "switch the tmux client to the selected session's pane", compact="tmux"),
     Key("v", "v", "quality", "screen", "Quality", "Quality per session",
-        "quality per session: finished, expired claims, duplicates, waiting"),
+        "quality per session: finished, expired claims, duplicates, waiting",
+        compact="quality"),
     Key("i", "i", "incidents", "screen", "Incidents", "Escalated incidents",
-        "escalated incidents (stuck work) and the resource advice"),
+        "escalated incidents (stuck work) and the resource advice", compact="incidents"),
     Key("j,down", "j / ↓", "cursor_down", "screen", "Down", "Move down",
         "move down in the table or the focused panel", show=False),
     Key("k,up", "k / ↑", "cursor_up", "screen", "Up", "Move up",
@@ -97,13 +98,27 @@ def keys_for(owner: str) -> list[Key]:
     ]
 
 
-COMPACT_ORDER = ("question_mark", "q", "g", "e", "slash", "enter", "t")
-"""The compact footer's order: what must stay visible when a narrow pane cuts the line."""
+COMPACT_ORDER = (
+    "question_mark",
+    "q",
+    "g",
+    "e",
+    "slash",
+    "enter",
+    "t",
+    "s",
+    "i",
+    "v",
+    "b",
+    "m",
+    "r",
+)
+"""The short footer's order: what must stay visible when a narrow pane has room for few."""
 
 
 def compact_footer() -> list[tuple[str, str]]:
-    """(key, word) for the compact footer: the dashboard's and the app's keys that have a
-    compact word, in ``COMPACT_ORDER`` (the rest is one ``?`` or ctrl+p away)."""
+    """(key, word) for the short footer: the dashboard's and the app's keys that have a
+    compact word, in ``COMPACT_ORDER`` (the strip shows as many as fit; ``?`` lists all)."""
     chosen = [item for item in KEYS if item.compact and item.owner in ("screen", "app")]
     chosen.sort(key=lambda item: COMPACT_ORDER.index(item.key))
     return [(item.label, item.compact) for item in chosen]

@@ -160,12 +160,17 @@ def milestone_lines(
     return lines
 
 
+SHORT_WHY = {"too little data": "few data", "no progress": "0 % done"}
+"""Why-nots shortened for the panel's column (the milestone opened in full has the basis)."""
+
+
 def eta_text(forecast: MilestoneForecast | None, now: datetime) -> str:
     """``ETA 11-15 23:00 (3h)``, ``no ETA: blocked``, or empty without a forecast."""
     if forecast is None:
         return ""
     if forecast.eta is None:
-        return f"no ETA: {forecast.why_not or 'unknown'}"
+        why = forecast.why_not or "unknown"
+        return f"no ETA: {SHORT_WHY.get(why, why)}"
     ahead = short_age((forecast.eta - now).total_seconds())
     return f"ETA {forecast.eta:%m-%d %H:%M} ({ahead})"
 

@@ -45,7 +45,7 @@ from coordinator_tui.tui.trend import Sampler, Trend
 from coordinator_tui.tui.watcher import DirectoryWatcher
 from coordinator_tui.tui.widgets.alerts import AlertsPanel
 from coordinator_tui.tui.widgets.broadcasts import BroadcastFeed
-from coordinator_tui.tui.widgets.key_strip import KeyStrip
+from coordinator_tui.tui.widgets.key_strip import FULL_FOOTER_FROM, KeyStrip
 from coordinator_tui.tui.widgets.milestones import MilestonePanel
 from coordinator_tui.tui.widgets.priorities import PriorityPanel
 from coordinator_tui.tui.widgets.session_table import SessionTable
@@ -147,6 +147,7 @@ class DashboardScreen(DashboardAttention):
     def on_resize(self) -> None:
         if self.forced_compact is None:
             self.compact = self.app.size.width < 100
+        self.set_class(self.app.size.width < FULL_FOOTER_FROM, "-short-footer")
 
     def watch_compact(self, compact: bool) -> None:
         self.set_class(compact, "-compact")

@@ -29,7 +29,8 @@ from textual.worker import Worker, WorkerState
 
 from coordinator_tui.agents.tmux import tmux_switch_command
 from coordinator_tui.analysis import Analysis, SessionView
-from coordinator_tui.analysis.acting.escalate import EscalationState, step
+from coordinator_tui.analysis.acting.escalate import EscalationEvent, EscalationState, step
+from coordinator_tui.render.timetext import count_of
 from coordinator_tui.tui import acting as words
 from coordinator_tui.tui.acting import Acting, act
 from coordinator_tui.tui.dialogs.reader import ReaderScreen
@@ -66,6 +67,7 @@ class DashboardAttention(DashboardActions):
         self._base_alerts: tuple[Alert, ...] = ()
         self._waiting: frozenset[str] = frozenset()
         self._escalation = EscalationState()
+        self._acting_generation = 0
 
     # --- after each analysis ----------------------------------------------------------
 
@@ -105,6 +107,7 @@ class DashboardAttention(DashboardActions):
         if isinstance(decision, Wait):
             self.set_timer(decision.seconds, self._acting_pending)
         elif isinstance(decision, Start):
+            self._acting_generation = decision.generation  # one run at a time
             samples = tuple(self.samples)
             self.run_worker(
                 lambda: act(analysis, samples),
@@ -136,6 +139,7 @@ class DashboardAttention(DashboardActions):
 
     def _apply_acting(self, result: Acting) -> None:
         self.acting = result
+        self.acting_scheduler.applied_result(self._acting_generation, None)
         self._show_alerts()
         if self.analysis is not None:
             from coordinator_tui.tui import panels
@@ -145,16 +149,35 @@ class DashboardAttention(DashboardActions):
         self.advice = words.advice_line(result.advice)
         self._refresh_summary()
         events, self._escalation = step(self._escalation, result.incidents, result.now)
-        if any(event.action == "raised" for event in events):
-            self.ring()
-        for message, severity in words.escalation_notes(events)[:5]:
-            self.notify(message, severity=severity, markup=False, timeout=8)
+        self._announce(events)
         for screen in self.app.screen_stack:
             if isinstance(screen, QualityScreen):
                 screen.records = result.quality
         self.acted += 1
 
+    def _announce(self, events: Sequence[EscalationEvent]) -> None:
+        """The bell once for what this run raised; a toast each, or one for many.
+
+        The first run over a directory, a side pane, or more than three events at once
+        get one summary toast (``i`` lists the incidents) instead of a stack of them.
+        """
+        raised = sum(1 for event in events if event.action == "raised")
+        if raised:
+            self.ring()
+        notes = words.escalation_notes(events)
+        if len(notes) > 1 and (self.acted == 0 or self.compact or len(notes) > 3):
+            resolved = len(notes) - raised
+            summary = f"{count_of(raised, 'incident')} escalated" if raised else ""
+            if resolved:
+                summary += f"{', ' if summary else ''}{resolved} resolved"
+            severity: SeverityLevel = "error" if raised else "information"
+            self.notify(f"{summary} — i lists them", severity=severity, markup=False)
+            return
+        for message, level in notes:
+            self.notify(message, severity=level, markup=False, timeout=8)
+
     # declared for the mixin; ``DashboardScreen`` defines them
+    compact: Any
     acting_note: Any
     advice: Any
     alert_items: Any

@@ -45,14 +45,18 @@ class AlertsPanel(SelectablePanel):
                 )
             )
             return
-        table = Table.grid(padding=(0, 1), expand=True)
+        # No padding: the blank after the label is part of the label's span (an SVG
+        # export drops a blank that starts the next, unstyled span: "incidentmilestone").
+        table = Table.grid(padding=(0, 0), expand=True)
         table.add_column(no_wrap=True)
         table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         shown = self.in_window()
         for index in shown:
             alert = alerts[index]
             label, style = KIND_STYLE.get(alert.kind, (alert.kind, ""))
-            table.add_row(Text(label, style=style), Text(alert.text), style=self.row_style(index))
+            table.add_row(
+                Text(label + " ", style=style), Text(alert.text), style=self.row_style(index)
+            )
         if shown.stop < len(alerts) and self.window > 3:
             more = len(alerts) - shown.stop
             table.add_row(Text(""), Text(f"… and {more} more (tab here, j/k)", style="dim"))

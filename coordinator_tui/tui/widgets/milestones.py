@@ -73,15 +73,17 @@ class MilestonePanel(SelectablePanel):
                 self.update(overall)
             return
         table = Table.grid(padding=(0, 1), expand=True)
-        table.add_column(no_wrap=True)
         table.add_column(ratio=3, no_wrap=True, overflow="ellipsis")
-        table.add_column(no_wrap=True, overflow="ellipsis", style="dim", max_width=20)
-        table.add_column(ratio=2, min_width=8)
+        table.add_column(no_wrap=True, overflow="ellipsis", style="dim", max_width=16)
+        table.add_column(ratio=1, min_width=8)
         table.add_column(no_wrap=True, justify="right")
-        table.add_column(no_wrap=True, overflow="ellipsis", max_width=24)
+        table.add_column(no_wrap=True, overflow="ellipsis", max_width=20)
         for index in self.in_window():
             line = lines[index]
-            title = Text(line.title)
+            # The symbol and its blank share one span (see ``alerts``: SVG exports).
+            title = Text()
+            title.append(f"{line.symbol} ", style=line.style)
+            title.append(line.title)
             if line.stalled:
                 # The space stays unstyled in the title's span: an SVG export drops the
                 # leading blank of a styled span ("Server stalled").
@@ -90,7 +92,6 @@ class MilestonePanel(SelectablePanel):
             bar_style = "yellow" if line.stalled else ("green" if line.progress >= 100 else "cyan")
             eta_style = "cyan" if line.eta.startswith("ETA") else "dim"
             table.add_row(
-                Text(line.symbol, style=line.style),
                 title,
                 Text(line.owner),
                 ProgressBar(total=100, completed=line.progress, complete_style=bar_style),

@@ -58,9 +58,10 @@ class SelectablePanel(Static, can_focus=True):
         self.first = max(0, min(self.first, max(count - self.window, 0)))
         return range(self.first, min(count, self.first + self.window))
 
-    def row_style(self, index: int) -> str:
-        """The style of item ``index``'s line: highlighted under the cursor while focused."""
-        return CURSOR_STYLE if self.has_focus and index == self.cursor else ""
+    def row_style(self, index: int) -> str | None:
+        """The style of item ``index``'s line: highlighted under the cursor while focused (None
+        otherwise: an empty style would merge the padding into the next cell)."""
+        return CURSOR_STYLE if self.has_focus and index == self.cursor else None
 
     def move(self, delta: int) -> None:
         count = self.item_count()

@@ -133,7 +133,8 @@ def messages_table(view: SessionView, analysis: Analysis) -> RenderableType:
         if message.recovered:
             subject.append(" ")  # unstyled: an SVG export drops a styled span's leading blank
             subject.append("(recovered)", style="italic dim")
-        subject.append("  " + cell_text(message.body, 160), style="dim")
+        subject.append("  ")  # unstyled: an SVG export drops a styled span's leading blanks
+        subject.append(cell_text(message.body, 160), style="dim")
         table.add_row(Text(_when(message.timestamp)), Text(direction), subject)
     return table
 

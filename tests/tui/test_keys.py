@@ -91,4 +91,7 @@ async def test_every_key_is_in_the_palette_of_its_screen(frozen_app: Coordinator
 def test_the_compact_footer_keeps_help_quit_gone_and_errors_first() -> None:
     words = [label for label, _ in compact_footer()]
     assert words[:4] == ["?", "q", "g", "e"]
-    assert len(strip_text().plain) <= 58  # fits a 60-column pane with its padding
+    strip = strip_text(58).plain  # a 60-column pane, less its padding
+    assert strip.startswith("? help  q quit  g gone  e errors") and len(strip) <= 58
+    assert "palette" not in strip  # no room: left out whole, never cut into "^ppa lette"
+    assert strip_text(200).plain.endswith("^p palette")

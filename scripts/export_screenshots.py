@@ -1,9 +1,12 @@
 """Write the README screenshots from the standard fixture with a frozen clock.
 
 ``make screenshots`` runs this. It builds ``tests.collective.build_collective``
-in a temporary directory, drives the dashboard headless at fixed sizes and
-saves ``screenshots/dashboard-wide.svg``, ``dashboard-compact.svg``,
-``broadcast-dialog.svg``, ``session-detail.svg`` and ``file-problems.svg``.
+plus ``tests.tui.attention`` (a session waiting in a tmux pane, a milestone with
+an ETA) in a temporary directory, drives the dashboard headless at fixed sizes
+and saves ``screenshots/dashboard-wide.svg``, ``dashboard-compact.svg``,
+``broadcast-dialog.svg``, ``session-detail.svg``, ``quality.svg``,
+``broadcast-read.svg`` and ``file-problems.svg``. Start-up toasts are dismissed
+before a shot (the compact one keeps them, to show their size).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from coordinator_tui.clock import frozen_clock  # noqa: E402
 from coordinator_tui.settings import Settings  # noqa: E402
 from coordinator_tui.tui.app import CoordinatorApp, create_app  # noqa: E402
 from tests.collective import NOW, build_collective  # noqa: E402
+from tests.tui.attention import add_attention  # noqa: E402
 
 WIDE = (160, 50)
 COMPACT = (60, 30)
@@ -31,20 +35,24 @@ Steps = Callable[[CoordinatorApp], Awaitable[None]]
 
 
 async def ready(app: CoordinatorApp, timeout: float = 10.0) -> None:
-    """Wait until the first analysis is on screen."""
+    """Wait until the first analysis and its acting run are on screen."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while app.dashboard.analyses < 1:
+    while app.dashboard.analyses < 1 or not app.dashboard.acting_scheduler.up_to_date:
         if loop.time() > deadline:
             raise TimeoutError("the dashboard did not show the directory in time")
         await asyncio.sleep(0.02)
 
 
-async def shoot(root: Path, size: tuple[int, int], target: Path, steps: Steps | None) -> None:
+async def shoot(
+    root: Path, size: tuple[int, int], target: Path, steps: Steps | None, toasts: bool = False
+) -> None:
     app = create_app(root, Settings(), clock=frozen_clock(NOW), watch=False)
     async with app.run_test(size=size) as pilot:
         await ready(app)
         await pilot.pause()
+        if not toasts:
+            app.clear_notifications()
         if steps is not None:
             await steps(app)
             await pilot.pause()
@@ -66,7 +74,21 @@ async def broadcast(app: CoordinatorApp) -> None:
 
 async def detail(app: CoordinatorApp) -> None:
     table = app.dashboard.table
-    table.move_cursor(row=table.get_row_index("sessions/session-1001.json"))
+    table.move_cursor(row=table.get_row_index("sessions/session-1020.json"))
+    await app.run_action("detail", app.screen)
+
+
+async def quality(app: CoordinatorApp) -> None:
+    await app.run_action("quality", app.screen)
+
+
+async def read_broadcast(app: CoordinatorApp) -> None:
+    """Focus the broadcasts (tab × 3), move to the Plan broadcast, open it in full."""
+    await app.run_action("focus_next")
+    await app.run_action("focus_next")
+    await app.run_action("focus_next")
+    await app.run_action("cursor_down", app.screen)
+    await app.run_action("cursor_down", app.screen)
     await app.run_action("detail", app.screen)
 
 
@@ -89,11 +111,13 @@ async def main_async(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as temp:
         os.chdir(temp)  # the header then names the directory "coordination"
-        root = build_collective(Path(temp) / "coordination")
+        root = add_attention(build_collective(Path(temp) / "coordination"))
         await shoot(root, WIDE, out / "dashboard-wide.svg", None)
-        await shoot(root, COMPACT, out / "dashboard-compact.svg", None)
+        await shoot(root, COMPACT, out / "dashboard-compact.svg", None, toasts=True)
         await shoot(root, WIDE, out / "broadcast-dialog.svg", broadcast)
         await shoot(root, WIDE, out / "session-detail.svg", detail)
+        await shoot(root, (120, 30), out / "quality.svg", quality)
+        await shoot(root, WIDE, out / "broadcast-read.svg", read_broadcast)
         break_some_files(root)
         await shoot(root, COMPACT, out / "file-problems.svg", problems)
 

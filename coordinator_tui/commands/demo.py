@@ -53,7 +53,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             return _headless(root, settings, args, simulation)
         from coordinator_tui.tui.app import run_dashboard
 
-        return run_dashboard(root, settings, compact=args.compact)
+        return run_dashboard(
+            root,
+            settings,
+            compact=args.compact,
+            problems=lambda: [problem.describe() for problem in simulation.take_problems()],
+        )
     finally:
         simulation.stop()
         _print_left_over(simulation.take_problems())

@@ -31,18 +31,21 @@ HEALTH: dict[Health, Look] = {
     Health.IDLE: Look("○", "cyan", "idle"),
     Health.STALE: Look("▲", "yellow", "stale"),
     Health.GONE: Look("✕", "dim", "gone"),
-    Health.WAITING: Look("⏸", "bold magenta", "waiting"),
+    Health.WAITING: Look("◉", "bold magenta", "waiting"),
     Health.ENDED: Look("■", "dim", "ended"),
 }
 """Every health value, in the order the legend lists them."""
 
 ALERT_KINDS: dict[str, Look] = {
+    "incident": Look("!", "bold red", "incident"),
+    "resolve": Look("⇄", "cyan", "keeps"),
     "duplicate": Look("◆", "bold red", "dup"),
     "overlap": Look("≈", "magenta", "overlap"),
     "claim": Look("⚑", "red", "claim"),
     "stale": Look("▲", "yellow", "stale"),
 }
-"""Every alert kind the dashboard raises."""
+"""Every alert kind the dashboard raises (``incident``: escalated stuck work; ``resolve``:
+who keeps duplicated work and who yields)."""
 
 
 def health_look(health: Health) -> Look:

@@ -19,6 +19,7 @@ from coordinator_tui.settings import Settings
 from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.palette import DashboardCommands
 from coordinator_tui.tui.screens.dashboard import DashboardScreen
+from coordinator_tui.tui.screens.dashboard_attention import ProblemSource
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.watcher import DEFAULT_POLL_MS
 
@@ -68,11 +69,14 @@ class CoordinatorApp(App[None]):
         compact: bool | None,
         poll_ms: int | None,
         watch: bool,
+        problems: ProblemSource | None = None,
     ) -> None:
         folder = styles_folder()
         super().__init__(css_path=[str(folder / name) for name in STYLE_FILES])
         self.root = root
-        self.dashboard = DashboardScreen(root, settings, clock, compact, poll_ms, watch)
+        self.dashboard = DashboardScreen(
+            root, settings, clock, compact, poll_ms, watch, problems=problems
+        )
 
     def on_mount(self) -> None:
         self.sub_title = shown_path(self.root)
@@ -91,9 +95,11 @@ def create_app(
     compact: bool | None = None,
     poll_ms: int | None = None,
     watch: bool = True,
+    problems: ProblemSource | None = None,
 ) -> CoordinatorApp:
     """The dashboard for ``root``. ``compact=None`` switches by width (under 100 columns);
-    ``poll_ms`` polls instead of native file events; ``watch=False`` reads once."""
+    ``poll_ms`` polls instead of native file events; ``watch=False`` reads once;
+    ``problems`` is polled once a second for lines to notify (the demo's failed writes)."""
     return CoordinatorApp(
         Path(root),
         settings or Settings(),
@@ -101,6 +107,7 @@ def create_app(
         compact=compact,
         poll_ms=poll_ms,
         watch=watch,
+        problems=problems,
     )
 
 
@@ -111,14 +118,21 @@ def run_dashboard(
     compact: bool = False,
     clock: Clock = system_clock,
     poll_ms: int | None = None,
+    problems: ProblemSource | None = None,
 ) -> int:
-    """Run the dashboard in this terminal until the user quits (``demo`` uses this).
+    """Run the dashboard in this terminal until the user quits (``demo`` uses this, with
+    ``problems`` returning its simulation's failed writes not shown yet).
 
     Exit 1 with one line when the install is broken (no styles).
     """
     try:
         app = create_app(
-            root, settings, clock=clock, compact=True if compact else None, poll_ms=poll_ms
+            root,
+            settings,
+            clock=clock,
+            compact=True if compact else None,
+            poll_ms=poll_ms,
+            problems=problems,
         )
     except StylesNotFound as error:
         print(f"coordinator-tui: {error}", file=sys.stderr)

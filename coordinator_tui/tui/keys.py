@@ -20,7 +20,7 @@ class Key:
     """How the help screen writes the key (``/``, ``?``)."""
     action: str
     owner: str
-    """``screen`` (the dashboard) or ``app``."""
+    """Who binds it: ``screen`` (the dashboard), ``quality``, ``detail`` or ``app``."""
     footer: str
     """The binding's short description (the footer shows it unless ``show`` is off)."""
     command: str
@@ -28,29 +28,54 @@ class Key:
     meaning: str
     """The help screen's wording."""
     show: bool = True
+    compact: str = ""
+    """The compact footer's word (a 60-column pane); empty: not in the compact footer."""
 
 
 KEYS: tuple[Key, ...] = (
     Key("b", "b", "broadcast", "screen", "Broadcast", "Broadcast a message",
-        "broadcast a message to every session"),
+        "broadcast a message to every session", compact="broadcast"),
     Key("m", "m", "message", "screen", "Message", "Message the selected session",
-        "message the selected session directly"),
+        "message the selected session directly", compact="message"),
     Key("r", "r", "report", "screen", "Report", "Write a sprint report",
-        "write a sprint report now (SPRINT_REPORT_<date>.md)"),
+        "write a sprint report now (SPRINT_REPORT_<date>.md)", compact="report"),
     Key("slash", "/", "filter", "screen", "Filter", "Filter sessions",
-        "filter by id, work or health"),
+        "filter by id, work or health", compact="filter"),
     Key("escape", "escape", "clear_filter", "screen", "Clear filter", "Clear the filter",
         "clear the filter / close a dialog", show=False),
     Key("s", "s", "cycle_sort", "screen", "Sort", "Cycle the sort",
-        "cycle the sort: attention, id, heartbeat age"),
-    Key("g", "g", "toggle_gone", "screen", "Gone", "Show or hide gone sessions",
-        "show or hide gone sessions"),
-    Key("enter", "enter", "detail", "screen", "Detail", "Open the selected session",
-        "session detail: every field, heartbeats, messages, claims"),
+        "cycle the sort: attention (waiting first), id, heartbeat age", compact="sort"),
+    Key("g", "g", "toggle_gone", "screen", "Gone", "Show or hide gone and ended sessions",
+        "show or hide gone and ended sessions", compact="gone"),
+    Key("enter", "enter", "detail", "screen", "Detail", "Open the selected session or item",
+        "session detail; in a focused panel: the item in full", compact="detail"),
+    Key("t", "t", "jump", "screen", "tmux", "Jump to the session's tmux pane",
+        "switch the tmux client to the selected session's pane", compact="tmux"),
+    Key("v", "v", "quality", "screen", "Quality", "Quality per session",
+        "quality per session: finished, expired claims, duplicates, waiting",
+        compact="quality"),
+    Key("i", "i", "incidents", "screen", "Incidents", "Escalated incidents",
+        "escalated incidents (stuck work) and the resource advice", compact="incidents"),
+    Key("j,down", "j / ↓", "cursor_down", "screen", "Down", "Move down",
+        "move down in the table or the focused panel", show=False),
+    Key("k,up", "k / ↑", "cursor_up", "screen", "Up", "Move up",
+        "move up in the table or the focused panel", show=False),
     Key("e", "e", "errors", "screen", "Errors", "Show file problems",
-        "file problems: what could not be read, and why"),
-    Key("question_mark", "?", "help", "app", "Help", "Help: the keys", "this help"),
-    Key("q", "q", "quit", "app", "Quit", "Quit", "quit"),
+        "file problems: what could not be read, and why", compact="errors"),
+    Key("s", "s", "next_column", "quality", "Sort", "Quality: sort by the next column",
+        "quality view: sort by the next column"),
+    Key("S", "S", "previous_column", "quality", "Back", "Quality: sort by the previous column",
+        "quality view: sort by the previous column", show=False),
+    Key("o", "o", "reverse", "quality", "Order", "Quality: reverse the order",
+        "quality view: ascending or descending"),
+    Key("t", "t", "jump", "detail", "tmux", "Jump to this session's tmux pane",
+        "detail screen: switch the tmux client to this session's pane"),
+    Key("tab", "tab", "focus_next", "app", "Next", "Focus the next panel",
+        "focus the next panel: table, alerts, milestones, broadcasts", show=False),
+    Key("shift+tab", "shift+tab", "focus_previous", "app", "Previous",
+        "Focus the previous panel", "focus the previous panel", show=False),
+    Key("question_mark", "?", "help", "app", "Help", "Help: the keys", "this help", compact="help"),
+    Key("q", "q", "quit", "app", "Quit", "Quit", "quit", compact="quit"),
 )  # fmt: skip
 
 TEXTUAL_KEYS = (("ctrl+p", "command palette (every action, and the themes)"),)
@@ -58,12 +83,45 @@ TEXTUAL_KEYS = (("ctrl+p", "command palette (every action, and the themes)"),)
 
 
 def bindings(owner: str) -> list[BindingType]:
-    """The ``BINDINGS`` of the dashboard screen (``screen``) or the app (``app``)."""
+    """The ``BINDINGS`` of the dashboard (``screen``), another screen or the app (``app``)."""
     return [
         Binding(item.key, item.action, item.footer, show=item.show)
         for item in KEYS
         if item.owner == owner
     ]
+
+
+def keys_for(owner: str) -> list[Key]:
+    """The keys the palette offers over a screen: its own, then the app's."""
+    return [item for item in KEYS if item.owner == owner] + [
+        item for item in KEYS if item.owner == "app" and owner != "app"
+    ]
+
+
+COMPACT_ORDER = (
+    "question_mark",
+    "q",
+    "g",
+    "e",
+    "slash",
+    "enter",
+    "t",
+    "s",
+    "i",
+    "v",
+    "b",
+    "m",
+    "r",
+)
+"""The short footer's order: what must stay visible when a narrow pane has room for few."""
+
+
+def compact_footer() -> list[tuple[str, str]]:
+    """(key, word) for the short footer: the dashboard's and the app's keys that have a
+    compact word, in ``COMPACT_ORDER`` (the strip shows as many as fit; ``?`` lists all)."""
+    chosen = [item for item in KEYS if item.compact and item.owner in ("screen", "app")]
+    chosen.sort(key=lambda item: COMPACT_ORDER.index(item.key))
+    return [(item.label, item.compact) for item in chosen]
 
 
 def help_lines() -> list[tuple[str, str]]:

@@ -6,21 +6,19 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from coordinator_tui.tui.keys import KEYS, Key
+from coordinator_tui.tui.keys import Key, keys_for
 
 
 class DashboardCommands(Provider):
     """Every key's action, searchable by its wording."""
 
     def _available(self) -> list[Key]:
-        from coordinator_tui.tui.screens.dashboard import DashboardScreen
-
-        on_dashboard = isinstance(self.screen, DashboardScreen)
-        return [item for item in KEYS if on_dashboard or item.owner == "app"]
+        # A screen names the keys it binds with ``KEY_OWNER`` (``screen`` is the dashboard).
+        return keys_for(getattr(self.screen, "KEY_OWNER", "app"))
 
     async def _run(self, item: Key) -> None:
         # Screen actions go to the screen the palette was opened over.
-        if item.owner == "screen":
+        if item.owner != "app":
             await self.app.run_action(item.action, self.screen)
         else:
             await self.app.run_action(item.action)

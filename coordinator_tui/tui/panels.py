@@ -11,12 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from coordinator_tui.analysis import Analysis, Health
+from coordinator_tui.analysis import Analysis, Health, MilestoneView
+from coordinator_tui.analysis.acting.predict import MilestoneForecast
 from coordinator_tui.analysis.changes import Changes
 from coordinator_tui.files.records import Message
 from coordinator_tui.render.health import HEALTH, MILESTONE_STATUS
+from coordinator_tui.render.sanitize import clip, display, strip_control
+from coordinator_tui.render.timetext import short_age
 from coordinator_tui.render.trends import sparkline
 from coordinator_tui.tui.rows import cell_text
+
+READ_LIMIT = 20_000
+"""A message body opened in full is cut here."""
+WIDE = 4000
+"""Single-line fields opened in full are cut here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +33,12 @@ class Alert:
     kind: str
     text: str
     since: datetime
+    detail: str = ""
+    """The whole alert, uncut (enter on the focused alerts panel shows it)."""
+
+    @property
+    def full(self) -> str:
+        return self.detail or self.text
 
 
 def alerts(analysis: Analysis, first_seen: dict[str, datetime]) -> list[Alert]:
@@ -33,36 +47,49 @@ def alerts(analysis: Analysis, first_seen: dict[str, datetime]) -> list[Alert]:
     ``first_seen`` is the caller's memory of when each alert appeared (updated
     here); a stale session's alert dates from the moment it went stale.
     """
-    found: list[tuple[str, str, str, datetime | None]] = []
+    found: list[tuple[str, str, str, datetime | None, str]] = []
     for group in analysis.duplicates:
         text = f"{len(group.sessions)} on {cell_text(group.work, 60)}: " + ", ".join(
             cell_text(member, 30) for member in group.sessions
         )
-        found.append((f"dup:{group.work_key}", "duplicate", text, None))
+        full = f"{len(group.sessions)} sessions on {display(group.work, WIDE)}: " + ", ".join(
+            display(member, WIDE) for member in group.sessions
+        )
+        found.append((f"dup:{group.work_key}", "duplicate", text, None, full))
     for overlap in analysis.overlaps[:50]:
         text = (
             f"{cell_text(overlap.first, 30)} ~ {cell_text(overlap.second, 30)} "
             f"({overlap.score:.2f}): {cell_text(overlap.first_work, 40)}"
         )
-        found.append((f"overlap:{overlap.first}:{overlap.second}", "overlap", text, None))
+        full = (
+            f"{display(overlap.first, WIDE)} works on {display(overlap.first_work, WIDE)}; "
+            f"{display(overlap.second, WIDE)} works on {display(overlap.second_work, WIDE)} "
+            f"(similarity {overlap.score:.2f})"
+        )
+        found.append((f"overlap:{overlap.first}:{overlap.second}", "overlap", text, None, full))
     for conflict in analysis.conflicts:
         text = (
             f"{cell_text(conflict.session, 30)} works on {cell_text(conflict.work, 40)}, "
             f"claimed by {cell_text(conflict.claimed_by, 30)}"
         )
-        found.append((f"conflict:{conflict.session}:{conflict.claim}", "claim", text, None))
+        full = (
+            f"{display(conflict.session, WIDE)} works on {display(conflict.work, WIDE)}, "
+            f"claimed by {display(conflict.claimed_by, WIDE)} "
+            f"(claim {display(conflict.claim, WIDE)})"
+        )
+        found.append((f"conflict:{conflict.session}:{conflict.claim}", "claim", text, None, full))
     stale_after = timedelta(seconds=analysis.settings.stale_after_s)
     for view in analysis.sessions:
         if view.health is Health.STALE and view.heartbeat is not None:
             text = f"{cell_text(view.id, 40)} silent since {view.heartbeat:%H:%M} UTC"
-            found.append((f"stale:{view.key}", "stale", text, view.heartbeat + stale_after))
+            found.append((f"stale:{view.key}", "stale", text, view.heartbeat + stale_after, ""))
     current = {key for key, *_ in found}
     for key in [key for key in first_seen if key not in current]:
         del first_seen[key]
     result = []
-    for key, kind, text, since in found:
+    for key, kind, text, since, full in found:
         moment = since or first_seen.setdefault(key, analysis.now)
-        result.append(Alert(key, kind, text, moment))
+        result.append(Alert(key, kind, text, moment, full))
     result.sort(key=lambda alert: (alert.since, alert.key), reverse=True)
     return result
 
@@ -102,22 +129,74 @@ class MilestoneLine:
     status: str
     progress: float
     stalled: bool
+    eta: str = ""
+    """``ETA 11-15 23:00 (3h)`` or ``no ETA: why`` (empty before the forecast)."""
+    detail: str = ""
+    """Every field in words, for the milestone opened in full."""
 
 
-def milestone_lines(analysis: Analysis) -> list[MilestoneLine]:
-    return [
-        MilestoneLine(
-            symbol=look.symbol if look else "?",
-            style=look.style if look else "",
-            title=cell_text(item.milestone.title, 60),
-            owner=cell_text(item.milestone.owner or "—", 30),
-            status=cell_text(item.milestone.status, 20),
-            progress=item.progress,
-            stalled=item.stalled,
+def milestone_lines(
+    analysis: Analysis, forecasts: Sequence[MilestoneForecast] = ()
+) -> list[MilestoneLine]:
+    """One line per milestone; ``forecasts`` (matched by milestone id) add the ETA."""
+    ahead = {forecast.milestone_id: forecast for forecast in forecasts}
+    lines = []
+    for item in analysis.milestones.items:
+        look = MILESTONE_STATUS.get(item.milestone.status)
+        forecast = ahead.get(item.milestone.milestone_id)
+        lines.append(
+            MilestoneLine(
+                symbol=look.symbol if look else "?",
+                style=look.style if look else "",
+                title=cell_text(item.milestone.title, 60),
+                owner=cell_text(item.milestone.owner or "—", 30),
+                status=cell_text(item.milestone.status, 20),
+                progress=item.progress,
+                stalled=item.stalled,
+                eta=eta_text(forecast, analysis.now),
+                detail=_milestone_detail(item, forecast),
+            )
         )
-        for item in analysis.milestones.items
-        for look in (MILESTONE_STATUS.get(item.milestone.status),)
+    return lines
+
+
+SHORT_WHY = {"too little data": "few data", "no progress": "0 % done"}
+"""Why-nots shortened for the panel's column (the milestone opened in full has the basis)."""
+
+
+def eta_text(forecast: MilestoneForecast | None, now: datetime) -> str:
+    """``ETA 11-15 23:00 (3h)``, ``no ETA: blocked``, or empty without a forecast."""
+    if forecast is None:
+        return ""
+    if forecast.eta is None:
+        why = forecast.why_not or "unknown"
+        return f"no ETA: {SHORT_WHY.get(why, why)}"
+    ahead = short_age((forecast.eta - now).total_seconds())
+    return f"ETA {forecast.eta:%m-%d %H:%M} ({ahead})"
+
+
+def _milestone_detail(item: MilestoneView, forecast: MilestoneForecast | None) -> str:
+    milestone = item.milestone
+    lines = [
+        f"Milestone: {display(milestone.title, WIDE)}",
+        f"id: {display(milestone.milestone_id, WIDE)}",
+        f"status: {display(milestone.status, 200)}" + ("  (stalled)" if item.stalled else ""),
+        f"owner: {display(milestone.owner or '—', WIDE)}",
+        f"progress: {item.progress:.0f}% (from {item.progress_source})",
     ]
+    if item.steps_total:
+        lines.append(f"steps: {item.steps_done}/{item.steps_total} done")
+    if forecast is not None:
+        eta = f"{forecast.eta:%Y-%m-%d %H:%M} UTC" if forecast.eta else "none"
+        lines.append(f"ETA: {eta} — {display(forecast.basis, WIDE)}")
+    for label, values in (
+        ("blocker", milestone.blockers),
+        ("next session should", milestone.next_session_should),
+    ):
+        lines.extend(f"{label}: {display(value, WIDE)}" for value in values)
+    if milestone.handoff_notes:
+        lines.append("handoff notes: " + clip(strip_control(milestone.handoff_notes), READ_LIMIT))
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +207,12 @@ class MilestoneBoard:
     completion_pct: float
 
 
-def milestone_board(analysis: Analysis) -> MilestoneBoard:
-    return MilestoneBoard(tuple(milestone_lines(analysis)), analysis.milestones.completion_pct)
+def milestone_board(
+    analysis: Analysis, forecasts: Sequence[MilestoneForecast] = ()
+) -> MilestoneBoard:
+    return MilestoneBoard(
+        tuple(milestone_lines(analysis, forecasts)), analysis.milestones.completion_pct
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +221,8 @@ class BroadcastLine:
     sender: str
     subject: str
     recovered: bool
+    reading: str = ""
+    """The whole broadcast: sender, time, subject and body (newlines kept)."""
 
 
 def broadcast_lines(analysis: Analysis, limit: int = 30) -> list[BroadcastLine]:
@@ -158,7 +243,23 @@ def _broadcast_line(message: Message) -> BroadcastLine:
         sender=cell_text(message.sender, 30),
         subject=cell_text(message.subject, 80) or "(no subject)",
         recovered=message.recovered,
+        reading=message_reading(message),
     )
+
+
+def message_reading(message: Message) -> str:
+    """A message in full, as plain text: the header lines, a blank line, the body."""
+    when = f"{message.timestamp:%Y-%m-%d %H:%M} UTC" if message.timestamp else "—"
+    header = [
+        f"From: {display(message.sender, WIDE)}",
+        f"To: {display(message.to, WIDE)}",
+        f"At: {when}",
+        f"Subject: {display(message.subject, WIDE) or '(no subject)'}",
+    ]
+    if message.recovered:
+        header.append("(the file was not valid JSON: recovered)")
+    body = clip(strip_control(message.body), READ_LIMIT) if message.body else "(no body)"
+    return "\n".join(header) + "\n\n" + body
 
 
 # --- notifications ------------------------------------------------------------------------
@@ -181,14 +282,18 @@ def change_notes(news: Changes) -> list[str]:
 
 
 def summary_counts(analysis: Analysis) -> tuple[tuple[str, int, str], ...]:
+    """(label, value, style); waiting (needs a human) right after live, ended only when any."""
     counts = analysis.counts
-    return (
+    shown = (
         ("live", counts.live, "bold"),
+        ("waiting", counts.waiting, HEALTH[Health.WAITING].style),
         ("working", counts.working, HEALTH[Health.WORKING].style),
         ("idle", counts.idle, HEALTH[Health.IDLE].style),
         ("stale", counts.stale, HEALTH[Health.STALE].style),
         ("gone", counts.gone, "dim"),
+        ("ended", counts.ended, "dim"),
     )
+    return tuple(item for item in shown if item[0] != "ended" or item[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +318,7 @@ def summary_line(
     watch_mode: str,
     points: Sequence[float],
     compact: bool,
+    acting_note: str = "",
 ) -> SummaryLine | None:
     """The strip for ``analysis``; None while there is nothing to show yet.
 
@@ -226,6 +332,8 @@ def summary_line(
     problems = len(analysis.errors)
     if problems:
         note = f"{problems} file problem{'s' if problems != 1 else ''}  {note}".strip()
+    if acting_note:
+        note = f"{acting_note}  {note}".strip()
     return SummaryLine(
         counts=summary_counts(analysis),
         utilization=analysis.counts.utilization,

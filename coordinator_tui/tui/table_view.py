@@ -15,6 +15,8 @@ from coordinator_tui.analysis import Health
 from coordinator_tui.tui.rows import SessionRow, cell_text
 
 SORTS = ("attention", "id", "heartbeat")
+HIDDEN = (Health.GONE, Health.ENDED)
+"""Hidden unless ``g`` shows them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +44,17 @@ class TableView:
         chosen = [
             row
             for row in rows
-            if (self.show_gone or row.health is not Health.GONE)
-            and (not needle or needle in row.search)
+            if (self.show_gone or row.health not in HIDDEN) and (not needle or needle in row.search)
         ]
         if self.sort == "id":
             chosen.sort(key=lambda row: (row.id, row.key))
         elif self.sort == "heartbeat":
             chosen.sort(key=lambda row: (-(row.heartbeat or -math.inf), row.id, row.key))
         else:
-            chosen.sort(key=lambda row: (row.attention, row.id, row.key))
+            # Waiting for a human comes first, before duplicates and conflicts.
+            chosen.sort(
+                key=lambda row: (row.attention, row.health is not Health.WAITING, row.id, row.key)
+            )
         return chosen
 
     def title(self, shown: int, total: int) -> str:

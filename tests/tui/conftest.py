@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from coordinator_tui.settings import Settings
 from coordinator_tui.tui.app import CoordinatorApp, create_app
 from tests.collective import NOW, build_collective
+from tests.tui.attention import add_attention
 
 
 class MovableClock:
@@ -44,6 +45,8 @@ async def ready(pilot: Pilot[None], analyses: int = 1) -> None:
     app = pilot.app
     assert isinstance(app, CoordinatorApp)
     await wait_for(pilot, lambda: app.dashboard.analyses >= analyses, "the first analysis")
+    # The acting analyses (ETAs, resolutions, incidents) follow each analysis in a worker.
+    await wait_for(pilot, lambda: app.dashboard.acting_scheduler.up_to_date, "the acting run")
     await pilot.pause()
 
 
@@ -68,6 +71,13 @@ def coordination(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The standard fixture, with the working directory beside it (stable header text)."""
     monkeypatch.chdir(tmp_path)
     return build_collective(tmp_path / "coordination")
+
+
+@pytest.fixture
+def attention_app(coordination: Path) -> CoordinatorApp:
+    """``frozen_app`` plus a session waiting in a tmux pane and a milestone with an ETA."""
+    add_attention(coordination)
+    return create_app(coordination, Settings(), clock=MovableClock(), watch=False)
 
 
 @pytest.fixture

@@ -270,7 +270,7 @@ async def test_compact_switches_by_width(frozen_app: CoordinatorApp) -> None:
     async with frozen_app.run_test(size=(99, 30)) as pilot:
         await ready(pilot)
         assert frozen_app.dashboard.has_class("-compact")
-        assert frozen_app.dashboard.table.column_keys == ("symbol", "id", "work")
+        assert frozen_app.dashboard.table.column_keys == ("symbol", "id", "short_age", "work")
         await pilot.resize_terminal(140, 40)
         await wait_for(pilot, lambda: not frozen_app.dashboard.has_class("-compact"), "wide")
         assert "age" in frozen_app.dashboard.table.column_keys

@@ -12,22 +12,57 @@ from textual.widgets import Input, TextArea
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.dialogs.compose import ComposeScreen
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
+from coordinator_tui.tui.screens.quality import QualityScreen
 from tests.tui.conftest import ready, wait_for
 
 WIDE = (160, 50)
 COMPACT = (60, 30)
 
 
-def test_wide_layout(snap_compare, frozen_app: CoordinatorApp) -> None:
-    assert snap_compare(frozen_app, terminal_size=WIDE, run_before=ready)
+async def _quiet(pilot: Pilot[None]) -> None:
+    """Ready, with the start-up toasts (waiting, escalated) dismissed: the layout shows."""
+    await ready(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
 
 
-def test_compact_layout(snap_compare, frozen_app: CoordinatorApp) -> None:
-    assert snap_compare(frozen_app, terminal_size=COMPACT, run_before=ready)
+def test_wide_layout(snap_compare, attention_app: CoordinatorApp) -> None:
+    assert snap_compare(attention_app, terminal_size=WIDE, run_before=_quiet)
 
 
-def test_narrow_side_pane_50_columns(snap_compare, frozen_app: CoordinatorApp) -> None:
-    assert snap_compare(frozen_app, terminal_size=(50, 30), run_before=ready)
+def test_at_120_columns_capabilities_and_started_stay(
+    snap_compare, attention_app: CoordinatorApp
+) -> None:
+    assert snap_compare(attention_app, terminal_size=(120, 40), run_before=_quiet)
+
+
+def test_compact_layout(snap_compare, attention_app: CoordinatorApp) -> None:
+    assert snap_compare(attention_app, terminal_size=COMPACT, run_before=ready)
+
+
+def test_narrow_side_pane_50_columns(snap_compare, attention_app: CoordinatorApp) -> None:
+    assert snap_compare(attention_app, terminal_size=(50, 30), run_before=_quiet)
+
+
+async def _focus_alerts(pilot: Pilot[None]) -> None:
+    await _quiet(pilot)
+    await pilot.press("tab", "j")
+    await pilot.pause()
+
+
+def test_focused_alerts_panel(snap_compare, attention_app: CoordinatorApp) -> None:
+    assert snap_compare(attention_app, terminal_size=WIDE, run_before=_focus_alerts)
+
+
+async def _open_quality(pilot: Pilot[None]) -> None:
+    await _quiet(pilot)
+    await pilot.press("v")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, QualityScreen), "quality")
+    await pilot.pause()
+
+
+def test_quality_view(snap_compare, attention_app: CoordinatorApp) -> None:
+    assert snap_compare(attention_app, terminal_size=(120, 30), run_before=_open_quality)
 
 
 async def _open_broadcast(pilot: Pilot[None]) -> None:

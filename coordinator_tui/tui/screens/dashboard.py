@@ -35,12 +35,17 @@ from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.live import Result, Scheduler, Start, Wait, analyse_for_screen
 from coordinator_tui.tui.panels import Alert, BroadcastLine, MilestoneBoard, PriorityLine
 from coordinator_tui.tui.rows import RowBuilder, SessionRow, aged
-from coordinator_tui.tui.screens.dashboard_actions import DashboardActions
+from coordinator_tui.tui.screens.dashboard_attention import (
+    SAMPLES_KEPT,
+    DashboardAttention,
+    ProblemSource,
+)
 from coordinator_tui.tui.table_view import TableView
 from coordinator_tui.tui.trend import Sampler, Trend
 from coordinator_tui.tui.watcher import DirectoryWatcher
 from coordinator_tui.tui.widgets.alerts import AlertsPanel
 from coordinator_tui.tui.widgets.broadcasts import BroadcastFeed
+from coordinator_tui.tui.widgets.key_strip import FULL_FOOTER_FROM, KeyStrip
 from coordinator_tui.tui.widgets.milestones import MilestonePanel
 from coordinator_tui.tui.widgets.priorities import PriorityPanel
 from coordinator_tui.tui.widgets.session_table import SessionTable
@@ -50,7 +55,8 @@ from coordinator_tui.write.history import History, Sample
 FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
 
-class DashboardScreen(DashboardActions):
+class DashboardScreen(DashboardAttention):
+    KEY_OWNER = "screen"
     BINDINGS: ClassVar = bindings("screen")
 
     # State bound down to the widgets (None: nothing analysed yet).
@@ -60,6 +66,8 @@ class DashboardScreen(DashboardActions):
     broadcast_lines: var[tuple[BroadcastLine, ...] | None] = var(None)
     summary: var[panels.SummaryLine | None] = var(None)
     compact: var[bool] = var(False, init=False)
+    advice: var[str] = var("")
+    """The resource advice in one line (the priority panel shows it)."""
     table_view: var[TableView] = var(TableView(), init=False)
 
     def __init__(
@@ -70,8 +78,11 @@ class DashboardScreen(DashboardActions):
         compact: bool | None,
         poll_ms: int | None,
         watch: bool,
+        problems: ProblemSource | None = None,
     ) -> None:
         super().__init__()
+        self.problem_source = problems
+        self.acting_note = ""
         self.root = root
         self.settings = settings
         self.clock = clock
@@ -104,13 +115,16 @@ class DashboardScreen(DashboardActions):
         yield Input(placeholder="filter by id, work or health — escape clears", id="filter")
         yield SessionTable(id="sessions", compact=self.compact)
         with Horizontal(id="side"):
-            yield AlertsPanel(id="alerts").data_bind(alerts=screen.alert_items)
-            yield PriorityPanel(id="priorities").data_bind(lines=screen.priority_lines)
+            yield AlertsPanel(limit=9, id="alerts").data_bind(alerts=screen.alert_items)
+            yield PriorityPanel(id="priorities").data_bind(
+                lines=screen.priority_lines, advice=screen.advice
+            )
         with Horizontal(id="bottom"):
             yield MilestonePanel(id="milestones").data_bind(
                 screen.compact, board=screen.milestone_board
             )
             yield BroadcastFeed(id="broadcasts").data_bind(lines=screen.broadcast_lines)
+        yield KeyStrip(id="keystrip")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -133,6 +147,7 @@ class DashboardScreen(DashboardActions):
     def on_resize(self) -> None:
         if self.forced_compact is None:
             self.compact = self.app.size.width < 100
+        self.set_class(self.app.size.width < FULL_FOOTER_FROM, "-short-footer")
 
     def watch_compact(self, compact: bool) -> None:
         self.set_class(compact, "-compact")
@@ -164,7 +179,9 @@ class DashboardScreen(DashboardActions):
 
     @work(thread=True, group="history", exit_on_error=False)
     def load_history(self) -> None:
-        self.trend.load_history(self._history.load())
+        samples = self._history.load()
+        self.trend.load_history(samples)
+        self.samples = samples[-SAMPLES_KEPT:]
 
     def on_directory_changed(self, message: DirectoryChanged) -> None:
         self.snapshot = message.snapshot
@@ -260,16 +277,21 @@ class DashboardScreen(DashboardActions):
         merged = self.scheduler.merge(result.rows, result.generation)
         self.rows = result.rows if merged is None else merged
         self._first_seen = result.first_seen
-        for note in panels.change_notes(changes(previous, analysis)):
-            self.notify(note, severity="warning", markup=False)
+        notes = panels.change_notes(changes(previous, analysis))
+        if self.compact and len(notes) > 1:
+            # A side pane: one short toast instead of a stack over the list.
+            notes = [f"{notes[0]} (+{len(notes) - 1} more)"]
+        for note in notes:
+            self.notify(note, severity="warning", markup=False, timeout=3 if self.compact else 5)
         fresh = merged is None and result.view == self.table_view
         self._show_table(result.visible if fresh else None)
         self.trend.record(analysis.now, analysis.counts.utilization)
-        self.alert_items = tuple(result.alerts)
         self.priority_lines = tuple(panels.priority_lines(analysis))
         self.broadcast_lines = tuple(panels.broadcast_lines(analysis))
-        self.milestone_board = panels.milestone_board(analysis)
+        forecasts = self.acting.forecasts if self.acting else ()
+        self.milestone_board = panels.milestone_board(analysis, forecasts)
         self._refresh_summary()
+        self.attend(analysis, result.alerts)
         self.analyses += 1
 
     def _show_table(self, visible: list[SessionRow] | None = None) -> None:
@@ -283,6 +305,7 @@ class DashboardScreen(DashboardActions):
             watch_mode=self.watch_mode,
             points=self.trend.points(),
             compact=self.compact,
+            acting_note=self.acting_note,
         )
 
     # --- the clock --------------------------------------------------------------------
@@ -300,7 +323,10 @@ class DashboardScreen(DashboardActions):
             self.rows.update((row.key, row) for row in due)
             self.table.patch(due)
         if self.sampler.due(now, self.analysis.exists):
-            self.append_sample(Sample.from_analysis(self.analysis))
+            sample = Sample.from_analysis(self.analysis)
+            self.samples = [*self.samples[-SAMPLES_KEPT + 1 :], sample]
+            self.append_sample(sample)
+        self.show_problems()
 
     @work(thread=True, group="history-append", exit_on_error=False)
     def append_sample(self, sample: Sample) -> None:
@@ -345,4 +371,5 @@ class DashboardScreen(DashboardActions):
     def action_toggle_gone(self) -> None:
         self.table_view = self.table_view.toggled_gone()
         shown = self.table_view.show_gone
-        self.notify("Gone sessions shown" if shown else "Gone sessions hidden", timeout=2)
+        words = "Gone and ended sessions shown" if shown else "Gone and ended sessions hidden"
+        self.notify(words, timeout=2)

@@ -4,6 +4,7 @@ the messages from and to it, and its claims. Long text is cut for display only."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -21,6 +22,7 @@ from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render.health import FLAG_STYLE, HEALTH, session_flags
 from coordinator_tui.render.sanitize import clip, strip_control
 from coordinator_tui.render.timetext import age_text
+from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.rows import cell_text
 
 LONG_TEXT = 2000
@@ -44,6 +46,21 @@ def _grid() -> Table:
     return table
 
 
+TMUX_FIELDS = ("tmux_pane", "tmux_socket")
+
+
+def tmux_text(extra: dict[str, Any]) -> Text:
+    """Where the agent runs in tmux (``%3`` on a socket), and the key that jumps there."""
+    pane, socket = extra.get("tmux_pane"), extra.get("tmux_socket")
+    if not pane:
+        return Text("— (not run in tmux)", style="dim")
+    text = Text(cell_text(pane, 40), style="bold")
+    if socket:
+        text.append(f" on {cell_text(socket, 200)}")
+    text.append("  t jumps there", style="dim")
+    return text
+
+
 def fields_table(view: SessionView) -> RenderableType:
     session = view.session
     table = _grid()
@@ -55,6 +72,7 @@ def fields_table(view: SessionView) -> RenderableType:
     rows: list[tuple[str, Text]] = [
         ("session_id", Text(cell_text(session.session_id))),
         ("health", health),
+        ("tmux pane", tmux_text(session.extra)),
         ("heartbeat", Text(f"{_when(view.heartbeat)} ({age_text(view.heartbeat_age_s)})")),
         ("current_work", Text(clip(work, LONG_TEXT) if work else "— (none / placeholder)")),
         ("status", Text(cell_text(session.status or "—"))),
@@ -71,6 +89,8 @@ def fields_table(view: SessionView) -> RenderableType:
     if flags:
         rows.append(("flags", Text(", ".join(flag.words for flag in flags), style=FLAG_STYLE)))
     for key in sorted(session.extra):
+        if key in TMUX_FIELDS:
+            continue
         rows.append((cell_text(key, 40), Text(_value(session.extra[key]))))
     for label, text in rows:
         table.add_row(Text(label), text)
@@ -111,8 +131,10 @@ def messages_table(view: SessionView, analysis: Analysis) -> RenderableType:
             direction = f"← {cell_text(message.sender, 30)}"
         subject = Text(cell_text(message.subject, 80) or "(no subject)", style="bold")
         if message.recovered:
-            subject.append(" (recovered)", style="italic dim")
-        subject.append("  " + cell_text(message.body, 160), style="dim")
+            subject.append(" ")  # unstyled: an SVG export drops a styled span's leading blank
+            subject.append("(recovered)", style="italic dim")
+        subject.append("  ")  # unstyled: an SVG export drops a styled span's leading blanks
+        subject.append(cell_text(message.body, 160), style="dim")
         table.add_row(Text(_when(message.timestamp)), Text(direction), subject)
     return table
 
@@ -130,15 +152,23 @@ def claims_table(view: SessionView, analysis: Analysis) -> RenderableType:
 
 
 class SessionDetailScreen(Screen[None]):
+    KEY_OWNER = "detail"
     BINDINGS: ClassVar = [
         Binding("escape", "close", "Back"),
         Binding("q", "close", "Back", show=False),
+        *bindings("detail"),
     ]
 
-    def __init__(self, view: SessionView, analysis: Analysis) -> None:
+    def __init__(
+        self,
+        view: SessionView,
+        analysis: Analysis,
+        jump: Callable[[SessionView], None] | None = None,
+    ) -> None:
         super().__init__()
         self.view = view
         self.analysis = analysis
+        self.jump = jump
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -157,6 +187,12 @@ class SessionDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = cell_text(self.view.id, 60)
+
+    def action_jump(self) -> None:
+        if self.jump is None:
+            self.notify("Jumping to tmux is not available here", severity="warning")
+        else:
+            self.jump(self.view)
 
     def action_close(self) -> None:
         self.dismiss(None)

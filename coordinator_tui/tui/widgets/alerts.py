@@ -1,4 +1,5 @@
-"""Alerts: duplicate work, overlaps, claim conflicts and stale sessions, newest first."""
+"""Alerts: escalated incidents, who keeps duplicated work, then duplicates, overlaps,
+claim conflicts and stale sessions, newest first. Focusable: enter reads one in full."""
 
 from __future__ import annotations
 
@@ -7,31 +8,36 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widgets import Static
 
 from coordinator_tui.render.health import ALERT_KINDS
 from coordinator_tui.tui.panels import Alert
+from coordinator_tui.tui.widgets.selectable import Reading, SelectablePanel
 
 KIND_STYLE = {kind: (look.label, look.style) for kind, look in ALERT_KINDS.items()}
 
 
-class AlertsPanel(Static):
-    """Shows the first ``limit`` alerts and counts the rest.
+class AlertsPanel(SelectablePanel):
+    """Shows ``window`` alerts around the cursor and counts the rest.
 
     ``alerts`` is bound to the screen's (``data_bind``); None until the first analysis.
     """
 
     alerts: reactive[Sequence[Alert] | None] = reactive(None, repaint=False)
 
-    def __init__(self, *, limit: int = 40, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.limit = limit
+    def __init__(self, *, limit: int = 10, id: str | None = None) -> None:
+        super().__init__(window=limit, id=id)
 
-    def watch_alerts(self, alerts: Sequence[Alert] | None) -> None:
+    def watch_alerts(self) -> None:
+        self.draw()
+
+    def item_count(self) -> int:
+        return len(self.alerts or ())
+
+    def draw(self) -> None:
+        alerts = self.alerts
         if alerts is None:
             return
-        limit = self.limit
-        self.border_subtitle = f"{len(alerts)}" if alerts else ""
+        self.border_subtitle = self.position() or (f"{len(alerts)}" if alerts else "")
         if not alerts:
             self.update(
                 Text(
@@ -39,12 +45,26 @@ class AlertsPanel(Static):
                 )
             )
             return
-        table = Table.grid(padding=(0, 1), expand=True)
+        # No padding: the blank after the label is part of the label's span (an SVG
+        # export drops a blank that starts the next, unstyled span: "incidentmilestone").
+        table = Table.grid(padding=(0, 0), expand=True)
         table.add_column(no_wrap=True)
         table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        for alert in alerts[:limit]:
+        shown = self.in_window()
+        for index in shown:
+            alert = alerts[index]
             label, style = KIND_STYLE.get(alert.kind, (alert.kind, ""))
-            table.add_row(Text(label, style=style), Text(alert.text))
-        if len(alerts) > limit:
-            table.add_row(Text(""), Text(f"… and {len(alerts) - limit} more", style="dim"))
+            table.add_row(
+                Text(label + " ", style=style), Text(alert.text), style=self.row_style(index)
+            )
+        if shown.stop < len(alerts) and self.window > 3:
+            more = len(alerts) - shown.stop
+            table.add_row(Text(""), Text(f"… and {more} more (tab here, j/k)", style="dim"))
         self.update(table)
+
+    def reading(self) -> Reading | None:
+        if not self.alerts:
+            return None
+        alert = self.alerts[self.cursor]
+        label = ALERT_KINDS[alert.kind].word if alert.kind in ALERT_KINDS else alert.kind
+        return Reading(f"Alert: {label}", f"{alert.full}\n\nsince {alert.since:%Y-%m-%d %H:%M} UTC")

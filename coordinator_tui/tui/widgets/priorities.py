@@ -1,9 +1,11 @@
-"""The priority queue: available priorities, best first, with the suggested idle session."""
+"""The priority queue: available priorities, best first, with the suggested idle session,
+under the resource advice (start more sessions, or stop idle ones) when there is one."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
@@ -15,15 +17,30 @@ LIMIT = 30
 
 
 class PriorityPanel(Static):
-    """``lines`` is bound to the screen's (``data_bind``); None until the first analysis."""
+    """``lines`` and ``advice`` are bound to the screen's (``data_bind``); ``lines`` is None
+    until the first analysis."""
 
     lines: reactive[Sequence[PriorityLine] | None] = reactive(None, repaint=False)
+    advice: reactive[str] = reactive("", repaint=False)
 
-    def watch_lines(self, lines: Sequence[PriorityLine] | None) -> None:
+    def watch_lines(self) -> None:
+        self._draw()
+
+    def watch_advice(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        lines = self.lines
         if lines is None:
             return
+        advice = (
+            Text(self.advice, style="bold yellow", no_wrap=True, overflow="ellipsis")
+            if self.advice
+            else None
+        )
         if not lines:
-            self.update(Text("No available priorities (priorities.txt).", style="dim"))
+            empty = Text("No available priorities (priorities.txt).", style="dim")
+            self.update(Group(advice, empty) if advice else empty)
             return
         table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(justify="right", style="bold", no_wrap=True)
@@ -34,4 +51,4 @@ class PriorityPanel(Static):
             table.add_row(Text(line.score), Text(line.name), who)
         if len(lines) > LIMIT:
             table.add_row(Text(""), Text(f"… and {len(lines) - LIMIT} more", style="dim"), "")
-        self.update(table)
+        self.update(Group(advice, table) if advice else table)

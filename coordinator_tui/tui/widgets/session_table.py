@@ -29,7 +29,7 @@ WIDE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("health", "health", 9),
     ("id", "session", None),
     ("work", "work", 40),
-    ("age", "heartbeat", 18),
+    ("age", "heartbeat", 14),
     ("beats", "beats", 5),
     ("capabilities", "capabilities", 20),
     ("started", "started", 11),
@@ -39,11 +39,13 @@ MEDIUM_COLUMNS = tuple(c for c in WIDE_COLUMNS if c[0] not in ("capabilities", "
 COMPACT_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("symbol", " ", 1),
     ("id", "session", None),
+    ("short_age", "age", 4),
     ("work", "work", 30),
 )
 TIERS = {"wide": WIDE_COLUMNS, "medium": MEDIUM_COLUMNS, "compact": COMPACT_COLUMNS}
-WIDE_FROM = 140
-"""A table narrower than this drops capabilities and started (the detail screen has them)."""
+WIDE_FROM = 118
+"""A table narrower than this drops capabilities and started (the detail screen has them);
+a 120-column terminal (118 inside the border) still shows them, as the README says."""
 
 
 def _cells(row: SessionRow, columns: Sequence[str]) -> tuple[str, ...]:
@@ -53,6 +55,7 @@ def _cells(row: SessionRow, columns: Sequence[str]) -> tuple[str, ...]:
         "id": row.id,
         "work": row.work,
         "age": row.age,
+        "short_age": row.short_age,
         "beats": row.beats,
         "capabilities": row.capabilities,
         "started": row.started,
@@ -158,8 +161,10 @@ class SessionTable(KeyedTable):
             style = HEALTH[health].style
         elif column == "flags" and text:
             style = FLAG_STYLE
-        elif health is Health.GONE:
+        elif health is Health.GONE or health is Health.ENDED:
             style = "dim"
+        elif health is Health.WAITING:
+            style = HEALTH[health].style  # needs a human: the whole row stands out
         return Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
     def show(self, rows: Sequence[SessionRow]) -> int:

@@ -28,8 +28,9 @@ class SummaryStrip(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         gap = " " if summary.short else "  "
         for label, value, style in summary.counts:
-            text.append(f"{value}", style=f"bold {style}".strip())
-            text.append(f" {label}{gap}", style=style if style != "bold" else "")
+            # The blank ends the number's span: an SVG export drops a span's leading blank.
+            text.append(f"{value} ", style=f"bold {style}".strip())
+            text.append(f"{label}{gap}", style=style if style != "bold" else "")
         text.append("util ", style="dim")
         text.append(f"{summary.utilization * 100:.0f}%", style="bold")
         if summary.sparkline:

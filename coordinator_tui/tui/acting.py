@@ -1,0 +1,202 @@
+"""The coordinator's decisions for the dashboard: computed in a worker, worded here.
+
+Who keeps duplicated work and who yields, milestone ETAs, quality per session,
+escalated incidents and the resource advice come from the pure functions of
+``analysis.acting``. Until the core carries them in one acting step (issue 13's
+wiring), the dashboard calls them itself through ``act`` — in a worker thread,
+never on the UI thread — and this module words the result. Like ``panels``, it
+decides nothing of its own and never imports Textual.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from coordinator_tui.analysis import Analysis, Health
+from coordinator_tui.analysis.acting.escalate import EscalationEvent, Incident, find_incidents
+from coordinator_tui.analysis.acting.predict import MilestoneForecast, forecast_milestones
+from coordinator_tui.analysis.acting.quality import (
+    QUALITY_COLUMNS,
+    QualityRecord,
+    measure_quality,
+    sort_quality,
+)
+from coordinator_tui.analysis.acting.resolve import Resolution, resolve
+from coordinator_tui.analysis.acting.resources import (
+    CountSample,
+    ResourceAdvice,
+    advise_resources,
+)
+from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.timetext import short_age
+from coordinator_tui.tui.panels import Alert
+from coordinator_tui.tui.rows import cell_text
+
+FULL_TEXT = 4000
+"""An item opened in full is still cut here (a file can hold megabytes on one line)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Acting:
+    """Everything the acting analyses said about one ``Analysis``."""
+
+    now: datetime
+    resolutions: tuple[Resolution, ...]
+    forecasts: tuple[MilestoneForecast, ...]
+    """One per milestone, in the analysis's order."""
+    quality: tuple[QualityRecord, ...]
+    incidents: tuple[Incident, ...]
+    advice: ResourceAdvice
+    seconds: float
+    """How long ``act`` took (the scheduler spaces the next run by it)."""
+
+
+def act(analysis: Analysis, samples: Sequence[CountSample] = ()) -> Acting:
+    """Run every acting analysis on ``analysis`` (a worker thread calls this)."""
+    started = time.perf_counter()
+    resolutions = resolve(analysis)
+    return Acting(
+        now=analysis.now,
+        resolutions=resolutions,
+        forecasts=forecast_milestones(analysis),
+        quality=measure_quality(analysis, resolutions),
+        incidents=find_incidents(analysis),
+        advice=advise_resources(analysis, samples),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def full_text(value: object) -> str:
+    """A string from a file, safe and on one line, cut only at ``FULL_TEXT``."""
+    return display(value, FULL_TEXT)
+
+
+# --- the alerts panel ---------------------------------------------------------------------
+
+
+def incident_alerts(acting: Acting) -> list[Alert]:
+    """Open incidents, oldest first: the top of the alerts panel."""
+    found = [
+        Alert(
+            key=f"incident:{incident.id}",
+            kind="incident",
+            text=cell_text(incident.title, 120),
+            since=incident.since or acting.now,
+            detail=f"Escalated ({incident.kind}): {full_text(incident.title)}",
+        )
+        for incident in acting.incidents
+    ]
+    found.sort(key=lambda alert: (alert.since, alert.key))
+    return found
+
+
+def resolution_alerts(acting: Acting) -> list[Alert]:
+    """One line per yielding session: who keeps the work, who yields, and what next."""
+    found = []
+    for item in acting.resolutions:
+        keeper, yielder = cell_text(item.keeper, 30), cell_text(item.yielder, 30)
+        text = f"{keeper} keeps {cell_text(item.work, 40)}; {yielder} yields"
+        detail = (
+            f"{full_text(item.keeper)} keeps {full_text(item.work)} "
+            f"({full_text(item.reason)}; rule: {item.rule}). "
+            f"{full_text(item.yielder)} yields its {item.kind}: {full_text(item.yielder_work)}."
+        )
+        if item.suggestion is not None:
+            text += f" → {cell_text(item.suggestion.priority, 30)}"
+            detail += f" Suggested next: {full_text(item.suggestion.priority)}"
+            if item.suggestion.description:
+                detail += f" ({full_text(item.suggestion.description)})"
+        else:
+            detail += " No free priority to suggest."
+        found.append(
+            Alert(f"keeps:{item.situation_key}", "resolve", text, acting.now, detail=detail)
+        )
+    return found
+
+
+def combined_alerts(acting: Acting | None, alerts: Iterable[Alert]) -> tuple[Alert, ...]:
+    """What the alerts panel lists: incidents, then resolutions, then the analysis's alerts."""
+    if acting is None:
+        return tuple(alerts)
+    return (*incident_alerts(acting), *resolution_alerts(acting), *alerts)
+
+
+# --- words --------------------------------------------------------------------------------
+
+
+def advice_line(advice: ResourceAdvice) -> str:
+    """The resource advice in one line; empty when there is nothing to do."""
+    if advice.action == "start":
+        plural = "s" if advice.count != 1 else ""
+        return f"Start {advice.count} more session{plural}: {display(advice.reason)}"
+    if advice.action == "stop":
+        names = ", ".join(cell_text(name, 30) for name in advice.sessions[:3])
+        more = f" and {len(advice.sessions) - 3} more" if len(advice.sessions) > 3 else ""
+        return f"Stop idle {names}{more}: {display(advice.reason)}"
+    return ""
+
+
+def advice_short(advice: ResourceAdvice | None) -> str:
+    """The summary strip's word for the advice: ``start 2``, ``stop 1`` or empty."""
+    if advice is None or advice.action not in ("start", "stop"):
+        return ""
+    return f"{advice.action} {advice.count}"
+
+
+Severity = Literal["information", "warning", "error"]
+
+
+def escalation_notes(events: Sequence[EscalationEvent]) -> list[tuple[str, Severity]]:
+    """(message, severity) for each escalation event: raised ones are errors."""
+    notes: list[tuple[str, Severity]] = []
+    for event in events:
+        if event.action == "raised":
+            notes.append((f"Escalated: {cell_text(event.title, 200)}", "error"))
+        else:
+            notes.append((f"Resolved: {cell_text(event.title, 200)}", "information"))
+    return notes
+
+
+def waiting_keys(analysis: Analysis) -> frozenset[str]:
+    """The sessions waiting for a human now (their file keys)."""
+    return frozenset(view.key for view in analysis.sessions if view.health is Health.WAITING)
+
+
+# --- the quality view ---------------------------------------------------------------------
+
+QUALITY_LABELS = {
+    "session": "session",
+    "finished": "finished",
+    "steps_completed": "steps",
+    "milestones_completed": "milestones",
+    "claims_completed": "claims done",
+    "claims_expired": "claims expired",
+    "duplicates_caused": "duplicates",
+    "waiting_s": "waiting",
+    "messages_answered": "answered",
+}
+"""The quality table's header for each of ``QUALITY_COLUMNS``."""
+
+
+def quality_rows(
+    records: Iterable[QualityRecord], column: str, descending: bool
+) -> list[tuple[str, ...]]:
+    """The quality table's cells, sorted by ``column``, one tuple per session."""
+    rows = []
+    for record in sort_quality(records, column, descending):
+        cells = []
+        for name in QUALITY_COLUMNS:
+            if name == "session":
+                cells.append(cell_text(record.session, 40))
+            elif name == "waiting_s":
+                cells.append(short_age(record.waiting_s) if record.waiting_s else "—")
+            elif name == "messages_answered":
+                cells.append(f"{record.messages_answered}/{record.messages_received}")
+            else:
+                cells.append(str(record.value(name)))
+        rows.append(tuple(cells))
+    return rows

@@ -2,9 +2,9 @@
 
 Who keeps duplicated work and who yields, milestone ETAs, quality per session,
 escalated incidents and the resource advice come from the pure functions of
-``analysis.acting``. Until the core carries them in one acting step (issue 13's
-wiring), the dashboard calls them itself through ``act`` — in a worker thread,
-never on the UI thread — and this module words the result. Like ``panels``, it
+``analysis.acting``: the same one acting step ``status``, the report and ``run`` use
+(``analysis.acting.act``), run in a worker thread, never on the UI thread; this
+module words the result. Like ``panels``, it
 decides nothing of its own and never imports Textual.
 """
 
@@ -17,19 +17,18 @@ from datetime import datetime
 from typing import Literal
 
 from coordinator_tui.analysis import Analysis, Health
-from coordinator_tui.analysis.acting.escalate import EscalationEvent, Incident, find_incidents
-from coordinator_tui.analysis.acting.predict import MilestoneForecast, forecast_milestones
+from coordinator_tui.analysis.acting.act import HistorySample
+from coordinator_tui.analysis.acting.act import act as acting_step
+from coordinator_tui.analysis.acting.escalate import EscalationEvent, Incident
+from coordinator_tui.analysis.acting.predict import MilestoneForecast
 from coordinator_tui.analysis.acting.quality import (
     QUALITY_COLUMNS,
     QualityRecord,
-    measure_quality,
     sort_quality,
 )
-from coordinator_tui.analysis.acting.resolve import Resolution, resolve
+from coordinator_tui.analysis.acting.resolve import Resolution
 from coordinator_tui.analysis.acting.resources import (
-    CountSample,
     ResourceAdvice,
-    advise_resources,
 )
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.timetext import short_age
@@ -55,17 +54,17 @@ class Acting:
     """How long ``act`` took (the scheduler spaces the next run by it)."""
 
 
-def act(analysis: Analysis, samples: Sequence[CountSample] = ()) -> Acting:
-    """Run every acting analysis on ``analysis`` (a worker thread calls this)."""
+def act(analysis: Analysis, samples: Sequence[HistorySample] = ()) -> Acting:
+    """The core's acting step for ``analysis`` (a worker thread calls this), timed."""
     started = time.perf_counter()
-    resolutions = resolve(analysis)
+    core = acting_step(analysis, samples)
     return Acting(
         now=analysis.now,
-        resolutions=resolutions,
-        forecasts=forecast_milestones(analysis),
-        quality=measure_quality(analysis, resolutions),
-        incidents=find_incidents(analysis),
-        advice=advise_resources(analysis, samples),
+        resolutions=core.resolutions,
+        forecasts=core.milestone_forecasts,
+        quality=core.quality,
+        incidents=core.incidents,
+        advice=core.resources,
         seconds=time.perf_counter() - started,
     )
 

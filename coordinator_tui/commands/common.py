@@ -43,3 +43,18 @@ def analyse_once(root: Path, settings: Settings, clock: Clock) -> tuple[Store, A
 def fail(error: CommandError) -> int:
     print(f"coordinator-tui: {error}", file=sys.stderr)
     return error.code
+
+
+def no_terminal() -> str | None:
+    """Why the dashboard cannot start here (stdin or stdout is not a terminal), or None.
+
+    Started with its output in a file or a pipe it would write escape codes there
+    and wait for keys that never come; one line and exit 2 is what a user needs."""
+    streams = {"standard input": sys.stdin, "standard output": sys.stdout}
+    for name, stream in streams.items():
+        if stream is None or not stream.isatty():
+            return (
+                f"coordinator-tui: the dashboard needs a terminal and {name} is not one; "
+                "'coordinator-tui status' prints the state as text"
+            )
+    return None

@@ -46,8 +46,11 @@ class Simulation:
         seed: int | None = None,
         speed: float = 1.0,
         clock: Clock = system_clock,
+        id_base: int | None = None,
     ) -> None:
         self.root = Path(root)
+        self.id_base = id_base
+        """Sessions are ``session-<id_base + n>`` (default: the start time, as real ids are)."""
         self.speed = max(speed, 0.01)
         self.clock = clock
         self.world = World(self.root, max(1, sessions), random.Random(seed), clock)
@@ -103,7 +106,7 @@ class Simulation:
         for _ in range(min(len(POOL), world.size // 2 + 4)):
             world.add_priority()
         world.write_priorities()
-        base = int(now.timestamp())
+        base = int(now.timestamp()) if self.id_base is None else self.id_base
         for index in range(world.size):
             world.sessions.append(
                 SimSession(

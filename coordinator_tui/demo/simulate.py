@@ -30,6 +30,7 @@ from pathlib import Path
 
 from coordinator_tui.clock import Clock, system_clock
 from coordinator_tui.demo import behaviour
+from coordinator_tui.demo.retire import retire
 from coordinator_tui.demo.simfiles import MARKDOWN_MILESTONE, completed_milestone_text
 from coordinator_tui.demo.world import PLACEHOLDER, POOL, Problem, SimSession, World
 
@@ -199,6 +200,7 @@ class Simulation:
             elif session.state in ("crashed", "ended"):
                 behaviour.maybe_vanish(world, session, now)
         self._arrivals(now)
+        retire(world)
         if world.random.random() < 0.06:
             talkers = [s for s in world.sessions if s.state == "working"]
             if talkers:

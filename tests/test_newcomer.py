@@ -174,3 +174,103 @@ def test_init_refuses_a_folder_that_holds_anything(
     assert "exists and is not a folder" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
     assert main(["init", str(tmp_path / "empty")]) == 0
+
+
+# --- items 1, 7, 8: status on unreadable, empty or wrong directories; piped output ------------
+
+
+def _refuse_listing(monkeypatch: pytest.MonkeyPatch, refused: set[Path]) -> None:
+    """``os.scandir`` fails with EACCES on ``refused`` (as root, chmod would not stop it)."""
+    import errno
+
+    from coordinator_tui.files import layout
+
+    real = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if Path(str(path)) in refused:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(layout.os, "scandir", scandir)
+
+
+NOW_ARG = ["--now", "2025-11-15T20:00:00Z"]
+
+
+def test_status_exits_1_when_the_sessions_folder_cannot_be_listed(
+    collective: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _refuse_listing(monkeypatch, {collective / "sessions"})
+    assert main(["status", str(collective), *NOW_ARG]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "The sessions could not be read: sessions/ could not be listed (Permission denied); "
+        "how many sessions there are is unknown, not zero." in out
+    )
+    assert "0 sessions" not in out and "Sessions" not in out  # no empty table
+    assert "  sessions: folder not listed: Permission denied" in out
+    assert main(["status", str(collective), "--json", *NOW_ARG]) == 1
+    import json
+
+    errors = json.loads(capsys.readouterr().out)["errors"]
+    assert {"path": "sessions", "reason": "folder not listed: Permission denied"}.items() <= (
+        errors[0].items()
+    )
+
+
+def test_status_exits_1_when_the_directory_cannot_be_listed(
+    collective: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _refuse_listing(monkeypatch, {collective})
+    assert main(["status", str(collective), *NOW_ARG]) == 1
+    out = capsys.readouterr().out
+    assert "Nothing could be read: the directory could not be listed (Permission denied)" in out
+    assert "  .: folder not listed: Permission denied" in out
+
+
+def test_a_folder_other_than_sessions_failing_is_not_exit_1(
+    collective: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _refuse_listing(monkeypatch, {collective / "claims"})
+    assert main(["status", str(collective), *NOW_ARG]) == 0
+    out = capsys.readouterr().out
+    assert "Sessions" in out and "  claims: folder not listed: Permission denied" in out
+
+
+def test_a_wrong_directory_says_there_is_no_sessions_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["status", str(tmp_path), *NOW_ARG]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"No sessions/ folder in {tmp_path}: looked for {tmp_path}/sessions/session*.json. "
+        "Is this the coordination directory?" in out
+    )
+    assert "Sessions" not in out and "Milestones" not in out  # no empty tables
+
+
+def test_an_empty_sessions_folder_says_what_was_looked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "sessions").mkdir()
+    assert main(["status", str(tmp_path), *NOW_ARG]) == 0
+    out = capsys.readouterr().out
+    assert f"No session files in {tmp_path}/sessions/ (looked for session*.json)." in out
+    assert "┏" not in out  # no empty table
+
+
+def test_piped_status_is_never_cut_to_80_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.collective import ago, session
+
+    long_id = "session-" + "x" * 60
+    long_work = "refactor the " + " ".join(f"module{n}" for n in range(20))  # 152 characters
+    session(tmp_path, long_id, long_work, ago(minutes=1))
+    session(tmp_path, "session-2", long_work + " again", ago(minutes=1))
+    assert main(["status", str(tmp_path), *NOW_ARG]) == 0  # capsys: not a terminal
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if long_id in line)
+    assert long_work in row and "…" not in row
+    assert len(row) > 200

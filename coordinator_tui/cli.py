@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 
 from coordinator_tui import __version__
 from coordinator_tui.commands import init, report, run, send, status
 from coordinator_tui.commands.agents import hooks, session
-from coordinator_tui.commands.common import no_terminal
 from coordinator_tui.commands.arguments import (
     Parser,
     Parsers,
@@ -25,6 +24,7 @@ from coordinator_tui.commands.arguments import (
     non_negative_int,
     positive,
 )
+from coordinator_tui.commands.common import no_terminal
 from coordinator_tui.settings import Settings, SettingsError, load_settings
 
 HEADLESS: dict[str, ModuleType] = {

@@ -274,3 +274,88 @@ def test_piped_status_is_never_cut_to_80_columns(
     row = next(line for line in out.splitlines() if long_id in line)
     assert long_work in row and "…" not in row
     assert len(row) > 200
+
+
+# --- item 4: report -o never creates folders ---------------------------------------------------
+
+
+def test_report_to_a_missing_folder_is_one_line_and_creates_nothing(
+    collective: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "no" / "such" / "dir" / "r.md"
+    assert main(["report", str(collective), "-o", str(target), *NOW_ARG]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"coordinator-tui: cannot write the report to {target}: "
+        f"the folder {target.parent} does not exist\n"
+    )
+    assert not (tmp_path / "no").exists()
+    assert main(["report", str(collective), "-o", str(tmp_path), *NOW_ARG]) == 2
+    assert "it is a folder; give a file name" in capsys.readouterr().err
+    assert main(["report", str(collective), "-o", str(tmp_path / "r.md"), *NOW_ARG]) == 0
+    assert (tmp_path / "r.md").read_text().startswith("#")
+
+
+# --- item 11: send to an unknown session; write errors name the folder ------------------------
+
+
+def test_send_to_an_unknown_session_warns_and_writes(
+    collective: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["send", str(collective), "--subject", "hi", "--message", "yo", *NOW_ARG]
+    assert main([*args, "--to", "session-nobody"]) == 0
+    out, err = capsys.readouterr()
+    assert err == (
+        f"coordinator-tui: warning: no session 'session-nobody' in {collective}/sessions/; "
+        "writing the message anyway (--strict refuses)\n"
+    )
+    assert Path(out.strip()).parent == collective / "messages" / "direct" / "session-nobody"
+    assert main([*args, "--to", "session-1001"]) == 0  # a known session: no warning
+    assert capsys.readouterr().err == ""
+
+
+def test_send_strict_refuses_an_unknown_session(
+    collective: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["send", str(collective), "--subject", "hi", "--message", "yo", "--strict"]
+    assert main([*args, "--to", "session-nobody"]) == 1
+    assert capsys.readouterr().err == (
+        f"coordinator-tui: no session 'session-nobody' in {collective}/sessions/; "
+        "nothing written (--strict)\n"
+    )
+    assert not (collective / "messages" / "direct" / "session-nobody").exists()
+
+
+def test_a_session_known_by_its_id_not_its_file_name_is_known(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.collective import ago, session
+
+    path = session(tmp_path, "session-7", "work", ago(minutes=1))
+    path.rename(path.with_name("session-renamed.json"))
+    args = ["send", str(tmp_path), "--subject", "s", "--message", "m", "--strict"]
+    assert main([*args, "--to", "session-7"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_refused_write_names_the_folder_not_the_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+    import tempfile
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        folder = kwargs.get("dir")
+        raise PermissionError(errno.EACCES, "Permission denied", f"{folder}/.tmp-abc123.part")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    args = ["send", str(tmp_path), "--to", "broadcast", "--subject", "s", "--message", "m"]
+    assert main(args) == 1
+    folder = tmp_path / "messages" / "broadcast"
+    assert capsys.readouterr().err == (
+        f"coordinator-tui: could not write the message: {folder}: Permission denied\n"
+    )
+    assert main(["report", str(tmp_path), "-o", str(tmp_path / "r.md")]) == 1
+    assert capsys.readouterr().err.endswith(
+        f"could not write the report: {tmp_path}: Permission denied\n"
+    )

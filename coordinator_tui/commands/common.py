@@ -9,6 +9,7 @@ from pathlib import Path
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.clock import Clock, frozen_clock, system_clock
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
+from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 
@@ -58,3 +59,14 @@ def no_terminal() -> str | None:
                 "'coordinator-tui status' prints the state as text"
             )
     return None
+
+
+def os_error_text(error: OSError) -> str:
+    """``PATH: reason`` for a refused write, naming the folder or file the user gave.
+
+    The writers name the folder (never their hidden temporary file); this drops the
+    ``[Errno 13]`` noise."""
+    reason = error.strerror or str(error)
+    if error.filename is None:
+        return display(reason)
+    return f"{display(str(error.filename))}: {display(reason)}"

@@ -52,7 +52,22 @@ def current_umask() -> int:
         return _umask
 
 
+def _named(error: OSError, path: Path) -> OSError:
+    """The same error (same class, errno and reason) naming ``path``, the folder or file
+    the caller asked for, instead of this module's hidden temporary file."""
+    if error.errno is None:
+        return error
+    return OSError(error.errno, error.strerror, str(path))
+
+
 def _write_temp(folder: Path, data: bytes) -> Path:
+    try:
+        return _write_temp_in(folder, data)
+    except OSError as error:
+        raise _named(error, folder) from error
+
+
+def _write_temp_in(folder: Path, data: bytes) -> Path:
     fd, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
     temp = Path(temp_name)
     try:
@@ -85,6 +100,10 @@ def replace_file(path: Path, data: bytes) -> Path:
     temp = _write_temp(path.parent, data)
     try:
         os.replace(temp, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise _named(error, path) from error
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
@@ -109,6 +128,8 @@ def create_new(folder: Path, name: str, data: bytes, max_attempts: int = 1000) -
                 os.link(temp, target)
             except FileExistsError:
                 continue
+            except OSError as error:
+                raise _named(error, folder) from error
             _fsync_folder(folder)
             return target
         raise FileExistsError(f"{folder}: no free name for {name} after {max_attempts} tries")

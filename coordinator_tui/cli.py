@@ -93,7 +93,7 @@ def _add_dashboard(parsers: Parsers) -> None:
         type=positive(int),
         default=None,
         metavar="MS",
-        help="polling interval in milliseconds (implies --poll; default 500)",
+        help="polling interval in milliseconds (implies --poll; default: 500)",
     )
     dashboard.add_argument("--version", action="version", version=f"coordinator-tui {__version__}")
 
@@ -102,15 +102,21 @@ def _add_demo(parsers: Parsers) -> None:
     """``demo``'s options, kept here so the demo's module is imported only when it runs."""
     demo = parsers.add("demo", "Start a simulated collective and watch it.")
     demo.add_argument("--dir", default=None, help="directory to simulate in (default: a temp dir)")
-    demo.add_argument("--sessions", type=positive(int), default=12, metavar="N")
+    demo.add_argument(
+        "--sessions",
+        type=positive(int),
+        default=12,
+        metavar="N",
+        help="size of the simulated collective (default: 12)",
+    )
     demo.add_argument(
         "--speed",
         type=positive(float),
         default=1.0,
         metavar="X",
-        help="simulation speed multiplier",
+        help="simulation speed multiplier (default: 1)",
     )
-    demo.add_argument("--seed", type=int, default=None)
+    demo.add_argument("--seed", type=int, default=None, help="make the simulation reproducible")
     demo.add_argument(
         "--headless",
         action="store_true",
@@ -121,9 +127,9 @@ def _add_demo(parsers: Parsers) -> None:
         type=non_negative_int,
         default=3,
         metavar="N",
-        help="with --headless: coordinator cycles to run",
+        help="with --headless: coordinator cycles to run (default: 3; 0 = until stopped)",
     )
-    demo.add_argument("--compact", action="store_true")
+    demo.add_argument("--compact", action="store_true", help="force the compact layout")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -131,7 +131,7 @@ def test_sigterm_ends_the_headless_demo_with_0_and_removes_its_folder(tmp_path: 
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
-    assert "Coordinator stopped after 1 cycle" in out
+    assert "Coordinator stopped after 1 cycle\n" in out
     assert "demo directory removed" in err
     assert list(tmp_path.iterdir()) == []
 
@@ -359,3 +359,188 @@ def test_a_refused_write_names_the_folder_not_the_temporary_file(
     assert capsys.readouterr().err.endswith(
         f"could not write the report: {tmp_path}: Permission denied\n"
     )
+
+
+# --- item 2: run logs the analysis' errors, not files caught mid-rewrite -----------------------
+
+
+def _data_lines(events: list) -> list[str]:
+    return [event.text for event in events if event.step == "data"]
+
+
+def test_run_does_not_log_a_file_caught_mid_rewrite_within_the_grace_period(
+    collective: Path,
+) -> None:
+    """Deterministic: the file is empty (truncated, not yet written) when a cycle reads it;
+    the cycle within 2 s of its mtime says nothing, a cycle after 2 s says it once."""
+    from datetime import datetime, timezone
+
+    from coordinator_tui.headless.coordinator import Coordinator, RunOptions
+    from coordinator_tui.settings import Settings
+
+    moment = {"now": datetime.now(timezone.utc)}
+    events: list = []
+    options = RunOptions(report_every=0, dry_run=True)
+    coordinator = Coordinator(collective, Settings(), lambda: moment["now"], options, events.append)
+    coordinator.run_cycle()
+    assert all("session-1003" not in text for text in _data_lines(events))
+    before = set(_data_lines(events))
+    target = collective / "sessions" / "session-1003.json"
+    target.write_text("")  # a writer's truncate, its write not done yet
+    stamp = moment["now"].timestamp()
+    os.utime(target, (stamp, stamp))
+    coordinator.run_cycle()
+    assert set(_data_lines(events)) == before  # within the grace period: nothing said
+    from datetime import timedelta
+
+    moment["now"] += timedelta(seconds=3)
+    coordinator.run_cycle()
+    new = [t for t in _data_lines(events) if "session-1003" in t]
+    assert new == ["error: sessions/session-1003.json: empty file (showing the last good read)"]
+    coordinator.run_cycle()
+    assert [t for t in _data_lines(events) if "session-1003" in t] == new  # said once
+
+
+def test_run_racing_a_non_atomic_rewriter_logs_no_file_problem(tmp_path: Path) -> None:
+    """A session rewritten in place (truncate, pause, write) while ``run`` cycles fast:
+    the store catches it empty again and again, and the log must not say so."""
+    import json
+    import threading
+
+    from coordinator_tui.clock import system_clock
+    from coordinator_tui.headless.coordinator import Coordinator, RunOptions
+    from coordinator_tui.settings import Settings
+    from tests.collective import ago, session
+
+    target = session(tmp_path, "session-1", "racing", ago(minutes=1))
+    stop = threading.Event()
+    rewrites = {"count": 0}
+
+    def rewriter() -> None:
+        while not stop.is_set():
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.flush()
+                time.sleep(0.004)  # the file is empty now
+                data = {"session_id": "session-1", "current_work": f"racing {rewrites['count']}"}
+                handle.write(json.dumps(data))
+            rewrites["count"] += 1
+            time.sleep(0.002)
+
+    events: list = []
+    options = RunOptions(report_every=0, dry_run=True)
+    coordinator = Coordinator(tmp_path, Settings(), system_clock, options, events.append)
+    thread = threading.Thread(target=rewriter, daemon=True)
+    thread.start()
+    try:
+        caught = 0
+        for _ in range(300):
+            coordinator.run_cycle()
+            caught += bool(coordinator.store.failures)
+            if caught >= 5:
+                break
+    finally:
+        stop.set()
+        thread.join(5)
+    assert caught >= 5, "the race never caught the file mid-rewrite"
+    assert _data_lines(events) == []
+
+
+# --- item 12: wording: settings, plurals, ages, help -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "environment", "expected"),
+    [
+        (["--overlap-threshold", "3"], {}, "overlap_threshold must be at most 1 (got 3)"),
+        (
+            [],
+            {"COORDINATOR_TUI_STALE_AFTER_S": "abc"},
+            "stale_after_s must be a number (got 'abc')",
+        ),
+        (
+            [],
+            {"COORDINATOR_TUI_HISTORY_LIMIT": "0"},
+            "history_limit must be greater than 0 (got '0')",
+        ),
+        (["--gone-after", "5"], {}, "gone_after_s must be greater than stale_after_s"),
+    ],
+)
+def test_invalid_settings_are_said_in_plain_words(
+    collective: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    environment: dict[str, str],
+    expected: str,
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert main(["status", str(collective), *args]) == 2
+    err = capsys.readouterr().err
+    assert err == f"coordinator-tui: {expected}\n"
+    assert "Input should" not in err
+
+
+def test_an_unknown_setting_in_the_config_file_is_named(
+    collective: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("stale_afterr_s = 5\n")
+    monkeypatch.setenv("COORDINATOR_TUI_CONFIG", str(config))
+    assert main(["status", str(collective)]) == 2
+    assert capsys.readouterr().err == "coordinator-tui: stale_afterr_s is not a setting\n"
+
+
+def test_ages_follow_one_rule() -> None:
+    from coordinator_tui.render.timetext import age_text
+    from coordinator_tui.tui.rows import table_age
+
+    assert [age_text(s) for s in (0, 1, 30, 59.9)] == ["just now"] * 4
+    assert [age_text(s) for s in (60, 150, 7200)] == [
+        "a minute ago",
+        "2 minutes ago",
+        "2 hours ago",
+    ]
+    assert [table_age(s) for s in (0, 5, 59, 60)] == [age_text(s) for s in (0, 5, 59, 60)]
+    assert age_text(-30) == "just now" and age_text(-120) == "in the future"
+
+
+def test_one_is_singular(collective: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.collective import ago, session
+
+    assert main(["run", str(collective), "--cycles", "1", "--dry-run", *NOW_ARG]) == 0
+    assert "Coordinator done after 1 cycle\n" in capsys.readouterr().out
+    root = collective.parent / "one"
+    session(root, "session-1", "work", ago(minutes=1))
+    session(root, "session-2", "other", ago(hours=1))  # stale, still says "active"
+    assert main(["report", str(root), "-o", "-", *NOW_ARG]) == 0
+    report = capsys.readouterr().out
+    assert '1 of the sessions that say `"active"` is stale or gone' in report
+    assert main(["status", str(root), *NOW_ARG]) == 0
+    assert "2 sessions: 1 working" in capsys.readouterr().out
+
+
+def test_every_option_has_help_and_run_shows_its_defaults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import argparse
+
+    from coordinator_tui.cli import build_parser
+
+    missing = [
+        f"{name} {action.option_strings[0]}"
+        for name, parser in build_parser().items()
+        for action in parser._actions
+        if action.option_strings
+        and not action.help
+        and not isinstance(action, argparse._HelpAction)
+    ]
+    assert missing == []
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for shown in ("(default: 300)", "(default: 10; 0 = never)", "(default: coordinator)"):
+        assert shown in text

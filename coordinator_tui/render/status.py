@@ -250,7 +250,7 @@ def _files(analysis: Analysis) -> Group:
     if errors or warnings:
         lines.append(
             Text(
-                f"Data problems: {len(errors)} unreadable, {len(warnings)} warnings",
+                f"Data problems: {len(errors)} unreadable, {count_of(len(warnings), 'warning')}",
                 style="bold yellow",
             )
         )

@@ -5,7 +5,9 @@ few sessions with a duplicate pair and similar work, idle sessions with
 suggestions, a stale and a gone ghost, claims, JSON and Markdown milestones,
 priorities and messages (some broken JSON, as real scripts write them). The
 session ids are fixed (``session-1763243350`` and up) so the README's examples
-name sessions that exist. It never writes into a folder that holds anything.
+name sessions that exist; ``--now`` dates the sample (heartbeats, messages) at
+that moment, for output that is the same every time with the same ``--now``.
+It never writes into a folder that holds anything.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 from pathlib import Path
 
 from coordinator_tui.commands.arguments import Parsers, positive
-from coordinator_tui.commands.common import CommandError, fail
+from coordinator_tui.commands.common import CommandError, clock_of, fail
 from coordinator_tui.demo.simulate import Simulation
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.timetext import count_of
@@ -50,7 +52,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     root = Path(args.dir).expanduser() if args.dir else DEFAULT_DIR
     try:
         _check_empty(root)
-        simulation = Simulation(root, sessions=args.sessions, seed=SEED, id_base=FIRST_ID)
+        simulation = Simulation(
+            root, sessions=args.sessions, seed=SEED, clock=clock_of(args), id_base=FIRST_ID
+        )
         try:
             simulation.setup()
         except OSError as error:

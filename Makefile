@@ -1,38 +1,46 @@
 # Two commands matter on a fresh machine: `make demo` and `make test`.
-# Both create .venv and install what they need.
+# Both create .venv and install what they need: `make demo` only the runtime
+# dependencies, `make test` the development tools as well (separate stamps, so
+# a demo after a test installs nothing, and a test after a demo adds the tools).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 
 .PHONY: demo test lint typecheck screenshots bench clean
 
-$(STAMP): pyproject.toml
-	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
 
-demo: $(STAMP)
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $(RUNTIME)
+
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(DEV) $(RUNTIME)
+
+demo: $(RUNTIME)
 	$(BIN)/coordinator-tui demo
 
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(DEV)
 	$(BIN)/mypy
 
-screenshots: $(STAMP)
+screenshots: $(DEV)
 	$(BIN)/python scripts/export_screenshots.py
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_run.py
 	$(BIN)/python bench/bench_dashboard.py

@@ -8,14 +8,16 @@ and exits 2. Headless commands never import Textual.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from coordinator_tui import __version__
-from coordinator_tui.commands import report, run, send, status
+from coordinator_tui.commands import init, report, run, send, status
 from coordinator_tui.commands.agents import hooks, session
 from coordinator_tui.commands.arguments import (
     Parser,
@@ -24,6 +26,7 @@ from coordinator_tui.commands.arguments import (
     non_negative_int,
     positive,
 )
+from coordinator_tui.commands.common import no_terminal
 from coordinator_tui.settings import Settings, SettingsError, load_settings
 
 HEADLESS: dict[str, ModuleType] = {
@@ -31,6 +34,7 @@ HEADLESS: dict[str, ModuleType] = {
     "report": report,
     "send": send,
     "run": run,
+    "init": init,
 }
 """Commands whose module gives ``add_parser(parsers)`` and ``main(args, settings)``."""
 AGENT_SIDE: dict[str, ModuleType] = {"session": session, "hooks": hooks}
@@ -46,13 +50,19 @@ EPILOG = """commands:
   coordinator-tui send [DIR]       write a broadcast or direct message
   coordinator-tui run [DIR]        headless coordinator loop (cron, nohup, systemd)
   coordinator-tui demo             simulated collective + dashboard
+  coordinator-tui init [DIR]       write a sample coordination directory to try things on
   coordinator-tui session ACTION   a session's own files: start, beat, claim, release, inbox, end
   coordinator-tui hooks ACTION     install/uninstall hooks for Claude Code, Codex, Gemini CLI
   coordinator-tui sync [DIR]       share the directory with other machines through git
   coordinator-tui serve [DIR]      the dashboard in a web browser (extra: web)
 
 DIR defaults to $COORDINATOR_DIR, ./docs/coordination, ./COORDINATION, or . when
-it has a sessions/ folder. 'coordinator-tui COMMAND --help' for details."""
+it has a sessions/ folder. 'coordinator-tui COMMAND --help' for details.
+
+A first word that is not a command is the dashboard's DIR, unless it is not an
+existing path, has no '/' and is close to a command name: then it is a mistyped
+command ('stauts': did you mean 'status'?), exit 2. The dashboard needs a
+terminal: with stdin or stdout redirected it exits 2 (use 'status')."""
 
 
 def build_parser() -> dict[str, argparse.ArgumentParser]:
@@ -91,7 +101,7 @@ def _add_dashboard(parsers: Parsers) -> None:
         type=positive(int),
         default=None,
         metavar="MS",
-        help="polling interval in milliseconds (implies --poll; default 500)",
+        help="polling interval in milliseconds (implies --poll; default: 500)",
     )
     dashboard.add_argument("--version", action="version", version=f"coordinator-tui {__version__}")
 
@@ -100,15 +110,21 @@ def _add_demo(parsers: Parsers) -> None:
     """``demo``'s options, kept here so the demo's module is imported only when it runs."""
     demo = parsers.add("demo", "Start a simulated collective and watch it.")
     demo.add_argument("--dir", default=None, help="directory to simulate in (default: a temp dir)")
-    demo.add_argument("--sessions", type=positive(int), default=12, metavar="N")
+    demo.add_argument(
+        "--sessions",
+        type=positive(int),
+        default=12,
+        metavar="N",
+        help="size of the simulated collective (default: 12)",
+    )
     demo.add_argument(
         "--speed",
         type=positive(float),
         default=1.0,
         metavar="X",
-        help="simulation speed multiplier",
+        help="simulation speed multiplier (default: 1)",
     )
-    demo.add_argument("--seed", type=int, default=None)
+    demo.add_argument("--seed", type=int, default=None, help="make the simulation reproducible")
     demo.add_argument(
         "--headless",
         action="store_true",
@@ -119,9 +135,9 @@ def _add_demo(parsers: Parsers) -> None:
         type=non_negative_int,
         default=3,
         metavar="N",
-        help="with --headless: coordinator cycles to run",
+        help="with --headless: coordinator cycles to run (default: 3; 0 = until stopped)",
     )
-    demo.add_argument("--compact", action="store_true")
+    demo.add_argument("--compact", action="store_true", help="force the compact layout")
 
 
 class _Registry:
@@ -160,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return statusline.main(arguments[1:])
     parsers = build_parser()
     command = arguments[0] if arguments and arguments[0] in COMMANDS else "dashboard"
+    mistyped = _mistyped_command(arguments[0]) if command == "dashboard" and arguments else None
+    if mistyped is not None:
+        print(mistyped, file=sys.stderr)
+        return 2
     if (arguments and arguments[0] == "dashboard") or command != "dashboard":
         arguments = arguments[1:]
     try:
@@ -177,6 +197,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _mistyped_command(word: str) -> str | None:
+    """The error for a first word that looks like a misspelt command, or None when it may
+    be the dashboard's DIR: an existing path, a word with a '/', or nothing like a command."""
+    if word.startswith("-") or "/" in word or Path(word).exists():
+        return None
+    names = [name for name in COMMANDS if name != "dashboard"]
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    if not close:
+        return None
+    return (
+        f"coordinator-tui: unknown command {word!r} (did you mean {close[0]!r}?); "
+        "'coordinator-tui --help' lists the commands"
+    )
+
+
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
     if command in HEADLESS:
         return HEADLESS[command].main(args, settings)
@@ -189,6 +224,10 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
         from coordinator_tui.commands import demo
 
         return demo.main(args, settings)
+    problem = no_terminal()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     from coordinator_tui.tui import app  # Textual is loaded only for the dashboard
 
     return app.main(args, settings)

@@ -223,6 +223,45 @@ def load_settings(
     try:
         return Settings(**merged).check()
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise SettingsError(f"invalid setting {where}: {first['msg']}") from error
+        raise SettingsError(describe_invalid(error)) from error
+
+
+_RULES = {
+    "less_than_equal": ("le", "must be at most {}"),
+    "less_than": ("lt", "must be less than {}"),
+    "greater_than_equal": ("ge", "must be at least {}"),
+    "greater_than": ("gt", "must be greater than {}"),
+}
+_KINDS = {
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "tuple_type": "must be a list of words (or one comma-separated string)",
+    "list_type": "must be a list of words (or one comma-separated string)",
+    "string_type": "must be text",
+    "extra_forbidden": "is not a setting",
+}
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """The first problem in the user's words: ``overlap_threshold must be at most 1
+    (got 3)``, never pydantic's "Input should be less than or equal to 1"."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "settings"
+    kind, context = first["type"], first.get("ctx") or {}
+    if kind in _RULES and _RULES[kind][0] in context:
+        bound, words = _RULES[kind]
+        rule = words.format(_number(context[bound]))
+    else:
+        rule = _KINDS.get(kind, "is not valid")
+    got = first.get("input")
+    if kind == "extra_forbidden" or isinstance(got, dict):
+        return f"{where} {rule}"
+    shown = _number(got) if isinstance(got, (int, float)) else repr(got)
+    return f"{where} {rule} (got {shown[:60]})"

@@ -131,7 +131,7 @@ def test_report_uses_the_stored_history(
     assert main(["run", str(collective), "--cycles", "1", "--now", "2025-11-15T20:00:00Z"]) == 0
     capsys.readouterr()
     assert main(["report", str(collective), "-o", "-", "--now", "2025-11-15T20:00:00Z"]) == 0
-    assert "1 samples from 2025-11-15T20:00:00Z" in capsys.readouterr().out
+    assert "1 sample from 2025-11-15T20:00:00Z" in capsys.readouterr().out
 
 
 def test_report_write_failure_is_exit_1_and_no_partial_file(

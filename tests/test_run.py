@@ -259,7 +259,7 @@ def test_sigterm_ends_run_with_exit_0(collective: Path) -> None:
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
-    assert "Coordinator stopped after 1 cycles" in "".join(seen) + out
+    assert "Coordinator stopped after 1 cycle\n" in "".join(seen) + out
 
 
 # Which modules may import Textual is checked by tests/test_import_hygiene.py, which walks

@@ -8,7 +8,10 @@ from pathlib import Path
 
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.analysis.acting.act import act
+from coordinator_tui.demo.behaviour import KEEP_BEATS
+from coordinator_tui.demo.retire import KEEP_CLAIMS, KEEP_COMPLETED, KEEP_MESSAGES, keep_dead
 from coordinator_tui.demo.simulate import PLACEHOLDER, Simulation
+from coordinator_tui.demo.world import POOL
 from coordinator_tui.store import Store
 from tests.collective import NOW
 
@@ -137,7 +140,9 @@ def test_milestones_advance_and_complete_and_sessions_vanish(tmp_path: Path) -> 
     assert analysis.milestones.by_status.get("completed", 0) >= 3
     progress = [v for v in analysis.milestones.items if v.milestone.status == "in_progress"]
     assert any(0 < v.progress < 100 for v in progress)
-    assert any(s.state == "vanished" for s in simulation.sessions)  # the gone ghost was cleaned up
+    gone_ghost = tmp_path / "sessions" / f"session-{int(NOW.timestamp()) + 8 + 1}.json"
+    assert not gone_ghost.exists()  # the gone ghost was cleaned up
+    assert all(s.state != "vanished" for s in simulation.sessions)  # and forgotten
     written = (tmp_path / "priorities.txt").read_text().splitlines()
     assert written[0].startswith("#") and len(written) > 5
 
@@ -205,3 +210,26 @@ def test_the_collective_keeps_moving_after_the_first_minutes(tmp_path: Path) -> 
             duplicates_seen += bool(analysis.duplicates)
             suggestions_seen += bool(analysis.suggestions)
     assert idle_seen >= 8 and suggestions_seen >= 4 and duplicates_seen >= 2
+
+
+def test_the_demo_settles_at_a_steady_size(tmp_path: Path) -> None:
+    """Left running, the collective stays bounded: dead sessions, completed milestones,
+    messages and claims beyond their bounds are retired (it once doubled in minutes)."""
+    sessions = 20
+    simulation, _ = run(tmp_path, 1200, seed=3, sessions=sessions)
+
+    def count(pattern: str) -> int:
+        return sum(1 for path in tmp_path.glob(pattern) if path.is_file())
+
+    assert count("sessions/session*.json") <= sessions + keep_dead(sessions)
+    # the queue's milestones, the kept completed ones, and the two written at setup
+    assert count("sessions/MILESTONES/*") <= len(POOL) + KEEP_COMPLETED + 2
+    assert count("messages/**/*.json") <= KEEP_MESSAGES
+    assert count("claims/*.claim") <= KEEP_CLAIMS
+    assert count("heartbeats/*.json") <= KEEP_BEATS * (sessions + keep_dead(sessions))
+    assert len(simulation.sessions) <= sessions + keep_dead(sessions)
+    assert len(simulation.world.milestones) <= len(POOL) + KEEP_COMPLETED
+    # and it is still alive: sessions at work, a milestone completed and kept
+    analysis = analysis_of(tmp_path, simulation.clock())
+    assert analysis.counts.working >= 5
+    assert analysis.milestones.by_status.get("completed", 0) >= 1

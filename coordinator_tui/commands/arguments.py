@@ -67,25 +67,25 @@ def common_options() -> argparse.ArgumentParser:
         "--stale-after",
         type=positive(float),
         metavar="SECONDS",
-        help="heartbeat age that makes a session stale (default 600)",
+        help="heartbeat age that makes a session stale (default: 600)",
     )
     group.add_argument(
         "--gone-after",
         type=positive(float),
         metavar="SECONDS",
-        help="heartbeat age that makes a session gone (default 7200)",
+        help="heartbeat age that makes a session gone (default: 7200)",
     )
     group.add_argument(
         "--overlap-threshold",
         type=float,
         metavar="0-1",
-        help="similarity at which two works are a possible overlap (default 0.6)",
+        help="similarity at which two works are a possible overlap (default: 0.6)",
     )
     group.add_argument(
         "--max-file-bytes",
         type=positive(int),
         metavar="BYTES",
-        help="larger files are errors, not reads (default 1048576)",
+        help="larger files are errors, not reads (default: 1048576)",
     )
     return common
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.clock import Clock, frozen_clock, system_clock
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
+from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from coordinator_tui.write.acting_state import duplicate_counts
@@ -62,3 +64,36 @@ def acting_of(root: Path, analysis: Analysis, settings: Settings) -> tuple[Actin
         problems.append(f"run's acting state: {problem}")
     acting = act(analysis, samples, counts)
     return acting, "; ".join(problems) or None
+
+
+def no_terminal() -> str | None:
+    """Why the dashboard cannot start here (stdin or stdout is not a terminal), or None.
+
+    Started with its output in a file or a pipe it would write escape codes there
+    and wait for keys that never come; one line and exit 2 is what a user needs.
+    Textual's web driver (``serve``: textual-serve sets ``TEXTUAL_DRIVER``) talks over
+    pipes on purpose, so a driver chosen that way is trusted."""
+    if os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver"):
+        return None
+    streams = {"standard input": sys.stdin, "standard output": sys.stdout}
+    for name, stream in streams.items():
+        if stream is None or not stream.isatty():
+            return (
+                f"coordinator-tui: the dashboard needs a terminal and {name} is not one; "
+                "'coordinator-tui status' prints the state as text"
+            )
+    return None
+
+
+def os_error_text(error: OSError) -> str:
+    """``PATH: reason`` for a refused write, naming the folder or file the user gave.
+
+    The writers name the folder (never their hidden temporary file); this drops the
+    ``[Errno 13]`` noise. An error that words itself (a refused linked folder) keeps
+    its own words."""
+    if type(error).__str__ is not OSError.__str__:
+        return display(str(error))
+    reason = error.strerror or str(error)
+    if error.filename is None:
+        return display(reason)
+    return f"{display(str(error.filename))}: {display(reason)}"

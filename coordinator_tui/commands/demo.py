@@ -3,7 +3,11 @@
 The simulation runs in a background thread and writes the same files a real
 collective writes; the dashboard (imported only here, lazily, so the headless
 path never loads Textual) or the headless coordinator watches it. A temporary
-directory is removed afterwards; ``--dir`` keeps the files.
+directory is removed afterwards; ``--dir`` keeps the files. Before it goes,
+the sprint reports the user wrote with ``r`` in the dashboard are copied to
+the current folder (never over a file: ``-2``, ``-3``… as messages) and named
+on stderr. SIGTERM or SIGINT ends ``demo --headless`` like ``run``: exit 0,
+the temporary directory removed.
 
 Writes the simulation could not do are never hidden: ``demo --headless`` logs
 each one as an error line among the coordinator's, and whatever was not shown
@@ -20,12 +24,15 @@ import threading
 from pathlib import Path
 
 from coordinator_tui.clock import system_clock
-from coordinator_tui.commands.common import CommandError, fail
+from coordinator_tui.commands.common import CommandError, fail, no_terminal
+from coordinator_tui.commands.run import _install_handlers as stop_on_signals
+from coordinator_tui.commands.run import _restore_handlers as restore_signals
 from coordinator_tui.demo.simulate import Problem, Simulation
 from coordinator_tui.headless.console import LogPrinter
 from coordinator_tui.headless.coordinator import Coordinator, LogEvent, RunOptions
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
+from coordinator_tui.write.atomic import create_new
 
 HEADLESS_INTERVAL_S = 2.0
 """Seconds between headless coordinator cycles at ``--speed 1``."""
@@ -37,6 +44,10 @@ calls a session idle for long after 20, so start/stop advice shows up live."""
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
+    terminal_problem = None if args.headless else no_terminal()
+    if terminal_problem is not None:
+        print(terminal_problem, file=sys.stderr)
+        return 2
     try:
         root, temporary = _directory(args.dir)
     except CommandError as error:
@@ -62,12 +73,30 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         simulation.stop()
         _print_left_over(simulation.take_problems())
-        if temporary is not None:
+        if temporary is not None and (args.headless or _keep_reports(root, Path.cwd())):
             shutil.rmtree(temporary, ignore_errors=True)
             if args.headless:
                 print("demo directory removed (give --dir to keep the files)", file=sys.stderr)
         elif args.headless:
             print(f"demo files kept in {root}", file=sys.stderr)
+
+
+def _keep_reports(root: Path, destination: Path) -> bool:
+    """Copy the sprint reports written in the demo to ``destination``, saying where each
+    went; False (keep the demo directory, and say so) when one cannot be copied."""
+    for report in sorted(root.glob("SPRINT_REPORT_*.md")):
+        try:
+            kept = create_new(destination, report.name, report.read_bytes())
+        except OSError as error:
+            reason = display(error.strerror or str(error))
+            print(
+                f"coordinator-tui: could not copy {report.name} to {display(str(destination))}"
+                f" ({reason}); the demo directory is kept: {display(str(root))}",
+                file=sys.stderr,
+            )
+            return False
+        print(f"kept the report you wrote: {display(str(kept))}", file=sys.stderr)
+    return True
 
 
 def _directory(argument: str | None) -> tuple[Path, Path | None]:
@@ -108,10 +137,13 @@ def _headless(
 
     coordinator = Coordinator(root, settings, system_clock, options, emit)
     stop = threading.Event()
+    previous = stop_on_signals(stop)
     try:
         coordinator.run(cycles, HEADLESS_INTERVAL_S / args.speed, stop.is_set, stop.wait)
     except KeyboardInterrupt:
         stop.set()
+    finally:
+        restore_signals(previous)
     return 0
 
 

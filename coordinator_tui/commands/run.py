@@ -31,31 +31,48 @@ _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 def add_parser(parsers: Parsers) -> None:
     parser = parsers.add("run", "The headless coordinator: analyse, alert and report in a loop.")
     parser.add_argument("dir", nargs="?", metavar="DIR")
-    parser.add_argument("--interval", type=positive(float), default=300.0, metavar="SECONDS")
+    parser.add_argument(
+        "--interval",
+        type=positive(float),
+        default=300.0,
+        metavar="SECONDS",
+        help="seconds from the start of one cycle to the next (default: 300)",
+    )
     parser.add_argument(
         "--cycles",
         type=non_negative_int,
         default=0,
         metavar="N",
-        help="stop after N cycles (0 = run until stopped)",
+        help="stop after N cycles (default: 0 = run until stopped)",
     )
-    parser.add_argument("--log-format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="text lines (coloured on a terminal) or one JSON object a line (default: text)",
+    )
     parser.add_argument(
         "--heartbeat-every",
         type=non_negative_int,
         default=0,
         metavar="N",
-        help="broadcast a coordination heartbeat every N cycles (0 = never)",
+        help="broadcast a coordination heartbeat every N cycles (default: 0 = never)",
     )
     parser.add_argument(
         "--report-every",
         type=non_negative_int,
         default=10,
         metavar="N",
-        help="write a sprint report every N cycles (0 = never)",
+        help="write a sprint report every N cycles (default: 10; 0 = never)",
     )
     parser.add_argument("--dry-run", action="store_true", help="analyse and log, write nothing")
-    parser.add_argument("--from", dest="sender", default="coordinator", metavar="ID")
+    parser.add_argument(
+        "--from",
+        dest="sender",
+        default="coordinator",
+        metavar="ID",
+        help="the sender of the coordinator's broadcasts (default: coordinator)",
+    )
     parser.add_argument(
         "--no-resolve",
         dest="resolve",

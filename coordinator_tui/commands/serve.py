@@ -45,7 +45,9 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("dirs", nargs="*", metavar="DIR", help="coordination directory")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=port_number, default=8000)
+    parser.add_argument(
+        "--port", type=port_number, default=8000, help="TCP port to listen on (default: 8000)"
+    )
     parser.add_argument(
         "--public",
         action="store_true",

@@ -4,12 +4,16 @@ Argument handling and printing only; the words and tables come from
 ``render.status`` (people) and ``render.status_json`` (scripts). ``--check``
 turns the problems into the exit code (``analysis.acting.checks``); ``--line``
 is answered before this parser by the stdlib-only ``statusline`` (it is listed
-here so ``status --help`` shows it).
+here so ``status --help`` shows it). Exit 1
+when nothing could be read (the directory or its ``sessions/`` folder could not be
+listed: the sessions are unknown, not zero); the output still says why. With
+``--check``, that 1 is added to the check's code (whose flags are 4 and up).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from rich.console import Console
@@ -25,9 +29,12 @@ from coordinator_tui.commands.common import (
     fail,
 )
 from coordinator_tui.render.sanitize import display
-from coordinator_tui.render.status import render_status
+from coordinator_tui.render.status import render_status, unread_sessions
 from coordinator_tui.render.status_json import analysis_to_dict, dumps
 from coordinator_tui.settings import Settings
+
+PIPED_WIDTH = 10_000
+"""The line width when stdout is not a terminal: wide enough that nothing is cut."""
 
 
 def add_parser(parsers: Parsers) -> None:
@@ -63,18 +70,23 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except CommandError as error:
         return fail(error)
     _, analysis = analyse_once(root, settings, clock_of(args))
+    unread = 1 if unread_sessions(analysis) is not None else 0
     if args.check and not args.json:
         result = check(analysis)
-        return _check(result.code, result.reasons)
+        return unread | _check(result.code, result.reasons)
     if args.json:
         acting, problem = acting_of(root, analysis, settings)
         if problem is not None:
             print(f"coordinator-tui: {display(problem, 300)}", file=sys.stderr)
         sys.stdout.write(dumps(analysis_to_dict(analysis, acting)) + "\n")
-        return _check(acting.check.code, acting.check.reasons) if args.check else 0
+        return unread | (_check(acting.check.code, acting.check.reasons) if args.check else 0)
     console = Console(highlight=False, soft_wrap=False)
-    console.print(render_status(analysis))
-    return 0
+    whole = not console.is_terminal
+    if whole:  # piped or redirected: never cut to the 80 columns Rich assumes
+        console = Console(highlight=False, soft_wrap=False, width=PIPED_WIDTH)
+    has_folder = os.path.isdir(root / "sessions")  # False, not an exception, when refused
+    console.print(render_status(analysis, whole=whole, has_sessions_folder=has_folder))
+    return unread
 
 
 def _check(code: int, reasons: tuple[str, ...]) -> int:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from coordinator_tui.clock import Clock, system_clock
 from coordinator_tui.demo import behaviour
+from coordinator_tui.demo.retire import retire
 from coordinator_tui.demo.simfiles import (
     MARKDOWN_MILESTONE,
     blocked_milestone_text,
@@ -54,8 +55,11 @@ class Simulation:
         seed: int | None = None,
         speed: float = 1.0,
         clock: Clock = system_clock,
+        id_base: int | None = None,
     ) -> None:
         self.root = Path(root)
+        self.id_base = id_base
+        """Sessions are ``session-<id_base + n>`` (default: the start time, as real ids are)."""
         self.speed = max(speed, 0.01)
         self.clock = clock
         self.world = World(self.root, max(1, sessions), random.Random(seed), clock)
@@ -111,7 +115,7 @@ class Simulation:
         for _ in range(min(len(POOL), world.size // 2 + 4)):
             world.add_priority()
         world.write_priorities()
-        base = int(now.timestamp())
+        base = int(now.timestamp()) if self.id_base is None else self.id_base
         for index in range(world.size):
             world.sessions.append(
                 SimSession(
@@ -228,6 +232,7 @@ class Simulation:
             elif session.state in ("crashed", "ended"):
                 behaviour.maybe_vanish(world, session, now)
         self._arrivals(now)
+        retire(world)
         if world.random.random() < 0.06:
             talkers = [s for s in world.sessions if s.state == "working"]
             if talkers:

@@ -107,6 +107,8 @@ class World:
         self.milestones: dict[str, dict[str, Any]] = {}
         self.claims: dict[Path, datetime] = {}
         """Claim files written and when they expire (expired ones are cleaned up later)."""
+        self.message_files: deque[Path] = deque()
+        """The messages the simulation wrote, oldest first (``retire`` keeps the newest)."""
         self.problems: deque[Problem] = deque(maxlen=KEEP_PROBLEMS)
         self._unseen: deque[Problem] = deque(maxlen=KEEP_PROBLEMS)
         self._problems_lock = threading.Lock()
@@ -145,8 +147,11 @@ class World:
 
     def create(self, folder: Path, stem: str, text: str) -> None:
         try:
-            if create_exclusive(folder, stem, text) is None:
+            written = create_exclusive(folder, stem, text)
+            if written is None:
                 self._failed(folder / f"{stem}.json", FileExistsError("no free name"))
+            else:
+                self.message_files.append(written)
         except OSError as error:
             self._failed(folder / f"{stem}.json", error)
 

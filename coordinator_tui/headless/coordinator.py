@@ -25,12 +25,14 @@ from typing import Any
 
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.clock import Clock
+from coordinator_tui.files.records import FileError
 from coordinator_tui.headless import decide
 from coordinator_tui.headless.acting import ActingStep
 from coordinator_tui.headless.decide import Broadcast
 from coordinator_tui.render import log_lines
 from coordinator_tui.render.log_lines import LogLine
 from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.timetext import count_of
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from coordinator_tui.write.alert_state import (
@@ -97,6 +99,8 @@ class Coordinator:
         self.history = History(self.root, settings.history_limit)
         self.cycle = 0
         self._missing = False
+        self._logged_errors: set[tuple[str, str, str]] = set()
+        """The analysis' errors already logged: each is logged once, when it appears."""
         self.state = self._load_state()
         self.acting = ActingStep(
             self.root,
@@ -141,7 +145,8 @@ class Coordinator:
                 wait(remaining)
         self._say(self.acting.close())
         reason = "stopped" if stop() else "done"
-        self._log("stop", "info", f"Coordinator {reason} after {self.cycle} cycles", reason=reason)
+        cycles_run = count_of(self.cycle, "cycle")
+        self._log("stop", "info", f"Coordinator {reason} after {cycles_run}", reason=reason)
         return self.cycle
 
     def run_cycle(self, stop: Callable[[], bool] = lambda: False) -> Analysis | None:
@@ -171,7 +176,7 @@ class Coordinator:
     # --- steps ------------------------------------------------------------------------------
 
     def _analyse(self) -> Analysis | None:
-        change = self.store.scan()
+        self.store.scan()
         if not self.store.exists:
             level = "warn" if not self._missing else "info"
             text = "directory is missing" if not self._missing else "directory still missing"
@@ -187,8 +192,17 @@ class Coordinator:
             self._log("directory", "info", "directory is back; reading it again", exists=True)
             self._missing = False
         analysis = analyse(self.store.snapshot(), self.clock(), self.settings)
-        self._say(log_lines.file_problems(change.new_errors))
+        self._say(log_lines.file_problems(self._new_errors(analysis)))
         return analysis
+
+    def _new_errors(self, analysis: Analysis) -> list[FileError]:
+        """The analysis' errors not logged before. The analysis' list, not the store's
+        raw failures: a file caught mid-rewrite stays out of it for the grace period,
+        so the log never says "empty file" about a session that is only being saved."""
+        current = {(e.path, e.reason, e.severity): e for e in analysis.errors}
+        new = [error for key, error in current.items() if key not in self._logged_errors]
+        self._logged_errors = set(current)
+        return new
 
     def _sessions(self, analysis: Analysis) -> None:
         self._say(log_lines.sessions(analysis))

@@ -52,7 +52,8 @@ def heartbeat_text(analysis: Analysis, cycle: int) -> str:
     """The body of the coordination heartbeat (as the old coordinator sent, with more facts)."""
     c = analysis.counts
     return (
-        f"Coordinator active: {c.total} sessions monitored, {c.working} working, {c.idle} idle, "
-        f"{c.stale} stale, {c.gone} gone; {len(analysis.duplicates)} duplicate groups; "
+        f"Coordinator active: {count_of(c.total, 'session')} monitored, {c.working} working, "
+        f"{c.idle} idle, {c.stale} stale, {c.gone} gone; "
+        f"{count_of(len(analysis.duplicates), 'duplicate group')}; "
         f"milestones {analysis.milestones.completion_pct:.0f}% complete. Cycle {cycle}."
     )

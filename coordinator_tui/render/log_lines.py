@@ -61,7 +61,7 @@ def sessions(analysis: Analysis) -> list[LogLine]:
     summary = LogLine(
         "sessions",
         "info",
-        f"Sessions: {c.total} files · {c.working} {words[Health.WORKING]} · "
+        f"Sessions: {count_of(c.total, 'file')} · {c.working} {words[Health.WORKING]} · "
         f"{c.idle} {words[Health.IDLE]} · {c.stale} {words[Health.STALE]} · "
         f"{c.gone} {words[Health.GONE]} · utilization {c.utilization:.0%} of {c.live} live",
         {

@@ -107,7 +107,8 @@ def _sessions(analysis: Analysis) -> str:
     if ghosts:
         parts += [
             "",
-            f'{len(ghosts)} of the sessions that say `"active"` are stale or gone '
+            f'{len(ghosts)} of the sessions that say `"active"` '
+            f"{'is' if len(ghosts) == 1 else 'are'} stale or gone "
             "(their heartbeat is old); they are not counted as live:",
             "",
             table(
@@ -193,7 +194,8 @@ def _trends(history: Sequence[Sample], problem: str | None) -> str:
     lines = [
         "## Trends",
         "",
-        f"{len(history)} samples from {format_utc(first.time)} to {format_utc(last.time)}.",
+        f"{count_of(len(history), 'sample')} from {format_utc(first.time)} "
+        f"to {format_utc(last.time)}.",
         "",
         "- Milestone velocity: "
         + (
@@ -239,7 +241,11 @@ def _data_problems(analysis: Analysis) -> str:
         table(("files", "found", "read", "recovered"), rows),
     ]
     if analysis.pending_errors:
-        lines += ["", f"{analysis.pending_errors} files were being rewritten at the time."]
+        lines += [
+            "",
+            f"{count_of(analysis.pending_errors, 'file')} "
+            f"{'was' if analysis.pending_errors == 1 else 'were'} being rewritten at the time.",
+        ]
     if analysis.errors:
         error_rows = ((md(e.path, 80), e.severity, md(e.reason, 160)) for e in analysis.errors)
         lines += [

@@ -160,14 +160,16 @@ def idle(analysis: Analysis) -> str:
         lines.append(table(header, suggestion_rows))
     elif idle and analysis.priorities:
         lines.append(
-            f"No suggestions: {len(available)} of {len(analysis.priorities)} priorities are "
-            "available (not worked on and not claimed)."
+            f"No suggestions: {len(available)} of "
+            f"{count_of(len(analysis.priorities), 'priority', 'priorities')} "
+            f"{'is' if len(available) == 1 else 'are'} available (not worked on and not claimed)."
         )
     if analysis.priorities:
         taken = len(analysis.priorities) - len(available)
         lines += [
             "",
-            f"Priority queue: {len(analysis.priorities)} items, {len(available)} available, "
+            f"Priority queue: {count_of(len(analysis.priorities), 'item')}, "
+            f"{len(available)} available, "
             f"{taken} being worked on or claimed.",
         ]
     else:

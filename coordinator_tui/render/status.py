@@ -3,6 +3,11 @@
 Built from plain ``Text`` (never markup) so a session's ``[bold]`` is shown, not
 obeyed; every health and alert-kind colour and symbol comes from ``render.health``
 so ``status`` and the dashboard cannot disagree.
+
+On a terminal the tables fit its width; piped or redirected (``whole=True``)
+nothing is cut to a width: ids whole, work up to ``PIPED_WORK_WIDTH``. A
+directory whose sessions could not be listed says so instead of showing
+"0 sessions", and one with no session files says what was looked for.
 """
 
 from __future__ import annotations
@@ -13,12 +18,17 @@ from rich.text import Text
 
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.results import Health
+from coordinator_tui.files.records import FileError
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render.health import ALERT_KINDS, HEALTH
 from coordinator_tui.render.sanitize import display
-from coordinator_tui.render.timetext import age_text
+from coordinator_tui.render.timetext import age_text, count_of
 
 _WORK_WIDTH = 200
+PIPED_WORK_WIDTH = 1000
+"""Characters of a session's work shown when the output is not a terminal."""
+SESSION_FOLDERS = (".", "sessions")
+"""Folders whose listing failing means the sessions are unknown (not zero)."""
 ERROR_LINES = 20
 """Data problems listed by name; the rest are counted (``status --json`` has them all)."""
 
@@ -28,14 +38,66 @@ def _t(value: object, width: int | None = None, style: str = "") -> Text:
     return Text(display(value, width), style=style)
 
 
-def render_status(analysis: Analysis) -> Group:
-    """Everything ``status`` prints, as rich renderables built from plain Text."""
-    parts: list[object] = [_header(analysis), _sessions(analysis), _alerts(analysis)]
+def unread_sessions(analysis: Analysis) -> FileError | None:
+    """The folder error that left the sessions unknown (the directory or ``sessions/``
+    could not be listed), or None: ``status`` then exits 1."""
+    for error in analysis.errors:
+        if error.kind == "folder" and error.path in SESSION_FOLDERS:
+            return error
+    return None
+
+
+def no_sessions_hint(root: str, has_sessions_folder: bool) -> Text:
+    """What to say instead of an empty table: what was looked for, and where."""
+    folder = display(root.rstrip("/") + "/sessions/")
+    if has_sessions_folder:
+        return Text(f"No session files in {folder} (looked for session*.json).", style="yellow")
+    return Text(
+        f"No sessions/ folder in {display(root)}: looked for {folder}session*.json. Is this "
+        "the coordination directory? Give DIR (for example docs/coordination), or run "
+        "'coordinator-tui init' for a sample.",
+        style="yellow",
+    )
+
+
+def render_status(
+    analysis: Analysis, *, whole: bool = False, has_sessions_folder: bool = True
+) -> Group:
+    """Everything ``status`` prints, as rich renderables built from plain Text.
+
+    ``whole``: the output is not a terminal, so nothing is cut to fit a width.
+    ``has_sessions_folder``: whether DIR/sessions/ exists (the hint for no sessions)."""
+    unread = unread_sessions(analysis)
+    if unread is not None:
+        what = (
+            "Nothing could be read: the directory"
+            if unread.path == "."
+            else "The sessions could not be read: sessions/"
+        )
+        reason = unread.reason.removeprefix("folder not listed: ")
+        message = Text.assemble(
+            (f"{what} could not be listed (", "bold red"),
+            _t(reason, 100, "bold red"),
+            ("); how many sessions there are is unknown, not zero.", "bold red"),
+        )
+        return Group(_title(analysis), message, _files(analysis))
+    if not analysis.sessions:
+        hint = no_sessions_hint(str(analysis.root), has_sessions_folder)
+        parts: list[object] = [_header(analysis), hint]
+        if not has_sessions_folder:
+            return Group(*parts, _files(analysis))  # type: ignore[arg-type]
+        parts.append(_alerts(analysis))
+    else:
+        parts = [_header(analysis), _sessions(analysis, whole), _alerts(analysis)]
     if analysis.suggestions:
         parts.append(_suggestions(analysis))
     parts.append(_milestones(analysis))
     parts.append(_files(analysis))
     return Group(*parts)  # type: ignore[arg-type]
+
+
+def _title(analysis: Analysis) -> Text:
+    return Text.assemble((display(str(analysis.root)), "bold"), f"  at {format_utc(analysis.now)}")
 
 
 def _header(analysis: Analysis) -> Text:
@@ -51,11 +113,7 @@ def _header(analysis: Analysis) -> Text:
         numbers[Health.WAITING] = counts.waiting
     if counts.ended:
         numbers[Health.ENDED] = counts.ended
-    header = Text.assemble(
-        (f"{display(str(analysis.root))}", "bold"),
-        f"  at {format_utc(analysis.now)}\n",
-        f"{counts.total} session{'' if counts.total == 1 else 's'}: ",
-    )
+    header = Text.assemble(_title(analysis), "\n", f"{count_of(counts.total, 'session')}: ")
     for index, (health, number) in enumerate(numbers.items()):
         look = HEALTH[health]
         header.append(", " if index else "")
@@ -64,22 +122,29 @@ def _header(analysis: Analysis) -> Text:
     return header
 
 
-def _sessions(analysis: Analysis) -> Table:
-    table = Table(title="Sessions", title_justify="left", expand=True)
+def _sessions(analysis: Analysis, whole: bool = False) -> Table:
+    table = Table(title="Sessions", title_justify="left", expand=not whole)
     table.add_column("", no_wrap=True, width=1)
-    table.add_column("session", no_wrap=True, overflow="ellipsis", min_width=18, max_width=32)
-    table.add_column("health", no_wrap=True, min_width=7)
-    table.add_column("work", no_wrap=True, overflow="ellipsis", ratio=1, min_width=16)
-    table.add_column("heartbeat", no_wrap=True, min_width=12, max_width=22)
+    if whole:  # not a terminal: every column as wide as its longest cell
+        table.add_column("session", no_wrap=True)
+        table.add_column("health", no_wrap=True)
+        table.add_column("work", no_wrap=True)
+        table.add_column("heartbeat", no_wrap=True)
+    else:
+        table.add_column("session", no_wrap=True, overflow="ellipsis", min_width=18, max_width=32)
+        table.add_column("health", no_wrap=True, min_width=7)
+        table.add_column("work", no_wrap=True, overflow="ellipsis", ratio=1, min_width=16)
+        table.add_column("heartbeat", no_wrap=True, min_width=12, max_width=22)
     table.add_column("beats", no_wrap=True, justify="right")
+    id_width, work_width = (None, PIPED_WORK_WIDTH) if whole else (32, _WORK_WIDTH)
     for view in analysis.sessions:
         look = HEALTH[view.health]
-        work = _t("(idle)" if view.placeholder else view.session.current_work, _WORK_WIDTH)
+        work = _t("(idle)" if view.placeholder else view.session.current_work, work_width)
         if view.duplicate:
             work.stylize(ALERT_KINDS["duplicate"].style)
         table.add_row(
             Text(look.symbol, style=look.style),
-            _t(view.id, 32),
+            _t(view.id, id_width),
             Text(look.word, style=look.style),
             work,
             Text(age_text(view.heartbeat_age_s)),
@@ -185,7 +250,7 @@ def _files(analysis: Analysis) -> Group:
     if errors or warnings:
         lines.append(
             Text(
-                f"Data problems: {len(errors)} unreadable, {len(warnings)} warnings",
+                f"Data problems: {len(errors)} unreadable, {count_of(len(warnings), 'warning')}",
                 style="bold yellow",
             )
         )

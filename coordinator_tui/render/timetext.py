@@ -6,14 +6,19 @@ from datetime import timedelta
 
 import humanize
 
+JUST_NOW_S = 60.0
+"""Ages under this are "just now" everywhere (status, report, dashboard, log): one rule,
+never "just now" beside "42 seconds ago". Ages are read at minute resolution."""
+
 
 def age_text(seconds: float | None) -> str:
-    """``3 minutes ago`` style; ``never`` when unknown, ``in the future`` when negative."""
+    """``3 minutes ago`` style; ``just now`` under a minute; ``never`` when unknown,
+    ``in the future`` when more than a minute ahead (clock skew is "just now")."""
     if seconds is None:
         return "never"
     if seconds < -60:
         return "in the future"
-    if seconds < 1:
+    if seconds < JUST_NOW_S:
         return "just now"
     return humanize.naturaltime(timedelta(seconds=seconds))
 

@@ -68,13 +68,12 @@ class SessionRow:
 
 
 def table_age(seconds: float | None) -> str:
-    """The table's heartbeat age: ``age_text`` at minute granularity.
+    """The table's heartbeat age: ``age_text``, minute granularity ("just now" under a
+    minute), so the table agrees with ``status`` and the report.
 
     A counter of seconds would repaint thousands of cells every second and
     says nothing a monitor needs; the detail screen has the exact time.
     """
-    if seconds is not None and 1 <= seconds < 60:
-        return "seconds ago"
     return age_text(seconds)
 
 
@@ -84,12 +83,7 @@ def _age_due(now: datetime, heartbeat: datetime | None) -> float:
     if heartbeat is None:
         return math.inf
     age = stamp - heartbeat.timestamp()
-    if age < 1:
-        step = 1.0
-    elif age < 3600:
-        step = 60.0
-    else:
-        step = 3600.0 if age < 86400 else 86400.0
+    step = 60.0 if age < 3600 else 3600.0 if age < 86400 else 86400.0
     boundary = (math.floor(max(age, 0.0) / step) + 1) * step
     return min(heartbeat.timestamp() + boundary, stamp + 60.0)
 

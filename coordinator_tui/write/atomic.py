@@ -102,22 +102,38 @@ def _fsync_folder(dir_fd: int) -> None:
         os.fsync(dir_fd)
 
 
-def _replace_at(dir_fd: int, name: str, data: bytes) -> None:
-    temp = _write_temp(dir_fd, data)
+def _named(error: OSError, path: Path) -> OSError:
+    """The same error (its errno gives the same class) naming ``path``, the folder or file
+    the caller asked for, instead of this module's hidden temporary file."""
+    if error.errno is None:
+        return error
+    return OSError(error.errno, error.strerror, str(path))
+
+
+def _replace_at(dir_fd: int, name: str, data: bytes, where: Path) -> None:
+    try:
+        temp = _write_temp(dir_fd, data)
+    except OSError as error:
+        raise _named(error, where.parent) from error
     try:
         os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temp, dir_fd=dir_fd)
+        if isinstance(error, OSError):
+            raise _named(error, where) from error
         raise
     _fsync_folder(dir_fd)
 
 
-def _create_at(dir_fd: int, name: str, data: bytes, max_attempts: int) -> str:
+def _create_at(dir_fd: int, name: str, data: bytes, max_attempts: int, where: Path) -> str:
     stem, dot, extension = name.rpartition(".")
     if not dot:
         stem, extension = name, ""
-    temp = _write_temp(dir_fd, data)
+    try:
+        temp = _write_temp(dir_fd, data)
+    except OSError as error:
+        raise _named(error, where) from error
     try:
         for attempt in range(1, max_attempts + 1):
             candidate = name if attempt == 1 else f"{stem}-{attempt}{dot}{extension}"
@@ -127,6 +143,8 @@ def _create_at(dir_fd: int, name: str, data: bytes, max_attempts: int) -> str:
                 )
             except FileExistsError:
                 continue
+            except OSError as error:
+                raise _named(error, where) from error
             _fsync_folder(dir_fd)
             return candidate
         raise FileExistsError(f"no free name for {name} after {max_attempts} tries")
@@ -149,7 +167,7 @@ def replace_in(root: Path, relative: str, data: bytes) -> Path:
     folder, name = _name_of(relative)
     dir_fd = open_folder(root, folder)
     try:
-        _replace_at(dir_fd, name, data)
+        _replace_at(dir_fd, name, data, Path(root) / relative)
     finally:
         os.close(dir_fd)
     return Path(root) / relative
@@ -163,7 +181,7 @@ def create_new_in(
     Never replaces an existing file; returns the path written."""
     dir_fd = open_folder(root, folder)
     try:
-        written = _create_at(dir_fd, name, data, max_attempts)
+        written = _create_at(dir_fd, name, data, max_attempts, Path(root) / folder)
     finally:
         os.close(dir_fd)
     return Path(root) / folder / written
@@ -177,7 +195,7 @@ def replace_file(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     dir_fd = os.open(path.parent, _DIR_FLAGS)
     try:
-        _replace_at(dir_fd, path.name, data)
+        _replace_at(dir_fd, path.name, data, path)
     finally:
         os.close(dir_fd)
     return path
@@ -189,6 +207,6 @@ def create_new(folder: Path, name: str, data: bytes, max_attempts: int = 1000) -
     folder.mkdir(parents=True, exist_ok=True)
     dir_fd = os.open(folder, _DIR_FLAGS)
     try:
-        return folder / _create_at(dir_fd, name, data, max_attempts)
+        return folder / _create_at(dir_fd, name, data, max_attempts, folder)
     finally:
         os.close(dir_fd)

@@ -33,7 +33,11 @@ class ErrorsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         if not self.errors:
-            body: Text | Table = Text("Every file was read without a problem.", style="green")
+            # Only when nothing failed: an unlisted folder is an entry (kind ``folder``).
+            body: Text | Table = Text(
+                "No problems: every folder was listed and every file in it was read.",
+                style="green",
+            )
         else:
             # Two lines an entry (severity and path, then the reason, wrapped): readable
             # in a 50-column tmux pane as well as full screen.

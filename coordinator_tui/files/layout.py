@@ -118,8 +118,16 @@ def folder_error(folder: str, error: OSError) -> FileError:
     )
 
 
-def list_folders(root: str, under: str, read_before: dict[str, tuple[float, int]]) -> Listing:
-    """Every file the layout knows at or below the folder ``under`` (``""``: all of them).
+HISTORY_LISTED = ("sessions/HEARTBEATS", "heartbeats", "messages/broadcast")
+"""Folders of history files: with ``history=False`` they (and ``messages/direct``) are left
+to ``history.window``, which lists names without reading every file."""
+
+
+def list_folders(
+    root: str, under: str, read_before: dict[str, tuple[float, int]], history: bool = True
+) -> Listing:
+    """Every file the layout knows at or below the folder ``under`` (``""``: all of them);
+    with ``history=False``, none of the history folders.
 
     Files in ``read_before`` are stat'ed for their signature; the others get
     ``UNKNOWN_SIGNATURE`` (they are read anyway). A missing folder is normal (most
@@ -127,9 +135,9 @@ def list_folders(root: str, under: str, read_before: dict[str, tuple[float, int]
     """
     listing = Listing()
     for folder in LISTED_FOLDERS:
-        if is_below(folder, under):
+        if is_below(folder, under) and (history or folder not in HISTORY_LISTED):
             _list_one(root, folder, read_before, listing)
-    if is_below(DIRECT_FOLDER, under) or is_below(under, DIRECT_FOLDER):
+    if history and (is_below(DIRECT_FOLDER, under) or is_below(under, DIRECT_FOLDER)):
         for folder in _direct_folders(root, under, listing):
             _list_one(root, folder, read_before, listing)
     return listing

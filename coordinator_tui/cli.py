@@ -8,13 +8,12 @@ and exits 2. Headless commands never import Textual.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 
 from coordinator_tui import __version__
-from coordinator_tui.commands import report, run, send, status
-from coordinator_tui.commands.agents import hooks, session
 from coordinator_tui.commands.arguments import (
     Parser,
     Parsers,
@@ -24,14 +23,19 @@ from coordinator_tui.commands.arguments import (
 )
 from coordinator_tui.settings import Settings, SettingsError, load_settings
 
-HEADLESS: dict[str, ModuleType] = {
-    "status": status,
-    "report": report,
-    "send": send,
-    "run": run,
+HEADLESS = {
+    "status": "coordinator_tui.commands.status",
+    "report": "coordinator_tui.commands.report",
+    "send": "coordinator_tui.commands.send",
+    "run": "coordinator_tui.commands.run",
+    "archive": "coordinator_tui.commands.archive",
 }
-"""Commands whose module gives ``add_parser(parsers)`` and ``main(args, settings)``."""
-AGENT_SIDE: dict[str, ModuleType] = {"session": session, "hooks": hooks}
+"""Commands whose module gives ``add_parser(parsers)`` and ``main(args, settings)``;
+imported by name, only the one that runs (``status --json`` pays for no other)."""
+AGENT_SIDE = {
+    "session": "coordinator_tui.commands.agents.session",
+    "hooks": "coordinator_tui.commands.agents.hooks",
+}
 """Commands a session runs on its own files: ``build_parser(Parser)`` and ``main(args)``."""
 COMMANDS = (*HEADLESS, "demo", "dashboard", *AGENT_SIDE)
 EPILOG = """commands:
@@ -40,6 +44,7 @@ EPILOG = """commands:
   coordinator-tui report [DIR]     write a sprint report (SPRINT_REPORT_<date>.md)
   coordinator-tui send [DIR]       write a broadcast or direct message
   coordinator-tui run [DIR]        headless coordinator loop (cron, nohup, systemd)
+  coordinator-tui archive [DIR]    move old heartbeat events and messages into a tar archive
   coordinator-tui demo             simulated collective + dashboard
   coordinator-tui session ACTION   a session's own files: start, beat, claim, release, inbox, end
   coordinator-tui hooks ACTION     install/uninstall hooks for Claude Code, Codex, Gemini CLI
@@ -48,15 +53,23 @@ DIR defaults to $COORDINATOR_DIR, ./docs/coordination, ./COORDINATION, or . when
 it has a sessions/ folder. 'coordinator-tui COMMAND --help' for details."""
 
 
-def build_parser() -> dict[str, argparse.ArgumentParser]:
-    """Every command's parser by name; each command module adds its own."""
+def _module(name: str) -> ModuleType:
+    return importlib.import_module({**HEADLESS, **AGENT_SIDE}[name])
+
+
+def build_parser(only: str | None = None) -> dict[str, argparse.ArgumentParser]:
+    """Every command's parser by name (or only the one of command ``only``, and the
+    dashboard's); each command module adds its own."""
     parsers = Parsers()
     _add_dashboard(parsers)
-    for command in HEADLESS.values():
-        command.add_parser(parsers)
-    _add_demo(parsers)
-    for name, module in AGENT_SIDE.items():
-        parsers.by_name[name] = module.build_parser(Parser)
+    for name in HEADLESS:
+        if only in (None, name):
+            _module(name).add_parser(parsers)
+    if only in (None, "demo"):
+        _add_demo(parsers)
+    for name in AGENT_SIDE:
+        if only in (None, name):
+            parsers.by_name[name] = _module(name).build_parser(Parser)
     return parsers.by_name
 
 
@@ -133,8 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from coordinator_tui.statusline import line as statusline
 
         return statusline.main(arguments[1:])
-    parsers = build_parser()
     command = arguments[0] if arguments and arguments[0] in COMMANDS else "dashboard"
+    parsers = build_parser(command)
     if (arguments and arguments[0] == "dashboard") or command != "dashboard":
         arguments = arguments[1:]
     try:
@@ -154,9 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
     if command in HEADLESS:
-        return HEADLESS[command].main(args, settings)
+        return int(_module(command).main(args, settings))
     if command in AGENT_SIDE:
-        return AGENT_SIDE[command].main(args)
+        return int(_module(command).main(args))
     if command == "demo":
         from coordinator_tui.commands import demo
 

@@ -23,7 +23,8 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-END = datetime(2025, 12, 15, 12, 0, 0, tzinfo=timezone.utc)
+END = datetime.now(timezone.utc).replace(microsecond=0)
+"""The month ends now, so the dashboard (which reads the real clock) shows live sessions."""
 MONTH_S = 30 * 24 * 3600
 SESSIONS = 30
 HEARTBEATS = 250_000

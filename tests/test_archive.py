@@ -145,3 +145,13 @@ def test_a_link_in_place_of_the_archive_folder_is_refused(
 def test_bad_age_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["archive", str(tmp_path), "--older-than", "soon"]) == 2
     assert "not a duration" in capsys.readouterr().err
+
+
+def test_run_archives_on_its_schedule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = build_history(tmp_path / "c")
+    before_files = files_with_bytes(root)
+    arguments = ["run", str(root), "--cycles", "1", "--report-every", "0", *NOW]
+    assert main([*arguments, "--archive-older-than", "7d"]) == 0
+    assert "Archived 87 history files (history-20251215-120000.tar.gz)" in capsys.readouterr().out
+    assert {**files_with_bytes(root), **_archived(root)} == before_files
+    assert len(archive.archives(root)) == 1

@@ -12,6 +12,7 @@ import signal
 import threading
 from types import FrameType
 
+from coordinator_tui.commands.archive import duration
 from coordinator_tui.commands.arguments import Parsers, non_negative_int, positive
 from coordinator_tui.commands.common import CommandError, clock_of, directory, fail
 from coordinator_tui.headless.console import LogPrinter
@@ -50,6 +51,13 @@ def add_parser(parsers: Parsers) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="analyse and log, write nothing")
     parser.add_argument("--from", dest="sender", default="coordinator", metavar="ID")
+    parser.add_argument(
+        "--archive-older-than",
+        type=duration,
+        default=0.0,
+        metavar="AGE",
+        help="archive heartbeat events and messages older than AGE (7d) once an hour",
+    )
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -65,6 +73,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         report_every=args.report_every,
         dry_run=args.dry_run,
         sender=args.sender,
+        archive_older_than_s=args.archive_older_than,
     )
     stop = threading.Event()
     coordinator = Coordinator(root, settings, clock_of(args), options, LogPrinter(args.log_format))

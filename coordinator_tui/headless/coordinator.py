@@ -39,6 +39,9 @@ from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.messages import BROADCAST, Draft, write_message
 from coordinator_tui.write.reports import report_path, write_report
 
+ARCHIVE_EVERY_S = 3600.0
+"""``run --archive-older-than`` archives at most this often (seconds)."""
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -50,6 +53,9 @@ class RunOptions:
     """Analyse and log only: write no message, report, history or alert state."""
     sender: str = "coordinator"
     """``from`` of every message the coordinator writes (a safe id)."""
+    archive_older_than_s: float = 0.0
+    """Archive history older than this (``run --archive-older-than``; 0 = never), at the
+    first cycle and then at most once every ``ARCHIVE_EVERY_S``."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class Coordinator:
         self.store = Store(self.root, settings)
         self.history = History(self.root, settings.history_limit)
         self.cycle = 0
+        self._archived_at: float | None = None
         self._missing = False
         self.state = self._load_state()
 
@@ -141,6 +148,7 @@ class Coordinator:
             self._history,
             self._heartbeat,
             self._report,
+            self._archive,
         ]
         for step in steps:
             if stop():
@@ -296,6 +304,26 @@ class Coordinator:
     def _say(self, lines: list[LogLine]) -> None:
         for line in lines:
             self._log(line.step, line.level, line.text, **line.data)
+
+    def _archive(self, analysis: Analysis) -> None:
+        """Old history into ``.coordinator/archive/`` (``history.archive``), on a schedule."""
+        older = self.options.archive_older_than_s
+        due = self._archived_at is None or time.monotonic() - self._archived_at >= ARCHIVE_EVERY_S
+        if older <= 0 or self.options.dry_run or not due:
+            return
+        from coordinator_tui.history.archive import archive_history
+
+        self._archived_at = time.monotonic()
+        try:
+            result = archive_history(
+                self.root, older, analysis.now.timestamp(), max_bytes=self.settings.max_file_bytes
+            )
+        except OSError as error:
+            self._log("archive", "error", display(f"archive failed: {error}"))
+            return
+        moved = sum(result.archived.values())
+        name = result.archive.name if result.archive is not None else "none"
+        self._log("archive", "info", f"Archived {moved} history files ({name})", archived=moved)
 
     def _log(self, step: str, level: str, text: str, **data: Any) -> None:
         self.emit(LogEvent(self.clock(), self.cycle, step, level, text, data))

@@ -43,6 +43,7 @@ from coordinator_tui.files.records import (
 )
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.gcpause import paused_gc
+from coordinator_tui.history.index import HistoryIndex
 from coordinator_tui.history.names import is_history
 from coordinator_tui.history.window import HistoryWindow
 from coordinator_tui.settings import Settings
@@ -120,6 +121,8 @@ class Store:
         self.history = HistoryWindow()
         """History folders are listed, not read: only the window of them is parsed."""
         self._history_read: set[str] = set()
+        self.history_index: HistoryIndex | None = None
+        """Set by one-shot commands: unchanged history folders are not listed again."""
 
     # --- public API -------------------------------------------------------------------
 
@@ -231,7 +234,7 @@ class Store:
         forget what is gone. A folder that cannot be listed is reported, once."""
         change = StoreChange()
         listing = list_folders(self._root_text, under, self._signatures, history=False)
-        for folder, error in self.history.relist(self._root_text, under).items():
+        for folder, error in self._relist_history(under).items():
             if not any(is_below(folder, reported) for reported in listing.folder_errors):
                 listing.folder_errors[folder] = error  # said once: below the root's error
         for folder in [f for f in self.folder_failures if is_below(f, under)]:
@@ -252,6 +255,14 @@ class Store:
             if self._signatures.get(path) != signature or path not in self._kinds:
                 self._read(path, change)
         return change
+
+    def _relist_history(self, under: str) -> dict[str, FileError]:
+        index = self.history_index
+        summaries = index.load() if index is not None and under == "" else None
+        errors = self.history.relist(self._root_text, under, summaries)
+        if index is not None and summaries is not None and self.history.listed:
+            index.save(self.history.summaries(), set(summaries) - set(self.history.folders))
+        return errors
 
     def _history_event(self, relative: str, change: StoreChange) -> None:
         """A file event on a history file: counted or uncounted; re-read when it is in the

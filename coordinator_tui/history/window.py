@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from coordinator_tui.files.layout import folder_error, is_below
 from coordinator_tui.files.records import FileError
+from coordinator_tui.history.index import FolderSummary
 from coordinator_tui.history.names import (
     BROADCAST_FOLDER,
     DIRECT_FOLDER,
@@ -48,13 +49,22 @@ class HistoryWindow:
         self._groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._messages: list[tuple[str, str]] = []
         self._pages: dict[tuple[str, str | None], list[str]] = {}
+        self._summarised: dict[str, int] = {}
+        """Folders taken from the index (their window names only), with their counts."""
+        self.listed: dict[str, int] = {}
+        """Folders listed by the last ``relist``, with their mtime before listing."""
 
     # --- listing ----------------------------------------------------------------------
 
-    def relist(self, root: str, under: str) -> dict[str, FileError]:
+    def relist(
+        self, root: str, under: str, summaries: dict[str, FolderSummary] | None = None
+    ) -> dict[str, FileError]:
         """List the history folders at or below ``under`` (``""``: all); the folders
-        that exist but could not be listed, with why."""
+        that exist but could not be listed, with why. A folder whose ``summaries`` entry
+        is fresh is not listed: its window names and count are taken from it (one-shot
+        commands only: paging and file events need every name)."""
         errors: dict[str, FileError] = {}
+        self.listed = {}
         folders = [f for f in (*HEARTBEAT_FOLDERS, BROADCAST_FOLDER) if is_below(f, under)]
         if is_below(DIRECT_FOLDER, under) or is_below(under, DIRECT_FOLDER):
             folders += self._direct_folders(root, under, errors)
@@ -62,8 +72,13 @@ class HistoryWindow:
         for folder in [f for f in self.folders if is_below(f, under) and f not in listed]:
             del self.folders[folder]
         for folder in folders:
+            self._summarised.pop(folder, None)
+            path = os.path.join(root, folder)
+            if summaries is not None and self._from_summary(path, folder, summaries):
+                continue
             try:
-                names = os.listdir(os.path.join(root, folder))
+                mtime_ns = os.stat(path).st_mtime_ns
+                names = os.listdir(path)
             except FileNotFoundError:
                 self.folders.pop(folder, None)
                 continue
@@ -72,8 +87,34 @@ class HistoryWindow:
                 errors[folder] = folder_error(folder, error)
                 continue
             self.folders[folder] = {n for n in names if n.endswith(".json") and n[0] != "."}
+            self.listed[folder] = mtime_ns
         self._changed()
         return errors
+
+    def _from_summary(self, path: str, folder: str, summaries: dict[str, FolderSummary]) -> bool:
+        summary = summaries.get(folder)
+        try:
+            fresh = summary is not None and summary.fresh(os.stat(path).st_mtime_ns)
+        except OSError:
+            return False
+        if not fresh or summary is None:
+            return False
+        self.folders[folder] = set(summary.names)
+        self._summarised[folder] = summary.count
+        return True
+
+    def summaries(self) -> dict[str, FolderSummary]:
+        """The folders the last ``relist`` listed, as the index keeps them: the names
+        that can be in the window (the newest per session or the newest messages of
+        the folder, and every name without a stamp) and the count."""
+        result = {}
+        for folder, mtime_ns in self.listed.items():
+            names = self.folders.get(folder, set())
+            part = HistoryWindow(self.per_session, self.newest_messages)
+            part.folders = {folder: names}
+            chosen = tuple(sorted(path.rpartition("/")[2] for path in part.selection()))
+            result[folder] = FolderSummary(mtime_ns, len(names), chosen)
+        return result
 
     def _direct_folders(self, root: str, under: str, errors: dict[str, FileError]) -> list[str]:
         if under.startswith(DIRECT_FOLDER + "/"):
@@ -212,7 +253,7 @@ class HistoryWindow:
         for folder, names in self.folders.items():
             kind = kind_of_folder(folder)
             if kind is not None:
-                found[kind] += len(names)
+                found[kind] += self._summarised.get(folder, len(names))
         return found
 
     def newest(

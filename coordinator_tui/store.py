@@ -122,7 +122,8 @@ class Store:
         """History folders are listed, not read: only the window of them is parsed."""
         self._history_read: set[str] = set()
         self.history_index: HistoryIndex | None = None
-        """Set by one-shot commands: unchanged history folders are not listed again."""
+        """When set, the next full scan takes unchanged history folders from the index
+        (their window names and counts) instead of listing them; used once."""
 
     # --- public API -------------------------------------------------------------------
 
@@ -262,6 +263,9 @@ class Store:
         errors = self.history.relist(self._root_text, under, summaries)
         if index is not None and summaries is not None and self.history.listed:
             index.save(self.history.summaries(), set(summaries) - set(self.history.folders))
+        if index is not None:
+            index.close()
+            self.history_index = None  # the first scan only: later ones list every name
         return errors
 
     def _history_event(self, relative: str, change: StoreChange) -> None:

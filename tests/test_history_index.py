@@ -116,3 +116,26 @@ def test_a_small_history_makes_no_index(tmp_path: Path, capsys: pytest.CaptureFi
 
 def _refuse(*_: Any) -> None:
     raise PermissionError(13, "Permission denied")
+
+
+def test_a_store_started_from_the_index_keeps_counting_file_events(
+    big: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from coordinator_tui.analysis import analyse
+    from coordinator_tui.history.index import HistoryIndex
+    from coordinator_tui.store import Store
+
+    _status(big, capsys)  # makes the index
+    store = Store(big)
+    store.history_index = HistoryIndex(big)
+    store.scan()
+    assert store.history_index is None  # used for the first scan only
+    assert len(store.history.folders["heartbeats"]) == 60  # the window names, not all 90
+    path = big / "heartbeats" / "2025-12-15_11-59-59-session-new.json"
+    path.write_text('{"session_id": "session-new", "timestamp": "2025-12-15T11:59:59Z"}')
+    store.apply([path])
+    analysis = analyse(store.snapshot(), END)
+    assert analysis.files["heartbeats"].found == 91
+    assert "session-new" in analysis.heartbeats
+    store.scan()  # a later scan lists every name
+    assert len(store.history.folders["heartbeats"]) == 91

@@ -143,6 +143,8 @@ class HistoryWindow:
         if name in names:
             return
         names.add(name)
+        if folder in self._summarised:
+            self._summarised[folder] += 1
         self._pages.clear()
         if self._selection is None:
             return
@@ -170,6 +172,8 @@ class HistoryWindow:
         names = self.folders.get(folder)
         if names is not None and name in names:
             names.discard(name)
+            if folder in self._summarised:
+                self._summarised[folder] -= 1
             self._changed()
 
     def _changed(self) -> None:

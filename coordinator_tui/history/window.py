@@ -49,6 +49,9 @@ class HistoryWindow:
         self._groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._messages: list[tuple[str, str]] = []
         self._pages: dict[tuple[str, str | None], list[str]] = {}
+        self._candidates: dict[str, list[str]] = {}
+        """Per folder, the names that can be in the window whatever the other folders hold
+        (the newest messages *of this folder*): what the index keeps."""
         self._summarised: dict[str, int] = {}
         """Folders taken from the index (their window names only), with their counts."""
         self.listed: dict[str, int] = {}
@@ -107,14 +110,15 @@ class HistoryWindow:
         """The folders the last ``relist`` listed, as the index keeps them: the names
         that can be in the window (the newest per session or the newest messages of
         the folder, and every name without a stamp) and the count."""
-        result = {}
-        for folder, mtime_ns in self.listed.items():
-            names = self.folders.get(folder, set())
-            part = HistoryWindow(self.per_session, self.newest_messages)
-            part.folders = {folder: names}
-            chosen = tuple(sorted(path.rpartition("/")[2] for path in part.selection()))
-            result[folder] = FolderSummary(mtime_ns, len(names), chosen)
-        return result
+        self.selection()
+        return {
+            folder: FolderSummary(
+                mtime_ns,
+                len(self.folders.get(folder, ())),
+                tuple(sorted(self._candidates.get(folder, ()))),
+            )
+            for folder, mtime_ns in self.listed.items()
+        }
 
     def _direct_folders(self, root: str, under: str, errors: dict[str, FileError]) -> list[str]:
         if under.startswith(DIRECT_FOLDER + "/"):
@@ -191,6 +195,7 @@ class HistoryWindow:
 
     def _choose(self) -> None:
         self._groups = {}
+        self._candidates = {}
         messages: list[tuple[str, str]] = []
         selection: set[str] = set()
         for folder, names in self.folders.items():
@@ -199,14 +204,19 @@ class HistoryWindow:
                 continue
             # Names of the usual shape sort by time: the newest of them, then the others.
             common = heapq.nlargest(self.newest_messages, (n for n in names if is_common(n)))
-            messages += [(name[:19], f"{folder}/{name}") for name in common]
+            own = [(name[:19], name) for name in common]
+            unstamped = []
             for name in names:
                 if not is_common(name):
                     key, _ = split_name(name)
                     if key:
-                        messages.append((key, f"{folder}/{name}"))
+                        own.append((key, name))
                     else:
-                        selection.add(f"{folder}/{name}")  # no stamp: read, as before
+                        unstamped.append(name)
+            own = heapq.nlargest(self.newest_messages, own)
+            messages += [(key, f"{folder}/{name}") for key, name in own]
+            selection.update(f"{folder}/{name}" for name in unstamped)  # no stamp: read
+            self._candidates[folder] = [name for _, name in own] + unstamped
         self._messages = heapq.nlargest(self.newest_messages, messages)
         heapq.heapify(self._messages)
         selection.update(path for chosen in self._groups.values() for _, path in chosen)
@@ -218,6 +228,7 @@ class HistoryWindow:
         tight loop: a month of a busy collective is a quarter of a million names)."""
         buckets: dict[str, list[str]] = {}
         odd: list[tuple[str, str, str]] = []
+        candidates: list[str] = []
         for name in names:
             if name[10:11] == "_" and name[19:20] == "-" and name[4:5] == "-":
                 who = name[20:-5]
@@ -231,7 +242,8 @@ class HistoryWindow:
                 if key:
                     odd.append((key, who, name))
                 else:
-                    selection.add(f"{folder}/{name}")  # no stamp: read, as before
+                    candidates.append(name)  # no stamp: read, as before
+                    selection.add(f"{folder}/{name}")
         groups: dict[str, list[tuple[str, str]]] = {}
         for who, bucket in buckets.items():
             newest = (
@@ -243,11 +255,12 @@ class HistoryWindow:
         for key, who, name in odd:
             groups.setdefault(who, []).append((key, name))
         for who, items in groups.items():
-            chosen = [
-                (key, f"{folder}/{name}") for key, name in heapq.nlargest(self.per_session, items)
-            ]
+            newest_items = heapq.nlargest(self.per_session, items)
+            chosen = [(key, f"{folder}/{name}") for key, name in newest_items]
             heapq.heapify(chosen)
             self._groups[(folder, who)] = chosen
+            candidates += [name for _, name in newest_items]
+        self._candidates[folder] = candidates
 
     # --- counts and pages -------------------------------------------------------------
 

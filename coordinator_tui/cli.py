@@ -1,8 +1,8 @@
 """Command line: parsing and dispatch only; each command lives in ``commands/``.
 
-``coordinator-tui [DIR]`` opens the dashboard; ``status``, ``report``, ``send``,
-``run`` and ``demo`` are the other commands. A bad command line prints one line
-and exits 2. Headless commands never import Textual.
+``coordinator-tui [DIR]`` opens the dashboard; the other commands are listed in
+``EPILOG``. A bad command line prints one line and exits 2. Headless commands
+never import Textual, and only the command that runs is imported.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from types import ModuleType
 from typing import Any
 
 from coordinator_tui import __version__
-from coordinator_tui.commands import init, report, run, send, status
-from coordinator_tui.commands.agents import hooks, session
 from coordinator_tui.commands.arguments import (
     Parser,
     Parsers,
@@ -26,29 +24,36 @@ from coordinator_tui.commands.arguments import (
     non_negative_int,
     positive,
 )
-from coordinator_tui.commands.common import no_terminal
 from coordinator_tui.settings import Settings, SettingsError, load_settings
 
-HEADLESS: dict[str, ModuleType] = {
-    "status": status,
-    "report": report,
-    "send": send,
-    "run": run,
-    "init": init,
+HEADLESS = {
+    "status": "coordinator_tui.commands.status",
+    "report": "coordinator_tui.commands.report",
+    "send": "coordinator_tui.commands.send",
+    "run": "coordinator_tui.commands.run",
+    "archive": "coordinator_tui.commands.archive",
+    "init": "coordinator_tui.commands.init",
 }
-"""Commands whose module gives ``add_parser(parsers)`` and ``main(args, settings)``."""
-AGENT_SIDE: dict[str, ModuleType] = {"session": session, "hooks": hooks}
+"""Commands whose module gives ``add_parser(parsers)`` and ``main(args, settings)``;
+imported by name, only the one that runs (``status --json`` pays for no other)."""
+AGENT_SIDE = {
+    "session": "coordinator_tui.commands.agents.session",
+    "hooks": "coordinator_tui.commands.agents.hooks",
+}
 """Commands a session runs on its own files: ``build_parser(Parser)`` and ``main(args)``."""
-COMMANDS = (*HEADLESS, "demo", "dashboard", *AGENT_SIDE)
-SELF_REGISTERED = ("sync", "serve")
+SELF_REGISTERED = {
+    "sync": "coordinator_tui.commands.sync",
+    "serve": "coordinator_tui.commands.serve",
+}
 """Commands that add their own parser through argparse's ``add_parser`` (see ``_Registry``)."""
-COMMANDS = (*COMMANDS, *SELF_REGISTERED)
+COMMANDS = (*HEADLESS, "demo", "dashboard", *AGENT_SIDE, *SELF_REGISTERED)
 EPILOG = """commands:
   coordinator-tui [DIR]            live dashboard (default)
   coordinator-tui status [DIR]     print the state once (--json for scripts)
   coordinator-tui report [DIR]     write a sprint report (SPRINT_REPORT_<date>.md)
   coordinator-tui send [DIR]       write a broadcast or direct message
   coordinator-tui run [DIR]        headless coordinator loop (cron, nohup, systemd)
+  coordinator-tui archive [DIR]    move old heartbeat events and messages into a tar archive
   coordinator-tui demo             simulated collective + dashboard
   coordinator-tui init [DIR]       write a sample coordination directory to try things on
   coordinator-tui session ACTION   a session's own files: start, beat, claim, release, inbox, end
@@ -65,16 +70,26 @@ command ('stauts': did you mean 'status'?), exit 2. The dashboard needs a
 terminal: with stdin or stdout redirected it exits 2 (use 'status')."""
 
 
-def build_parser() -> dict[str, argparse.ArgumentParser]:
-    """Every command's parser by name; each command module adds its own."""
+def _module(name: str) -> ModuleType:
+    return importlib.import_module({**HEADLESS, **AGENT_SIDE, **SELF_REGISTERED}[name])
+
+
+def build_parser(only: str | None = None) -> dict[str, argparse.ArgumentParser]:
+    """Every command's parser by name (or only the one of command ``only``, and the
+    dashboard's); each command module adds its own."""
     parsers = Parsers()
     _add_dashboard(parsers)
-    for command in HEADLESS.values():
-        command.add_parser(parsers)
-    _add_demo(parsers)
-    for name, module in AGENT_SIDE.items():
-        parsers.by_name[name] = module.build_parser(Parser)
-    _register(parsers.by_name)
+    for name in HEADLESS:
+        if only in (None, name):
+            _module(name).add_parser(parsers)
+    if only in (None, "demo"):
+        _add_demo(parsers)
+    for name in AGENT_SIDE:
+        if only in (None, name):
+            parsers.by_name[name] = _module(name).build_parser(Parser)
+    for name in SELF_REGISTERED:
+        if only in (None, name):
+            _module(name).add_parser(_Registry(parsers.by_name))
     return parsers.by_name
 
 
@@ -152,11 +167,6 @@ class _Registry:
         return self.parsers[name]
 
 
-def _register(parsers: dict[str, argparse.ArgumentParser]) -> None:
-    for name in SELF_REGISTERED:
-        importlib.import_module(f"coordinator_tui.commands.{name}").add_parser(_Registry(parsers))
-
-
 def settings_from(args: argparse.Namespace) -> Settings:
     overrides = {
         "stale_after_s": getattr(args, "stale_after", None),
@@ -169,17 +179,17 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    # issue 13 early dispatch: `status --line` takes the stdlib-only path (statusline.py).
+    # `status --line` takes the stdlib-only path (also dispatched early by __main__).
     if arguments[:1] == ["status"] and "--line" in arguments[1:]:
         from coordinator_tui.statusline import line as statusline
 
         return statusline.main(arguments[1:])
-    parsers = build_parser()
     command = arguments[0] if arguments and arguments[0] in COMMANDS else "dashboard"
     mistyped = _mistyped_command(arguments[0]) if command == "dashboard" and arguments else None
     if mistyped is not None:
         print(mistyped, file=sys.stderr)
         return 2
+    parsers = build_parser(command)
     if (arguments and arguments[0] == "dashboard") or command != "dashboard":
         arguments = arguments[1:]
     try:
@@ -213,17 +223,16 @@ def _mistyped_command(word: str) -> str | None:
 
 
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
-    if command in HEADLESS:
-        return HEADLESS[command].main(args, settings)
+    if command in HEADLESS or command in SELF_REGISTERED:
+        return int(_module(command).main(args, settings))
     if command in AGENT_SIDE:
-        return AGENT_SIDE[command].main(args)
-    if command in SELF_REGISTERED:
-        module = importlib.import_module(f"coordinator_tui.commands.{command}")
-        return int(module.main(args, settings))
+        return int(_module(command).main(args))
     if command == "demo":
         from coordinator_tui.commands import demo
 
         return demo.main(args, settings)
+    from coordinator_tui.commands.common import no_terminal
+
     problem = no_terminal()
     if problem is not None:
         print(problem, file=sys.stderr)

@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from coordinator_tui.files.layout import (
+    FAILED_SIGNATURE,
     PLACE_OF_KIND,
     PRIVATE_FOLDER,
+    UNKNOWN_SIGNATURE,
     classify,
     is_below,
     list_folders,
@@ -41,6 +43,9 @@ from coordinator_tui.files.records import (
 )
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.gcpause import paused_gc
+from coordinator_tui.history.index import HistoryIndex
+from coordinator_tui.history.names import is_history
+from coordinator_tui.history.window import HistoryWindow
 from coordinator_tui.settings import Settings
 
 
@@ -91,6 +96,9 @@ class Snapshot:
     kept: frozenset[str]
     work_since: dict[str, datetime]
     found: dict[str, int]
+    unread_messages: dict[str, int] = field(default_factory=dict)
+    """Message files listed but not parsed (older than the history window), by
+    ``broadcast``/``direct``: the message totals count them."""
 
 
 class Store:
@@ -110,6 +118,12 @@ class Store:
         self.work_since: dict[str, datetime] = {}
         self._signatures: dict[str, tuple[float, int]] = {}
         self._kinds: dict[str, FileKind] = {}
+        self.history = HistoryWindow()
+        """History folders are listed, not read: only the window of them is parsed."""
+        self._history_read: set[str] = set()
+        self.history_index: HistoryIndex | None = None
+        """When set, the next full scan takes unchanged history folders from the index
+        (their window names and counts) instead of listing them; used once."""
 
     # --- public API -------------------------------------------------------------------
 
@@ -127,11 +141,19 @@ class Store:
         """Update only what changed. Paths may be absolute or relative to the root."""
         self._root_real = None
         change = StoreChange()
+        history = False
         for path in changed_paths:
             relative = self._relative(Path(path))
             if relative is None:
                 continue
+            if is_history(relative):
+                history = True
+                self._history_event(relative, change)
+                continue
             if relative == "" or not os.path.lexists(self.root / relative):
+                if _touches_history(relative):
+                    history = True
+                    self.history.relist(self._root_text, relative)
                 if relative == "" or relative.split("/")[0] in {"sessions", "messages"}:
                     # A folder may have gone: drop everything beneath it.
                     prefix = f"{relative}/" if relative else ""
@@ -151,12 +173,21 @@ class Store:
                 continue
             if classify(relative) is not None:
                 self._read(relative, change)
+        if history:
+            self._reconcile(change)
         return change
 
     def snapshot(self) -> Snapshot:
         found: dict[str, int] = {kind.value: 0 for kind in FileKind}
-        for kind in self._kinds.values():
-            found[kind.value] += 1
+        history_read = self._history_read
+        for path, kind in self._kinds.items():
+            if path not in history_read:
+                found[kind.value] += 1
+        listed = self.history.counts()
+        found[FileKind.HEARTBEAT.value] += listed["heartbeat"]
+        found[FileKind.MESSAGE.value] += listed["broadcast"] + listed["direct"]
+        read_broadcast = sum(1 for path in history_read if path.startswith("messages/broadcast/"))
+        read_direct = sum(1 for path in history_read if path.startswith("messages/direct/"))
         return Snapshot(
             root=self.root,
             exists=self.exists,
@@ -171,6 +202,10 @@ class Store:
             kept=frozenset(path for path, f in self.failures.items() if f.kept_last_good),
             work_since=dict(self.work_since),
             found=found,
+            unread_messages={
+                "broadcast": max(listed["broadcast"] - read_broadcast, 0),
+                "direct": max(listed["direct"] - read_direct, 0),
+            },
         )
 
     # --- internals --------------------------------------------------------------------
@@ -199,7 +234,10 @@ class Store:
         """List the folders at or below ``under`` (``""``: all); read what is new or changed,
         forget what is gone. A folder that cannot be listed is reported, once."""
         change = StoreChange()
-        listing = list_folders(self._root_text, under, self._signatures)
+        listing = list_folders(self._root_text, under, self._signatures, history=False)
+        for folder, error in self._relist_history(under).items():
+            if not any(is_below(folder, reported) for reported in listing.folder_errors):
+                listing.folder_errors[folder] = error  # said once: below the root's error
         for folder in [f for f in self.folder_failures if is_below(f, under)]:
             if folder not in listing.folder_errors:
                 del self.folder_failures[folder]
@@ -209,6 +247,9 @@ class Store:
                 change.new_errors.append(error)
             self.folder_failures[folder] = Failure(error, False, 0.0, False)
         present = listing.files
+        for path in self.history.selection():
+            if is_below(path, under):
+                present[path] = self._signature(path)
         for known in [p for p in self._kinds if p not in present and is_below(p, under)]:
             self._forget(known, change)
         for path, signature in present.items():
@@ -216,7 +257,48 @@ class Store:
                 self._read(path, change)
         return change
 
+    def _relist_history(self, under: str) -> dict[str, FileError]:
+        index = self.history_index
+        summaries = index.load() if index is not None and under == "" else None
+        errors = self.history.relist(self._root_text, under, summaries)
+        if index is not None and summaries is not None and self.history.listed:
+            index.save(self.history.summaries(), set(summaries) - set(self.history.folders))
+        if index is not None:
+            index.close()
+            self.history_index = None  # the first scan only: later ones list every name
+        return errors
+
+    def _history_event(self, relative: str, change: StoreChange) -> None:
+        """A file event on a history file: counted or uncounted; re-read when it is in the
+        window and changed (``_reconcile`` then reads what moved into the window)."""
+        if os.path.lexists(self.root / relative):
+            self.history.add(relative)
+            if relative in self._history_read:
+                self._read(relative, change)
+        else:
+            self.history.remove(relative)
+            self._forget(relative, change)
+
+    def _reconcile(self, change: StoreChange) -> None:
+        """Parse what entered the history window, forget what left it."""
+        wanted = self.history.selection()
+        for path in [p for p in self._history_read if p not in wanted]:
+            self._forget(path, change)
+        for path in sorted(wanted - self._history_read):
+            self._read(path, change)
+
+    def _signature(self, relative: str) -> tuple[float, int]:
+        """(mtime, size) of a file read before; a file never read is read anyway."""
+        if relative not in self._signatures:
+            return UNKNOWN_SIGNATURE
+        try:
+            info = os.stat(os.path.join(self._root_text, relative))
+        except OSError:
+            return FAILED_SIGNATURE
+        return (info.st_mtime, info.st_size)
+
     def _forget(self, relative: str, change: StoreChange) -> None:
+        self._history_read.discard(relative)
         kind = self._kinds.pop(relative, None)
         self._signatures.pop(relative, None)
         self.failures.pop(relative, None)
@@ -236,6 +318,8 @@ class Store:
             return
         existed = relative in self._kinds
         self._kinds[relative] = place.kind
+        if place.kind is FileKind.HEARTBEAT or place.kind is FileKind.MESSAGE:
+            self._history_read.add(relative)
         loaded = load(
             self._root_text, relative, place, self.settings.max_file_bytes, self._within()
         )
@@ -300,3 +384,11 @@ class Store:
         self.warnings.pop(relative, None)
         if previous is None or previous.error != error:
             change.new_errors.append(error)
+
+
+_HISTORY_ROOTS = ("heartbeats", "sessions/HEARTBEATS", "messages")
+
+
+def _touches_history(relative: str) -> bool:
+    """A gone path at or above (or inside) a history folder: the folders are listed again."""
+    return any(is_below(root, relative) or is_below(relative, root) for root in _HISTORY_ROOTS)

@@ -58,7 +58,6 @@ def test_an_existing_folder_named_like_a_command_is_still_the_dashboards(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "stauts").mkdir()
     monkeypatch.setattr(common, "no_terminal", lambda: "no terminal here")
-    monkeypatch.setattr("coordinator_tui.cli.no_terminal", lambda: "no terminal here")
     assert main(["stauts"]) == 2
     assert capsys.readouterr().err == "no terminal here\n"
     assert main(["some/new/dir"]) == 2  # a path with a '/' is never a command

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.cli import main
+from coordinator_tui.history.window import NEWEST_MESSAGES
 from tests.collective import ago, session
 
 GOLDEN = Path(__file__).parent / "golden" / "status.json"
@@ -147,9 +148,12 @@ def test_real_corpus(capsys: pytest.CaptureFixture[str]) -> None:
     document = json.loads(capsys.readouterr().out)
     assert document["counts"]["total"] == 22 and document["counts"]["live"] == 0
     assert document["duplicates"] == []
-    for kind in ("sessions", "milestones", "messages", "claims", "heartbeats"):
+    for kind in ("sessions", "milestones", "claims", "heartbeats"):
         files = document["files"][kind]
         assert files["found"] == files["read"] > 0, kind
+    # History is parsed newest first: the newest NEWEST_MESSAGES messages; all are counted.
+    assert document["files"]["messages"]["found"] == document["messages"]["broadcast"] == 237
+    assert document["files"]["messages"]["read"] == NEWEST_MESSAGES == 200
     assert document["files"]["messages"]["recovered"] >= 100
     assert not [e for e in document["errors"] if e["severity"] == "error"]
 

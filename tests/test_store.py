@@ -143,8 +143,9 @@ def test_non_regular_files_become_errors(collective: Path) -> None:
 
 
 def _refuse_listing(monkeypatch: pytest.MonkeyPatch, refused: set[Path]) -> None:
-    """``os.scandir`` fails with EACCES on the folders in ``refused`` (running as root,
-    chmod alone would not stop it; the real permission case is in test_write_faults)."""
+    """``os.scandir`` and ``os.listdir`` fail with EACCES on the folders in ``refused``
+    (running as root, chmod alone would not stop it; the real permission case is in
+    test_write_faults)."""
     real = os.scandir
 
     def scandir(path: Any = ".") -> Any:
@@ -152,7 +153,15 @@ def _refuse_listing(monkeypatch: pytest.MonkeyPatch, refused: set[Path]) -> None
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return real(path)
 
+    real_listdir = os.listdir
+
+    def listdir(path: Any = ".") -> Any:  # the history folders are listed by name only
+        if Path(path) in refused:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_listdir(path)
+
     monkeypatch.setattr(layout.os, "scandir", scandir)
+    monkeypatch.setattr(layout.os, "listdir", listdir)
 
 
 def test_an_unreadable_folder_is_an_error_not_silence(
@@ -191,7 +200,15 @@ def test_an_unreadable_root_is_one_error(collective: Path, monkeypatch: pytest.M
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return real(path)
 
+    real_listdir = os.listdir
+
+    def listdir(path: Any = ".") -> Any:  # the history folders are listed by name only
+        if Path(path).is_relative_to(collective):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_listdir(path)
+
     monkeypatch.setattr(layout.os, "scandir", scandir)
+    monkeypatch.setattr(layout.os, "listdir", listdir)
     store = Store(collective)
     change = store.scan()
     assert [(e.path, e.kind) for e in change.new_errors] == [(".", "folder")]

@@ -131,7 +131,7 @@ def _analyse(snapshot: Snapshot, now: datetime, settings: Settings | None) -> An
         priorities=priorities,
         suggestions=suggest_work(views, priorities),
         milestones=summarise_milestones(snapshot.milestones, now, settings),
-        messages=summarise_messages(snapshot.messages),
+        messages=summarise_messages(snapshot.messages, snapshot.unread_messages),
         heartbeats=heartbeats,
         files=count_files(snapshot),
         errors=errors,

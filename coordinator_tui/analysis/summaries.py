@@ -64,12 +64,17 @@ def summarise_milestones(
     )
 
 
-def summarise_messages(messages: tuple[Message, ...]) -> MessageSummary:
+def summarise_messages(
+    messages: tuple[Message, ...], unread: dict[str, int] | None = None
+) -> MessageSummary:
+    """The parsed messages (the history window), newest first; the totals also count the
+    message files listed but not parsed (``unread``, older than the window)."""
+    unread = unread or {}
     oldest = datetime.min.replace(tzinfo=timezone.utc)
     ordered = sorted(messages, key=lambda m: (m.timestamp or oldest, m.path), reverse=True)
     return MessageSummary(
-        broadcast=sum(1 for m in messages if m.kind == "broadcast"),
-        direct=sum(1 for m in messages if m.kind == "direct"),
+        broadcast=sum(1 for m in messages if m.kind == "broadcast") + unread.get("broadcast", 0),
+        direct=sum(1 for m in messages if m.kind == "direct") + unread.get("direct", 0),
         recovered=sum(1 for m in messages if m.recovered),
         latest=tuple(ordered),
     )

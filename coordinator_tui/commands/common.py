@@ -11,6 +11,7 @@ from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.clock import Clock, frozen_clock, system_clock
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
+from coordinator_tui.history.index import HistoryIndex
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
@@ -41,7 +42,12 @@ def clock_of(args: argparse.Namespace) -> Clock:
 
 def analyse_once(root: Path, settings: Settings, clock: Clock) -> tuple[Store, Analysis]:
     store = Store(root, settings)
-    store.scan()
+    store.history_index = HistoryIndex(root)
+    try:
+        store.scan()
+    finally:
+        if store.history_index is not None:
+            store.history_index.close()
     return store, analyse(store.snapshot(), clock(), settings)
 
 

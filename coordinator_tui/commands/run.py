@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from coordinator_tui.commands.archive import duration
 from coordinator_tui.commands.arguments import Parsers, non_negative_int, positive
 from coordinator_tui.commands.common import CommandError, clock_of, directory, fail
 from coordinator_tui.headless.console import LogPrinter
@@ -73,6 +74,11 @@ def add_parser(parsers: Parsers) -> None:
         metavar="ID",
         help="the sender of the coordinator's broadcasts (default: coordinator)",
     )
+    _add_acting_options(parser)
+
+
+def _add_acting_options(parser: argparse.ArgumentParser) -> None:
+    """What `run` does beyond alerting: resolve, escalate, archive."""
     parser.add_argument(
         "--no-resolve",
         dest="resolve",
@@ -86,6 +92,13 @@ def add_parser(parsers: Parsers) -> None:
         metavar="URL",
         help="escalate stuck work here: an http(s) webhook (JSON POST), an Apprise URL "
         "(the 'notify' extra) or 'desktop'; repeatable",
+    )
+    parser.add_argument(
+        "--archive-older-than",
+        type=duration,
+        default=0.0,
+        metavar="AGE",
+        help="archive heartbeat events and messages older than AGE (7d) once an hour",
     )
 
 
@@ -108,6 +121,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         report_every=args.report_every,
         dry_run=args.dry_run,
         sender=args.sender,
+        archive_older_than_s=args.archive_older_than,
     )
     try:
         lock = None if options.dry_run else _lock(root)

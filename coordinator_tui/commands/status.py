@@ -1,13 +1,14 @@
 """``coordinator-tui status``: the state of a directory, once, for people or scripts.
 
 Argument handling and printing only; the words and tables come from
-``render.status`` (people) and ``render.status_json`` (scripts). ``--check``
-turns the problems into the exit code (``analysis.acting.checks``); ``--line``
-is answered before this parser by the stdlib-only ``statusline`` (it is listed
-here so ``status --help`` shows it). Exit 1
-when nothing could be read (the directory or its ``sessions/`` folder could not be
-listed: the sessions are unknown, not zero); the output still says why. With
-``--check``, that 1 is added to the check's code (whose flags are 4 and up).
+``render.status`` (people) and ``render.status_json`` (scripts). Each path imports
+only what it prints with (``status --json`` runs in scripts, often: no Rich).
+``--check`` turns the problems into the exit code (``analysis.acting.checks``);
+``--line`` is answered before this parser by the stdlib-only ``statusline`` (it is
+listed here so ``status --help`` shows it). Exit 1 when nothing could be read (the
+directory or its ``sessions/`` folder could not be listed: the sessions are
+unknown, not zero); the output still says why. With ``--check``, that 1 is added
+to the check's code (whose flags are 4 and up).
 """
 
 from __future__ import annotations
@@ -15,26 +16,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-
-from coordinator_tui.analysis.acting.checks import check
 from coordinator_tui.commands.arguments import Parsers
-from coordinator_tui.commands.common import (
-    CommandError,
-    acting_of,
-    analyse_once,
-    clock_of,
-    directory,
-    fail,
-)
+from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, directory, fail
 from coordinator_tui.render.sanitize import display
-from coordinator_tui.render.status import render_status, unread_sessions
-from coordinator_tui.render.status_json import analysis_to_dict, dumps
 from coordinator_tui.settings import Settings
 
+if TYPE_CHECKING:
+    from coordinator_tui.analysis import Analysis
+
 PIPED_WIDTH = 10_000
-"""The line width when stdout is not a terminal: wide enough that nothing is cut."""
+"""Columns for a piped or redirected ``status``: wide enough that nothing is cut."""
 
 
 def add_parser(parsers: Parsers) -> None:
@@ -42,11 +36,16 @@ def add_parser(parsers: Parsers) -> None:
         "status",
         "Print the state of a coordination directory once.",
         epilog="--check exit codes (summed): 0 nothing wrong, 4 duplicate work, 8 a claim "
-        "conflict, 16 a session waiting for a human, 32 a stale session; 1 error, 2 bad "
-        "command line.",
+        "conflict, 16 a session waiting for a human, 32 a stale session; 1 nothing could "
+        "be read (added to the others), 2 bad command line.",
     )
     parser.add_argument("dir", nargs="?", metavar="DIR")
-    parser.add_argument("--json", action="store_true", help="the documented JSON document")
+    parser.add_argument(
+        "--json", action="store_true", help="the documented JSON document (compact)"
+    )
+    parser.add_argument(
+        "--pretty", action="store_true", help="with --json: indented, for people to read"
+    )
     parser.add_argument(
         "--check",
         action="store_true",
@@ -70,23 +69,38 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except CommandError as error:
         return fail(error)
     _, analysis = analyse_once(root, settings, clock_of(args))
+    from coordinator_tui.render.status import unread_sessions
+
     unread = 1 if unread_sessions(analysis) is not None else 0
     if args.check and not args.json:
+        from coordinator_tui.analysis.acting.checks import check
+
         result = check(analysis)
         return unread | _check(result.code, result.reasons)
     if args.json:
+        from coordinator_tui.commands.common import acting_of
+        from coordinator_tui.render.status_json import analysis_to_dict, dumps
+
         acting, problem = acting_of(root, analysis, settings)
         if problem is not None:
             print(f"coordinator-tui: {display(problem, 300)}", file=sys.stderr)
-        sys.stdout.write(dumps(analysis_to_dict(analysis, acting)) + "\n")
+        sys.stdout.write(dumps(analysis_to_dict(analysis, acting), pretty=args.pretty) + "\n")
         return unread | (_check(acting.check.code, acting.check.reasons) if args.check else 0)
+    return unread | _print_tables(root, analysis)
+
+
+def _print_tables(root: Path, analysis: Analysis) -> int:
+    from rich.console import Console
+
+    from coordinator_tui.render.status import render_status
+
     console = Console(highlight=False, soft_wrap=False)
     whole = not console.is_terminal
     if whole:  # piped or redirected: never cut to the 80 columns Rich assumes
         console = Console(highlight=False, soft_wrap=False, width=PIPED_WIDTH)
     has_folder = os.path.isdir(root / "sessions")  # False, not an exception, when refused
     console.print(render_status(analysis, whole=whole, has_sessions_folder=has_folder))
-    return unread
+    return 0
 
 
 def _check(code: int, reasons: tuple[str, ...]) -> int:

@@ -118,8 +118,16 @@ def folder_error(folder: str, error: OSError) -> FileError:
     )
 
 
-def list_folders(root: str, under: str, read_before: dict[str, tuple[float, int]]) -> Listing:
-    """Every file the layout knows at or below the folder ``under`` (``""``: all of them).
+HISTORY_LISTED = ("sessions/HEARTBEATS", "heartbeats", "messages/broadcast")
+"""Folders of history files: with ``history=False`` they (and ``messages/direct``) are left
+to ``history.window``, which lists names without reading every file."""
+
+
+def list_folders(
+    root: str, under: str, read_before: dict[str, tuple[float, int]], history: bool = True
+) -> Listing:
+    """Every file the layout knows at or below the folder ``under`` (``""``: all of them);
+    with ``history=False``, none of the history folders.
 
     Files in ``read_before`` are stat'ed for their signature; the others get
     ``UNKNOWN_SIGNATURE`` (they are read anyway). A missing folder is normal (most
@@ -130,10 +138,14 @@ def list_folders(root: str, under: str, read_before: dict[str, tuple[float, int]
     if not under:
         _check_private(root, listing)
     for folder in LISTED_FOLDERS:
-        if is_below(folder, under) and _inside(root, folder, within, listing):
+        if (
+            is_below(folder, under)
+            and (history or folder not in HISTORY_LISTED)
+            and _inside(root, folder, within, listing)
+        ):
             _list_one(root, folder, read_before, listing)
     direct = is_below(DIRECT_FOLDER, under) or is_below(under, DIRECT_FOLDER)
-    if direct and _inside(root, DIRECT_FOLDER, within, listing):
+    if history and direct and _inside(root, DIRECT_FOLDER, within, listing):
         for folder in _direct_folders(root, under, listing):
             if _inside(root, folder, within, listing):
                 _list_one(root, folder, read_before, listing)
@@ -145,6 +157,15 @@ PRIVATE_LINK = (
     "is a symbolic link; this program's state (history, alert state, run lock) is never "
     "read or written through a link"
 )
+
+
+def leads_out(root: str, folder: str) -> FileError | None:
+    """The error for a folder that resolves outside the root (a link out), else None."""
+    within = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(root, folder))
+    if not folder or real == within or real.startswith(within.rstrip(os.sep) + os.sep):
+        return None
+    return FileError(path=folder, reason=LINK_OUT, kind="folder")
 
 
 def _inside(root: str, folder: str, within: str, listing: Listing) -> bool:

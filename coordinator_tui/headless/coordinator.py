@@ -46,6 +46,9 @@ from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.messages import BROADCAST, Draft, write_message
 from coordinator_tui.write.reports import report_path, write_report
 
+ARCHIVE_EVERY_S = 3600.0
+"""``run --archive-older-than`` archives at most this often (seconds)."""
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -61,6 +64,9 @@ class RunOptions:
     """Message the yielder of each duplicate or overlap (False: ``--no-resolve``, log only)."""
     notify: tuple[str, ...] = ()
     """Escalation targets (``--notify``): webhooks, Apprise URLs, ``desktop``."""
+    archive_older_than_s: float = 0.0
+    """Archive history older than this (``run --archive-older-than``; 0 = never), at the
+    first cycle and then at most once every ``ARCHIVE_EVERY_S``."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class Coordinator:
         self.store = Store(self.root, settings)
         self.history = History(self.root, settings.history_limit)
         self.cycle = 0
+        self._archived_at: float | None = None
         self._missing = False
         self._logged_errors: set[tuple[str, str, str]] = set()
         """The analysis' errors already logged: each is logged once, when it appears."""
@@ -165,6 +172,7 @@ class Coordinator:
             self._act,
             self._heartbeat,
             self._report,
+            self._archive,
         ]
         for step in steps:
             if stop():
@@ -352,6 +360,26 @@ class Coordinator:
     def _say(self, lines: list[LogLine]) -> None:
         for line in lines:
             self._log(line.step, line.level, line.text, **line.data)
+
+    def _archive(self, analysis: Analysis) -> None:
+        """Old history into ``.coordinator/archive/`` (``history.archive``), on a schedule."""
+        older = self.options.archive_older_than_s
+        due = self._archived_at is None or time.monotonic() - self._archived_at >= ARCHIVE_EVERY_S
+        if older <= 0 or self.options.dry_run or not due:
+            return
+        from coordinator_tui.history.archive import archive_history
+
+        self._archived_at = time.monotonic()
+        try:
+            result = archive_history(
+                self.root, older, analysis.now.timestamp(), max_bytes=self.settings.max_file_bytes
+            )
+        except OSError as error:
+            self._log("archive", "error", display(f"archive failed: {error}"))
+            return
+        moved = sum(result.archived.values())
+        name = result.archive.name if result.archive is not None else "none"
+        self._log("archive", "info", f"Archived {moved} history files ({name})", archived=moved)
 
     def _log(self, step: str, level: str, text: str, **data: Any) -> None:
         self.emit(LogEvent(self.clock(), self.cycle, step, level, text, data))

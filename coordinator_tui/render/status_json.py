@@ -343,7 +343,18 @@ def _session_forecast(item: SessionForecast | None) -> dict[str, Any] | None:
     }
 
 
-def dumps(document: Any) -> str:
-    """JSON text with every terminal-unsafe character escaped."""
+def dumps(document: Any, pretty: bool = False) -> str:
+    """JSON text with every terminal-unsafe character escaped.
+
+    Compact (the default, for scripts) goes through the C encoder with
+    ``ensure_ascii``: every character outside ASCII — C1 controls, U+2028/2029, lone
+    surrogates included — comes out as a ``\\u`` escape and C0 controls are escaped by
+    JSON itself, so only DEL is left to escape (it can only occur inside a string).
+    ``pretty`` (for people) keeps other characters as they are, indented.
+    """
+    if not pretty:
+        return json.dumps(document, ensure_ascii=True, separators=(",", ":")).replace(
+            "\x7f", "\\u007f"
+        )
     text = json.dumps(document, ensure_ascii=False, indent=2)
     return _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

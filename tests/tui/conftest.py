@@ -30,7 +30,7 @@ class MovableClock:
 
 
 async def wait_for(
-    pilot: Pilot[None], predicate: Callable[[], bool], what: str, timeout: float = 30.0
+    pilot: Pilot[None], predicate: Callable[[], bool], what: str, timeout: float = 60.0
 ) -> None:
     """Poll the app state until ``predicate`` holds; fail with ``what`` after ``timeout``."""
     loop = asyncio.get_running_loop()

@@ -27,6 +27,7 @@ from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.changes import changes
 from coordinator_tui.analysis.quick import quick_views
 from coordinator_tui.clock import Clock
+from coordinator_tui.history.index import HistoryIndex
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, Store
 from coordinator_tui.tui import panels
@@ -90,6 +91,7 @@ class DashboardScreen(DashboardAttention):
         self.set_reactive(DashboardScreen.compact, bool(compact))
         self.watching = watch
         self.store = Store(root, settings)
+        self.store.history_index = HistoryIndex(root)  # first paint without listing history
         self.watcher = DirectoryWatcher(self.store, self.post_message, poll_ms)
         self.builder = RowBuilder()
         self.scheduler: Scheduler[SessionRow] = Scheduler()

@@ -1,0 +1,73 @@
+"""What a history file's name tells without opening it: when, who, and which folder.
+
+History files (heartbeat events and messages) are named ``<stamp>-<who>.json`` with
+the stamp ``YYYY-MM-DD_HH-MM-SS`` (the real scripts, the demo and ``send``), so the
+newest files of a session, or the newest messages, are found from a listing alone:
+300,000 names list in a fraction of a second, parsing them takes a minute.
+A name without a recognised stamp sorts as the oldest and is its own group (it is
+read as before: nothing in it is guessed).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+HEARTBEAT_FOLDERS = ("heartbeats", "sessions/HEARTBEATS")
+"""Folders of heartbeat event files (``sessions/HEARTBEATS`` holds one per session)."""
+BROADCAST_FOLDER = "messages/broadcast"
+DIRECT_FOLDER = "messages/direct"
+HISTORY_KINDS = ("heartbeat", "broadcast", "direct")
+
+_STAMP = re.compile(
+    r"(\d{4})-?(\d\d)-?(\d\d)[_T-]?(\d\d)[-:]?(\d\d)[-:]?(\d\d)(?:\.\d+)?Z?[-_](.+)\.json\Z"
+)
+
+
+def is_common(name: str) -> bool:
+    """The name has the usual shape, ``2025-11-15_19-30-31-<who>.json``: its first 19
+    characters are its stamp, and names of one folder sort by time."""
+    return name[10:11] == "_" and name[19:20] == "-" and name[4:5] == "-" and len(name) > 25
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """``(stamp, who)`` of a history file name: the stamp as ``YYYY-MM-DD_HH-MM-SS``
+    (``""`` without one; it sorts by time) and ``who`` the rest (session or sender)."""
+    if is_common(name) and name.endswith(".json"):
+        return name[:19], name[20:-5]
+    match = _STAMP.match(name)
+    if match is None:
+        return "", name[:-5] if name.endswith(".json") else name
+    year, month, day, hour, minute, second, who = match.groups()
+    return f"{year}-{month}-{day}_{hour}-{minute}-{second}", who
+
+
+def kind_of_folder(folder: str) -> str | None:
+    """``heartbeat``, ``broadcast`` or ``direct`` for a history folder, else None."""
+    if folder in HEARTBEAT_FOLDERS:
+        return "heartbeat"
+    if folder == BROADCAST_FOLDER:
+        return "broadcast"
+    if folder.startswith(DIRECT_FOLDER + "/") and "/" not in folder[len(DIRECT_FOLDER) + 1 :]:
+        return "direct"
+    return None
+
+
+def is_history(relative: str) -> bool:
+    """A heartbeat event or message file (by where it lies and its extension)."""
+    folder, _, name = relative.rpartition("/")
+    return (
+        name.endswith(".json") and not name.startswith(".") and kind_of_folder(folder) is not None
+    )
+
+
+def stamp_text(key: str) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` from a stamp (``""`` when the name had none)."""
+    if len(key) != 19:
+        return ""
+    return f"{key[:10]} {key[11:13]}:{key[14:16]}:{key[17:19]}"
+
+
+def cutoff_key(epoch: float) -> str:
+    """The stamp of the UTC moment ``epoch``: names with a smaller stamp are older."""
+    return time.strftime("%Y-%m-%d_%H-%M-%S", time.gmtime(epoch))

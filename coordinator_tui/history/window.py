@@ -1,0 +1,307 @@
+"""Which history files the store reads: the newest few per session, the newest messages.
+
+The store used to parse every heartbeat event and message at start (a month of a busy
+collective: 300,000 files, ten seconds, 650 MB). Here the history folders are only
+*listed*; the names carry the stamps (``history.names``), so the window — the newest
+``per_session`` heartbeat events of each session and the newest ``newest_messages``
+messages — is chosen from the listing, and only those files are parsed. Counts (files
+per kind, broadcasts, direct messages) come from the listing, so they stay whole.
+Older files are paged in on demand (``newest``): the broadcast feed, a session's
+timeline.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+from collections.abc import Iterable
+
+from coordinator_tui.files.layout import folder_error, is_below, leads_out
+from coordinator_tui.files.records import FileError
+from coordinator_tui.history.index import FolderSummary
+from coordinator_tui.history.names import (
+    BROADCAST_FOLDER,
+    DIRECT_FOLDER,
+    HEARTBEAT_FOLDERS,
+    is_common,
+    kind_of_folder,
+    split_name,
+)
+
+HEARTBEATS_PER_SESSION = 20
+"""Heartbeat events parsed per session (the newest); the analyses that look back (work
+started, time spent waiting) see this many."""
+NEWEST_MESSAGES = 200
+"""Messages parsed at start (the newest, broadcast and direct together)."""
+
+
+class HistoryWindow:
+    """The names in the history folders, and the window of them that is parsed."""
+
+    def __init__(
+        self, per_session: int = HEARTBEATS_PER_SESSION, newest_messages: int = NEWEST_MESSAGES
+    ) -> None:
+        self.per_session = per_session
+        self.newest_messages = newest_messages
+        self.folders: dict[str, set[str]] = {}
+        """History folder (relative) → the file names in it."""
+        self._selection: set[str] | None = None
+        self._groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._messages: list[tuple[str, str]] = []
+        self._pages: dict[tuple[str, str | None], list[str]] = {}
+        self._candidates: dict[str, list[str]] = {}
+        """Per folder, the names that can be in the window whatever the other folders hold
+        (the newest messages *of this folder*): what the index keeps."""
+        self._summarised: dict[str, int] = {}
+        """Folders taken from the index (their window names only), with their counts."""
+        self.listed: dict[str, int] = {}
+        """Folders listed by the last ``relist``, with their mtime before listing."""
+
+    # --- listing ----------------------------------------------------------------------
+
+    def relist(
+        self, root: str, under: str, summaries: dict[str, FolderSummary] | None = None
+    ) -> dict[str, FileError]:
+        """List the history folders at or below ``under`` (``""``: all); the folders
+        that exist but could not be listed, with why. A folder whose ``summaries`` entry
+        is fresh is not listed: its window names and count are taken from it (one-shot
+        commands only: paging and file events need every name)."""
+        errors: dict[str, FileError] = {}
+        self.listed = {}
+        folders = [f for f in (*HEARTBEAT_FOLDERS, BROADCAST_FOLDER) if is_below(f, under)]
+        if is_below(DIRECT_FOLDER, under) or is_below(under, DIRECT_FOLDER):
+            folders += self._direct_folders(root, under, errors)
+        listed = set(folders)
+        for folder in [f for f in self.folders if is_below(f, under) and f not in listed]:
+            del self.folders[folder]
+        for folder in folders:
+            self._summarised.pop(folder, None)
+            path = os.path.join(root, folder)
+            outside = leads_out(root, folder)
+            if outside is not None:  # never list (or later read) someone else's folder
+                self.folders.pop(folder, None)
+                errors[folder] = outside
+                continue
+            if summaries is not None and self._from_summary(path, folder, summaries):
+                continue
+            try:
+                mtime_ns = os.stat(path).st_mtime_ns
+                names = os.listdir(path)
+            except FileNotFoundError:
+                self.folders.pop(folder, None)
+                continue
+            except OSError as error:
+                self.folders.pop(folder, None)
+                errors[folder] = folder_error(folder, error)
+                continue
+            self.folders[folder] = {n for n in names if n.endswith(".json") and n[0] != "."}
+            self.listed[folder] = mtime_ns
+        self._changed()
+        return errors
+
+    def _from_summary(self, path: str, folder: str, summaries: dict[str, FolderSummary]) -> bool:
+        summary = summaries.get(folder)
+        try:
+            fresh = summary is not None and summary.fresh(os.stat(path).st_mtime_ns)
+        except OSError:
+            return False
+        if not fresh or summary is None:
+            return False
+        self.folders[folder] = set(summary.names)
+        self._summarised[folder] = summary.count
+        return True
+
+    def summaries(self) -> dict[str, FolderSummary]:
+        """The folders the last ``relist`` listed, as the index keeps them: the names
+        that can be in the window (the newest per session or the newest messages of
+        the folder, and every name without a stamp) and the count."""
+        self.selection()
+        return {
+            folder: FolderSummary(
+                mtime_ns,
+                len(self.folders.get(folder, ())),
+                tuple(sorted(self._candidates.get(folder, ()))),
+            )
+            for folder, mtime_ns in self.listed.items()
+        }
+
+    def _direct_folders(self, root: str, under: str, errors: dict[str, FileError]) -> list[str]:
+        if under.startswith(DIRECT_FOLDER + "/"):
+            name = under[len(DIRECT_FOLDER) + 1 :]
+            return [under] if "/" not in name and not name.startswith(".") else []
+        try:
+            entries = list(os.scandir(os.path.join(root, DIRECT_FOLDER)))
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            errors[DIRECT_FOLDER] = folder_error(DIRECT_FOLDER, error)
+            return []
+        folders = []
+        for entry in entries:
+            try:
+                if not entry.name.startswith(".") and entry.is_dir():
+                    folders.append(f"{DIRECT_FOLDER}/{entry.name}")
+            except OSError:
+                continue  # the entry vanished under us
+        return folders
+
+    def add(self, relative: str) -> None:
+        """A history file appeared (a file event): counted, and in the window if new enough."""
+        folder, _, name = relative.rpartition("/")
+        names = self.folders.setdefault(folder, set())
+        if name in names:
+            return
+        names.add(name)
+        if folder in self._summarised:
+            self._summarised[folder] += 1
+        self._pages.clear()
+        if self._selection is None:
+            return
+        key, who = split_name(name)
+        if kind_of_folder(folder) == "heartbeat":
+            self._admit(self._groups.setdefault((folder, who), []), key, relative, self.per_session)
+        else:
+            self._admit(self._messages, key, relative, self.newest_messages)
+
+    def _admit(self, chosen: list[tuple[str, str]], key: str, relative: str, limit: int) -> None:
+        """Put ``relative`` into a window part kept as a min-heap of at most ``limit``."""
+        assert self._selection is not None
+        if len(chosen) < limit or key == "":
+            heapq.heappush(chosen, (key, relative))
+            self._selection.add(relative)
+        elif (key, relative) > chosen[0]:
+            _, evicted = heapq.heapreplace(chosen, (key, relative))
+            self._selection.discard(evicted)
+            self._selection.add(relative)
+
+    def remove(self, relative: str) -> None:
+        """A history file went: uncounted; the window is chosen again (an older file may
+        move into it)."""
+        folder, _, name = relative.rpartition("/")
+        names = self.folders.get(folder)
+        if names is not None and name in names:
+            names.discard(name)
+            if folder in self._summarised:
+                self._summarised[folder] -= 1
+            self._changed()
+
+    def _changed(self) -> None:
+        self._selection = None
+        self._pages.clear()
+
+    # --- what is read -----------------------------------------------------------------
+
+    def selection(self) -> set[str]:
+        """The relative paths of the window: what the store parses."""
+        if self._selection is None:
+            self._choose()
+        assert self._selection is not None
+        return self._selection
+
+    def _choose(self) -> None:
+        self._groups = {}
+        self._candidates = {}
+        messages: list[tuple[str, str]] = []
+        selection: set[str] = set()
+        for folder, names in self.folders.items():
+            if kind_of_folder(folder) == "heartbeat":
+                self._choose_beats(folder, names, selection)
+                continue
+            # Names of the usual shape sort by time: the newest of them, then the others.
+            common = heapq.nlargest(self.newest_messages, (n for n in names if is_common(n)))
+            own = [(name[:19], name) for name in common]
+            unstamped = []
+            for name in names:
+                if not is_common(name):
+                    key, _ = split_name(name)
+                    if key:
+                        own.append((key, name))
+                    else:
+                        unstamped.append(name)
+            own = heapq.nlargest(self.newest_messages, own)
+            messages += [(key, f"{folder}/{name}") for key, name in own]
+            selection.update(f"{folder}/{name}" for name in unstamped)  # no stamp: read
+            self._candidates[folder] = [name for _, name in own] + unstamped
+        self._messages = heapq.nlargest(self.newest_messages, messages)
+        heapq.heapify(self._messages)
+        selection.update(path for chosen in self._groups.values() for _, path in chosen)
+        selection.update(path for _, path in self._messages)
+        self._selection = selection
+
+    def _choose_beats(self, folder: str, names: set[str], selection: set[str]) -> None:
+        """The newest ``per_session`` names of each session in one heartbeat folder (a
+        tight loop: a month of a busy collective is a quarter of a million names)."""
+        buckets: dict[str, list[str]] = {}
+        odd: list[tuple[str, str, str]] = []
+        candidates: list[str] = []
+        for name in names:
+            if name[10:11] == "_" and name[19:20] == "-" and name[4:5] == "-":
+                who = name[20:-5]
+                bucket = buckets.get(who)
+                if bucket is None:
+                    buckets[who] = [name]
+                else:
+                    bucket.append(name)
+            else:
+                key, who = split_name(name)
+                if key:
+                    odd.append((key, who, name))
+                else:
+                    candidates.append(name)  # no stamp: read, as before
+                    selection.add(f"{folder}/{name}")
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for who, bucket in buckets.items():
+            newest = (
+                bucket
+                if len(bucket) <= self.per_session
+                else heapq.nlargest(self.per_session, bucket)
+            )
+            groups[who] = [(name[:19], name) for name in newest]
+        for key, who, name in odd:
+            groups.setdefault(who, []).append((key, name))
+        for who, items in groups.items():
+            newest_items = heapq.nlargest(self.per_session, items)
+            chosen = [(key, f"{folder}/{name}") for key, name in newest_items]
+            heapq.heapify(chosen)
+            self._groups[(folder, who)] = chosen
+            candidates += [name for _, name in newest_items]
+        self._candidates[folder] = candidates
+
+    # --- counts and pages -------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Files found per history kind: ``heartbeat``, ``broadcast``, ``direct``."""
+        found = {"heartbeat": 0, "broadcast": 0, "direct": 0}
+        for folder, names in self.folders.items():
+            kind = kind_of_folder(folder)
+            if kind is not None:
+                found[kind] += self._summarised.get(folder, len(names))
+        return found
+
+    def newest(
+        self, kind: str, who: str | None = None, offset: int = 0, limit: int = 50
+    ) -> list[str]:
+        """One page of history, newest first: relative paths of ``kind`` (``heartbeat``
+        or ``message``), only those of session ``who`` when given (its heartbeat events;
+        the messages it sent or was sent)."""
+        ordered = self._pages.get((kind, who))
+        if ordered is None:
+            ordered = [path for _, path in sorted(self._matching(kind, who), reverse=True)]
+            self._pages[(kind, who)] = ordered
+        return ordered[offset : offset + limit]
+
+    def total(self, kind: str, who: str | None = None) -> int:
+        """How many files ``newest(kind, who)`` pages through."""
+        self.newest(kind, who, 0, 0)
+        return len(self._pages[(kind, who)])
+
+    def _matching(self, kind: str, who: str | None) -> Iterable[tuple[str, str]]:
+        for folder, names in self.folders.items():
+            folder_kind = kind_of_folder(folder)
+            if folder_kind is None or (folder_kind == "heartbeat") != (kind == "heartbeat"):
+                continue
+            to_who = who is not None and folder == f"{DIRECT_FOLDER}/{who}"
+            for name in names:
+                key, sender = split_name(name)
+                if who is None or to_who or sender == who:
+                    yield key, f"{folder}/{name}"

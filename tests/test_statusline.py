@@ -54,10 +54,10 @@ def test_counts_agree_with_the_analysis(collective: Path, minutes_later: int) ->
 def test_the_line_and_its_tmux_form(collective: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _line(capsys, "--line", str(collective), "--now", NOW_TEXT)
     assert (code, err) == (0, "")
-    assert out == "●5 working ◐0 waiting ○3 idle ▲1 stale ◆1 dup"
+    assert out == "●5 working ◉0 waiting ○3 idle ▲1 stale ◆1 dup"
     code, out, _ = _line(capsys, str(collective), "--tmux", f"--now={NOW_TEXT}")
     assert out == (
-        "#[fg=green]●5 working#[default] #[fg=colour244]◐0 waiting#[default] "
+        "#[fg=green]●5 working#[default] #[fg=colour244]◉0 waiting#[default] "
         "#[fg=cyan]○3 idle#[default] #[fg=yellow]▲1 stale#[default] #[fg=red]◆1 dup#[default]"
     )
 
@@ -67,7 +67,7 @@ def test_thresholds_from_the_command_line_and_environment(
 ) -> None:
     # session-1008's heartbeat is 30 minutes old: working with a 1 h stale threshold.
     _, out, _ = _line(capsys, str(collective), "--now", NOW_TEXT, "--stale-after", "3600")
-    assert out.startswith("●6 working ◐0 waiting ○3 idle ▲0 stale")
+    assert out.startswith("●6 working ◉0 waiting ○3 idle ▲0 stale")
     monkeypatch.setenv("COORDINATOR_TUI_STALE_AFTER_S", "3600")
     _, out, _ = _line(capsys, str(collective), "--now", NOW_TEXT)
     assert out.startswith("●6 working")
@@ -87,7 +87,7 @@ def test_waiting_and_heartbeat_events(tmp_path: Path, capsys: pytest.CaptureFixt
         f'  "last_heartbeat": "{iso(ago(minutes=1))}"\n}}\n',
     )
     _, out, _ = _line(capsys, str(tmp_path), "--now", NOW_TEXT)
-    assert out == "●2 working ◐1 waiting ○0 idle ▲0 stale"
+    assert out == "●2 working ◉1 waiting ○0 idle ▲0 stale"
 
 
 def test_hostile_files_are_skipped_never_followed_or_blocking(
@@ -101,7 +101,7 @@ def test_hostile_files_are_skipped_never_followed_or_blocking(
     write_text(root / "sessions" / "session-big.json", " " * (1024 * 1024 + 1))
     write_text(root / "sessions" / "session-junk.json", "\x00\x01 not json")
     _, out, _ = _line(capsys, str(root), "--now", NOW_TEXT)
-    assert out == "●1 working ◐0 waiting ○0 idle ▲0 stale ✗4 unreadable"
+    assert out == "●1 working ◉0 waiting ○0 idle ▲0 stale ✗4 unreadable"
 
 
 def test_a_linked_sessions_folder_is_not_followed(
@@ -111,7 +111,7 @@ def test_a_linked_sessions_folder_is_not_followed(
     (tmp_path / "coord").mkdir()
     (tmp_path / "coord" / "sessions").symlink_to(tmp_path / "outside" / "sessions")
     _, out, _ = _line(capsys, str(tmp_path / "coord"), "--now", NOW_TEXT)
-    assert out == "●0 working ◐0 waiting ○0 idle ▲0 stale"
+    assert out == "●0 working ◉0 waiting ○0 idle ▲0 stale"
 
 
 def test_never_wider_than_80() -> None:
@@ -182,3 +182,13 @@ def test_the_import_path_is_stdlib_only(collective: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip() == "0 []"
+
+
+def test_the_status_line_draws_health_as_every_other_view_does() -> None:
+    """statusline is stdlib-only and cannot import render.health: its copy must agree."""
+    from coordinator_tui.analysis import Health
+    from coordinator_tui.render.health import ALERT_KINDS, HEALTH
+
+    for word in ("working", "waiting", "idle", "stale"):
+        assert statusline.LOOKS[word][0] == HEALTH[Health(word)].symbol, word
+    assert statusline.LOOKS["duplicate"][0] == ALERT_KINDS["duplicate"].symbol

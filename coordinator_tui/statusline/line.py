@@ -70,7 +70,7 @@ GONE_STATUSES = (
 ORDER = ("working", "waiting", "idle", "stale")
 LOOKS = {
     "working": ("●", "green"),
-    "waiting": ("◐", "magenta"),
+    "waiting": ("◉", "magenta"),
     "idle": ("○", "cyan"),
     "stale": ("▲", "yellow"),
     "duplicate": ("◆", "red"),

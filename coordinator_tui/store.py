@@ -91,6 +91,8 @@ class Snapshot:
     kept: frozenset[str]
     work_since: dict[str, datetime]
     found: dict[str, int]
+    session_by_path: dict[str, Session] = field(default_factory=dict, compare=False)
+    """The sessions by relative path (the live analysis looks up only the changed ones)."""
 
 
 class Store:
@@ -161,6 +163,7 @@ class Store:
             root=self.root,
             exists=self.exists,
             sessions=tuple(self.records[FileKind.SESSION].values()),
+            session_by_path=dict(self.records[FileKind.SESSION]),
             milestones=tuple(self.records[FileKind.MILESTONE].values()),
             messages=tuple(self.records[FileKind.MESSAGE].values()),
             claims=tuple(self.records[FileKind.CLAIM].values()),

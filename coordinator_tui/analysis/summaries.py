@@ -125,6 +125,7 @@ def list_errors(
         by_id[view.id].append(view.key)
     for session_id, paths in by_id.items():
         if len(paths) > 1:
+            paths.sort()  # the same words whatever order the directory lists them in
             for path in paths:
                 others = ", ".join(p for p in paths if p != path)
                 errors.append(

@@ -1,0 +1,188 @@
+"""The indexes the live analysis keeps up to date, one session at a time.
+
+Each answers one cross-session question of ``analyse()`` (who works on the
+same thing, in what order the sessions stand, which priorities are taken)
+from per-session entries that are added and removed as files change, so a
+changed file costs a few dictionary and ``bisect`` operations, not a pass
+over every session.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from coordinator_tui.analysis.results import (
+    ClaimView,
+    DuplicateGroup,
+    PriorityView,
+    SessionView,
+)
+from coordinator_tui.files.records import PriorityItem
+from coordinator_tui.files.worktext import names_match, work_words
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
+
+Key = TypeVar("Key", bound="SupportsRichComparison")
+Item = TypeVar("Item")
+
+
+class SortedItems(Generic[Key, Item]):
+    """Items kept in the order of their (unique) sort keys: insert and remove by bisection."""
+
+    def __init__(self) -> None:
+        self.keys: list[Key] = []
+        self.items: list[Item] = []
+
+    def add(self, key: Key, item: Item) -> None:
+        index = bisect_left(self.keys, key)
+        self.keys.insert(index, key)
+        self.items.insert(index, item)
+
+    def remove(self, key: Key) -> None:
+        index = bisect_left(self.keys, key)
+        if index < len(self.keys) and self.keys[index] == key:
+            del self.keys[index]
+            del self.items[index]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class DuplicateIndex:
+    """Live, non-placeholder sessions by normalised work: groups of two or more ids."""
+
+    def __init__(self) -> None:
+        self.members: dict[str, dict[str, SessionView]] = {}
+        """work key → {file key: view}."""
+        self.groups: dict[str, DuplicateGroup] = {}
+        self.id_groups: Counter[str] = Counter()
+        """How many groups each id is in (> 0: flagged duplicate)."""
+
+    def add(self, view: SessionView) -> None:
+        self.members.setdefault(view.work_key, {})[view.key] = view
+
+    def remove(self, view: SessionView) -> None:
+        members = self.members.get(view.work_key)
+        if members is not None:
+            members.pop(view.key, None)
+            if not members:
+                del self.members[view.work_key]
+
+    def regroup(self, work_key: str) -> set[str]:
+        """Recompute one work's group; the ids whose duplicate flag may have changed."""
+        before = self.groups.pop(work_key, None)
+        members = self.members.get(work_key, {})
+        ids = {view.id for view in members.values()}
+        touched = set(before.sessions) if before is not None else set()
+        if before is not None:
+            self.id_groups.subtract(before.sessions)
+        if len(ids) >= 2:
+            first = members[min(members)]
+            group = DuplicateGroup(
+                work=first.session.current_work or "",
+                work_key=work_key,
+                sessions=tuple(sorted(ids)),
+            )
+            self.groups[work_key] = group
+            self.id_groups.update(group.sessions)
+            touched.update(group.sessions)
+        return touched
+
+    def result(self) -> tuple[DuplicateGroup, ...]:
+        return tuple(
+            sorted(self.groups.values(), key=lambda group: (-len(group.sessions), group.work_key))
+        )
+
+
+class PriorityIndex:
+    """For each priority, the live sessions whose work it names (``rank_priorities``)."""
+
+    def __init__(self, items: tuple[PriorityItem, ...]) -> None:
+        self.items = items
+        self.words = [work_words(item.name) for item in items]
+        self.matching: list[dict[str, str]] = [{} for _ in items]
+        """Per priority: file key → id of the live sessions working on it."""
+        self.views: list[PriorityView | None] = [None] * len(items)
+
+    def add(self, key: str, session_id: str, words: frozenset[str]) -> None:
+        for index, name_words in enumerate(self.words):
+            if names_match(name_words, words):
+                self.matching[index][key] = session_id
+                self.views[index] = None
+
+    def remove(self, key: str) -> None:
+        for index, matching in enumerate(self.matching):
+            if matching.pop(key, None) is not None:
+                self.views[index] = None
+
+    def result(
+        self, claims: tuple[ClaimView, ...], claims_changed: bool
+    ) -> tuple[PriorityView, ...]:
+        """The ranked queue; a priority is worded again only when its workers or claims moved."""
+        active = [
+            (view.claim, work_words(view.claim.resource_name) or work_words(view.claim.name))
+            for view in claims
+            if view.active
+        ]
+        for index, item in enumerate(self.items):
+            if self.views[index] is not None and not claims_changed:
+                continue
+            words = self.words[index]
+            workers = tuple(sorted(set(self.matching[index].values())))
+            holder = next(
+                (
+                    claim.claimed_by or "unknown"
+                    for claim, claim_words in active
+                    if names_match(words, claim_words) or names_match(claim_words, words)
+                ),
+                None,
+            )
+            self.views[index] = PriorityView(
+                item=item,
+                available=not workers and holder is None,
+                worked_on_by=workers,
+                claimed_by=holder,
+            )
+        return tuple(view for view in self.views if view is not None)
+
+
+class Moments:
+    """Per-session moments at which the clock alone changes a view (a lazy-deletion heap).
+
+    A moment that has passed while its view was not recomputed makes the analysis
+    ``overdue``: only a full re-analysis at a later ``now`` can say what changed.
+    """
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[float, str, int]] = []
+        self.token: dict[str, int] = {}
+        self.counter = 0
+        self.overdue = False
+
+    def set(self, key: str, moments: Iterable[float]) -> None:
+        self.counter += 1
+        self.token[key] = self.counter
+        for moment in moments:
+            heapq.heappush(self.heap, (moment, key, self.counter))
+
+    def drop(self, key: str) -> None:
+        self.token.pop(key, None)
+
+    def earliest_after(self, now: float) -> float | None:
+        """The first live moment after ``now``; passed ones mark the analysis overdue."""
+        heap = self.heap
+        while heap:
+            moment, key, token = heap[0]
+            if self.token.get(key) != token:
+                heapq.heappop(heap)
+            elif moment <= now:
+                heapq.heappop(heap)
+                self.overdue = True
+            else:
+                return moment
+        return None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from operator import is_
 
@@ -97,7 +97,14 @@ def _idle_key(view: SessionView) -> tuple[datetime, str, int, str]:
 class LiveAnalysis:
     """One directory's analysis, updated in place from changed files (one thread at a time)."""
 
-    def __init__(self, snapshot: Snapshot, now: datetime, settings: Settings | None = None):
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        now: datetime,
+        settings: Settings | None = None,
+        *,
+        overlaps: bool = True,
+    ) -> None:
         self.settings = settings or Settings()
         self._placeholders = frozenset(normalise_work(i) for i in self.settings.placeholders)
         self._gone = frozenset(item.lower() for item in self.settings.gone_statuses)
@@ -130,7 +137,7 @@ class LiveAnalysis:
         self._shared: dict[str, set[str]] = {}
         """Ids that more than one file claims → their file keys."""
         self.analysis: Analysis
-        self.update(snapshot, now, None)
+        self.update(snapshot, now, None, overlaps=overlaps)
 
     # --- the update -------------------------------------------------------------------
 
@@ -351,7 +358,16 @@ class LiveAnalysis:
         if version != self.overlaps_version:
             return False
         self._overlaps, self._overlaps_for = result, version
+        if hasattr(self, "analysis"):
+            overlaps, found, capped = result
+            self.analysis = replace(
+                self.analysis, overlaps=overlaps, overlaps_found=found, overlaps_capped=capped
+            )
         return True
+
+    def view(self, key: str) -> SessionView | None:
+        """The current view of one session file."""
+        return self._views.get(key)
 
     @property
     def overlaps_current(self) -> bool:

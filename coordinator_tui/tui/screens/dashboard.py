@@ -25,17 +25,26 @@ from textual.worker import Worker, WorkerState
 
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.changes import changes
-from coordinator_tui.analysis.quick import quick_views
 from coordinator_tui.clock import Clock
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, Store
 from coordinator_tui.tui import panels
 from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
 from coordinator_tui.tui.keys import bindings
-from coordinator_tui.tui.live import Result, Scheduler, Start, Wait, analyse_for_screen
+from coordinator_tui.tui.live import (
+    REBASE_ABOVE,
+    LiveFeed,
+    OverlapSearch,
+    Result,
+    Scheduler,
+    Start,
+    Wait,
+    analyse_for_screen,
+    changed_paths,
+)
 from coordinator_tui.tui.panels import Alert, BroadcastLine, MilestoneBoard, PriorityLine
 from coordinator_tui.tui.rows import RowBuilder, SessionRow, aged
-from coordinator_tui.tui.screens.dashboard_actions import DashboardActions
+from coordinator_tui.tui.screens.dashboard_flow import DashboardFlow
 from coordinator_tui.tui.table_view import TableView
 from coordinator_tui.tui.trend import Sampler, Trend
 from coordinator_tui.tui.watcher import DirectoryWatcher
@@ -50,7 +59,7 @@ from coordinator_tui.write.history import History, Sample
 FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
 
-class DashboardScreen(DashboardActions):
+class DashboardScreen(DashboardFlow):
     BINDINGS: ClassVar = bindings("screen")
 
     # State bound down to the widgets (None: nothing analysed yet).
@@ -81,12 +90,15 @@ class DashboardScreen(DashboardActions):
         self.store = Store(root, settings)
         self.watcher = DirectoryWatcher(self.store, self.post_message, poll_ms)
         self.builder = RowBuilder()
+        self.feed = LiveFeed(self.builder)
         self.scheduler: Scheduler[SessionRow] = Scheduler()
         self.trend = Trend()
         self.sampler = Sampler()
         self.snapshot: Snapshot | None = None
         self.analysis: Analysis | None = None
-        self.rows: dict[str, SessionRow] = {}
+        self._shown_limit = 0
+        """How many rows of the order the table holds (the first page first, then the rest)."""
+        self._overlaps = OverlapSearch()
         self.watch_mode = "starting"
         self.watch_note = ""
         self.analyses = 0
@@ -140,10 +152,15 @@ class DashboardScreen(DashboardActions):
         self._refresh_summary()
 
     def watch_table_view(self) -> None:
-        self._show_table()
+        if self.feed.engine is not None:
+            self._show_table()
+
+    @property
+    def rows(self) -> dict[str, SessionRow]:
+        return self.feed.rows
 
     def _update_title(self) -> None:
-        shown, total = len(self.table.shown_keys), len(self.rows)
+        shown, total = len(self.feed.order or ()), len(self.rows)
         self.table.border_title = self.table_view.title(shown, total)
         self.table.border_subtitle = self.table_view.subtitle(shown, total)
 
@@ -167,32 +184,40 @@ class DashboardScreen(DashboardActions):
         self.trend.load_history(self._history.load())
 
     def on_directory_changed(self, message: DirectoryChanged) -> None:
+        """Changed files go straight through the live analysis to the rows that show them;
+        only the first load and mass changes wait for a full analysis in a worker."""
         self.snapshot = message.snapshot
         self.scheduler.snapshot_arrived()
-        self._quick_update(message)
-        self.request_analysis()
+        paths = changed_paths(message.change)
+        self.feed.remember(paths)
+        if self.feed.engine is None and self.scheduler.busy:
+            return  # the first full analysis is under way; applied on top when it lands
+        if self.feed.engine is None or (paths is not None and len(paths) > REBASE_ABOVE):
+            self.request_analysis()
+        else:
+            self._live_update(paths)
 
-    def _quick_update(self, message: DirectoryChanged) -> None:
-        """Show edited and deleted session files at once, before the full analysis.
-
-        New sessions appear with the analysis (their place in the order depends on it).
-        """
-        if self.analysis is None:
+    def _live_update(self, paths: list[str] | set[str] | None) -> None:
+        if self.snapshot is None:
             return
-        removed = [key for key in message.change.removed if key in self.rows]
-        updated = [key for key in message.change.updated if key in self.rows]
-        if not removed and not updated:
+        delta = self.feed.update(self.snapshot, self.clock(), paths)
+        if delta is None:
             return
-        for key in removed:
-            del self.rows[key]
-        self.scheduler.quick_removed(removed)
-        now = self.clock()
-        views = quick_views(updated, message.snapshot, self.analysis, now)
-        rows = [self.builder.row(view, now) for view in views]
-        self.rows.update((row.key, row) for row in rows)
-        self.scheduler.quick_rows((row.key, row) for row in rows)
-        self.table.drop(removed)
-        self.table.patch(rows)
+        if not self.scheduler.busy:
+            self.scheduler.applied_result(self.scheduler.generation, delta.deadline)
+        self.analysis = delta.analysis
+        for note in panels.change_notes(delta.news):
+            self.notify(note, severity="warning", markup=False)
+        if self._streaming or self.feed.order is None or self.feed.order.view != self.table_view:
+            self._show_table(
+                reorder=self.feed.order is None or self.feed.order.view != self.table_view
+            )
+        else:
+            self.table.apply_changes(delta.rows, delta.leaving, self.feed.order.keys)
+            self._update_title()
+        self._refresh_panels(delta.previous, delta.analysis, delta.stale_moved)
+        self.analyses += 1
+        self._search_overlaps()
 
     def on_watch_status(self, message: WatchStatus) -> None:
         changed = (message.mode, message.note) != (self.watch_mode, self.watch_note)
@@ -215,6 +240,7 @@ class DashboardScreen(DashboardActions):
                 self.table_view,
                 self._first_seen,
             )
+            self.feed.take_pending()  # what changes from here on is applied when it lands
             settings, builder, generation = self.settings, self.builder, decision.generation
             self.run_worker(
                 lambda: analyse_for_screen(
@@ -238,6 +264,8 @@ class DashboardScreen(DashboardActions):
                 markup=False,
                 timeout=10,
             )
+        if worker.group == "overlaps" and event.state in FINISHED:
+            self._overlaps_found(worker.result if event.state is WorkerState.SUCCESS else None)
         if worker.group != "analysis" or event.state not in FINISHED:
             return
         result = worker.result if event.state is WorkerState.SUCCESS else None
@@ -250,31 +278,25 @@ class DashboardScreen(DashboardActions):
     @property
     def up_to_date(self) -> bool:
         """The screen shows a full analysis of the newest snapshot (tests, the bench)."""
-        return self.scheduler.up_to_date
+        engine = self.feed.engine
+        return self.scheduler.up_to_date and (engine is None or engine.overlaps_current)
 
     def _apply(self, result: Result) -> None:
+        """A full analysis landed; changes made since it started are applied on top."""
         previous = self.analysis
+        self.feed.install(result)
         analysis = self.analysis = result.analysis
         self.scheduler.applied_result(result.generation, result.deadline)
-        # Quick updates made after this analysis started are newer than it: keep them.
-        merged = self.scheduler.merge(result.rows, result.generation)
-        self.rows = result.rows if merged is None else merged
         self._first_seen = result.first_seen
         for note in panels.change_notes(changes(previous, analysis)):
             self.notify(note, severity="warning", markup=False)
-        fresh = merged is None and result.view == self.table_view
-        self._show_table(result.visible if fresh else None)
+        self._show_table(reorder=result.view != self.table_view)
         self.trend.record(analysis.now, analysis.counts.utilization)
-        self.alert_items = tuple(result.alerts)
-        self.priority_lines = tuple(panels.priority_lines(analysis))
-        self.broadcast_lines = tuple(panels.broadcast_lines(analysis))
-        self.milestone_board = panels.milestone_board(analysis)
-        self._refresh_summary()
+        self._refresh_panels(previous, analysis, True, result.alerts)
         self.analyses += 1
-
-    def _show_table(self, visible: list[SessionRow] | None = None) -> None:
-        self.table.show(self.table_view.visible(self.rows.values()) if visible is None else visible)
-        self._update_title()
+        if result.generation != self.scheduler.generation:
+            self._live_update(self.feed.take_pending())
+        self._search_overlaps()
 
     def _refresh_summary(self) -> None:
         self.summary = panels.summary_line(

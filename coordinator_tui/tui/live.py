@@ -219,6 +219,9 @@ def analyse_for_screen(
     )
 
 
+OVERLAP_GAP = 8.0
+"""After an overlap search of t seconds the next waits 8 × t: overlaps are alerts, not
+rows, and the search holds the GIL the table and the keys need."""
 REBASE_ABOVE = 2000
 """More changed paths than this at once go to a full analysis in a worker."""
 
@@ -357,5 +360,5 @@ class OverlapSearch:
         started = time.perf_counter()
         result = find_overlaps(live, threshold)
         self.cost = time.perf_counter() - started
-        self._next = self.monotonic() + GAP * self.cost
+        self._next = self.monotonic() + OVERLAP_GAP * self.cost
         return result

@@ -290,10 +290,11 @@ class DashboardScreen(DashboardFlow):
         self._first_seen = result.first_seen
         for note in panels.change_notes(changes(previous, analysis)):
             self.notify(note, severity="warning", markup=False)
-        self._show_table(reorder=result.view != self.table_view)
         self.trend.record(analysis.now, analysis.counts.utilization)
-        self._refresh_panels(previous, analysis, True, result.alerts)
+        self._refresh_panels(previous, analysis, True, result.alerts)  # counts before rows
+        self._show_table(reorder=result.view != self.table_view)
         self.analyses += 1
+        self.watcher.shown.set()
         if result.generation != self.scheduler.generation:
             self._live_update(self.feed.take_pending())
         self._search_overlaps()

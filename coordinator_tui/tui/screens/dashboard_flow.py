@@ -20,8 +20,10 @@ from coordinator_tui.tui.table_view import TableView
 
 FIRST_PAGE = 120
 """Rows put in an empty table before the first paint (more than a tall terminal shows)."""
-STREAM_CHUNK = 2000
+STREAM_CHUNK = 1000
 """Rows added after each paint until the table holds them all."""
+STREAM_PAUSE_S = 0.03
+"""Between two chunks: time for a frame and for waiting keys."""
 
 
 def _assign(screen: Any, name: str, value: object) -> None:
@@ -105,8 +107,10 @@ class DashboardFlow(DashboardActions):
         self.table.show(self.feed.visible_rows(self._shown_limit))
         self._update_title()
         if self._streaming and not self._stream_next:
+            # A timer, not call_after_refresh: the first page must reach the terminal
+            # (and keys be served) before the next chunk is added.
             self._stream_next = True
-            self.call_after_refresh(self._stream_more)
+            self.set_timer(STREAM_PAUSE_S, self._stream_more)
 
     def _stream_more(self) -> None:
         self._stream_next = False

@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_run.py
 	$(BIN)/python bench/bench_dashboard.py
+	$(BIN)/python bench/bench_live.py
 	$(BIN)/python bench/bench_hooks.py
 
 clean:

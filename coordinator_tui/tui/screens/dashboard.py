@@ -1,13 +1,16 @@
 """The dashboard screen: layout, wiring and actions; the data flow runs through it.
 
-Watcher → ``DirectoryChanged`` → analysis (a worker thread; ``live.Scheduler``
-decides when) → row models (``rows``, ``panels``) → reactive attributes on this
-screen, which ``data_bind`` hands down to the widgets. The session table is the
-exception, fed imperatively: it diffs thousands of rows against what it shows
-and patches single cells, which a reactive (compare the whole list, repaint on
-change) cannot do cheaply. The once-a-second tick re-analyses from the clock
-alone when a deadline has passed, and otherwise only refreshes the age cells
-whose wording changed.
+Watcher → ``DirectoryChanged`` → the live analysis, updated from the changed
+files on this thread (``live.LiveFeed``: work follows the change, not the
+directory) → the changed rows, re-placed in the visible order → reactive
+attributes on this screen, which ``data_bind`` hands down to the widgets, each
+assigned only when its value differs. The session table is the exception, fed
+imperatively: it adds, patches or moves single rows, which a reactive (compare
+the whole list, repaint on change) cannot do cheaply. Full analyses run in a
+worker thread (``live.Scheduler`` decides when): the first load, mass changes,
+and the clock passing a deadline; the first load shows its first page before
+the rest of the rows stream in. The once-a-second tick otherwise only
+refreshes the age cells whose wording changed.
 """
 
 from __future__ import annotations

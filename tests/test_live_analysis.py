@@ -145,7 +145,9 @@ def test_live_analysis_equals_the_full_one_over_the_collective(steps: list[Any])
     _run(steps, base=True, hint=False)
 
 
-def test_the_clock_moving_within_its_deadline_changes_only_ages(tmp_path: Path) -> None:
+def test_the_clock_moving_on_changes_what_a_full_analysis_says_but_ages(tmp_path: Path) -> None:
+    """Within a deadline only ages differ; past it, the sessions whose moment came
+    (turning stale, turning gone) are read again and nothing else."""
     build_collective(tmp_path)
     store = Store(tmp_path)
     store.scan()
@@ -154,23 +156,20 @@ def test_the_clock_moving_within_its_deadline_changes_only_ages(tmp_path: Path) 
     assert deadline is not None
     later = NOW + (deadline - NOW) / 2
     update = live.update(store.snapshot(), later, [])
-    full = analyse(store.snapshot(), later)
-    assert not update.overdue
-    assert _without_ages(update.analysis) == _without_ages(full)
-    # Once a session has crossed a threshold unseen, the live analysis says it is
-    # overdue (a full analysis is due) rather than guess.
+    assert update.touched == frozenset()
+    assert _without_ages(update.analysis) == _without_ages(analyse(store.snapshot(), later))
+    full = analyse(store.snapshot(), NOW)
     stale_at = min(
         view.heartbeat + timedelta(seconds=600)
         for view in full.sessions
         if view.heartbeat is not None and view.health is Health.WORKING
     )
-    before = live.update(store.snapshot(), stale_at - timedelta(seconds=1), [])
-    assert not before.overdue
-    after = live.update(store.snapshot(), stale_at + timedelta(seconds=1), [])
-    assert after.overdue
-    assert analyse(store.snapshot(), stale_at + timedelta(seconds=1)).counts.stale > (
-        after.analysis.counts.stale
-    )
+    for moment in (stale_at + timedelta(seconds=1), NOW + timedelta(hours=3)):
+        update = live.update(store.snapshot(), moment, [])
+        again = analyse(store.snapshot(), moment)
+        assert _without_ages(update.analysis) == _without_ages(again)
+        assert update.touched  # some sessions turned stale, then gone
+        assert update.analysis.next_change_at == again.next_change_at
 
 
 def test_a_new_session_lands_in_its_sorted_place(tmp_path: Path) -> None:
@@ -191,3 +190,25 @@ def test_a_new_session_lands_in_its_sorted_place(tmp_path: Path) -> None:
 def _without_ages(analysis: Analysis) -> Analysis:
     views = tuple(replace(view, heartbeat_age_s=None) for view in analysis.sessions)
     return replace(analysis, sessions=views, now=datetime.min, next_change_at=None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps, st.lists(st.sampled_from([30.0, 400.0, 700.0, 3000.0, 8000.0]), max_size=4))
+def test_changes_and_a_moving_clock_together(steps: list[Any], waits: list[float]) -> None:
+    """Changes interleaved with the clock moving on: equal but for the ages."""
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp) / "coordination"
+        root.mkdir()
+        store = Store(root)
+        store.scan()
+        now = NOW
+        live = LiveAnalysis(store.snapshot(), now, Settings())
+        for index, step in enumerate(steps):
+            if index < len(waits):
+                now += timedelta(seconds=waits[index])
+            change = store.apply([_apply(root, step)])
+            paths = [*change.added, *change.updated, *change.removed]
+            update = live.update(store.snapshot(), now, paths)
+            full = analyse(store.snapshot(), now)
+            assert _without_ages(update.analysis) == _without_ages(full)
+            assert update.analysis.next_change_at == full.next_change_at

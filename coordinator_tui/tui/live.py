@@ -324,8 +324,6 @@ class LiveFeed:
             leaving = [key for key in leaving if key not in self.order]
             rows = [row for row in fresh if row.key in self.order]
         deadline = next_deadline(update.analysis)
-        if update.overdue:
-            deadline = update.analysis.now
         return Delta(previous, update.analysis, update.news, rows, leaving, stale_moved, deadline)
 
 

@@ -10,8 +10,9 @@ answers are then re-read from those indexes. The result equals a full
 sequences of changes) with two stated exceptions:
 
 - ages: a view not recomputed keeps the ``heartbeat_age_s`` of the moment it
-  was; health cannot have changed meanwhile unless a clock moment passed, and
-  then ``overdue`` says a full re-analysis (a new ``LiveAnalysis``) is due;
+  was read (health cannot have changed meanwhile: each session's next stale or
+  gone moment is kept in a heap, and a session whose moment has come is read
+  again at the new ``now``, like a changed file);
 - overlaps (a similarity search over every distinct work) are recomputed only
   when asked (``update(..., overlaps=True)`` or ``settle_overlaps``): the
   dashboard runs that search in a worker while rows are already on screen.
@@ -76,8 +77,6 @@ class Update:
     """File keys whose view is new or different."""
     removed: frozenset[str]
     news: Changes
-    overdue: bool
-    """A clock moment passed for a view not recomputed: a full re-analysis is due."""
 
 
 def _same(first: tuple[object, ...], second: tuple[object, ...]) -> bool:
@@ -162,6 +161,7 @@ class LiveAnalysis:
         previous = self._snapshot
         by_path = snapshot.session_by_path or {s.path: s for s in snapshot.sessions}
         keys = self._changed_keys(by_path, snapshot.kept, changed)
+        keys.update(key for key in self._moments.due(now.timestamp()) if key in by_path)
         if previous is None or not _same(snapshot.heartbeats, previous.heartbeats):
             keys |= self._regroup_heartbeats(snapshot)
         conflicts_all = self._claims.load(snapshot.claims, now)
@@ -193,7 +193,7 @@ class LiveAnalysis:
             ),
         )
         self.analysis = analysis
-        return Update(analysis, frozenset(touched), frozenset(removed), news, self._moments.overdue)
+        return Update(analysis, frozenset(touched), frozenset(removed), news)
 
     def _changed_keys(
         self, by_path: dict[str, Session], kept: frozenset[str], changed: Iterable[str] | None
@@ -244,16 +244,23 @@ class LiveAnalysis:
         )
         self._base[key] = view
         self._enlist(view, 1, flag_ids, work_keys)
-        self._moments.set(key, self._moments_of(view, now))
+        self._moments.put(key, *self._moments_of(view, now))
         if future_beat(view, now):
             self._future.add(key)
 
-    def _moments_of(self, view: SessionView, now: datetime) -> list[float]:
+    def _moments_of(self, view: SessionView, now: datetime) -> tuple[list[float], list[float]]:
+        """(deadlines, quiet moments) after ``now`` at which this view changes by itself:
+        stale and gone; a far-future heartbeat coming into range."""
+        current = now.timestamp()
+        beat = view.session.last_heartbeat
+        if view.heartbeat is None and beat is not None:
+            quiet = beat.timestamp() - self.settings.gone_after_s
+            return [], [quiet] if quiet > current else []
         if view.heartbeat is None or view.health is Health.GONE:
-            return []
-        beat, current = view.heartbeat.timestamp(), now.timestamp()
-        moments = (beat + self.settings.stale_after_s, beat + self.settings.gone_after_s)
-        return [moment for moment in moments if moment > current]
+            return [], []
+        stamp = view.heartbeat.timestamp()
+        moments = (stamp + self.settings.stale_after_s, stamp + self.settings.gone_after_s)
+        return [moment for moment in moments if moment > current], []
 
     def _enlist(self, view: SessionView, sign: int, flag_ids: set[str], works: set[str]) -> None:
         """Add (``sign`` 1) or remove (-1) one base view's share of every index."""

@@ -152,37 +152,49 @@ class PriorityIndex:
 
 
 class Moments:
-    """Per-session moments at which the clock alone changes a view (a lazy-deletion heap).
+    """Per-session moments at which the clock alone changes a view (lazy-deletion heaps).
 
-    A moment that has passed while its view was not recomputed makes the analysis
-    ``overdue``: only a full re-analysis at a later ``now`` can say what changed.
+    ``due(now)`` hands back the sessions whose moment has come, to be read again
+    at ``now`` like a changed file: a session turning stale or gone costs its own
+    update, never a pass over every session. ``quiet`` moments trigger that too
+    but are no deadline of the analysis (a far-future heartbeat coming into range).
     """
 
     def __init__(self) -> None:
         self.heap: list[tuple[float, str, int]] = []
+        self.quiet: list[tuple[float, str, int]] = []
         self.token: dict[str, int] = {}
         self.counter = 0
-        self.overdue = False
 
-    def set(self, key: str, moments: Iterable[float]) -> None:
+    def put(self, key: str, moments: Iterable[float], quiet: Iterable[float] = ()) -> None:
         self.counter += 1
         self.token[key] = self.counter
         for moment in moments:
             heapq.heappush(self.heap, (moment, key, self.counter))
+        for moment in quiet:
+            heapq.heappush(self.quiet, (moment, key, self.counter))
 
     def drop(self, key: str) -> None:
         self.token.pop(key, None)
 
+    def due(self, now: float) -> set[str]:
+        """The sessions with a moment at or before ``now`` (their moments are spent)."""
+        keys: set[str] = set()
+        for heap in (self.heap, self.quiet):
+            while heap and heap[0][0] <= now:
+                _, key, token = heapq.heappop(heap)
+                if self.token.get(key) == token:
+                    keys.add(key)
+        for key in keys:
+            self.token.pop(key, None)
+        return keys
+
     def earliest_after(self, now: float) -> float | None:
-        """The first live moment after ``now``; passed ones mark the analysis overdue."""
+        """The first live deadline after ``now`` (``due`` has taken the passed ones)."""
         heap = self.heap
         while heap:
             moment, key, token = heap[0]
-            if self.token.get(key) != token:
-                heapq.heappop(heap)
-            elif moment <= now:
-                heapq.heappop(heap)
-                self.overdue = True
-            else:
+            if self.token.get(key) == token and moment > now:
                 return moment
+            heapq.heappop(heap)
         return None

@@ -7,10 +7,11 @@ attributes on this screen, which ``data_bind`` hands down to the widgets, each
 assigned only when its value differs. The session table is the exception, fed
 imperatively: it adds, patches or moves single rows, which a reactive (compare
 the whole list, repaint on change) cannot do cheaply. Full analyses run in a
-worker thread (``live.Scheduler`` decides when): the first load, mass changes,
-and the clock passing a deadline; the first load shows its first page before
-the rest of the rows stream in. The once-a-second tick otherwise only
-refreshes the age cells whose wording changed.
+worker thread (``live.Scheduler`` decides when): the first load and mass
+changes; the first load shows its first page before
+the rest of the rows stream in. The once-a-second tick passes the clock to the
+live analysis when a deadline has passed and refreshes the age cells whose
+wording changed.
 """
 
 from __future__ import annotations
@@ -314,12 +315,14 @@ class DashboardScreen(DashboardFlow):
     # --- the clock --------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Once a second: health and ages move on with the clock, without file events."""
+        """Once a second: health and ages move on with the clock, without file events
+        (past a deadline, the live analysis reads again only the sessions it concerns)."""
         if self.analysis is None:
             return
         now = self.clock()
-        if self.scheduler.clock_due(now):
-            self.request_analysis()
+        deadline = self.scheduler.deadline
+        if deadline is not None and now >= deadline and self.feed.engine is not None:
+            self._live_update([])  # the sessions whose stale or gone moment came, read again
         stamp = now.timestamp()
         due = [aged(row, now) for row in self.rows.values() if row.age_due <= stamp]
         if due:

@@ -97,7 +97,9 @@ def wait_screen(name: str, predicate, timeout: float = 60.0) -> tuple[float, str
 
 
 def summary_line(text: str) -> str:
-    return next((line for line in text.splitlines() if "live" in line and "working" in line), "")
+    """The summary strip's counts (not its trend sparkline, which grows by itself)."""
+    line = next((line for line in text.splitlines() if "live" in line and "working" in line), "")
+    return " ".join(re.findall(r"\d+ (?:live|working|idle|stale|gone)", line))
 
 
 def launch(root: Path, name: str) -> float:
@@ -201,8 +203,28 @@ def load_run(root: Path, name: str, count: int, load: tuple[float, float], sort:
         if str(data.get("current_work", "")).startswith("load "):
             on_disk[data["session_id"]] = data
     type_filter(name, "load ")
-    time.sleep(3.0)  # let the last writes land
-    text = screen(name)
+    settle_start = time.perf_counter()
+    while True:  # the screen catches up with the disk: how long, and does it at all
+        text = screen(name)
+        shown, checked, mismatches = compare(text, on_disk)
+        settle = time.perf_counter() - settle_start
+        if (shown == len(on_disk) and not mismatches) or settle > 30:
+            break
+        time.sleep(0.2)
+    return {
+        "writes": written,
+        "rate": written / seconds,
+        "key_load": busy,
+        "rewritten_on_disk": len(on_disk),
+        "rewritten_on_screen": shown,
+        "rows_checked": checked,
+        "row_mismatches": mismatches,
+        "settle_s": settle,
+    }
+
+
+def compare(text: str, on_disk: dict[str, dict]) -> tuple[int, int, int]:  # type: ignore[type-arg]
+    """(rows the title says are shown, rows on screen compared, rows unlike their file)."""
     title = re.search(r"Sessions (\d+)/(\d+)", text)
     shown = int(title.group(1)) if title else -1
     mismatches, checked = 0, 0
@@ -214,15 +236,7 @@ def load_run(root: Path, name: str, count: int, load: tuple[float, float], sort:
         checked += 1
         if data["current_work"] not in line or f" {data['heartbeat_count']} " not in line:
             mismatches += 1
-    return {
-        "writes": written,
-        "rate": written / seconds,
-        "key_load": busy,
-        "rewritten_on_disk": len(on_disk),
-        "rewritten_on_screen": shown,
-        "rows_checked": checked,
-        "row_mismatches": mismatches,
-    }
+    return shown, checked, mismatches
 
 
 def figures(values: list[float]) -> tuple[float, float, float]:

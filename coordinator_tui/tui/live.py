@@ -19,16 +19,20 @@ a deadline) run in a worker, scheduled by ``Scheduler``:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing import get_context
 from typing import Generic, TypeVar
 
 from coordinator_tui.analysis import Analysis, Health, SessionView
 from coordinator_tui.analysis.changes import Changes
 from coordinator_tui.analysis.deadlines import next_deadline
 from coordinator_tui.analysis.live import LiveAnalysis
+from coordinator_tui.analysis.live.parts import overlap_items, search_items
 from coordinator_tui.analysis.sessions import OverlapResult, find_overlaps
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, StoreChange
@@ -341,6 +345,10 @@ class OverlapSearch:
         self.cost = 0.0
         self._next = 0.0
 
+    def hold(self, seconds: float) -> None:
+        """No search before ``seconds`` from now (the first screen paints first)."""
+        self._next = max(self._next, self.monotonic() + seconds)
+
     def wait(self) -> float | None:
         """0: start now (marked busy); > 0: set a timer for that long; None: nothing to do
         (a search is running or a timer is set)."""
@@ -354,9 +362,27 @@ class OverlapSearch:
         return 0.0
 
     def run(self, live: list[SessionView], threshold: float) -> OverlapResult:
-        """The search itself (in the worker)."""
+        """The search itself (in the worker); over ``PROCESS_ABOVE`` live works in a
+        process of its own, so the search does not hold the GIL the screen needs."""
         started = time.perf_counter()
-        result = find_overlaps(live, threshold)
+        result = None
+        if len(live) > PROCESS_ABOVE:
+            with contextlib.suppress(Exception):  # no process: search here as below
+                result = _pool().submit(search_items, overlap_items(live), threshold).result()
+        if result is None:
+            result = find_overlaps(live, threshold)
         self.cost = time.perf_counter() - started
         self._next = self.monotonic() + OVERLAP_GAP * self.cost
         return result
+
+
+PROCESS_ABOVE = 2000
+"""Live works above which overlaps are searched in a separate process."""
+_POOL: list[ProcessPoolExecutor] = []
+
+
+def _pool() -> ProcessPoolExecutor:
+    """One search process for the app's life (spawned: the app has threads)."""
+    if not _POOL:
+        _POOL.append(ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")))
+    return _POOL[0]

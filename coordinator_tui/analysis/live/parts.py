@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from types import SimpleNamespace
+from typing import cast
 
 from coordinator_tui.analysis.live.indexes import Moments
 from coordinator_tui.analysis.results import (
@@ -23,6 +25,7 @@ from coordinator_tui.analysis.results import (
     MilestoneView,
     SessionView,
 )
+from coordinator_tui.analysis.sessions import OverlapResult, find_overlaps
 from coordinator_tui.analysis.summaries import list_errors
 from coordinator_tui.analysis.work import claim_view
 from coordinator_tui.files.records import Claim, FileError
@@ -209,3 +212,28 @@ def session_errors(
             )
     errors.sort(key=lambda e: (e.severity != "error", e.path, e.reason))
     return tuple(errors), pending
+
+
+class _Work:
+    """What the overlap search reads of a session view, and nothing else (cheap to send)."""
+
+    __slots__ = ("health", "id", "placeholder", "session", "work_key")
+
+    def __init__(self, session_id: str, work_key: str, work: str) -> None:
+        self.id = session_id
+        self.work_key = work_key
+        self.session = SimpleNamespace(current_work=work)
+        self.health = Health.WORKING
+        self.placeholder = False
+
+
+def overlap_items(views: Iterable[SessionView]) -> list[tuple[str, str, str]]:
+    """The live views as plain (id, work key, work) tuples for ``search_items``."""
+    return [(view.id, view.work_key, view.session.current_work or "") for view in views]
+
+
+def search_items(items: list[tuple[str, str, str]], threshold: float) -> OverlapResult:
+    """``find_overlaps`` over plain tuples: runs in another process for big directories,
+    so the search does not hold the dashboard's GIL."""
+    works = [_Work(*item) for item in items]
+    return find_overlaps(cast("list[SessionView]", works), threshold)

@@ -61,6 +61,10 @@ from coordinator_tui.tui.widgets.summary import SummaryStrip
 from coordinator_tui.write.history import History, Sample
 
 FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+FIRST_OVERLAPS_AFTER_S = 1.0
+"""Over ``HOLD_OVERLAPS_ABOVE`` sessions the first overlap search waits this long: the
+first rows paint and stream in first (below, the search takes milliseconds)."""
+HOLD_OVERLAPS_ABOVE = 1000
 
 
 class DashboardScreen(DashboardFlow):
@@ -298,6 +302,8 @@ class DashboardScreen(DashboardFlow):
         self._refresh_panels(previous, analysis, True, result.alerts)  # counts before rows
         self._show_table(reorder=result.view != self.table_view)
         self.analyses += 1
+        if previous is None and analysis.counts.total > HOLD_OVERLAPS_ABOVE:
+            self._overlaps.hold(FIRST_OVERLAPS_AFTER_S)
         self.watcher.shown.set()
         if result.generation != self.scheduler.generation:
             self._live_update(self.feed.take_pending())

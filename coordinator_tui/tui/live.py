@@ -19,21 +19,16 @@ a deadline) run in a worker, scheduled by ``Scheduler``:
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from multiprocessing import get_context
 from typing import Generic, TypeVar
 
-from coordinator_tui.analysis import Analysis, Health, SessionView
+from coordinator_tui.analysis import Analysis, Health
 from coordinator_tui.analysis.changes import Changes
 from coordinator_tui.analysis.deadlines import next_deadline
 from coordinator_tui.analysis.live import LiveAnalysis
-from coordinator_tui.analysis.live.parts import overlap_items, search_items
-from coordinator_tui.analysis.sessions import OverlapResult, find_overlaps
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, StoreChange
 from coordinator_tui.tui.panels import Alert, alerts
@@ -223,9 +218,6 @@ def analyse_for_screen(
     )
 
 
-OVERLAP_GAP = 8.0
-"""After an overlap search of t seconds the next waits 8 × t: overlaps are alerts, not
-rows, and the search holds the GIL the table and the keys need."""
 REBASE_ABOVE = 2000
 """More changed paths than this at once go to a full analysis in a worker."""
 
@@ -329,60 +321,3 @@ class LiveFeed:
             rows = [row for row in fresh if row.key in self.order]
         deadline = next_deadline(update.analysis)
         return Delta(previous, update.analysis, update.news, rows, leaving, stale_moved, deadline)
-
-
-class OverlapSearch:
-    """One overlap search at a time, the next no sooner than ``GAP`` × its cost later.
-
-    The search runs in a worker thread but holds the GIL while it runs; spacing
-    the searches leaves the screen most of the time under a stream of edits.
-    """
-
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.monotonic = monotonic
-        self.busy = False
-        self.timer = False
-        self.cost = 0.0
-        self._next = 0.0
-
-    def hold(self, seconds: float) -> None:
-        """No search before ``seconds`` from now (the first screen paints first)."""
-        self._next = max(self._next, self.monotonic() + seconds)
-
-    def wait(self) -> float | None:
-        """0: start now (marked busy); > 0: set a timer for that long; None: nothing to do
-        (a search is running or a timer is set)."""
-        if self.busy or self.timer:
-            return None
-        wait = self._next - self.monotonic()
-        if wait > 0:
-            self.timer = True
-            return wait
-        self.busy = True
-        return 0.0
-
-    def run(self, live: list[SessionView], threshold: float) -> OverlapResult:
-        """The search itself (in the worker); over ``PROCESS_ABOVE`` live works in a
-        process of its own, so the search does not hold the GIL the screen needs."""
-        started = time.perf_counter()
-        result = None
-        if len(live) > PROCESS_ABOVE:
-            with contextlib.suppress(Exception):  # no process: search here as below
-                result = _pool().submit(search_items, overlap_items(live), threshold).result()
-        if result is None:
-            result = find_overlaps(live, threshold)
-        self.cost = time.perf_counter() - started
-        self._next = self.monotonic() + OVERLAP_GAP * self.cost
-        return result
-
-
-PROCESS_ABOVE = 2000
-"""Live works above which overlaps are searched in a separate process."""
-_POOL: list[ProcessPoolExecutor] = []
-
-
-def _pool() -> ProcessPoolExecutor:
-    """One search process for the app's life (spawned: the app has threads)."""
-    if not _POOL:
-        _POOL.append(ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")))
-    return _POOL[0]

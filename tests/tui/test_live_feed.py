@@ -9,12 +9,13 @@ import pytest
 
 from coordinator_tui.analysis import analyse
 from coordinator_tui.analysis.live import LiveAnalysis
+from coordinator_tui.analysis.live import search as search_module
 from coordinator_tui.analysis.live.parts import overlap_items, search_items
+from coordinator_tui.analysis.live.search import OverlapSearch
 from coordinator_tui.analysis.sessions import find_overlaps
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
-from coordinator_tui.tui import live as live_module
-from coordinator_tui.tui.live import LiveFeed, OverlapSearch, analyse_for_screen, changed_paths
+from coordinator_tui.tui.live import LiveFeed, analyse_for_screen, changed_paths
 from coordinator_tui.tui.rows import RowBuilder
 from coordinator_tui.tui.table_view import TableView
 from tests.collective import NOW, build_collective, session
@@ -89,5 +90,5 @@ def test_overlaps_searched_in_another_process_equal_the_search_here(
     here = find_overlaps(live, threshold)
     assert here[0], "the fixture must have overlaps"
     assert search_items(overlap_items(live), threshold) == here
-    monkeypatch.setattr(live_module, "PROCESS_ABOVE", 0)
+    monkeypatch.setattr(search_module, "PROCESS_ABOVE", 0)
     assert OverlapSearch().run(live, threshold) == here  # through the search process

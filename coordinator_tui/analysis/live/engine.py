@@ -24,7 +24,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from operator import is_
 
 from coordinator_tui.analysis.changes import Changes
 from coordinator_tui.analysis.live.indexes import (
@@ -32,6 +31,11 @@ from coordinator_tui.analysis.live.indexes import (
     Moments,
     PriorityIndex,
     SortedItems,
+    counts_of,
+    idle_key,
+    moments_of,
+    order_key,
+    same,
 )
 from coordinator_tui.analysis.live.parts import (
     ClaimIndex,
@@ -43,7 +47,6 @@ from coordinator_tui.analysis.live.parts import (
 )
 from coordinator_tui.analysis.results import (
     Analysis,
-    Counts,
     Health,
     MessageSummary,
     SessionView,
@@ -63,7 +66,6 @@ from coordinator_tui.gcpause import paused_gc
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot
 
-FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 BULK = 2000
 """Above this many changed views the sorted orders are rebuilt with one sort."""
 
@@ -77,20 +79,6 @@ class Update:
     """File keys whose view is new or different."""
     removed: frozenset[str]
     news: Changes
-
-
-def _same(first: tuple[object, ...], second: tuple[object, ...]) -> bool:
-    return len(first) == len(second) and all(map(is_, first, second))
-
-
-def _order_key(view: SessionView) -> tuple[int, str, str]:
-    return (view.attention, view.id, view.key)
-
-
-def _idle_key(view: SessionView) -> tuple[datetime, str, int, str]:
-    """``suggest_work``'s order of idle sessions (a stable sort of the ordered views)."""
-    since = view.idle_since or view.session.started_at or FAR_FUTURE
-    return (since, view.id, view.attention, view.key)
 
 
 class LiveAnalysis:
@@ -162,10 +150,10 @@ class LiveAnalysis:
         by_path = snapshot.session_by_path or {s.path: s for s in snapshot.sessions}
         keys = self._changed_keys(by_path, snapshot.kept, changed)
         keys.update(key for key in self._moments.due(now.timestamp()) if key in by_path)
-        if previous is None or not _same(snapshot.heartbeats, previous.heartbeats):
+        if previous is None or not same(snapshot.heartbeats, previous.heartbeats):
             keys |= self._regroup_heartbeats(snapshot)
         conflicts_all = self._claims.load(snapshot.claims, now)
-        if previous is None or not _same(snapshot.priorities, previous.priorities):
+        if previous is None or not same(snapshot.priorities, previous.priorities):
             self._priorities = PriorityIndex(snapshot.priorities)
             for key, words in self._claims.live_words.items():
                 self._priorities.add(key, self._base[key].id, words)
@@ -187,7 +175,7 @@ class LiveAnalysis:
         analysis = self._analysis(snapshot, now, conflicts_all)
         news = Changes(
             new_duplicates=tuple(g for g in analysis.duplicates if g.work_key not in old_groups),
-            went_stale=tuple(sorted(stale, key=_order_key)),
+            went_stale=tuple(sorted(stale, key=order_key)),
             completed=completed_since(
                 self.analysis.milestones if previous is not None else None, analysis.milestones
             ),
@@ -244,23 +232,9 @@ class LiveAnalysis:
         )
         self._base[key] = view
         self._enlist(view, 1, flag_ids, work_keys)
-        self._moments.put(key, *self._moments_of(view, now))
+        self._moments.put(key, *moments_of(view, now, self.settings))
         if future_beat(view, now):
             self._future.add(key)
-
-    def _moments_of(self, view: SessionView, now: datetime) -> tuple[list[float], list[float]]:
-        """(deadlines, quiet moments) after ``now`` at which this view changes by itself:
-        stale and gone; a far-future heartbeat coming into range."""
-        current = now.timestamp()
-        beat = view.session.last_heartbeat
-        if view.heartbeat is None and beat is not None:
-            quiet = beat.timestamp() - self.settings.gone_after_s
-            return [], [quiet] if quiet > current else []
-        if view.heartbeat is None or view.health is Health.GONE:
-            return [], []
-        stamp = view.heartbeat.timestamp()
-        moments = (stamp + self.settings.stale_after_s, stamp + self.settings.gone_after_s)
-        return [moment for moment in moments if moment > current], []
 
     def _enlist(self, view: SessionView, sign: int, flag_ids: set[str], works: set[str]) -> None:
         """Add (``sign`` 1) or remove (-1) one base view's share of every index."""
@@ -334,23 +308,23 @@ class LiveAnalysis:
             self._views.pop(view.key, None)
             self.stale.pop(view.key, None)
             if not bulk:
-                self._order.remove(_order_key(view))
+                self._order.remove(order_key(view))
                 if view.health is Health.IDLE:
-                    self._idle.remove(_idle_key(view))
+                    self._idle.remove(idle_key(view))
             return
         if view.health is Health.STALE:
             self.stale[view.key] = view
         if not bulk:
-            self._order.add(_order_key(view), view)
+            self._order.add(order_key(view), view)
             if view.health is Health.IDLE:
-                self._idle.add(_idle_key(view), view)
+                self._idle.add(idle_key(view), view)
 
     def _resort(self) -> None:
-        views = sorted(self._views.values(), key=_order_key)
-        self._order.keys = [_order_key(view) for view in views]
+        views = sorted(self._views.values(), key=order_key)
+        self._order.keys = [order_key(view) for view in views]
         self._order.items = views
-        idle = sorted((v for v in views if v.health is Health.IDLE), key=_idle_key)
-        self._idle.keys = [_idle_key(view) for view in idle]
+        idle = sorted((v for v in views if v.health is Health.IDLE), key=idle_key)
+        self._idle.keys = [idle_key(view) for view in idle]
         self._idle.items = idle
 
     # --- overlaps ---------------------------------------------------------------------
@@ -393,7 +367,7 @@ class LiveAnalysis:
         claims = self._claims.views(now, self._ids, views)
         priorities = self._priorities.result(claims, claims_moved)
         available = sum(1 for view in priorities if view.available)
-        if self._messages is None or not _same(snapshot.messages, self._message_records):
+        if self._messages is None or not same(snapshot.messages, self._message_records):
             self._messages = summarise_messages(snapshot.messages)
             self._message_records = snapshot.messages
         self._future = {key for key in self._future if key in views}
@@ -404,7 +378,7 @@ class LiveAnalysis:
             root=snapshot.root,
             now=now,
             exists=snapshot.exists,
-            counts=_counts(health, len(views), live),
+            counts=counts_of(health, len(views), live),
             sessions=tuple(self._order.items),
             duplicates=self._dups.result(),
             overlaps=overlaps,
@@ -423,16 +397,3 @@ class LiveAnalysis:
             next_change_at=next_change(self._moments, claims, snapshot, now),
             settings=self.settings,
         )
-
-
-def _counts(health: Counter[Health], total: int, live: int) -> Counts:
-    return Counts(
-        total=total,
-        live=live,
-        working=health[Health.WORKING],
-        idle=health[Health.IDLE],
-        stale=health[Health.STALE],
-        gone=health[Health.GONE],
-        waiting=health[Health.WAITING],
-        ended=health[Health.ENDED],
-    )

@@ -13,16 +13,21 @@ import heapq
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime, timezone
+from operator import is_
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from coordinator_tui.analysis.results import (
     ClaimView,
+    Counts,
     DuplicateGroup,
+    Health,
     PriorityView,
     SessionView,
 )
 from coordinator_tui.files.records import PriorityItem
 from coordinator_tui.files.worktext import names_match, work_words
+from coordinator_tui.settings import Settings
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRichComparison
@@ -198,3 +203,50 @@ class Moments:
                 return moment
             heapq.heappop(heap)
         return None
+
+
+FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def same(first: tuple[object, ...], second: tuple[object, ...]) -> bool:
+    return len(first) == len(second) and all(map(is_, first, second))
+
+
+def order_key(view: SessionView) -> tuple[int, str, str]:
+    return (view.attention, view.id, view.key)
+
+
+def idle_key(view: SessionView) -> tuple[datetime, str, int, str]:
+    """``suggest_work``'s order of idle sessions (a stable sort of the ordered views)."""
+    since = view.idle_since or view.session.started_at or FAR_FUTURE
+    return (since, view.id, view.attention, view.key)
+
+
+def counts_of(health: Counter[Health], total: int, live: int) -> Counts:
+    return Counts(
+        total=total,
+        live=live,
+        working=health[Health.WORKING],
+        idle=health[Health.IDLE],
+        stale=health[Health.STALE],
+        gone=health[Health.GONE],
+        waiting=health[Health.WAITING],
+        ended=health[Health.ENDED],
+    )
+
+
+def moments_of(
+    view: SessionView, now: datetime, settings: Settings
+) -> tuple[list[float], list[float]]:
+    """(deadlines, quiet moments) after ``now`` at which this view changes by itself:
+    stale and gone; a far-future heartbeat coming into range."""
+    current = now.timestamp()
+    beat = view.session.last_heartbeat
+    if view.heartbeat is None and beat is not None:
+        quiet = beat.timestamp() - settings.gone_after_s
+        return [], [quiet] if quiet > current else []
+    if view.heartbeat is None or view.health is Health.GONE:
+        return [], []
+    stamp = view.heartbeat.timestamp()
+    moments = (stamp + settings.stale_after_s, stamp + settings.gone_after_s)
+    return [moment for moment in moments if moment > current], []

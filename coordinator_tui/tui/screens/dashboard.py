@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.changes import changes
+from coordinator_tui.analysis.live.search import OverlapSearch
 from coordinator_tui.clock import Clock
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, Store
@@ -38,7 +39,6 @@ from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.live import (
     REBASE_ABOVE,
     LiveFeed,
-    OverlapSearch,
     Result,
     Scheduler,
     Start,

@@ -12,8 +12,9 @@ from typing import Any
 
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.live import LiveAnalysis
+from coordinator_tui.analysis.live.search import OverlapSearch
 from coordinator_tui.tui import panels
-from coordinator_tui.tui.live import LiveFeed, OverlapSearch
+from coordinator_tui.tui.live import LiveFeed
 from coordinator_tui.tui.panels import Alert
 from coordinator_tui.tui.screens.dashboard_actions import DashboardActions
 from coordinator_tui.tui.table_view import TableView

@@ -74,15 +74,17 @@ class DirectoryWatcher:
         """Watch until cancelled."""
         root = self.store.root
         while True:
+            # Every message carries what changed (the screen applies only that), even
+            # when newer messages collapse it into theirs.
             if identity(root) is None:
-                _, snapshot = await asyncio.to_thread(self._scan)
-                self.post(DirectoryChanged(snapshot))
+                change, snapshot = await asyncio.to_thread(self._scan)
+                self.post(DirectoryChanged(snapshot, change))
                 self.post(WatchStatus("waiting", f"waiting for {root}"))
                 await self._wait_for(root)
                 continue
             started = identity(root)
-            _, snapshot = await asyncio.to_thread(self._scan)
-            self.post(DirectoryChanged(snapshot))
+            change, snapshot = await asyncio.to_thread(self._scan)
+            self.post(DirectoryChanged(snapshot, change))
             self.post(WatchStatus("polling" if self.polling else "native", self.fallback_reason))
             try:
                 await self._watch(root, started)

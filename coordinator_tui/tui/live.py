@@ -19,6 +19,7 @@ a deadline) run in a worker, scheduled by ``Scheduler``:
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from coordinator_tui.analysis.live import LiveAnalysis
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, StoreChange
 from coordinator_tui.tui.panels import Alert, alerts
-from coordinator_tui.tui.rows import RowBuilder, SessionRow
+from coordinator_tui.tui.rows import RowBuilder, SessionRow, aged
 from coordinator_tui.tui.table_view import TableView, VisibleOrder
 
 GAP = 2.0
@@ -259,6 +260,7 @@ class LiveFeed:
         self.engine: LiveAnalysis | None = None
         self.rows: dict[str, SessionRow] = {}
         self.order: VisibleOrder | None = None
+        self._due: list[tuple[float, str]] = []
         self.pending: set[str] | None = set()
         """Paths changed since the running full analysis took its snapshot (None: unknown)."""
 
@@ -277,6 +279,23 @@ class LiveFeed:
         self.engine = result.engine
         self.rows = result.rows
         self.order = result.order
+        self._due = [(row.age_due, key) for key, row in self.rows.items()]
+        heapq.heapify(self._due)
+
+    def aged(self, now: datetime) -> list[SessionRow]:
+        """The rows whose age wording is due at ``now``, brought up to date (a heap of
+        due moments: a second's tick touches those rows only)."""
+        stamp = now.timestamp()
+        due: dict[str, SessionRow] = {}
+        while self._due and self._due[0][0] <= stamp:
+            moment, key = heapq.heappop(self._due)
+            row = self.rows.get(key)
+            if row is not None and row.age_due == moment and key not in due:
+                due[key] = aged(row, now)
+        for key, row in due.items():
+            self.rows[key] = row
+            heapq.heappush(self._due, (row.age_due, key))
+        return list(due.values())
 
     def reorder(self, view: TableView) -> VisibleOrder:
         """The view changed (filter, sort, gone toggle): order every row once."""
@@ -311,6 +330,7 @@ class LiveFeed:
                 row.health is Health.STALE
             )
             self.rows[key] = row
+            heapq.heappush(self._due, (row.age_due, key))
             fresh.append(row)
         leaving = [key for key in update.removed]
         rows = fresh

@@ -47,7 +47,7 @@ from coordinator_tui.tui.live import (
     changed_paths,
 )
 from coordinator_tui.tui.panels import Alert, BroadcastLine, MilestoneBoard, PriorityLine
-from coordinator_tui.tui.rows import RowBuilder, SessionRow, aged
+from coordinator_tui.tui.rows import RowBuilder, SessionRow
 from coordinator_tui.tui.screens.dashboard_flow import DashboardFlow
 from coordinator_tui.tui.table_view import TableView
 from coordinator_tui.tui.trend import Sampler, Trend
@@ -105,6 +105,7 @@ class DashboardScreen(DashboardFlow):
         self.snapshot: Snapshot | None = None
         self.analysis: Analysis | None = None
         self._shown_limit = 0
+        self._title: tuple[str, str] | None = None
         """How many rows of the order the table holds (the first page first, then the rest)."""
         self._overlaps = OverlapSearch()
         self.watch_mode = "starting"
@@ -168,9 +169,12 @@ class DashboardScreen(DashboardFlow):
         return self.feed.rows
 
     def _update_title(self) -> None:
+        """Set only when the words change: each assignment repaints the whole table."""
         shown, total = len(self.feed.order or ()), len(self.rows)
-        self.table.border_title = self.table_view.title(shown, total)
-        self.table.border_subtitle = self.table_view.subtitle(shown, total)
+        title = self.table_view.title(shown, total), self.table_view.subtitle(shown, total)
+        if title != self._title:
+            self._title = title
+            self.table.border_title, self.table.border_subtitle = title
 
     # --- background work --------------------------------------------------------------
 
@@ -329,10 +333,8 @@ class DashboardScreen(DashboardFlow):
         deadline = self.scheduler.deadline
         if deadline is not None and now >= deadline and self.feed.engine is not None:
             self._live_update([])  # the sessions whose stale or gone moment came, read again
-        stamp = now.timestamp()
-        due = [aged(row, now) for row in self.rows.values() if row.age_due <= stamp]
+        due = self.feed.aged(now)
         if due:
-            self.rows.update((row.key, row) for row in due)
             self.table.patch(due)
         if self.sampler.due(now, self.analysis.exists):
             self.append_sample(Sample.from_analysis(self.analysis))

@@ -274,7 +274,8 @@ def report(results: list[dict]) -> None:  # type: ignore[type-arg]
         print(
             f"  nothing lost: {large['rewritten_on_screen']} rewritten sessions on screen, "
             f"{large['rewritten_on_disk']} on disk; {large['rows_checked']} rows compared, "
-            f"{large['row_mismatches']} differ from their file"
+            f"{large['row_mismatches']} differ from their file; screen equal to disk "
+            f"{large['settle_s']:.1f} s after the writer stopped"
         )
 
 

@@ -44,6 +44,7 @@ bench: $(DEV)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_run.py
 	$(BIN)/python bench/bench_dashboard.py
+	$(BIN)/python bench/bench_live.py
 	$(BIN)/python bench/bench_hooks.py
 
 clean:

@@ -99,6 +99,8 @@ class Snapshot:
     unread_messages: dict[str, int] = field(default_factory=dict)
     """Message files listed but not parsed (older than the history window), by
     ``broadcast``/``direct``: the message totals count them."""
+    session_by_path: dict[str, Session] = field(default_factory=dict, compare=False)
+    """The sessions by relative path (the live analysis looks up only the changed ones)."""
 
 
 class Store:
@@ -192,6 +194,7 @@ class Store:
             root=self.root,
             exists=self.exists,
             sessions=tuple(self.records[FileKind.SESSION].values()),
+            session_by_path=dict(self.records[FileKind.SESSION]),
             milestones=tuple(self.records[FileKind.MILESTONE].values()),
             messages=tuple(self.records[FileKind.MESSAGE].values()),
             claims=tuple(self.records[FileKind.CLAIM].values()),

@@ -398,10 +398,9 @@ def test_conflicts_and_claim_holders_match_a_brute_force_search(
             ):
                 expected.add((view.id, view.session.current_work or "", claim.name))
     assert {(c.session, c.work, c.claim) for c in analysis.conflicts} == expected
-    first_health = {}
-    for view in store.snapshot().sessions:
-        match = next(v for v in analysis.sessions if v.key == view.path)
-        first_health.setdefault(match.id, match.health)
+    first_health = {}  # two files with one id: the one with the smallest key (path) speaks
+    for view in sorted(analysis.sessions, key=lambda view: view.key):
+        first_health.setdefault(view.id, view.health)
     for claim_view in analysis.claims:
         assert claim_view.holder_health == first_health.get(claim_view.claim.claimed_by or "")
 

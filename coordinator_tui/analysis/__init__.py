@@ -31,6 +31,7 @@ from coordinator_tui.analysis.sessions import (
     find_duplicates,
     find_overlaps,
     group_heartbeats,
+    holder_health,
     session_view,
     with_flags,
 )
@@ -101,9 +102,7 @@ def _analyse(snapshot: Snapshot, now: datetime, settings: Settings | None) -> An
         for view in views
         if view.health.live and not view.placeholder
     }
-    health_by_id: dict[str, Health] = {}
-    for view in views:
-        health_by_id.setdefault(view.id, view.health)
+    health_by_id = holder_health(views)
     claims = tuple(claim_view(claim, now, health_by_id) for claim in snapshot.claims)
     conflicts = find_conflicts(views, claims, live_words)
     conflict_keys = {conflict.session for conflict in conflicts}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -122,6 +123,17 @@ def with_flags(view: SessionView, duplicate: bool, conflict: bool) -> SessionVie
     return replace(view, duplicate=duplicate, conflict=conflict)
 
 
+def holder_health(views: Iterable[SessionView]) -> dict[str, Health]:
+    """Each id's health, from its file with the smallest key when two files claim one id
+    (not from the first in directory order: the live analysis must not depend on order)."""
+    first: dict[str, SessionView] = {}
+    for view in views:
+        current = first.get(view.id)
+        if current is None or view.key < current.key:
+            first[view.id] = view
+    return {session_id: view.health for session_id, view in first.items()}
+
+
 def find_duplicates(views: list[SessionView]) -> tuple[DuplicateGroup, ...]:
     groups: dict[str, list[SessionView]] = defaultdict(list)
     for view in views:
@@ -129,7 +141,7 @@ def find_duplicates(views: list[SessionView]) -> tuple[DuplicateGroup, ...]:
             groups[view.work_key].append(view)
     result = [
         DuplicateGroup(
-            work=members[0].session.current_work or "",
+            work=min(members, key=lambda member: member.key).session.current_work or "",
             work_key=key,
             sessions=tuple(sorted({member.id for member in members})),
         )

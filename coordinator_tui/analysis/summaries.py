@@ -117,6 +117,25 @@ def future_events(snapshot: Snapshot, now: datetime) -> list[FileError]:
     return warnings
 
 
+def future_heartbeat(view: SessionView, now: datetime) -> FileError | None:
+    """The warning for a session whose own ``last_heartbeat`` lies in the future (beyond
+    the tolerance): it is ignored for liveness, and the reader should know which file."""
+    beat = view.session.last_heartbeat
+    if beat is None or (beat - now).total_seconds() <= FUTURE_TOLERANCE_S:
+        return None
+    note = (
+        "ignored; no credible sign of life"
+        if view.heartbeat is None
+        else "ignored; liveness from the newest credible signal"
+    )
+    return FileError(
+        path=view.key,
+        reason=f"last_heartbeat {beat:%Y-%m-%d %H:%M:%S} UTC is in the future; {note}",
+        kind="sessions",
+        severity="warning",
+    )
+
+
 def list_errors(
     snapshot: Snapshot, now: datetime, views: list[SessionView]
 ) -> tuple[tuple[FileError, ...], int]:
@@ -133,27 +152,16 @@ def list_errors(
         errors.append(FileError(path=failure.error.path, reason=reason, kind=failure.error.kind))
     errors.extend(snapshot.warnings)
     for view in views:
-        beat = view.session.last_heartbeat
-        if beat is not None and (beat - now).total_seconds() > FUTURE_TOLERANCE_S:
-            note = (
-                "ignored; no credible sign of life"
-                if view.heartbeat is None
-                else "ignored; liveness from the newest credible signal"
-            )
-            errors.append(
-                FileError(
-                    path=view.key,
-                    reason=f"last_heartbeat {beat:%Y-%m-%d %H:%M:%S} UTC is in the future; {note}",
-                    kind="sessions",
-                    severity="warning",
-                )
-            )
+        warning = future_heartbeat(view, now)
+        if warning is not None:
+            errors.append(warning)
     errors.extend(future_events(snapshot, now))
     by_id: dict[str, list[str]] = defaultdict(list)
     for view in views:
         by_id[view.id].append(view.key)
     for session_id, paths in by_id.items():
         if len(paths) > 1:
+            paths.sort()  # the same words whatever order the directory lists them in
             for path in paths:
                 others = ", ".join(p for p in paths if p != path)
                 errors.append(

@@ -65,7 +65,7 @@ def find_conflicts(
                     claimed_by=claim.claimed_by or "unknown",
                 )
             )
-    conflicts.sort(key=lambda c: (c.session, c.claim))
+    conflicts.sort(key=lambda c: (c.session, c.claim, c.claimed_by, c.work))
     return tuple(conflicts)
 
 

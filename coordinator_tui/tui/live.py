@@ -1,7 +1,10 @@
-"""What to recompute when: the dashboard's analysis scheduler, without Textual.
+"""The dashboard's live path without Textual: what to recompute when, and how little.
 
 The screen owns the widgets; this owns the decisions, so they can be tested
-with plain numbers instead of a running app:
+with plain numbers instead of a running app. ``LiveFeed`` carries a file event
+through the live analysis to the few rows it changed and their place in the
+visible order; full analyses (the first load, mass changes, the clock passing
+a deadline) run in a worker, scheduled by ``Scheduler``:
 
 - one analysis at a time; a snapshot that arrives meanwhile is analysed next
   (newest wins, never a queue of stale ones);
@@ -16,19 +19,22 @@ with plain numbers instead of a running app:
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from coordinator_tui.analysis import Analysis, analyse
+from coordinator_tui.analysis import Analysis, Health
+from coordinator_tui.analysis.changes import Changes
 from coordinator_tui.analysis.deadlines import next_deadline
+from coordinator_tui.analysis.live import LiveAnalysis
 from coordinator_tui.settings import Settings
-from coordinator_tui.store import Snapshot
+from coordinator_tui.store import Snapshot, StoreChange
 from coordinator_tui.tui.panels import Alert, alerts
-from coordinator_tui.tui.rows import RowBuilder, SessionRow
-from coordinator_tui.tui.table_view import TableView
+from coordinator_tui.tui.rows import RowBuilder, SessionRow, aged
+from coordinator_tui.tui.table_view import TableView, VisibleOrder
 
 GAP = 2.0
 """After an analysis that took t seconds, the next starts no sooner than this × t later."""
@@ -165,18 +171,22 @@ class Scheduler(Generic[Row]):
 
 @dataclass
 class Result:
-    """What one analysis worker hands back to the screen."""
+    """What one full analysis worker hands back to the screen."""
 
-    analysis: Analysis
+    engine: LiveAnalysis
     rows: dict[str, SessionRow]
     alerts: list[Alert]
     first_seen: dict[str, datetime]
     deadline: datetime | None
     seconds: float
-    visible: list[SessionRow] | None
-    """The rows for ``view``, in order; None when they must be computed again."""
     view: TableView
+    order: VisibleOrder
+    """The keys ``view`` shows, in order."""
     generation: int
+
+    @property
+    def analysis(self) -> Analysis:
+        return self.engine.analysis
 
 
 def analyse_for_screen(
@@ -188,20 +198,146 @@ def analyse_for_screen(
     view: TableView,
     generation: int,
 ) -> Result:
-    """The analysis and every display string, in a worker thread (``first_seen`` is copied)."""
+    """A full analysis and every display string, in a worker thread (``first_seen`` is
+    copied). Overlaps are left to their own worker: rows first."""
     started = time.perf_counter()
-    analysis = analyse(snapshot, now, settings)
+    engine = LiveAnalysis(snapshot, now, settings, overlaps=False)
+    analysis = engine.analysis
     rows = {row.key: row for row in builder.rows(analysis)}
     seen = dict(first_seen)
-    found = alerts(analysis, seen)
+    found = alerts(analysis, seen, engine.stale.values())
     return Result(
-        analysis=analysis,
+        engine=engine,
         rows=rows,
         alerts=found,
         first_seen=seen,
         deadline=next_deadline(analysis),
         seconds=time.perf_counter() - started,
-        visible=view.visible(rows.values()),
         view=view,
+        order=VisibleOrder(view, rows.values()),
         generation=generation,
     )
+
+
+REBASE_ABOVE = 2000
+"""More changed paths than this at once go to a full analysis in a worker."""
+
+
+def changed_paths(change: StoreChange) -> list[str] | None:
+    """The paths a store change touched; None when it does not say (compare everything)."""
+    if not change:
+        return None
+    return [*change.added, *change.updated, *change.removed]
+
+
+@dataclass
+class Delta:
+    """What one live update changed on screen."""
+
+    previous: Analysis | None
+    analysis: Analysis
+    news: Changes
+    rows: list[SessionRow]
+    """Changed rows the view shows (new or re-placed)."""
+    leaving: list[str]
+    """Keys that left the view (deleted, or filtered out now)."""
+    stale_moved: bool
+    """A session went stale or stopped being stale (the alerts list them)."""
+    deadline: datetime | None
+
+
+class LiveFeed:
+    """The live path without Textual: changed files → live analysis → rows → visible order.
+
+    The screen holds one; its table and panels follow the ``Delta`` each update returns.
+    Work per update follows what changed: the live analysis re-reads the changed
+    sessions, rows are built for the views that changed, and the visible order
+    re-places those rows only.
+    """
+
+    def __init__(self, builder: RowBuilder) -> None:
+        self.builder = builder
+        self.engine: LiveAnalysis | None = None
+        self.rows: dict[str, SessionRow] = {}
+        self.order: VisibleOrder | None = None
+        self._due: list[tuple[float, str]] = []
+        self.pending: set[str] | None = set()
+        """Paths changed since the running full analysis took its snapshot (None: unknown)."""
+
+    def remember(self, paths: list[str] | None) -> None:
+        if paths is None or self.pending is None:
+            self.pending = None
+        else:
+            self.pending.update(paths)
+
+    def take_pending(self) -> set[str] | None:
+        pending, self.pending = self.pending, set()
+        return pending
+
+    def install(self, result: Result) -> None:
+        """A full analysis landed: its engine, rows and order replace the current ones."""
+        self.engine = result.engine
+        self.rows = result.rows
+        self.order = result.order
+        self._due = [(row.age_due, key) for key, row in self.rows.items()]
+        heapq.heapify(self._due)
+
+    def aged(self, now: datetime) -> list[SessionRow]:
+        """The rows whose age wording is due at ``now``, brought up to date (a heap of
+        due moments: a second's tick touches those rows only)."""
+        stamp = now.timestamp()
+        due: dict[str, SessionRow] = {}
+        while self._due and self._due[0][0] <= stamp:
+            moment, key = heapq.heappop(self._due)
+            row = self.rows.get(key)
+            if row is not None and row.age_due == moment and key not in due:
+                due[key] = aged(row, now)
+        for key, row in due.items():
+            self.rows[key] = row
+            heapq.heappush(self._due, (row.age_due, key))
+        return list(due.values())
+
+    def reorder(self, view: TableView) -> VisibleOrder:
+        """The view changed (filter, sort, gone toggle): order every row once."""
+        self.order = VisibleOrder(view, self.rows.values())
+        return self.order
+
+    def visible_rows(self, limit: int | None = None) -> list[SessionRow]:
+        keys = self.order.keys if self.order is not None else []
+        return [self.rows[key] for key in (keys if limit is None else keys[:limit])]
+
+    def update(
+        self, snapshot: Snapshot, now: datetime, paths: Iterable[str] | None
+    ) -> Delta | None:
+        """Apply changed files; None before the first full analysis."""
+        engine = self.engine
+        if engine is None:
+            return None
+        previous = engine.analysis
+        update = engine.update(snapshot, now, paths, overlaps=False)
+        stale_moved = False
+        fresh = []
+        for key in update.removed:
+            old = self.rows.pop(key, None)
+            stale_moved |= old is not None and old.health is Health.STALE
+        for key in update.touched:
+            view = engine.view(key)
+            if view is None:
+                continue
+            old = self.rows.get(key)
+            row = self.builder.row(view, now)
+            stale_moved |= (old is not None and old.health is Health.STALE) or (
+                row.health is Health.STALE
+            )
+            self.rows[key] = row
+            heapq.heappush(self._due, (row.age_due, key))
+            fresh.append(row)
+        leaving = [key for key in update.removed]
+        rows = fresh
+        if self.order is not None:
+            leaving += [row.key for row in fresh if row.key in self.order]
+            self.order.update(fresh, update.removed)
+            leaving = [key for key in leaving if key not in self.order]
+            rows = [row for row in fresh if row.key in self.order]
+        deadline = next_deadline(update.analysis)
+        return Delta(previous, update.analysis, update.news, rows, leaving, stale_moved, deadline)

@@ -7,11 +7,11 @@ holds as reactive state and binds down to a widget.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from coordinator_tui.analysis import Analysis, Health, MilestoneView
+from coordinator_tui.analysis import Analysis, Health, MilestoneView, SessionView
 from coordinator_tui.analysis.acting.predict import MilestoneForecast
 from coordinator_tui.analysis.changes import Changes
 from coordinator_tui.files.records import Message
@@ -41,11 +41,16 @@ class Alert:
         return self.detail or self.text
 
 
-def alerts(analysis: Analysis, first_seen: dict[str, datetime]) -> list[Alert]:
+def alerts(
+    analysis: Analysis,
+    first_seen: dict[str, datetime],
+    stale: Iterable[SessionView] | None = None,
+) -> list[Alert]:
     """Duplicates, overlaps, claim conflicts and stale sessions, newest first.
 
     ``first_seen`` is the caller's memory of when each alert appeared (updated
     here); a stale session's alert dates from the moment it went stale.
+    ``stale``: the stale sessions when the caller knows them (else every session is looked at).
     """
     found: list[tuple[str, str, str, datetime | None, str]] = []
     for group in analysis.duplicates:
@@ -79,7 +84,7 @@ def alerts(analysis: Analysis, first_seen: dict[str, datetime]) -> list[Alert]:
         )
         found.append((f"conflict:{conflict.session}:{conflict.claim}", "claim", text, None, full))
     stale_after = timedelta(seconds=analysis.settings.stale_after_s)
-    for view in analysis.sessions:
+    for view in analysis.sessions if stale is None else stale:
         if view.health is Health.STALE and view.heartbeat is not None:
             text = f"{cell_text(view.id, 40)} silent since {view.heartbeat:%H:%M} UTC"
             found.append((f"stale:{view.key}", "stale", text, view.heartbeat + stale_after, ""))

@@ -11,6 +11,7 @@ inotify watch limit), we fall back to polling and say so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ STEP_MS = 30
 CHECK_MS = 1000
 """How often a quiet watch wakes up to check that the root is still the same folder."""
 DEFAULT_POLL_MS = 500
+CATCH_UP_WAIT_S = 10.0
 
 Identity = tuple[int, int]
 
@@ -57,6 +59,9 @@ class DirectoryWatcher:
         self.polling = poll_ms is not None
         self.poll_ms = poll_ms or DEFAULT_POLL_MS
         self.fallback_reason = ""
+        self.shown = asyncio.Event()
+        """Set by the screen once the first analysis is on screen: the watch's catch-up
+        rescan waits for it (at most ``CATCH_UP_WAIT_S``) instead of competing with it."""
 
     def _scan(self) -> tuple[StoreChange, Snapshot]:
         change = self.store.scan() if self.store.exists else self.store.apply([""])
@@ -69,15 +74,17 @@ class DirectoryWatcher:
         """Watch until cancelled."""
         root = self.store.root
         while True:
+            # Every message carries what changed (the screen applies only that), even
+            # when newer messages collapse it into theirs.
             if identity(root) is None:
-                _, snapshot = await asyncio.to_thread(self._scan)
-                self.post(DirectoryChanged(snapshot))
+                change, snapshot = await asyncio.to_thread(self._scan)
+                self.post(DirectoryChanged(snapshot, change))
                 self.post(WatchStatus("waiting", f"waiting for {root}"))
                 await self._wait_for(root)
                 continue
             started = identity(root)
-            _, snapshot = await asyncio.to_thread(self._scan)
-            self.post(DirectoryChanged(snapshot))
+            change, snapshot = await asyncio.to_thread(self._scan)
+            self.post(DirectoryChanged(snapshot, change))
             self.post(WatchStatus("polling" if self.polling else "native", self.fallback_reason))
             try:
                 await self._watch(root, started)
@@ -108,6 +115,8 @@ class DirectoryWatcher:
                 # The watch is only in place once awatch has yielded (a batch, or the
                 # first one-second timeout); a rescan catches what changed before that.
                 settled = True
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self.shown.wait(), CATCH_UP_WAIT_S)
                 change, snapshot = await asyncio.to_thread(self._scan)
                 if change:
                     self.post(DirectoryChanged(snapshot, change))

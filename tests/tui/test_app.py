@@ -108,7 +108,7 @@ async def test_one_history_sample_a_minute(coordination: Path) -> None:
         await wait_for(pilot, lambda: len(history.load()) == 1, "one sample")
         sample = history.load()[0]
         assert sample.working == 5 and sample.live == 8
-        assert sample.time == NOW
+        assert sample.time == NOW + timedelta(seconds=61)  # the analysis of that tick
         clock.advance(seconds=30)
         app.dashboard.tick()
         await app.workers.wait_for_complete()

@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from coordinator_tui.analysis import Health
 from coordinator_tui.tui.rows import SessionRow
-from coordinator_tui.tui.table_view import SORTS, TableView
+from coordinator_tui.tui.table_view import SORTS, TableView, VisibleOrder
 from coordinator_tui.tui.trend import SAMPLE_EVERY_S, SPARK_POINTS, Sampler, Trend
 from tests.collective import NOW
 
@@ -97,3 +100,44 @@ def test_sampler_waits_a_minute_and_stops_after_a_failure() -> None:
     assert sampler.due(NOW + timedelta(seconds=3 * SAMPLE_EVERY_S), exists=False) is False
     sampler.failed = True
     assert sampler.due(NOW + timedelta(days=1), exists=True) is False
+
+
+# --- the incremental order --------------------------------------------------------------
+
+HEALTHS = [Health.WORKING, Health.IDLE, Health.STALE, Health.GONE, Health.WAITING]
+row_change = st.tuples(
+    st.integers(0, 11),  # which row
+    st.sampled_from(HEALTHS),
+    st.integers(0, 4),  # attention
+    st.one_of(st.none(), st.floats(0, 1000)),
+    st.sampled_from(["deploy docs", "build", "", "audit"]),
+    st.booleans(),  # removed instead
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(row_change, max_size=40),
+    st.sampled_from(SORTS),
+    st.booleans(),
+    st.sampled_from(["", "d", "build"]),
+)
+def test_visible_order_kept_one_row_at_a_time_equals_sorting_all(
+    changes: list[tuple[int, Health, int, float | None, str, bool]],
+    sort: str,
+    show_gone: bool,
+    needle: str,
+) -> None:
+    view = TableView(filter_text=needle, show_gone=show_gone, sort=sort)
+    rows = {item.key: item for item in ROWS}
+    order = VisibleOrder(view, rows.values())
+    for number, health, attention, beat, work, removed in changes:
+        key = f"k{number:02d}"
+        if removed:
+            rows.pop(key, None)
+            order.update([], [key])
+        else:
+            rows[key] = row(key, health, attention, beat, work)
+            order.update([rows[key]])
+        assert order.keys == keys(view.visible(rows.values()))
+        assert len(order) == len(order.keys)

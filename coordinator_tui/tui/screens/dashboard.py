@@ -1,13 +1,17 @@
 """The dashboard screen: layout, wiring and actions; the data flow runs through it.
 
-Watcher → ``DirectoryChanged`` → analysis (a worker thread; ``live.Scheduler``
-decides when) → row models (``rows``, ``panels``) → reactive attributes on this
-screen, which ``data_bind`` hands down to the widgets. The session table is the
-exception, fed imperatively: it diffs thousands of rows against what it shows
-and patches single cells, which a reactive (compare the whole list, repaint on
-change) cannot do cheaply. The once-a-second tick re-analyses from the clock
-alone when a deadline has passed, and otherwise only refreshes the age cells
-whose wording changed.
+Watcher → ``DirectoryChanged`` → the live analysis, updated from the changed
+files on this thread (``live.LiveFeed``: work follows the change, not the
+directory) → the changed rows, re-placed in the visible order → reactive
+attributes on this screen, which ``data_bind`` hands down to the widgets, each
+assigned only when its value differs. The session table is the exception, fed
+imperatively: it adds, patches or moves single rows, which a reactive (compare
+the whole list, repaint on change) cannot do cheaply. Full analyses run in a
+worker thread (``live.Scheduler`` decides when): the first load and mass
+changes; the first load shows its first page before
+the rest of the rows stream in. The once-a-second tick passes the clock to the
+live analysis when a deadline has passed and refreshes the age cells whose
+wording changed.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.changes import changes
-from coordinator_tui.analysis.quick import quick_views
+from coordinator_tui.analysis.live.search import OverlapSearch
 from coordinator_tui.clock import Clock
 from coordinator_tui.history.index import HistoryIndex
 from coordinator_tui.settings import Settings
@@ -33,14 +37,20 @@ from coordinator_tui.store import Snapshot, Store
 from coordinator_tui.tui import panels
 from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
 from coordinator_tui.tui.keys import bindings
-from coordinator_tui.tui.live import Result, Scheduler, Start, Wait, analyse_for_screen
-from coordinator_tui.tui.panels import Alert, BroadcastLine, MilestoneBoard, PriorityLine
-from coordinator_tui.tui.rows import RowBuilder, SessionRow, aged
-from coordinator_tui.tui.screens.dashboard_attention import (
-    SAMPLES_KEPT,
-    DashboardAttention,
-    ProblemSource,
+from coordinator_tui.tui.live import (
+    REBASE_ABOVE,
+    LiveFeed,
+    Result,
+    Scheduler,
+    Start,
+    Wait,
+    analyse_for_screen,
+    changed_paths,
 )
+from coordinator_tui.tui.panels import Alert, BroadcastLine, MilestoneBoard, PriorityLine
+from coordinator_tui.tui.rows import RowBuilder, SessionRow
+from coordinator_tui.tui.screens.dashboard_attention import SAMPLES_KEPT, ProblemSource
+from coordinator_tui.tui.screens.dashboard_flow import DashboardFlow
 from coordinator_tui.tui.table_view import TableView
 from coordinator_tui.tui.trend import Sampler, Trend
 from coordinator_tui.tui.watcher import DirectoryWatcher
@@ -54,9 +64,13 @@ from coordinator_tui.tui.widgets.summary import SummaryStrip
 from coordinator_tui.write.history import History, Sample
 
 FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+FIRST_OVERLAPS_AFTER_S = 1.0
+"""Over ``HOLD_OVERLAPS_ABOVE`` sessions the first overlap search waits this long: the
+first rows paint and stream in first (below, the search takes milliseconds)."""
+HOLD_OVERLAPS_ABOVE = 1000
 
 
-class DashboardScreen(DashboardAttention):
+class DashboardScreen(DashboardFlow):
     KEY_OWNER = "screen"
     BINDINGS: ClassVar = bindings("screen")
 
@@ -94,12 +108,16 @@ class DashboardScreen(DashboardAttention):
         self.store.history_index = HistoryIndex(root)  # first paint without listing history
         self.watcher = DirectoryWatcher(self.store, self.post_message, poll_ms)
         self.builder = RowBuilder()
+        self.feed = LiveFeed(self.builder)
         self.scheduler: Scheduler[SessionRow] = Scheduler()
         self.trend = Trend()
         self.sampler = Sampler()
         self.snapshot: Snapshot | None = None
         self.analysis: Analysis | None = None
-        self.rows: dict[str, SessionRow] = {}
+        self._shown_limit = 0
+        self._title: tuple[str, str] | None = None
+        """How many rows of the order the table holds (the first page first, then the rest)."""
+        self._overlaps = OverlapSearch()
         self.watch_mode = "starting"
         self.watch_note = ""
         self.analyses = 0
@@ -157,12 +175,12 @@ class DashboardScreen(DashboardAttention):
         self._refresh_summary()
 
     def watch_table_view(self) -> None:
-        self._show_table()
+        if self.feed.engine is not None:
+            self._show_table()
 
-    def _update_title(self) -> None:
-        shown, total = len(self.table.shown_keys), len(self.rows)
-        self.table.border_title = self.table_view.title(shown, total)
-        self.table.border_subtitle = self.table_view.subtitle(shown, total)
+    @property
+    def rows(self) -> dict[str, SessionRow]:
+        return self.feed.rows
 
     # --- background work --------------------------------------------------------------
 
@@ -186,32 +204,39 @@ class DashboardScreen(DashboardAttention):
         self.samples = samples[-SAMPLES_KEPT:]
 
     def on_directory_changed(self, message: DirectoryChanged) -> None:
+        """Changed files go straight through the live analysis to the rows that show them;
+        only the first load and mass changes wait for a full analysis in a worker."""
         self.snapshot = message.snapshot
         self.scheduler.snapshot_arrived()
-        self._quick_update(message)
-        self.request_analysis()
+        paths = changed_paths(message.change)
+        self.feed.remember(paths)
+        if self.feed.engine is None and self.scheduler.busy:
+            return  # the first full analysis is under way; applied on top when it lands
+        if self.feed.engine is None or (paths is not None and len(paths) > REBASE_ABOVE):
+            self.request_analysis()
+        else:
+            self._live_update(paths)
 
-    def _quick_update(self, message: DirectoryChanged) -> None:
-        """Show edited and deleted session files at once, before the full analysis.
-
-        New sessions appear with the analysis (their place in the order depends on it).
-        """
-        if self.analysis is None:
+    def _live_update(self, paths: list[str] | set[str] | None) -> None:
+        if self.snapshot is None:
             return
-        removed = [key for key in message.change.removed if key in self.rows]
-        updated = [key for key in message.change.updated if key in self.rows]
-        if not removed and not updated:
+        delta = self.feed.update(self.snapshot, self.clock(), paths)
+        if delta is None:
             return
-        for key in removed:
-            del self.rows[key]
-        self.scheduler.quick_removed(removed)
-        now = self.clock()
-        views = quick_views(updated, message.snapshot, self.analysis, now)
-        rows = [self.builder.row(view, now) for view in views]
-        self.rows.update((row.key, row) for row in rows)
-        self.scheduler.quick_rows((row.key, row) for row in rows)
-        self.table.drop(removed)
-        self.table.patch(rows)
+        if not self.scheduler.busy:
+            self.scheduler.applied_result(self.scheduler.generation, delta.deadline)
+        self.analysis = delta.analysis
+        self._toast(panels.change_notes(delta.news))
+        if self._streaming or self.feed.order is None or self.feed.order.view != self.table_view:
+            self._show_table(
+                reorder=self.feed.order is None or self.feed.order.view != self.table_view
+            )
+        else:
+            self.table.apply_changes(delta.rows, delta.leaving, self.feed.order.keys)
+            self._update_title()
+        self._refresh_panels(delta.previous, delta.analysis, delta.stale_moved)
+        self.analyses += 1
+        self._search_overlaps()
 
     def on_watch_status(self, message: WatchStatus) -> None:
         changed = (message.mode, message.note) != (self.watch_mode, self.watch_note)
@@ -234,6 +259,7 @@ class DashboardScreen(DashboardAttention):
                 self.table_view,
                 self._first_seen,
             )
+            self.feed.take_pending()  # what changes from here on is applied when it lands
             settings, builder, generation = self.settings, self.builder, decision.generation
             self.run_worker(
                 lambda: analyse_for_screen(
@@ -257,6 +283,9 @@ class DashboardScreen(DashboardAttention):
                 markup=False,
                 timeout=10,
             )
+        super().on_worker_state_changed(event)  # the acting runs (dashboard_attention)
+        if worker.group == "overlaps" and event.state in FINISHED:
+            self._overlaps_found(worker.result if event.state is WorkerState.SUCCESS else None)
         if worker.group != "analysis" or event.state not in FINISHED:
             return
         result = worker.result if event.state is WorkerState.SUCCESS else None
@@ -269,36 +298,27 @@ class DashboardScreen(DashboardAttention):
     @property
     def up_to_date(self) -> bool:
         """The screen shows a full analysis of the newest snapshot (tests, the bench)."""
-        return self.scheduler.up_to_date
+        engine = self.feed.engine
+        return self.scheduler.up_to_date and (engine is None or engine.overlaps_current)
 
     def _apply(self, result: Result) -> None:
+        """A full analysis landed; changes made since it started are applied on top."""
         previous = self.analysis
+        self.feed.install(result)
         analysis = self.analysis = result.analysis
         self.scheduler.applied_result(result.generation, result.deadline)
-        # Quick updates made after this analysis started are newer than it: keep them.
-        merged = self.scheduler.merge(result.rows, result.generation)
-        self.rows = result.rows if merged is None else merged
         self._first_seen = result.first_seen
-        notes = panels.change_notes(changes(previous, analysis))
-        if self.compact and len(notes) > 1:
-            # A side pane: one short toast instead of a stack over the list.
-            notes = [f"{notes[0]} (+{len(notes) - 1} more)"]
-        for note in notes:
-            self.notify(note, severity="warning", markup=False, timeout=3 if self.compact else 5)
-        fresh = merged is None and result.view == self.table_view
-        self._show_table(result.visible if fresh else None)
+        self._toast(panels.change_notes(changes(previous, analysis)))
         self.trend.record(analysis.now, analysis.counts.utilization)
-        self.priority_lines = tuple(panels.priority_lines(analysis))
-        self.broadcast_lines = tuple(panels.broadcast_lines(analysis))
-        forecasts = self.acting.forecasts if self.acting else ()
-        self.milestone_board = panels.milestone_board(analysis, forecasts)
-        self._refresh_summary()
-        self.attend(analysis, result.alerts)
+        self._refresh_panels(previous, analysis, True, result.alerts)  # counts before rows
+        self._show_table(reorder=result.view != self.table_view)
         self.analyses += 1
-
-    def _show_table(self, visible: list[SessionRow] | None = None) -> None:
-        self.table.show(self.table_view.visible(self.rows.values()) if visible is None else visible)
-        self._update_title()
+        if previous is None and analysis.counts.total > HOLD_OVERLAPS_ABOVE:
+            self._overlaps.hold(FIRST_OVERLAPS_AFTER_S)
+        self.watcher.shown.set()
+        if result.generation != self.scheduler.generation:
+            self._live_update(self.feed.take_pending())
+        self._search_overlaps()
 
     def _refresh_summary(self) -> None:
         self.summary = panels.summary_line(
@@ -313,16 +333,16 @@ class DashboardScreen(DashboardAttention):
     # --- the clock --------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Once a second: health and ages move on with the clock, without file events."""
+        """Once a second: health and ages move on with the clock, without file events
+        (past a deadline, the live analysis reads again only the sessions it concerns)."""
         if self.analysis is None:
             return
         now = self.clock()
-        if self.scheduler.clock_due(now):
-            self.request_analysis()
-        stamp = now.timestamp()
-        due = [aged(row, now) for row in self.rows.values() if row.age_due <= stamp]
+        deadline = self.scheduler.deadline
+        if deadline is not None and now >= deadline and self.feed.engine is not None:
+            self._live_update([])  # the sessions whose stale or gone moment came, read again
+        due = self.feed.aged(now)
         if due:
-            self.rows.update((row.key, row) for row in due)
             self.table.patch(due)
         if self.sampler.due(now, self.analysis.exists):
             sample = Sample.from_analysis(self.analysis)

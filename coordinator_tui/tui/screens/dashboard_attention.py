@@ -71,10 +71,8 @@ class DashboardAttention(DashboardActions):
 
     # --- after each analysis ----------------------------------------------------------
 
-    def attend(self, analysis: Analysis, alerts: Sequence[Alert]) -> None:
+    def attend(self, analysis: Analysis) -> None:
         """A new analysis is on screen: ring for new waiting sessions, queue an acting run."""
-        self._base_alerts = tuple(alerts)
-        self._show_alerts()
         waiting = words.waiting_keys(analysis)
         started = [key for key in sorted(waiting - self._waiting)]
         self._waiting = waiting
@@ -97,7 +95,9 @@ class DashboardAttention(DashboardActions):
         self.app.bell()
 
     def _show_alerts(self) -> None:
-        self.alert_items = words.combined_alerts(self.acting, self._base_alerts)
+        combined = words.combined_alerts(self.acting, self._base_alerts)
+        if combined != self.alert_items:  # each assignment repaints the bound panels
+            self.alert_items = combined
 
     def _request_acting(self) -> None:
         analysis = self.analysis

@@ -105,7 +105,7 @@ class SessionTable(KeyedTable):
         if tier == self.tier:
             return
         self.tier = tier
-        rows = self._rows
+        rows = [self._objects[key] for key in self._order]
         self.clear(columns=True)
         self._shown.clear()
         self._health.clear()
@@ -118,12 +118,14 @@ class SessionTable(KeyedTable):
         self._set_tier(self._tier_for_width())
         self._fit_work_column()
 
-    def _fit_id_column(self, rows: Sequence[SessionRow]) -> None:
+    def _fit_id_column(self, rows: Sequence[SessionRow], grow_only: bool = False) -> None:
         """The id column is as wide as the longest id shown (at most 30)."""
         column = self.columns.get(ColumnKey("id"))
         if column is None:
             return
         width = min(30, max([len("session"), *(len(row.id) for row in rows)]))
+        if grow_only and not column.auto_width and width <= column.width:
+            return
         if column.auto_width or column.width != width:
             column.auto_width = False
             column.width = width
@@ -176,32 +178,54 @@ class SessionTable(KeyedTable):
         gone = [key for key in self._shown if key not in wanted]
         selected = self.selected_key()
         touched = self._remove(gone)
-        objects = self._objects
         for row in rows:
-            if objects.get(row.key) is row:
-                continue  # the very row object already shown: nothing changed
-            objects[row.key] = row
-            cells = _cells(row, columns)
-            old = self._shown.get(row.key)
-            if old is None:
-                rendered = [
-                    self._cell(c, t, row.health) for c, t in zip(columns, cells, strict=True)
-                ]
-                self.add_row(*rendered, key=row.key)
-                touched += len(cells)
-            elif old != cells or self._health[row.key] is not row.health:
-                health_changed = self._health[row.key] is not row.health
-                for index, column in enumerate(columns):
-                    if old[index] != cells[index] or health_changed:
-                        value = self._cell(column, cells[index], row.health)
-                        self.set_cell_quietly(row.key, column, value)
-                        touched += 1
-            self._shown[row.key] = cells
-            self._health[row.key] = row.health
+            touched += self._put(row, columns)
         order = [row.key for row in rows]
         if order != self._order:
             self._reorder(order)
             if selected in wanted:
+                self.move_cursor(row=self.get_row_index(selected), scroll=False)
+        return touched
+
+    def _put(self, row: SessionRow, columns: tuple[str, ...]) -> int:
+        """Add ``row``, or patch the cells of it that changed; how many cells it touched."""
+        if self._objects.get(row.key) is row:
+            return 0  # the very row object already shown: nothing changed
+        self._objects[row.key] = row
+        cells = _cells(row, columns)
+        old = self._shown.get(row.key)
+        touched = 0
+        if old is None:
+            rendered = [self._cell(c, t, row.health) for c, t in zip(columns, cells, strict=True)]
+            self.add_row(*rendered, key=row.key)
+            touched += len(cells)
+        elif old != cells or self._health[row.key] is not row.health:
+            health_changed = self._health[row.key] is not row.health
+            for index, column in enumerate(columns):
+                if old[index] != cells[index] or health_changed:
+                    value = self._cell(column, cells[index], row.health)
+                    self.set_cell_quietly(row.key, column, value)
+                    touched += 1
+        self._shown[row.key] = cells
+        self._health[row.key] = row.health
+        return touched
+
+    def apply_changes(
+        self, rows: Sequence[SessionRow], leaving: Sequence[str], order: Sequence[str]
+    ) -> int:
+        """The live path: only ``rows`` changed since the last call, ``leaving`` rows left
+        the view, and ``order`` is every shown key in order. New rows are added, changed
+        cells patched, leavers removed, and the order is set only if it moved: the work
+        follows the change, not the number of rows (bar one list comparison)."""
+        selected = self.selected_key()
+        touched = self._remove([key for key in leaving if key in self._shown])
+        self._fit_id_column(rows, grow_only=True)
+        columns = self.column_keys
+        for row in rows:
+            touched += self._put(row, columns)
+        if len(order) != len(self._order) or order != self._order:
+            self._reorder(list(order))
+            if selected is not None and selected in self._shown:
                 self.move_cursor(row=self.get_row_index(selected), scroll=False)
         return touched
 

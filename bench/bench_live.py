@@ -1,0 +1,319 @@
+"""Live at any size, measured the way a user sees it: the whole process in a real terminal.
+
+Starts ``coordinator-tui DIR`` in a detached tmux (160×50, a private tmux
+socket) over generated directories of 100, 1,000 and 10,000 sessions and
+reads the screen with ``tmux capture-pane -p``:
+
+* first rows: from launching the process to the first session row on screen;
+  and whether the summary counts on that very screen are already the final ones;
+* write → screen: the table is filtered (``/benchw``) so a new row is visible;
+  a new session file is written atomically (temporary file, then rename) and
+  timed until its row is on screen (20 writes per size: median, p95, max);
+* key → screen: ``s`` (next sort) until the table title names the new sort,
+  idle, then at 10,000 sessions while a second process rewrites sessions
+  (atomically) at 200 a second; after it stops, the screen filtered to the
+  rewritten sessions must show as many as the disk holds, each with the
+  disk's work and heartbeat count.
+
+    python bench/bench_live.py                  # 100, 1k, 10k and the load run
+    python bench/bench_live.py --sizes 100,1000 --no-load
+
+Ratios are printed from this one run; quote them with the load average printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from bench_dashboard import generate, iso, pct  # noqa: E402
+
+SOCKET = f"bench16-{os.getpid()}"
+WIDTH, HEIGHT = 160, 50
+SORTS = ("attention", "id", "heartbeat")
+ROW = re.compile(r"(session-\d{5})")
+
+WRITER = r"""
+import json, os, random, sys, time
+root, count, rate, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+random.seed(11)
+sessions = os.path.join(root, "sessions")
+start = time.monotonic()
+done = 0
+while time.monotonic() - start < seconds:
+    target = int((time.monotonic() - start) * rate)
+    while done < target:
+        i = random.randrange(count)
+        path = os.path.join(sessions, f"session-{i:05d}.json")
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        data["heartbeat_count"] = int(data.get("heartbeat_count") or 0) + 1
+        data["current_work"] = f"load {i} step {data['heartbeat_count']}"
+        data["last_heartbeat"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        temporary = os.path.join(sessions, f".load-{i}.tmp")
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(data))
+        os.replace(temporary, path)
+        done += 1
+    time.sleep(0.002)
+print(done)
+"""
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(
+        ["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=False
+    ).stdout
+
+
+def screen(name: str) -> str:
+    return tmux("capture-pane", "-p", "-t", name)
+
+
+def wait_screen(name: str, predicate, timeout: float = 60.0) -> tuple[float, str]:  # type: ignore[no-untyped-def]
+    """(seconds until ``predicate(screen)`` held, that screen)."""
+    start = time.perf_counter()
+    while True:
+        text = screen(name)
+        if predicate(text):
+            return time.perf_counter() - start, text
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError(f"screen never matched; last screen:\n{text}")
+        time.sleep(0.002)
+
+
+def summary_line(text: str) -> str:
+    """The summary strip's counts (not its trend sparkline, which grows by itself)."""
+    line = next((line for line in text.splitlines() if "live" in line and "working" in line), "")
+    return " ".join(re.findall(r"\d+ (?:live|working|idle|stale|gone)", line))
+
+
+def launch(root: Path, name: str) -> float:
+    binary = Path(sys.executable).parent / "coordinator-tui"
+    command = f"cd {REPO} && exec {binary} {root}"
+    begin = time.perf_counter()
+    tmux("new-session", "-d", "-s", name, "-x", str(WIDTH), "-y", str(HEIGHT), command)
+    return begin
+
+
+def press_sort(name: str, current: int) -> tuple[float, int]:
+    """Press ``s``; seconds until the title names the next sort."""
+    wanted = f"sort: {SORTS[(current + 1) % len(SORTS)]}"
+    begin = time.perf_counter()
+    tmux("send-keys", "-t", name, "s")
+    wait_screen(name, lambda text: wanted in text, 30)
+    return time.perf_counter() - begin, (current + 1) % len(SORTS)
+
+
+def key_latencies(name: str, presses: int, sort: int, during=None) -> tuple[list[float], int]:  # type: ignore[no-untyped-def]
+    found = []
+    for _ in range(presses):
+        if during is not None and during():
+            break
+        seconds, sort = press_sort(name, sort)
+        found.append(seconds)
+        time.sleep(0.25)
+    return found, sort
+
+
+def write_new(root: Path, number: int) -> tuple[str, float]:
+    """A new session file, written atomically; (the text its row shows, when renamed)."""
+    token = f"benchw {number:02d} {random.random():.6f}"
+    data = {
+        "session_id": f"bw-{99 - number:02d}",  # newest first in the id order
+        "started_at": iso(datetime.now(timezone.utc)),
+        "status": "active",
+        "current_work": token,
+        "last_heartbeat": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "heartbeat_count": 1,
+    }
+    sessions = root / "sessions"
+    temporary = sessions / f".bw-{number}.tmp"
+    temporary.write_text(json.dumps(data), encoding="utf-8")
+    begin = time.perf_counter()
+    os.replace(temporary, sessions / f"session-bw-{number:02d}.json")
+    return token, begin
+
+
+def type_filter(name: str, text: str) -> None:
+    tmux("send-keys", "-t", name, "/")
+    wait_screen(name, lambda screen_text: "filter by id" in screen_text, 30)
+    tmux("send-keys", "-t", name, "-l", text)
+    tmux("send-keys", "-t", name, "Enter")
+    wait_screen(name, lambda screen_text: f"filter: {text}" in screen_text, 30)
+
+
+def measure(root: Path, count: int, writes: int, load: tuple[float, float] | None) -> dict:  # type: ignore[type-arg]
+    name = f"s{count}"
+    begin = launch(root, name)
+    _, first = wait_screen(name, lambda text: bool(ROW.search(text)), 120)
+    first_rows = time.perf_counter() - begin
+    time.sleep(2.5)  # the watcher settles; overlaps are searched
+    settled = summary_line(screen(name))
+    result: dict = {"sessions": count, "first_rows_s": first_rows}  # type: ignore[type-arg]
+    result["counts_right_at_first_paint"] = summary_line(first) == settled and bool(settled)
+    type_filter(name, "benchw")
+    latencies = []
+    for number in range(writes):
+        token, started = write_new(root, number)
+        wait_screen(name, lambda text, token=token: token in text, 30)
+        latencies.append(time.perf_counter() - started)
+        time.sleep(random.uniform(0.2, 0.4))
+    result["write"] = latencies
+    idle, sort = key_latencies(name, 12, 0)
+    result["key_idle"] = idle
+    if load is not None:
+        result.update(load_run(root, name, count, load, sort))
+    tmux("kill-session", "-t", name)
+    return result
+
+
+def load_run(root: Path, name: str, count: int, load: tuple[float, float], sort: int) -> dict:  # type: ignore[type-arg]
+    rate, seconds = load
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(root), str(count), str(rate), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.0)
+    busy, sort = key_latencies(name, 1000, sort, during=lambda: writer.poll() is not None)
+    written = int((writer.communicate()[0] or "0").strip() or 0)
+    # Nothing lost: the rows filtered to the rewritten sessions equal the disk.
+    tmux("send-keys", "-t", name, "Escape")
+    wait_screen(name, lambda text: "filter:" not in text, 30)
+    while SORTS[sort] != "id":
+        _, sort = press_sort(name, sort)
+    on_disk = {}
+    for path in (root / "sessions").glob("session-?????.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if str(data.get("current_work", "")).startswith("load "):
+            on_disk[data["session_id"]] = data
+    type_filter(name, "load ")
+    settle_start = time.perf_counter()
+    while True:  # the screen catches up with the disk: how long, and does it at all
+        text = screen(name)
+        shown, checked, mismatches = compare(text, on_disk)
+        settle = time.perf_counter() - settle_start
+        if (shown == len(on_disk) and not mismatches) or settle > 30:
+            break
+        time.sleep(0.2)
+    return {
+        "writes": written,
+        "rate": written / seconds,
+        "key_load": busy,
+        "rewritten_on_disk": len(on_disk),
+        "rewritten_on_screen": shown,
+        "rows_checked": checked,
+        "row_mismatches": mismatches,
+        "settle_s": settle,
+    }
+
+
+def compare(text: str, on_disk: dict[str, dict]) -> tuple[int, int, int]:  # type: ignore[type-arg]
+    """(rows the title says are shown, rows on screen compared, rows unlike their file)."""
+    title = re.search(r"Sessions (\d+)/(\d+)", text)
+    shown = int(title.group(1)) if title else -1
+    mismatches, checked = 0, 0
+    for line in text.splitlines():
+        match = ROW.search(line)
+        if not match or match.group(1) not in on_disk:
+            continue
+        data = on_disk[match.group(1)]
+        checked += 1
+        if data["current_work"] not in line or f" {data['heartbeat_count']} " not in line:
+            mismatches += 1
+    return shown, checked, mismatches
+
+
+def figures(values: list[float]) -> tuple[float, float, float]:
+    return (statistics.median(values) * 1000, pct(values, 0.95) * 1000, max(values) * 1000)
+
+
+def report(results: list[dict]) -> None:  # type: ignore[type-arg]
+    print(
+        f"{'sessions':>8} | first rows | counts ok | write→screen median / p95 / max | "
+        "key idle median / p95"
+    )
+    for r in results:
+        med, p95, top = figures(r["write"])
+        kmed, kp95, _ = figures(r["key_idle"])
+        counts = str(r["counts_right_at_first_paint"])
+        print(
+            f"{r['sessions']:>8} | {r['first_rows_s']:8.2f} s | {counts:>9} | "
+            f"{med:6.0f} / {p95:4.0f} / {top:4.0f} ms            | {kmed:5.0f} / {kp95:4.0f} ms"
+        )
+    small, large = results[0], results[-1]
+    write_ratio = figures(large["write"])[1] / figures(small["write"])[1]
+    first_ratio = large["first_rows_s"] / small["first_rows_s"]
+    print(
+        f"ratios {large['sessions']}/{small['sessions']}: write→screen p95 {write_ratio:.2f}× "
+        f"(goal ≤ 1.5×), first rows {first_ratio:.2f}× (goal ≤ 2×)"
+    )
+    if "key_load" in large:
+        idle, busy = figures(large["key_idle"]), figures(large["key_load"])
+        print(
+            f"load at {large['sessions']}: {large['writes']} rewrites ({large['rate']:.0f}/s); "
+            f"key→screen median/p95/max idle {idle[0]:.0f}/{idle[1]:.0f}/{idle[2]:.0f} ms, "
+            f"under load {busy[0]:.0f}/{busy[1]:.0f}/{busy[2]:.0f} ms "
+            f"({len(large['key_load'])} presses): p95 {busy[1] / idle[1]:.2f}× idle (goal ≤ 1.5×)"
+        )
+        print(
+            f"  nothing lost: {large['rewritten_on_screen']} rewritten sessions on screen, "
+            f"{large['rewritten_on_disk']} on disk; {large['rows_checked']} rows compared, "
+            f"{large['row_mismatches']} differ from their file; screen equal to disk "
+            f"{large['settle_s']:.1f} s after the writer stopped"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--writes", type=int, default=20)
+    parser.add_argument("--load-rate", type=float, default=200.0)
+    parser.add_argument("--load-seconds", type=float, default=20.0)
+    parser.add_argument("--no-load", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    random.seed(5)
+    load = os.getloadavg()
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; tmux {WIDTH}×{HEIGHT}, capture-pane polling"
+    )
+    results = []
+    try:
+        with tempfile.TemporaryDirectory() as temp:
+            for count in sizes:
+                root = Path(temp) / f"c{count}"
+                generate(root, count)
+                heavy = (
+                    None
+                    if args.no_load or count != max(sizes)
+                    else (args.load_rate, args.load_seconds)
+                )
+                results.append(measure(root, count, args.writes, heavy))
+                print(f"  {count} done", flush=True)
+    finally:
+        tmux("kill-server")
+    report(results)
+    after = os.getloadavg()
+    print(f"load average after: {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

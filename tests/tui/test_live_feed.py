@@ -1,0 +1,94 @@
+"""``LiveFeed``: changed files → rows and visible order, equal to building everything again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from coordinator_tui.analysis import analyse
+from coordinator_tui.analysis.live import LiveAnalysis
+from coordinator_tui.analysis.live import search as search_module
+from coordinator_tui.analysis.live.parts import overlap_items, search_items
+from coordinator_tui.analysis.live.search import OverlapSearch
+from coordinator_tui.analysis.sessions import find_overlaps
+from coordinator_tui.settings import Settings
+from coordinator_tui.store import Store
+from coordinator_tui.tui.live import LiveFeed, analyse_for_screen, changed_paths
+from coordinator_tui.tui.rows import RowBuilder
+from coordinator_tui.tui.table_view import TableView
+from tests.collective import NOW, build_collective, session
+
+
+def _fresh(store: Store, view: TableView) -> tuple[list[str], dict[str, object]]:
+    """The visible keys and rows a full analysis and a fresh row builder give."""
+    rows = {row.key: row for row in RowBuilder().rows(analyse(store.snapshot(), NOW))}
+    return [row.key for row in view.visible(rows.values())], dict(rows)
+
+
+def test_each_change_reaches_exactly_the_rows_a_full_rebuild_gives(tmp_path: Path) -> None:
+    build_collective(tmp_path)
+    store = Store(tmp_path)
+    store.scan()
+    view = TableView(filter_text="s")
+    builder = RowBuilder()
+    feed = LiveFeed(builder)
+    feed.install(analyse_for_screen(store.snapshot(), NOW, Settings(), builder, {}, view, 1))
+    beat = NOW - timedelta(minutes=1)
+    edits = [
+        lambda: session(tmp_path, "session-0001", "spec_generation", beat),  # a new duplicate
+        lambda: session(tmp_path, "session-1004", "treasury audit", beat),  # moves in the order
+        lambda: session(tmp_path, "session-1001", "x", NOW - timedelta(hours=5)),  # turns gone
+        lambda: (tmp_path / "sessions" / "session-0001.json").unlink(),
+    ]
+    for edit in edits:
+        path = edit() or tmp_path / "sessions" / "session-0001.json"
+        change = store.apply([path])
+        delta = feed.update(store.snapshot(), NOW, changed_paths(change))
+        assert delta is not None
+        keys, rows = _fresh(store, view)
+        assert feed.order is not None and feed.order.keys == keys
+        assert feed.rows == rows
+        assert {row.key for row in delta.rows} <= set(keys)
+        assert not set(delta.leaving) & set(keys)
+
+
+def test_a_session_that_leaves_the_view_is_named_as_leaving(tmp_path: Path) -> None:
+    build_collective(tmp_path)
+    store = Store(tmp_path)
+    store.scan()
+    builder = RowBuilder()
+    feed = LiveFeed(builder)
+    view = TableView()
+    feed.install(analyse_for_screen(store.snapshot(), NOW, Settings(), builder, {}, view, 1))
+    key = "sessions/session-1004.json"
+    assert feed.order is not None and key in feed.order
+    path = session(tmp_path, "session-1004", "still here", NOW - timedelta(hours=9))  # gone
+    change = store.apply([path])
+    delta = feed.update(store.snapshot(), NOW, changed_paths(change))
+    assert delta is not None and delta.leaving == [key]
+    assert key not in feed.order and key in feed.rows
+
+
+def test_without_a_full_analysis_there_is_nothing_to_update(tmp_path: Path) -> None:
+    store = Store(build_collective(tmp_path))
+    store.scan()
+    assert LiveFeed(RowBuilder()).update(store.snapshot(), NOW, None) is None
+
+
+def test_overlaps_searched_in_another_process_equal_the_search_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_collective(tmp_path)
+    for index in range(6):  # alike works: overlaps to find
+        session(tmp_path, f"session-5{index}", f"treasury audit part {index}", NOW)
+    store = Store(tmp_path)
+    store.scan()
+    engine = LiveAnalysis(store.snapshot(), NOW, Settings(), overlaps=False)
+    live, threshold, _ = engine.overlap_input()
+    here = find_overlaps(live, threshold)
+    assert here[0], "the fixture must have overlaps"
+    assert search_items(overlap_items(live), threshold) == here
+    monkeypatch.setattr(search_module, "PROCESS_ABOVE", 0)
+    assert OverlapSearch().run(live, threshold) == here  # through the search process

@@ -1,0 +1,74 @@
+"""The first load of a big directory: the first page at once, the rest streamed in,
+the counts right from the first paint; then edits land in their sorted place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from coordinator_tui.settings import Settings
+from coordinator_tui.tui.app import create_app
+from coordinator_tui.tui.rows import SessionRow
+from coordinator_tui.tui.screens.dashboard_flow import FIRST_PAGE
+from coordinator_tui.tui.widgets.session_table import SessionTable
+from tests.collective import NOW, session
+from tests.tui.conftest import MovableClock, ready, shown, wait_for
+
+pytestmark = pytest.mark.anyio
+COUNT = 400
+
+
+def _many(root: Path) -> Path:
+    for index in range(COUNT):
+        age = timedelta(minutes=index % 7) if index % 10 else timedelta(hours=5)  # 10 % gone
+        session(root, f"session-{index:04d}", f"task {index}", NOW - age)
+    return root
+
+
+async def test_first_page_first_then_every_row_and_counts_from_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _many(tmp_path / "coordination")
+    shows: list[tuple[int, str]] = []
+    real_show = SessionTable.show
+
+    def spy(table: SessionTable, rows: Sequence[SessionRow]) -> int:
+        summary = app.dashboard.summary
+        shows.append((len(rows), str(summary.counts if summary else None)))
+        return real_show(table, rows)
+
+    monkeypatch.setattr(SessionTable, "show", spy)
+    app = create_app(root, Settings(), clock=MovableClock(), watch=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        screen = app.dashboard
+        visible = COUNT - COUNT // 10
+        await wait_for(pilot, lambda: len(shown(app)) == visible, "every row")
+        assert screen.feed.order is not None and shown(app) == screen.feed.order.keys
+        assert screen.summary is not None and ("live", visible, "bold") in screen.summary.counts
+        assert f"Sessions {visible}/{COUNT}" in str(screen.table.border_title)
+    sizes = [size for size, _ in shows if size]
+    assert sizes[0] == FIRST_PAGE and sizes[-1] == visible and sizes == sorted(sizes)
+    # The summary strip already had the final counts when the first page went in.
+    assert shows[[size for size, _ in shows].index(FIRST_PAGE)][1] == str(screen.summary.counts)
+
+
+async def test_an_edit_moves_one_row_to_its_sorted_place(tmp_path: Path) -> None:
+    root = _many(tmp_path / "coordination")
+    app = create_app(root, Settings(), clock=MovableClock())
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(shown(app)) == COUNT - COUNT // 10, "every row")
+        await pilot.press("s")  # sort by id
+        # A gone session comes back with a fresh heartbeat: it reappears where its id says.
+        session(root, "session-0010", "back again", NOW - timedelta(seconds=5))
+        key = "sessions/session-0010.json"
+        await wait_for(pilot, lambda: key in shown(app), "the returning session")
+        order = shown(app)
+        assert order.index(key) == order.index("sessions/session-0009.json") + 1
+        assert order == sorted(order)
+        cells = app.dashboard.table.shown_cells(key)
+        assert cells is not None and cells["work"] == "back again"

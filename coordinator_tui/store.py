@@ -43,7 +43,7 @@ from coordinator_tui.files.records import (
 )
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.gcpause import paused_gc
-from coordinator_tui.history.index import HistoryIndex
+from coordinator_tui.history.index import HistoryIndex, expected_history
 from coordinator_tui.history.names import is_history
 from coordinator_tui.history.window import HistoryWindow
 from coordinator_tui.settings import Settings
@@ -99,6 +99,9 @@ class Snapshot:
     unread_messages: dict[str, int] = field(default_factory=dict)
     """Message files listed but not parsed (older than the history window), by
     ``broadcast``/``direct``: the message totals count them."""
+    history_pending: int | None = None
+    """None: history is loaded. A number: sessions were read first and the history folders
+    are still to come, about this many files (0: not known yet)."""
 
 
 class Store:
@@ -124,6 +127,8 @@ class Store:
         self.history_index: HistoryIndex | None = None
         """When set, the next full scan takes unchanged history folders from the index
         (their window names and counts) instead of listing them; used once."""
+        self.history_pending: int | None = None
+        self._sessions_only = False
 
     # --- public API -------------------------------------------------------------------
 
@@ -136,6 +141,24 @@ class Store:
         with paused_gc():
             self._root_real = None
             return self._rescan("")
+
+    def sessions_first(self) -> Snapshot | None:
+        """Before the first full scan of a large history: read everything but the history
+        folders (``sessions/HEARTBEATS``, one file a session, is read) and return that
+        snapshot, so sessions show before a quarter of a million names are listed; None
+        when the history is small (one scan is as quick). ``scan()`` completes it."""
+        expected = expected_history(self.root, self.history_index)
+        if expected is None or not self.exists:
+            return None
+        self.history_pending = expected
+        self._sessions_only = True
+        try:
+            with paused_gc():
+                self._root_real = None
+                self._rescan("")
+        finally:
+            self._sessions_only = False
+        return self.snapshot()
 
     def apply(self, changed_paths: Iterable[Path | str]) -> StoreChange:
         """Update only what changed. Paths may be absolute or relative to the root."""
@@ -206,6 +229,7 @@ class Store:
                 "broadcast": max(listed["broadcast"] - read_broadcast, 0),
                 "direct": max(listed["direct"] - read_direct, 0),
             },
+            history_pending=self.history_pending,
         )
 
     # --- internals --------------------------------------------------------------------
@@ -258,6 +282,10 @@ class Store:
         return change
 
     def _relist_history(self, under: str) -> dict[str, FileError]:
+        if self._sessions_only:  # the first pass of ``sessions_first``: one file a session
+            return self.history.relist(self._root_text, "sessions/HEARTBEATS")
+        if under == "":
+            self.history_pending = None
         index = self.history_index
         summaries = index.load() if index is not None and under == "" else None
         errors = self.history.relist(self._root_text, under, summaries)

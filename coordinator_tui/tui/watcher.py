@@ -76,6 +76,9 @@ class DirectoryWatcher:
                 await self._wait_for(root)
                 continue
             started = identity(root)
+            first = await asyncio.to_thread(self.store.sessions_first)
+            if first is not None:  # a large history: sessions paint before it is listed
+                self.post(DirectoryChanged(first))
             _, snapshot = await asyncio.to_thread(self._scan)
             self.post(DirectoryChanged(snapshot))
             self.post(WatchStatus("polling" if self.polling else "native", self.fallback_reason))

@@ -28,6 +28,7 @@ from coordinator_tui.analysis.changes import changes
 from coordinator_tui.analysis.quick import quick_views
 from coordinator_tui.clock import Clock
 from coordinator_tui.history.index import HistoryIndex
+from coordinator_tui.history.pages import HistoryPages
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, Store
 from coordinator_tui.tui import panels
@@ -125,7 +126,10 @@ class DashboardScreen(DashboardAttention):
             yield MilestonePanel(id="milestones").data_bind(
                 screen.compact, board=screen.milestone_board
             )
-            yield BroadcastFeed(id="broadcasts").data_bind(lines=screen.broadcast_lines)
+            pages = HistoryPages(self.root, self.store.history, self.settings.max_file_bytes)
+            yield BroadcastFeed(id="broadcasts", pages=pages).data_bind(
+                lines=screen.broadcast_lines
+            )
         yield KeyStrip(id="keystrip")
         yield Footer()
 
@@ -187,6 +191,7 @@ class DashboardScreen(DashboardAttention):
 
     def on_directory_changed(self, message: DirectoryChanged) -> None:
         self.snapshot = message.snapshot
+        self.query_one(BroadcastFeed).history_state(message.snapshot)  # progress, counts
         self.scheduler.snapshot_arrived()
         self._quick_update(message)
         self.request_analysis()

@@ -283,6 +283,11 @@ class Store:
 
     def _relist_history(self, under: str) -> dict[str, FileError]:
         if self._sessions_only:  # the first pass of ``sessions_first``: one file a session
+            summaries = self.history_index.load() if self.history_index is not None else {}
+            if "heartbeats" in summaries:  # and the newest events the index last saw
+                self.history.provisional(
+                    self._root_text, "heartbeats", summaries["heartbeats"].names
+                )
             return self.history.relist(self._root_text, "sessions/HEARTBEATS")
         if under == "":
             self.history_pending = None

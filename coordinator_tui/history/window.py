@@ -137,6 +137,15 @@ class HistoryWindow:
             for folder, mtime_ns in self.listed.items()
         }
 
+    def provisional(self, root: str, folder: str, names: Iterable[str]) -> None:
+        """Take ``folder``'s window names from an index that may be stale (those still
+        there), until it is listed: a large history's first paint shows each session's
+        recent heartbeat events without listing a quarter of a million names."""
+        with self.lock:
+            base = os.path.join(root, folder)
+            self.folders[folder] = {n for n in names if os.path.lexists(os.path.join(base, n))}
+            self._changed()
+
     def _direct_folders(self, root: str, under: str, errors: dict[str, FileError]) -> list[str]:
         if under.startswith(DIRECT_FOLDER + "/"):
             name = under[len(DIRECT_FOLDER) + 1 :]

@@ -94,7 +94,8 @@ class BroadcastFeed(SelectablePanel):
         state = (snapshot.history_pending, read + snapshot.unread_messages.get("broadcast", 0))
         if state != (self.pending, self.total):
             self.pending, self.total = state
-            self.draw()
+            if self.is_mounted:
+                self.draw()
 
     def title(self) -> str:
         if self.pending is not None:

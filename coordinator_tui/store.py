@@ -43,8 +43,8 @@ from coordinator_tui.files.records import (
 )
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.gcpause import paused_gc
-from coordinator_tui.history.index import HistoryIndex, expected_history
-from coordinator_tui.history.names import is_history
+from coordinator_tui.history.index import HistoryIndex
+from coordinator_tui.history.names import is_history, touches_history
 from coordinator_tui.history.window import HistoryWindow
 from coordinator_tui.settings import Settings
 
@@ -100,8 +100,7 @@ class Snapshot:
     """Message files listed but not parsed (older than the history window), by
     ``broadcast``/``direct``: the message totals count them."""
     history_pending: int | None = None
-    """None: history is loaded. A number: sessions were read first and the history folders
-    are still to come, about this many files (0: not known yet)."""
+    """None: history loaded; else still to come after the sessions, about so many files."""
 
 
 class Store:
@@ -128,7 +127,8 @@ class Store:
         """When set, the next full scan takes unchanged history folders from the index
         (their window names and counts) instead of listing them; used once."""
         self.history_pending: int | None = None
-        self._sessions_only = False
+        self.sessions_only = False
+        """Set by ``history.first.sessions_first``: a scan lists no history folder."""
 
     # --- public API -------------------------------------------------------------------
 
@@ -141,24 +141,6 @@ class Store:
         with paused_gc():
             self._root_real = None
             return self._rescan("")
-
-    def sessions_first(self) -> Snapshot | None:
-        """Before the first full scan of a large history: read everything but the history
-        folders (``sessions/HEARTBEATS``, one file a session, is read) and return that
-        snapshot, so sessions show before a quarter of a million names are listed; None
-        when the history is small (one scan is as quick). ``scan()`` completes it."""
-        expected = expected_history(self.root, self.history_index)
-        if expected is None or not self.exists:
-            return None
-        self.history_pending = expected
-        self._sessions_only = True
-        try:
-            with paused_gc():
-                self._root_real = None
-                self._rescan("")
-        finally:
-            self._sessions_only = False
-        return self.snapshot()
 
     def apply(self, changed_paths: Iterable[Path | str]) -> StoreChange:
         """Update only what changed. Paths may be absolute or relative to the root."""
@@ -174,7 +156,7 @@ class Store:
                 self._history_event(relative, change)
                 continue
             if relative == "" or not os.path.lexists(self.root / relative):
-                if _touches_history(relative):
+                if touches_history(relative):
                     history = True
                     self.history.relist(self._root_text, relative)
                 if relative == "" or relative.split("/")[0] in {"sessions", "messages"}:
@@ -282,13 +264,8 @@ class Store:
         return change
 
     def _relist_history(self, under: str) -> dict[str, FileError]:
-        if self._sessions_only:  # the first pass of ``sessions_first``: one file a session
-            summaries = self.history_index.load() if self.history_index is not None else {}
-            if "heartbeats" in summaries:  # and the newest events the index last saw
-                self.history.provisional(
-                    self._root_text, "heartbeats", summaries["heartbeats"].names
-                )
-            return self.history.relist(self._root_text, "sessions/HEARTBEATS")
+        if self.sessions_only:  # the first pass of ``sessions_first``
+            return self.history.first_pass(self._root_text, self.history_index)
         if under == "":
             self.history_pending = None
         index = self.history_index
@@ -417,11 +394,3 @@ class Store:
         self.warnings.pop(relative, None)
         if previous is None or previous.error != error:
             change.new_errors.append(error)
-
-
-_HISTORY_ROOTS = ("heartbeats", "sessions/HEARTBEATS", "messages")
-
-
-def _touches_history(relative: str) -> bool:
-    """A gone path at or above (or inside) a history folder: the folders are listed again."""
-    return any(is_below(root, relative) or is_below(relative, root) for root in _HISTORY_ROOTS)

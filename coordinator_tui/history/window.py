@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from coordinator_tui.files.layout import folder_error, is_below, leads_out
 from coordinator_tui.files.records import FileError
-from coordinator_tui.history.index import FolderSummary
+from coordinator_tui.history.index import FolderSummary, HistoryIndex
 from coordinator_tui.history.names import (
     BROADCAST_FOLDER,
     DIRECT_FOLDER,
@@ -137,14 +137,21 @@ class HistoryWindow:
             for folder, mtime_ns in self.listed.items()
         }
 
-    def provisional(self, root: str, folder: str, names: Iterable[str]) -> None:
-        """Take ``folder``'s window names from an index that may be stale (those still
-        there), until it is listed: a large history's first paint shows each session's
-        recent heartbeat events without listing a quarter of a million names."""
+    def first_pass(self, root: str, index: HistoryIndex | None) -> dict[str, FileError]:
+        """Before a large history is listed: ``sessions/HEARTBEATS`` (one file a session)
+        and the ``heartbeats`` window names the index last saw (those still there, even if
+        the folder changed since), so the first paint shows each session's recent beats
+        without listing a quarter of a million names. ``relist`` replaces them."""
+        known = index.load() if index is not None else {}
         with self.lock:
-            base = os.path.join(root, folder)
-            self.folders[folder] = {n for n in names if os.path.lexists(os.path.join(base, n))}
-            self._changed()
+            if "heartbeats" in known:
+                base = os.path.join(root, "heartbeats")
+                names = known["heartbeats"].names
+                self.folders["heartbeats"] = {
+                    n for n in names if os.path.lexists(os.path.join(base, n))
+                }
+                self._changed()
+            return self.relist(root, "sessions/HEARTBEATS")
 
     def _direct_folders(self, root: str, under: str, errors: dict[str, FileError]) -> list[str]:
         if under.startswith(DIRECT_FOLDER + "/"):

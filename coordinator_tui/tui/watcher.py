@@ -18,6 +18,7 @@ from pathlib import Path
 from textual.message import Message
 from watchfiles import awatch
 
+from coordinator_tui.history.first import sessions_first
 from coordinator_tui.store import Snapshot, Store, StoreChange
 from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
 
@@ -76,7 +77,7 @@ class DirectoryWatcher:
                 await self._wait_for(root)
                 continue
             started = identity(root)
-            first = await asyncio.to_thread(self.store.sessions_first)
+            first = await asyncio.to_thread(sessions_first, self.store)
             if first is not None:  # a large history: sessions paint before it is listed
                 self.post(DirectoryChanged(first))
             _, snapshot = await asyncio.to_thread(self._scan)

@@ -106,3 +106,22 @@ def test_sessions_first_then_history(tmp_path: Path, monkeypatch: pytest.MonkeyP
     after = store.snapshot()
     assert after.history_pending is None
     assert len(after.messages) == 40
+
+
+def test_a_sessions_archived_history_is_listed_newest_first(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from coordinator_tui.history.archive import archive_history
+
+    old = [_beat(tmp_path, 1, "s1"), _broadcast(tmp_path, 2, "s1")]
+    _broadcast(tmp_path, 3, "s2")
+    _beat(tmp_path, 4, "s2")  # the newest beat of s2 is kept back
+    _beat(tmp_path, 600, "s1")  # the newest beat of s1 is kept back
+    now = datetime(2025, 11, 15, 12, 0, tzinfo=timezone.utc).timestamp()
+    result = archive_history(tmp_path, 3600, now)
+    assert sum(result.archived.values()) == 3
+    _, pages = _pages(tmp_path)
+    archived = pages.archived("s1")
+    assert [entry.path for entry in archived] == list(reversed(old))
+    assert all(entry.archive.endswith(".tar.gz") for entry in archived)
+    assert '"session_id": "s1"' in archived[1].text

@@ -44,7 +44,7 @@ from coordinator_tui.files.records import (
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.gcpause import paused_gc
 from coordinator_tui.history.index import HistoryIndex
-from coordinator_tui.history.names import is_history
+from coordinator_tui.history.names import is_history, touches_history
 from coordinator_tui.history.window import HistoryWindow
 from coordinator_tui.settings import Settings
 
@@ -101,6 +101,8 @@ class Snapshot:
     ``broadcast``/``direct``: the message totals count them."""
     session_by_path: dict[str, Session] = field(default_factory=dict, compare=False)
     """The sessions by relative path (the live analysis looks up only the changed ones)."""
+    history_pending: int | None = None
+    """None: history loaded; else still to come after the sessions, about so many files."""
 
 
 class Store:
@@ -126,6 +128,9 @@ class Store:
         self.history_index: HistoryIndex | None = None
         """When set, the next full scan takes unchanged history folders from the index
         (their window names and counts) instead of listing them; used once."""
+        self.history_pending: int | None = None
+        self.sessions_only = False
+        """Set by ``history.first.sessions_first``: a scan lists no history folder."""
 
     # --- public API -------------------------------------------------------------------
 
@@ -153,7 +158,7 @@ class Store:
                 self._history_event(relative, change)
                 continue
             if relative == "" or not os.path.lexists(self.root / relative):
-                if _touches_history(relative):
+                if touches_history(relative):
                     history = True
                     self.history.relist(self._root_text, relative)
                 if relative == "" or relative.split("/")[0] in {"sessions", "messages"}:
@@ -209,6 +214,7 @@ class Store:
                 "broadcast": max(listed["broadcast"] - read_broadcast, 0),
                 "direct": max(listed["direct"] - read_direct, 0),
             },
+            history_pending=self.history_pending,
         )
 
     # --- internals --------------------------------------------------------------------
@@ -261,6 +267,10 @@ class Store:
         return change
 
     def _relist_history(self, under: str) -> dict[str, FileError]:
+        if self.sessions_only:  # the first pass of ``sessions_first``
+            return self.history.first_pass(self._root_text, self.history_index)
+        if under == "":
+            self.history_pending = None
         index = self.history_index
         summaries = index.load() if index is not None and under == "" else None
         errors = self.history.relist(self._root_text, under, summaries)
@@ -387,11 +397,3 @@ class Store:
         self.warnings.pop(relative, None)
         if previous is None or previous.error != error:
             change.new_errors.append(error)
-
-
-_HISTORY_ROOTS = ("heartbeats", "sessions/HEARTBEATS", "messages")
-
-
-def _touches_history(relative: str) -> bool:
-    """A gone path at or above (or inside) a history folder: the folders are listed again."""
-    return any(is_below(root, relative) or is_below(relative, root) for root in _HISTORY_ROOTS)

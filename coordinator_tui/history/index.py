@@ -187,3 +187,25 @@ def _remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(OSError):
             os.unlink(f"{path}{suffix}")
+
+
+LARGE_FOLDER_BYTES = 256 * 1024
+"""A history folder whose directory file is this large holds thousands of names (ext4,
+xfs and btrfs grow a directory with its entries): worth reading the sessions first."""
+
+
+def expected_history(root: Path, index: HistoryIndex | None) -> int | None:
+    """About how many history files a first scan will list: the index's count when it has
+    one, 0 when unknown but a history folder is large; None when the history is small (or
+    absent): then sessions and history are read in one pass."""
+    summaries = index.load() if index is not None else {}
+    counted = sum(summary.count for summary in summaries.values())
+    if counted >= MIN_FILES:
+        return counted
+    for folder in ("heartbeats", "messages/broadcast"):
+        try:
+            if os.stat(Path(root) / folder).st_size >= LARGE_FOLDER_BYTES:
+                return counted
+        except OSError:
+            continue
+    return None

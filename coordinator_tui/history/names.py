@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import time
 
+from coordinator_tui.files.layout import is_below
+
 HEARTBEAT_FOLDERS = ("heartbeats", "sessions/HEARTBEATS")
 """Folders of heartbeat event files (``sessions/HEARTBEATS`` holds one per session)."""
 BROADCAST_FOLDER = "messages/broadcast"
@@ -71,3 +73,11 @@ def stamp_text(key: str) -> str:
 def cutoff_key(epoch: float) -> str:
     """The stamp of the UTC moment ``epoch``: names with a smaller stamp are older."""
     return time.strftime("%Y-%m-%d_%H-%M-%S", time.gmtime(epoch))
+
+
+_HISTORY_ROOTS = ("heartbeats", "sessions/HEARTBEATS", "messages")
+
+
+def touches_history(relative: str) -> bool:
+    """A gone path at or above (or inside) a history folder: the folders are listed again."""
+    return any(is_below(root, relative) or is_below(relative, root) for root in _HISTORY_ROOTS)

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import heapq
 import os
+import threading
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from coordinator_tui.files.layout import folder_error, is_below, leads_out
 from coordinator_tui.files.records import FileError
-from coordinator_tui.history.index import FolderSummary
+from coordinator_tui.history.index import FolderSummary, HistoryIndex
 from coordinator_tui.history.names import (
     BROADCAST_FOLDER,
     DIRECT_FOLDER,
@@ -56,11 +58,21 @@ class HistoryWindow:
         """Folders taken from the index (their window names only), with their counts."""
         self.listed: dict[str, int] = {}
         """Folders listed by the last ``relist``, with their mtime before listing."""
+        self.lock = threading.RLock()
+        """Held while the names change or a page is taken: the dashboard pages older history
+        from a worker thread while the watcher's thread follows file events."""
+        self._ordered: dict[tuple[tuple[str, ...], str | None], list[tuple[str, str]]] = {}
 
     # --- listing ----------------------------------------------------------------------
 
     def relist(
         self, root: str, under: str, summaries: dict[str, FolderSummary] | None = None
+    ) -> dict[str, FileError]:
+        with self.lock:
+            return self._relist(root, under, summaries)
+
+    def _relist(
+        self, root: str, under: str, summaries: dict[str, FolderSummary] | None
     ) -> dict[str, FileError]:
         """List the history folders at or below ``under`` (``""``: all); the folders
         that exist but could not be listed, with why. A folder whose ``summaries`` entry
@@ -125,6 +137,22 @@ class HistoryWindow:
             for folder, mtime_ns in self.listed.items()
         }
 
+    def first_pass(self, root: str, index: HistoryIndex | None) -> dict[str, FileError]:
+        """Before a large history is listed: ``sessions/HEARTBEATS`` (one file a session)
+        and the ``heartbeats`` window names the index last saw (those still there, even if
+        the folder changed since), so the first paint shows each session's recent beats
+        without listing a quarter of a million names. ``relist`` replaces them."""
+        known = index.load() if index is not None else {}
+        with self.lock:
+            if "heartbeats" in known:
+                base = os.path.join(root, "heartbeats")
+                names = known["heartbeats"].names
+                self.folders["heartbeats"] = {
+                    n for n in names if os.path.lexists(os.path.join(base, n))
+                }
+                self._changed()
+            return self.relist(root, "sessions/HEARTBEATS")
+
     def _direct_folders(self, root: str, under: str, errors: dict[str, FileError]) -> list[str]:
         if under.startswith(DIRECT_FOLDER + "/"):
             name = under[len(DIRECT_FOLDER) + 1 :]
@@ -147,6 +175,10 @@ class HistoryWindow:
 
     def add(self, relative: str) -> None:
         """A history file appeared (a file event): counted, and in the window if new enough."""
+        with self.lock:
+            self._add(relative)
+
+    def _add(self, relative: str) -> None:
         folder, _, name = relative.rpartition("/")
         names = self.folders.setdefault(folder, set())
         if name in names:
@@ -155,6 +187,7 @@ class HistoryWindow:
         if folder in self._summarised:
             self._summarised[folder] += 1
         self._pages.clear()
+        self._ordered.clear()
         if self._selection is None:
             return
         key, who = split_name(name)
@@ -177,6 +210,10 @@ class HistoryWindow:
     def remove(self, relative: str) -> None:
         """A history file went: uncounted; the window is chosen again (an older file may
         move into it)."""
+        with self.lock:
+            self._remove(relative)
+
+    def _remove(self, relative: str) -> None:
         folder, _, name = relative.rpartition("/")
         names = self.folders.get(folder)
         if names is not None and name in names:
@@ -188,15 +225,17 @@ class HistoryWindow:
     def _changed(self) -> None:
         self._selection = None
         self._pages.clear()
+        self._ordered.clear()
 
     # --- what is read -----------------------------------------------------------------
 
     def selection(self) -> set[str]:
         """The relative paths of the window: what the store parses."""
-        if self._selection is None:
-            self._choose()
-        assert self._selection is not None
-        return self._selection
+        with self.lock:
+            if self._selection is None:
+                self._choose()
+            assert self._selection is not None
+            return self._selection
 
     def _choose(self) -> None:
         self._groups = {}
@@ -284,21 +323,42 @@ class HistoryWindow:
         """One page of history, newest first: relative paths of ``kind`` (``heartbeat``
         or ``message``), only those of session ``who`` when given (its heartbeat events;
         the messages it sent or was sent)."""
-        ordered = self._pages.get((kind, who))
-        if ordered is None:
-            ordered = [path for _, path in sorted(self._matching(kind, who), reverse=True)]
-            self._pages[(kind, who)] = ordered
-        return ordered[offset : offset + limit]
+        with self.lock:
+            ordered = self._pages.get((kind, who))
+            if ordered is None:
+                ordered = [path for _, path in sorted(self._matching(kind, who), reverse=True)]
+                self._pages[(kind, who)] = ordered
+            return ordered[offset : offset + limit]
 
     def total(self, kind: str, who: str | None = None) -> int:
         """How many files ``newest(kind, who)`` pages through."""
         self.newest(kind, who, 0, 0)
         return len(self._pages[(kind, who)])
 
-    def _matching(self, kind: str, who: str | None) -> Iterable[tuple[str, str]]:
-        for folder, names in self.folders.items():
+    def older(
+        self, kinds: tuple[str, ...], who: str | None, before: tuple[str, str] | None, limit: int
+    ) -> list[tuple[str, str]]:
+        """One page of ``(stamp, path)``, newest first, of the folder kinds ``kinds``
+        (``heartbeat``, ``broadcast``, ``direct``), strictly older than ``before`` (a
+        ``(stamp, path)`` already shown; None: from the newest). Paged by that cursor,
+        not by an offset, so files arriving meanwhile neither repeat nor skip a line."""
+        with self.lock:
+            ordered = self._ordered.get((kinds, who))
+            if ordered is None:
+                ordered = sorted(self._matching(kinds, who))
+                self._ordered[(kinds, who)] = ordered
+            end = len(ordered) if before is None else bisect_left(ordered, before)
+            return ordered[max(0, end - limit) : end][::-1]
+
+    def _matching(self, kind: str | tuple[str, ...], who: str | None) -> Iterable[tuple[str, str]]:
+        for folder, names in list(self.folders.items()):
             folder_kind = kind_of_folder(folder)
-            if folder_kind is None or (folder_kind == "heartbeat") != (kind == "heartbeat"):
+            if folder_kind is None:
+                continue
+            if isinstance(kind, tuple):
+                if folder_kind not in kind:
+                    continue
+            elif (folder_kind == "heartbeat") != (kind == "heartbeat"):
                 continue
             to_who = who is not None and folder == f"{DIRECT_FOLDER}/{who}"
             for name in names:

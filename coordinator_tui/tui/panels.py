@@ -228,6 +228,8 @@ class BroadcastLine:
     recovered: bool
     reading: str = ""
     """The whole broadcast: sender, time, subject and body (newlines kept)."""
+    path: str = ""
+    """The file (relative): the feed pages older broadcasts from the oldest one shown."""
 
 
 def broadcast_lines(analysis: Analysis, limit: int = 30) -> list[BroadcastLine]:
@@ -235,13 +237,13 @@ def broadcast_lines(analysis: Analysis, limit: int = 30) -> list[BroadcastLine]:
     for message in analysis.messages.latest:
         if message.kind != "broadcast":
             continue
-        lines.append(_broadcast_line(message))
+        lines.append(broadcast_line(message))
         if len(lines) >= limit:
             break
     return lines
 
 
-def _broadcast_line(message: Message) -> BroadcastLine:
+def broadcast_line(message: Message) -> BroadcastLine:
     when = f"{message.timestamp:%m-%d %H:%M}" if message.timestamp else "—"
     return BroadcastLine(
         time=when,
@@ -249,6 +251,7 @@ def _broadcast_line(message: Message) -> BroadcastLine:
         subject=cell_text(message.subject, 80) or "(no subject)",
         recovered=message.recovered,
         reading=message_reading(message),
+        path=message.path,
     )
 
 

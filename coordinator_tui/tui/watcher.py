@@ -19,6 +19,7 @@ from pathlib import Path
 from textual.message import Message
 from watchfiles import awatch
 
+from coordinator_tui.history.first import sessions_first
 from coordinator_tui.store import Snapshot, Store, StoreChange
 from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
 
@@ -83,6 +84,9 @@ class DirectoryWatcher:
                 await self._wait_for(root)
                 continue
             started = identity(root)
+            first = await asyncio.to_thread(sessions_first, self.store)
+            if first is not None:  # a large history: sessions paint before it is listed
+                self.post(DirectoryChanged(first))
             change, snapshot = await asyncio.to_thread(self._scan)
             self.post(DirectoryChanged(snapshot, change))
             self.post(WatchStatus("polling" if self.polling else "native", self.fallback_reason))

@@ -32,6 +32,7 @@ from coordinator_tui.analysis.changes import changes
 from coordinator_tui.analysis.live.search import OverlapSearch
 from coordinator_tui.clock import Clock
 from coordinator_tui.history.index import HistoryIndex
+from coordinator_tui.history.pages import HistoryPages
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, Store
 from coordinator_tui.tui import panels
@@ -143,7 +144,10 @@ class DashboardScreen(DashboardFlow):
             yield MilestonePanel(id="milestones").data_bind(
                 screen.compact, board=screen.milestone_board
             )
-            yield BroadcastFeed(id="broadcasts").data_bind(lines=screen.broadcast_lines)
+            pages = HistoryPages(self.root, self.store.history, self.settings.max_file_bytes)
+            yield BroadcastFeed(id="broadcasts", pages=pages).data_bind(
+                lines=screen.broadcast_lines
+            )
         yield KeyStrip(id="keystrip")
         yield Footer()
 
@@ -207,6 +211,7 @@ class DashboardScreen(DashboardFlow):
         """Changed files go straight through the live analysis to the rows that show them;
         only the first load and mass changes wait for a full analysis in a worker."""
         self.snapshot = message.snapshot
+        self.query_one(BroadcastFeed).history_state(message.snapshot)  # progress, counts
         self.scheduler.snapshot_arrived()
         paths = changed_paths(message.change)
         self.feed.remember(paths)
@@ -237,13 +242,6 @@ class DashboardScreen(DashboardFlow):
         self._refresh_panels(delta.previous, delta.analysis, delta.stale_moved)
         self.analyses += 1
         self._search_overlaps()
-
-    def on_watch_status(self, message: WatchStatus) -> None:
-        changed = (message.mode, message.note) != (self.watch_mode, self.watch_note)
-        self.watch_mode, self.watch_note = message.mode, message.note
-        if changed and message.mode == "polling" and message.note:
-            self.notify(message.note, title="Polling", severity="warning", markup=False)
-        self._refresh_summary()
 
     def request_analysis(self) -> None:
         """Analyse the newest snapshot when the scheduler says so."""

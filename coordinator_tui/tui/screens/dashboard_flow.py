@@ -14,6 +14,7 @@ from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.live import LiveAnalysis
 from coordinator_tui.analysis.live.search import OverlapSearch
 from coordinator_tui.tui import panels
+from coordinator_tui.tui.events import WatchStatus
 from coordinator_tui.tui.live import LiveFeed
 from coordinator_tui.tui.panels import Alert
 from coordinator_tui.tui.screens.dashboard_attention import DashboardAttention
@@ -44,6 +45,8 @@ class DashboardFlow(DashboardAttention):
     """A chunk of the first load is due after the next paint."""
     _overlaps: OverlapSearch
     _title: tuple[str, str] | None
+    watch_mode: str
+    watch_note: str
 
     def _update_title(self) -> None:
         """Set only when the words change: each assignment repaints the whole table."""
@@ -101,6 +104,13 @@ class DashboardFlow(DashboardAttention):
             _assign(self, "milestone_board", panels.milestone_board(analysis, forecasts))
         self._refresh_summary()
         self.attend(analysis)
+
+    def on_watch_status(self, message: WatchStatus) -> None:
+        changed = (message.mode, message.note) != (self.watch_mode, self.watch_note)
+        self.watch_mode, self.watch_note = message.mode, message.note
+        if changed and message.mode == "polling" and message.note:
+            self.notify(message.note, title="Polling", severity="warning", markup=False)
+        self._refresh_summary()
 
     # --- the table: the first page first, the rest streamed in -------------------------
 

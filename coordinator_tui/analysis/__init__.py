@@ -166,6 +166,9 @@ def _next_change(
     moments: list[float] = []
     current = now.timestamp()
     for view in views:
+        own = view.session.last_heartbeat
+        if own is not None and own.timestamp() - FUTURE_TOLERANCE_S > current:
+            moments.append(own.timestamp() - FUTURE_TOLERANCE_S)  # comes into range then
         if view.heartbeat is not None and view.health is not Health.GONE:
             beat = view.heartbeat.timestamp()
             moments.append(beat + settings.stale_after_s)

@@ -18,6 +18,7 @@ from operator import is_
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from coordinator_tui.analysis.results import (
+    FUTURE_TOLERANCE_S,
     ClaimView,
     Counts,
     DuplicateGroup,
@@ -242,11 +243,15 @@ def moments_of(
     stale and gone; a far-future heartbeat coming into range."""
     current = now.timestamp()
     beat = view.session.last_heartbeat
-    if view.heartbeat is None and beat is not None:
-        quiet = beat.timestamp() - settings.gone_after_s
-        return [], [quiet] if quiet > current else []
+    ahead: list[float] = []
+    if beat is not None:
+        # A heartbeat too far ahead is ignored until it comes within the tolerance; then
+        # it counts (``sessions.session_view``), so the view changes by itself.
+        credible_from = beat.timestamp() - FUTURE_TOLERANCE_S
+        if credible_from > current:
+            ahead.append(credible_from)
     if view.heartbeat is None or view.health is Health.GONE:
-        return [], []
+        return ahead, []
     stamp = view.heartbeat.timestamp()
     moments = (stamp + settings.stale_after_s, stamp + settings.gone_after_s)
-    return [moment for moment in moments if moment > current], []
+    return [*ahead, *(moment for moment in moments if moment > current)], []

@@ -10,12 +10,12 @@ from textual.pilot import Pilot
 
 from coordinator_tui.history.archive import archive_history
 from coordinator_tui.history.names import split_name
-from coordinator_tui.history.pages import PAGE
+from coordinator_tui.history.pages import PAGE, Entry
 from coordinator_tui.settings import Settings
 from coordinator_tui.tui.app import CoordinatorApp, create_app
 from coordinator_tui.tui.dialogs.reader import ReaderScreen
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
-from coordinator_tui.tui.widgets.timeline import SessionTimeline
+from coordinator_tui.tui.widgets.timeline import SessionTimeline, timeline_line
 from tests.history_kit import END, build_history
 from tests.tui.conftest import MovableClock, ready, screen_text, wait_for
 
@@ -129,3 +129,31 @@ async def test_enter_opens_the_entry_under_the_cursor_whole(tmp_path: Path) -> N
         assert f"Subject: {line.summary}" in body and "hello" in body
         await pilot.press("escape")
         assert app.screen.query_one(SessionTimeline) is timeline
+
+
+def test_archived_lines_read_like_kept_ones() -> None:
+    beat = '{"session_id": "s1", "timestamp": "2025-11-01T00:00:00Z", "action": "working"}'
+    line = timeline_line(
+        Entry("heartbeats/2025-11-01_00-00-00-s1.json", "2025-11-01_00-00-00", archive="a.tar.gz",
+              text=beat), "s1")  # fmt: skip
+    assert (line.kind, line.summary, line.time) == (
+        "heartbeat",
+        "action=working",
+        "2025-11-01 00:00:00",
+    )
+    assert (
+        line.archive == "a.tar.gz" and "Archived in .coordinator/archive/a.tar.gz" in line.reading
+    )
+    text = '{"from": "s1", "to": "s2", "subject": "hi [b]x[/b]"}'
+    sent = Entry("messages/direct/s2/2025-11-01_00-00-00-s1.json", "2025-11-01_00-00-00",
+                 archive="a.tar.gz", text=text)  # fmt: skip
+    got = Entry("messages/direct/s1/2025-11-01_00-00-00-s3.json", "2025-11-01_00-00-00",
+                archive="a.tar.gz", text="{cut")  # fmt: skip
+    assert (timeline_line(sent, "s1").kind, timeline_line(sent, "s1").summary) == (
+        "→ s2",
+        "hi [b]x[/b]",
+    )
+    assert timeline_line(got, "s1").kind == "← s3"
+    assert timeline_line(Entry("", "", error="archive unreadable: x", archive="?"), "s1").kind == (
+        "archive"
+    )

@@ -21,7 +21,12 @@ from textual import work
 from textual.binding import Binding, BindingType
 
 from coordinator_tui.files.records import Heartbeat, Message
-from coordinator_tui.history.names import stamp_text
+from coordinator_tui.history.names import (
+    BROADCAST_FOLDER,
+    kind_of_folder,
+    split_name,
+    stamp_text,
+)
 from coordinator_tui.history.pages import PAGE, Entry, HistoryPages, summary_of
 from coordinator_tui.render.sanitize import clip, strip_control
 from coordinator_tui.tui.panels import READ_LIMIT, message_reading
@@ -30,6 +35,8 @@ from coordinator_tui.tui.widgets.selectable import Reading, SelectablePanel
 
 TITLE = "Timeline: heartbeats, messages from and to it"
 KINDS = ("heartbeat", "broadcast", "direct")
+BEAT_KEYS = ("session_id", "timestamp")
+"""A heartbeat's fields every line would repeat."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +62,33 @@ def _kind(entry: Entry, who: str) -> str:
         return f"← {cell_text(record.sender, 24)}"
     if isinstance(record, Heartbeat):
         return "heartbeat"
-    folder = entry.path.partition("/")[0]
-    return {"heartbeats": "heartbeat", "sessions": "heartbeat"}.get(folder, "message")
+    return _kind_from_path(entry.path, who)
+
+
+def _kind_from_path(path: str, who: str) -> str:
+    """The kind of an entry not parsed (archived, or unreadable), from where it lies."""
+    folder, _, name = path.rpartition("/")
+    if not path:
+        return "archive"
+    if kind_of_folder(folder) == "heartbeat":
+        return "heartbeat"
+    if folder == BROADCAST_FOLDER:
+        return "broadcast"
+    to = folder.rpartition("/")[2]
+    return f"← {cell_text(split_name(name)[1], 24)}" if to == who else f"→ {cell_text(to, 24)}"
+
+
+def _summary(entry: Entry) -> str:
+    """``summary_of``, but an archived heartbeat's fields read like a kept one's."""
+    if entry.archive and not entry.error and _kind_from_path(entry.path, "") == "heartbeat":
+        try:
+            data = json.loads(entry.text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            fields = [f"{k}={v}" for k, v in data.items() if k not in BEAT_KEYS and v]
+            return ", ".join(fields) or "beat"
+    return summary_of(entry)
 
 
 def _reading(entry: Entry) -> str:
@@ -75,13 +107,19 @@ def _reading(entry: Entry) -> str:
     return f"{head}\n\n{clip(strip_control(entry.text), READ_LIMIT) or '(empty)'}"
 
 
+def _record_time(entry: Entry) -> str:
+    """The time of an entry whose name has no stamp (``sessions/HEARTBEATS/<id>.json``)."""
+    moment = getattr(entry.record, "timestamp", None)
+    return f"{moment:%Y-%m-%d %H:%M:%S}" if moment else "—"
+
+
 def timeline_line(entry: Entry, who: str) -> TimelineLine:
     """A page's entry as a timeline line; one that cannot be read says why."""
     return TimelineLine(
         key=(entry.archive, entry.stamp, entry.path),
-        time=stamp_text(entry.stamp) or "—",
+        time=stamp_text(entry.stamp) or _record_time(entry),
         kind=_kind(entry, who),
-        summary=cell_text(summary_of(entry), 200),
+        summary=cell_text(_summary(entry), 200),
         reading=_reading(entry),
         archive=cell_text(entry.archive, 80),
         recovered=isinstance(entry.record, Message) and entry.record.recovered,

@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 from coordinator_tui.clock import frozen_clock  # noqa: E402
 from coordinator_tui.settings import Settings  # noqa: E402
 from coordinator_tui.tui.app import CoordinatorApp, create_app  # noqa: E402
+from coordinator_tui.tui.widgets.timeline import SessionTimeline  # noqa: E402
 from tests.collective import NOW, build_collective  # noqa: E402
 from tests.tui.attention import add_attention  # noqa: E402
 
@@ -76,6 +77,10 @@ async def detail(app: CoordinatorApp) -> None:
     table = app.dashboard.table
     table.move_cursor(row=table.get_row_index("sessions/session-1020.json"))
     await app.run_action("detail", app.screen)
+    await asyncio.sleep(0.05)
+    timeline = app.screen.query_one(SessionTimeline)  # its pages load in workers
+    while timeline.busy() or not timeline.has_focus:
+        await asyncio.sleep(0.02)
 
 
 async def quality(app: CoordinatorApp) -> None:

@@ -70,6 +70,8 @@ KEYS: tuple[Key, ...] = (
         "quality view: ascending or descending"),
     Key("t", "t", "jump", "detail", "tmux", "Jump to this session's tmux pane",
         "detail screen: switch the tmux client to this session's pane"),
+    Key("enter", "enter", "open", "detail", "Open", "Open the timeline entry",
+        "detail screen: the timeline entry in full (↓ reads back)"),
     Key("tab", "tab", "focus_next", "app", "Next", "Focus the next panel",
         "focus the next panel: table, alerts, milestones, broadcasts", show=False),
     Key("shift+tab", "shift+tab", "focus_previous", "app", "Previous",

@@ -229,7 +229,7 @@ async def test_enter_opens_the_detail_and_escape_returns(frozen_app: Coordinator
         text = screen_text(frozen_app)
         assert "active_services" in text  # an unknown field is shown
         assert "Launch Builder" in text
-        assert "Messages from and to it" in text
+        assert "Timeline: heartbeats, messages from and to it" in text
         await pilot.press("escape")
         assert frozen_app.screen is frozen_app.dashboard
 

@@ -13,6 +13,7 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.dialogs.compose import ComposeScreen
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
 from coordinator_tui.tui.screens.quality import QualityScreen
+from coordinator_tui.tui.widgets.timeline import SessionTimeline
 from tests.tui.conftest import ready, wait_for
 
 WIDE = (160, 50)
@@ -86,6 +87,8 @@ async def _open_detail(pilot: Pilot[None]) -> None:
     table.move_cursor(row=table.get_row_index("sessions/session-1012.json"))
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, SessionDetailScreen), "the detail")
+    timeline = app.screen.query_one(SessionTimeline)  # its pages load in workers
+    await wait_for(pilot, lambda: not timeline.busy() and timeline.has_focus, "the timeline")
     await pilot.pause()
 
 

@@ -107,6 +107,7 @@ class DashboardScreen(DashboardFlow):
         self.watching = watch
         self.store = Store(root, settings)
         self.store.history_index = HistoryIndex(root)  # first paint without listing history
+        self.history_pages = HistoryPages(root, self.store.history, settings.max_file_bytes)
         self.watcher = DirectoryWatcher(self.store, self.post_message, poll_ms)
         self.builder = RowBuilder()
         self.feed = LiveFeed(self.builder)
@@ -144,8 +145,7 @@ class DashboardScreen(DashboardFlow):
             yield MilestonePanel(id="milestones").data_bind(
                 screen.compact, board=screen.milestone_board
             )
-            pages = HistoryPages(self.root, self.store.history, self.settings.max_file_bytes)
-            yield BroadcastFeed(id="broadcasts", pages=pages).data_bind(
+            yield BroadcastFeed(id="broadcasts", pages=self.history_pages).data_bind(
                 lines=screen.broadcast_lines
             )
         yield KeyStrip(id="keystrip")

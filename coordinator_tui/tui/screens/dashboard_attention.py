@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState
 from coordinator_tui.agents.tmux import tmux_switch_command
 from coordinator_tui.analysis import Analysis, SessionView
 from coordinator_tui.analysis.acting.escalate import EscalationEvent, EscalationState, step
+from coordinator_tui.history.pages import HistoryPages
 from coordinator_tui.render.timetext import count_of
 from coordinator_tui.tui import acting as words
 from coordinator_tui.tui.acting import Acting, act
@@ -178,6 +179,7 @@ class DashboardAttention(DashboardActions):
 
     # declared for the mixin; ``DashboardScreen`` defines them
     compact: Any
+    history_pages: HistoryPages
     acting_note: Any
     advice: Any
     alert_items: Any
@@ -240,7 +242,8 @@ class DashboardAttention(DashboardActions):
         if view is None or self.analysis is None:
             self.notify("No session selected", severity="warning", timeout=3)
             return
-        self.app.push_screen(SessionDetailScreen(view, self.analysis, jump=self.jump_to))
+        detail = SessionDetailScreen(view, self.analysis, self.jump_to, self.history_pages)
+        self.app.push_screen(detail)
 
     # --- tmux -------------------------------------------------------------------------
 

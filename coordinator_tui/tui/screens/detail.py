@@ -1,5 +1,10 @@
 """``enter``: one session in full — every field (unknown ones too), its heartbeats,
-the messages from and to it, and its claims. Long text is cut for display only."""
+the messages from and to it, and its claims. Long text is cut for display only.
+
+Opened from the dashboard (which hands it the history's pages), the heartbeats and
+messages are one timeline reaching back through the whole history and the archive
+(``widgets.timeline``), focused at once: j/↓ pages back, enter opens an entry whole.
+Without pages, the recent heartbeats and messages of the analysis are shown instead."""
 
 from __future__ import annotations
 
@@ -19,11 +24,14 @@ from textual.widgets import Footer, Header, Static
 
 from coordinator_tui.analysis import Analysis, SessionView
 from coordinator_tui.files.timeparse import format_utc
+from coordinator_tui.history.pages import HistoryPages
 from coordinator_tui.render.health import FLAG_STYLE, HEALTH, session_flags
 from coordinator_tui.render.sanitize import clip, strip_control
 from coordinator_tui.render.timetext import age_text
+from coordinator_tui.tui.dialogs.reader import ReaderScreen
 from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.rows import cell_text
+from coordinator_tui.tui.widgets.timeline import SessionTimeline
 
 LONG_TEXT = 2000
 LIST_LIMIT = 20
@@ -164,29 +172,47 @@ class SessionDetailScreen(Screen[None]):
         view: SessionView,
         analysis: Analysis,
         jump: Callable[[SessionView], None] | None = None,
+        pages: HistoryPages | None = None,
     ) -> None:
         super().__init__()
         self.view = view
         self.analysis = analysis
         self.jump = jump
+        self.pages = pages
+
+    def _section(self, ident: str, title: str, body: RenderableType) -> Static:
+        section = Static(body, id=f"detail-{ident}", classes="section")
+        section.border_title = title
+        return section
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="detail"):
-            sections = (
-                ("fields", "Session", fields_table(self.view)),
-                ("heartbeats", "Recent heartbeats", heartbeats_table(self.view, self.analysis)),
-                ("messages", "Messages from and to it", messages_table(self.view, self.analysis)),
-                ("claims", "Claims", claims_table(self.view, self.analysis)),
-            )
-            for ident, title, body in sections:
-                section = Static(body, id=f"detail-{ident}", classes="section")
-                section.border_title = title
-                yield section
+            yield self._section("fields", "Session", fields_table(self.view))
+            if self.pages is not None:
+                timeline = SessionTimeline(self.pages, self.view.id, id="detail-timeline")
+                yield timeline.add_class("section")
+            else:
+                beats = heartbeats_table(self.view, self.analysis)
+                yield self._section("heartbeats", "Recent heartbeats", beats)
+                related = messages_table(self.view, self.analysis)
+                yield self._section("messages", "Messages from and to it", related)
+            yield self._section("claims", "Claims", claims_table(self.view, self.analysis))
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = cell_text(self.view.id, 60)
+        for timeline in self.query(SessionTimeline):
+            timeline.focus()
+
+    def action_open(self) -> None:
+        """Enter: the focused timeline's entry in full, in the reader."""
+        focused = self.focused
+        reading = focused.reading() if isinstance(focused, SessionTimeline) else None
+        if reading is None:
+            self.notify("Nothing to open here: tab to the timeline", severity="warning")
+        else:
+            self.app.push_screen(ReaderScreen(reading.title, reading.text))
 
     def action_jump(self) -> None:
         if self.jump is None:

@@ -8,7 +8,8 @@ only what it prints with (``status --json`` runs in scripts, often: no Rich).
 listed here so ``status --help`` shows it). Exit 1 when nothing could be read (the
 directory or its ``sessions/`` folder could not be listed: the sessions are
 unknown, not zero); the output still says why. With ``--check``, that 1 is added
-to the check's code (whose flags are 4 and up).
+to the check's code (whose flags are 4 and up). Several DIRs: every collective
+at once (``collectives``), the codes OR'ed.
 """
 
 from __future__ import annotations
@@ -39,7 +40,12 @@ def add_parser(parsers: Parsers) -> None:
         "conflict, 16 a session waiting for a human, 32 a stale session; 1 nothing could "
         "be read (added to the others), 2 bad command line.",
     )
-    parser.add_argument("dir", nargs="?", metavar="DIR")
+    parser.add_argument(
+        "dir",
+        nargs="*",
+        metavar="DIR",
+        help="one or more coordination directories (several: every collective at once)",
+    )
     parser.add_argument(
         "--json", action="store_true", help="the documented JSON document (compact)"
     )
@@ -64,6 +70,11 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if args.line or args.tmux:
         # `status --line` never gets here (cli.main hands it to statusline first).
         return fail(CommandError("status: --tmux goes with --line (see --help)", code=2))
+    if len(args.dir) > 1:
+        from coordinator_tui.collectives.command import main_many
+
+        return main_many(args, settings)
+    args.dir = args.dir[0] if args.dir else None
     try:
         root = directory(args)
     except CommandError as error:

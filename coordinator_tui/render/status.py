@@ -159,7 +159,7 @@ def _kind(kind: str, word: str) -> Text:
     return Text(f"{look.symbol} {word}", style=look.style)
 
 
-def _alert_rows(analysis: Analysis) -> list[tuple[Text, Text]]:
+def alert_rows(analysis: Analysis) -> list[tuple[Text, Text]]:
     rows: list[tuple[Text, Text]] = []
     for group in analysis.duplicates:
         detail = Text.assemble(_t(group.work, _WORK_WIDTH), " ← ", _t(", ".join(group.sessions)))
@@ -194,7 +194,7 @@ def _alert_rows(analysis: Analysis) -> list[tuple[Text, Text]]:
 
 
 def _alerts(analysis: Analysis) -> Table | Text:
-    rows = _alert_rows(analysis)
+    rows = alert_rows(analysis)
     if not rows:
         return Text("No alerts: no duplicate work, overlaps, claim conflicts or stale sessions.")
     table = Table(title="Alerts", title_justify="left", show_header=False)

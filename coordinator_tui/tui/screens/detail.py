@@ -65,7 +65,9 @@ def tmux_text(extra: dict[str, Any]) -> Text:
     text = Text(cell_text(pane, 40), style="bold")
     if socket:
         text.append(f" on {cell_text(socket, 200)}")
-    text.append("  t jumps there", style="dim")
+    # The blanks end the plain span: an SVG export drops a styled span's leading blanks.
+    text.append("  ")
+    text.append("t jumps there", style="dim")
     return text
 
 

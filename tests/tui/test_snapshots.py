@@ -89,6 +89,8 @@ async def _open_detail(pilot: Pilot[None]) -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, SessionDetailScreen), "the detail")
     timeline = app.screen.query_one(SessionTimeline)  # its pages load in workers
     await wait_for(pilot, lambda: not timeline.busy() and timeline.has_focus, "the timeline")
+    # Focused and drawn as focused: the cursor line and its "1/N" (on_focus draws it).
+    await wait_for(pilot, lambda: bool(timeline.border_subtitle), "the timeline's cursor")
     await pilot.pause()
 
 

@@ -206,6 +206,9 @@ class SessionDetailScreen(Screen[None]):
         self.sub_title = cell_text(self.view.id, 60)
         for timeline in self.query(SessionTimeline):
             timeline.focus()
+            # Focus given while the screen is being pushed may arrive before the widget
+            # can draw itself as focused; draw again once the screen is on.
+            self.call_after_refresh(timeline.draw)
 
     def action_open(self) -> None:
         """Enter: the focused timeline's entry in full, in the reader."""

@@ -1,7 +1,7 @@
 """``coordinator-tui serve [DIR…] [--host 127.0.0.1] [--port 8000] [--public]``.
 
 Serves the dashboard to web browsers with textual-serve (the optional ``web``
-extra, imported only here and only when the command runs). Every browser
+extra, used by ``tui/web.py`` and imported only when the command runs). Every browser
 connection starts its own dashboard process, ``python -m coordinator_tui DIR``,
 whose terminal is drawn in the page. Whoever reaches the port *is* a dashboard
 user — they can send broadcasts as the coordinator — so it listens on loopback
@@ -11,6 +11,7 @@ unless ``--public`` says otherwise, and then says so.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import ipaddress
 import shlex
 import sys
@@ -78,6 +79,13 @@ def dashboard_command(dirs: list[Path], poll: bool) -> str:
     return shlex.join(words + (["--poll"] if poll else []))
 
 
+def _web_extra_installed() -> bool:
+    try:
+        return importlib.util.find_spec("textual_serve") is not None
+    except ValueError:  # in sys.modules as None: blocked
+        return False
+
+
 def _directories(args: argparse.Namespace) -> list[Path]:
     try:
         return [resolve_directory(name) for name in (args.dirs or [None])]
@@ -94,10 +102,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                 code=2,
             )
         dirs = [path.resolve() for path in _directories(args)]
-        try:
-            from textual_serve.server import Server
-        except ImportError:
-            raise CommandError(f"serve needs the web extra: {INSTALL_HINT}", code=2) from None
+        if not _web_extra_installed():
+            raise CommandError(f"serve needs the web extra: {INSTALL_HINT}", code=2)
     except CommandError as error:
         return fail(error)
     if args.public:
@@ -106,12 +112,10 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             "who reaches this port controls the dashboard (and can write to the directory)",
             file=sys.stderr,
         )
-    server = Server(
-        dashboard_command(dirs, args.poll),
-        host=args.host,
-        port=args.port,
-        title="coordinator-tui",
-        public_url=args.public_url,
-    )
-    server.serve()
+    from coordinator_tui.tui.web import WebExtraMissing, serve_dashboard
+
+    try:
+        serve_dashboard(dashboard_command(dirs, args.poll), args.host, args.port, args.public_url)
+    except WebExtraMissing:
+        return fail(CommandError(f"serve needs the web extra: {INSTALL_HINT}", code=2))
     return 0

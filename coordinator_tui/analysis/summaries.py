@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
 from coordinator_tui.analysis.results import (
@@ -136,6 +137,26 @@ def future_heartbeat(view: SessionView, now: datetime) -> FileError | None:
     )
 
 
+def shared_id_warnings(paths_by_id: Mapping[str, Iterable[str]]) -> list[FileError]:
+    """A warning on each file of an id that more than one file claims."""
+    warnings = []
+    for session_id, keys in paths_by_id.items():
+        paths = sorted(keys)  # the same words whatever order the directory lists them in
+        if len(paths) < 2:
+            continue
+        for path in paths:
+            others = ", ".join(p for p in paths if p != path)
+            warnings.append(
+                FileError(
+                    path=path,
+                    reason=f"session_id {session_id!r} is also claimed by {others}",
+                    kind="sessions",
+                    severity="warning",
+                )
+            )
+    return warnings
+
+
 def list_errors(
     snapshot: Snapshot, now: datetime, views: list[SessionView]
 ) -> tuple[tuple[FileError, ...], int]:
@@ -159,18 +180,6 @@ def list_errors(
     by_id: dict[str, list[str]] = defaultdict(list)
     for view in views:
         by_id[view.id].append(view.key)
-    for session_id, paths in by_id.items():
-        if len(paths) > 1:
-            paths.sort()  # the same words whatever order the directory lists them in
-            for path in paths:
-                others = ", ".join(p for p in paths if p != path)
-                errors.append(
-                    FileError(
-                        path=path,
-                        reason=f"session_id {session_id!r} is also claimed by {others}",
-                        kind="sessions",
-                        severity="warning",
-                    )
-                )
+    errors.extend(shared_id_warnings(by_id))
     errors.sort(key=lambda e: (e.severity != "error", e.path, e.reason))
     return tuple(errors), pending

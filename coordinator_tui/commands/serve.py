@@ -1,7 +1,7 @@
 """``coordinator-tui serve [DIR…] [--host 127.0.0.1] [--port 8000] [--public]``.
 
 Serves the dashboard to web browsers with textual-serve (the optional ``web``
-extra, used by ``tui/web.py`` and imported only when the command runs). Every browser
+extra, used by ``tui/app.py`` and imported only when the command runs). Every browser
 connection starts its own dashboard process, ``python -m coordinator_tui DIR``,
 whose terminal is drawn in the page. Whoever reaches the port *is* a dashboard
 user — they can send broadcasts as the coordinator — so it listens on loopback
@@ -112,7 +112,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             "who reaches this port controls the dashboard (and can write to the directory)",
             file=sys.stderr,
         )
-    from coordinator_tui.tui.web import WebExtraMissing, serve_dashboard
+    from coordinator_tui.tui.app import WebExtraMissing, serve_dashboard
 
     try:
         serve_dashboard(dashboard_command(dirs, args.poll), args.host, args.port, args.public_url)

@@ -156,3 +156,19 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     return run_dashboard(
         root, settings, compact=bool(getattr(args, "compact", False)), clock=clock, poll_ms=poll_ms
     )
+
+
+# --- the web view (``serve``, the ``web`` extra): one dashboard process per page ---
+
+
+class WebExtraMissing(ImportError):
+    """textual-serve is not installed (``pip install 'coordinator-tui[web]'``)."""
+
+
+def serve_dashboard(command: str, host: str, port: int, public_url: str | None) -> None:
+    """Serve ``command`` (the dashboard's shell command) to browsers until interrupted."""
+    try:
+        from textual_serve.server import Server
+    except ImportError as error:
+        raise WebExtraMissing(str(error)) from None
+    Server(command, host=host, port=port, title="coordinator-tui", public_url=public_url).serve()

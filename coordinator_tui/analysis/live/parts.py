@@ -26,7 +26,7 @@ from coordinator_tui.analysis.results import (
     SessionView,
 )
 from coordinator_tui.analysis.sessions import OverlapResult, find_overlaps
-from coordinator_tui.analysis.summaries import future_heartbeat, list_errors
+from coordinator_tui.analysis.summaries import future_heartbeat, list_errors, shared_id_warnings
 from coordinator_tui.analysis.work import claim_view
 from coordinator_tui.files.records import Claim, FileError
 from coordinator_tui.files.worktext import names_match, work_words
@@ -195,18 +195,7 @@ def session_errors(
         warning = None if view is None else future_heartbeat(view, now)
         if warning is not None:
             errors.append(warning)
-    for session_id, keys in shared_ids.items():
-        paths = sorted(keys)
-        for path in paths:
-            others = ", ".join(p for p in paths if p != path)
-            errors.append(
-                FileError(
-                    path=path,
-                    reason=f"session_id {session_id!r} is also claimed by {others}",
-                    kind="sessions",
-                    severity="warning",
-                )
-            )
+    errors.extend(shared_id_warnings(shared_ids))
     errors.sort(key=lambda e: (e.severity != "error", e.path, e.reason))
     return tuple(errors), pending
 

@@ -17,17 +17,23 @@ class DirectoryChanged(Message):
     def __init__(self, snapshot: Snapshot, change: StoreChange | None = None) -> None:
         super().__init__()
         self.snapshot = snapshot
-        self.change = change or StoreChange()
-        """What changed since the previous message (merged when messages collapse)."""
+        self.change = change
+        """What changed since the previous message (merged when messages collapse); None:
+        not said, so the screen compares every session."""
 
     def can_replace(self, message: Message) -> bool:
         if not isinstance(message, DirectoryChanged):
             return False
-        # The newer message takes over: it also carries what this one changed.
-        merged = StoreChange()
-        merged.merge(self.change)
-        merged.merge(message.change)
-        message.change = merged
+        # The newer message takes over: it also carries what this one changed. A message
+        # that did not say what changed (None) makes the merged one not say either: a
+        # list of paths would hide the rest of what the first one stood for.
+        if self.change is None or message.change is None:
+            message.change = None
+        else:
+            merged = StoreChange()
+            merged.merge(self.change)
+            merged.merge(message.change)
+            message.change = merged
         return True
 
 

@@ -223,7 +223,7 @@ REBASE_ABOVE = 2000
 """More changed paths than this at once go to a full analysis in a worker."""
 
 
-def changed_paths(change: StoreChange) -> list[str] | None:
+def changed_paths(change: StoreChange | None) -> list[str] | None:
     """The paths a store change touched; None when it does not say (compare everything)."""
     if not change:
         return None

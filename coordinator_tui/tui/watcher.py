@@ -124,11 +124,16 @@ class DirectoryWatcher:
                 change, snapshot = await asyncio.to_thread(self._scan)
                 if change:
                     self.post(DirectoryChanged(snapshot, change))
+            gone = False
             if changes:
                 paths = sorted({path for _, path in changes})
                 change, snapshot = await asyncio.to_thread(self._apply, paths)
                 self.post(DirectoryChanged(snapshot, change))
-            if identity(root) != started:
+                # The root's own deletion, or a batch applied while it was missing: the
+                # folder there now (if any) is a new one even when the file system gave
+                # it the old inode number back, and this watch no longer sees it.
+                gone = os.path.abspath(root) in map(os.path.abspath, paths) or not snapshot.exists
+            if gone or identity(root) != started:
                 return  # deleted, or replaced by a new folder: start over
 
     async def _wait_for(self, root: Path) -> None:

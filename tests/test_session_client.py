@@ -222,6 +222,31 @@ def test_inbox_delivers_each_message_once(coord: Path, capsys: pytest.CaptureFix
     assert "direct from other" in out and "body 3" in out and "body 1" not in out
 
 
+def test_inbox_read_by_a_pipe_that_closes_early_keeps_the_messages(coord: Path) -> None:
+    """``session inbox | head -1``: no complaint on stderr, exit 141 like SIGPIPE, and
+    the messages stay unread (the reader did not get them all)."""
+    import subprocess
+    import sys
+
+    cli("session", "start", str(coord), "--id", "me")
+    for number in range(400):  # more than a pipe's buffer holds
+        write_message(coord, Draft("broadcast", f"note {number}", "x" * 300, "other"))
+    command = [sys.executable, "-m", "coordinator_tui", "session", "inbox", str(coord)]
+    reader = subprocess.Popen(
+        [*command, "--id", "me"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    first = reader.stdout.readline()
+    reader.stdout.close()
+    assert reader.wait(timeout=60) == 141
+    assert first.startswith(b"broadcast from other")
+    assert reader.stderr.read() == b""
+    unread = subprocess.run(
+        [*command, "--id", "me", "--json", "--peek"], capture_output=True, check=True
+    )
+    assert len(json.loads(unread.stdout)) == 400
+
+
 def test_session_files_are_never_written_through_a_link_out(coord: Path, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()

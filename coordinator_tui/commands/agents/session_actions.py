@@ -25,6 +25,8 @@ def run(args: argparse.Namespace) -> int:
         return fail(error)
     except client.SessionError as error:
         return fail(CommandError(display(str(error)), code=2))
+    except BrokenPipeError:
+        raise  # the reader went away (``| head``): not a write failure; see ``entry``
     except OSError as error:
         return fail(CommandError(f"could not write: {display(str(error))}"))
 

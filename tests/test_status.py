@@ -169,3 +169,22 @@ def test_human_output_takes_symbols_and_words_from_the_health_table(
     assert len(stale_rows) == 1 and "▲" in stale_rows[0]
     assert "◐" not in out
     assert "◆ duplicate" in out and "▲ stale" in out
+
+
+def test_human_status_shows_the_decisions_of_the_json(
+    collective: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Who yields to whom and what needs a human: the same decisions as ``--json``."""
+    document = status_json(capsys, str(collective))
+    assert main(["status", str(collective), *NOW_ARG]) == 0
+    out = capsys.readouterr().out
+    assert document["resolutions"], "the fixture has a duplicate to resolve"
+    assert "Decisions" in out
+    for resolution in document["resolutions"]:
+        line = next(line for line in out.splitlines() if f"{resolution['yielder']} yields" in line)
+        assert f"to {resolution['keeper']}" in line
+    for incident in document["incidents"]:
+        assert incident["title"][:60] in out
+    for item in document["milestones"]["items"]:
+        row = next(line for line in out.splitlines() if item["title"] in line)
+        assert (item["forecast"]["eta"] or item["forecast"]["why_not"]) in row

@@ -97,20 +97,27 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             print(f"coordinator-tui: {display(problem, 300)}", file=sys.stderr)
         sys.stdout.write(dumps(analysis_to_dict(analysis, acting), pretty=args.pretty) + "\n")
         return unread | (_check(acting.check.code, acting.check.reasons) if args.check else 0)
-    return unread | _print_tables(root, analysis)
+    return unread | _print_tables(root, analysis, settings)
 
 
-def _print_tables(root: Path, analysis: Analysis) -> int:
+def _print_tables(root: Path, analysis: Analysis, settings: Settings) -> int:
     from rich.console import Console
 
+    from coordinator_tui.commands.common import acting_of
     from coordinator_tui.render.status import render_status
+
+    acting, problem = acting_of(root, analysis, settings)
+    if problem is not None:
+        print(f"coordinator-tui: {display(problem, 300)}", file=sys.stderr)
 
     console = Console(highlight=False, soft_wrap=False)
     whole = not console.is_terminal
     if whole:  # piped or redirected: never cut to the 80 columns Rich assumes
         console = Console(highlight=False, soft_wrap=False, width=PIPED_WIDTH)
     has_folder = os.path.isdir(root / "sessions")  # False, not an exception, when refused
-    console.print(render_status(analysis, whole=whole, has_sessions_folder=has_folder))
+    console.print(
+        render_status(analysis, whole=whole, has_sessions_folder=has_folder, acting=acting)
+    )
     return 0
 
 

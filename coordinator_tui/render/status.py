@@ -12,6 +12,8 @@ directory whose sessions could not be listed says so instead of showing
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -23,6 +25,9 @@ from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render.health import ALERT_KINDS, HEALTH
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.timetext import age_text, count_of
+
+if TYPE_CHECKING:
+    from coordinator_tui.analysis.acting.act import Acting
 
 _WORK_WIDTH = 200
 PIPED_WORK_WIDTH = 1000
@@ -61,12 +66,18 @@ def no_sessions_hint(root: str, has_sessions_folder: bool) -> Text:
 
 
 def render_status(
-    analysis: Analysis, *, whole: bool = False, has_sessions_folder: bool = True
+    analysis: Analysis,
+    *,
+    whole: bool = False,
+    has_sessions_folder: bool = True,
+    acting: Acting | None = None,
 ) -> Group:
     """Everything ``status`` prints, as rich renderables built from plain Text.
 
     ``whole``: the output is not a terminal, so nothing is cut to fit a width.
-    ``has_sessions_folder``: whether DIR/sessions/ exists (the hint for no sessions)."""
+    ``has_sessions_folder``: whether DIR/sessions/ exists (the hint for no sessions).
+    ``acting``: what the coordinator decides (who yields, what needs a human, milestone
+    ETAs), shown when given."""
     unread = unread_sessions(analysis)
     if unread is not None:
         what = (
@@ -89,9 +100,11 @@ def render_status(
         parts.append(_alerts(analysis))
     else:
         parts = [_header(analysis), _sessions(analysis, whole), _alerts(analysis)]
+    if acting is not None and (acting.resolutions or acting.incidents or _advice(acting)):
+        parts.append(_decisions(acting))
     if analysis.suggestions:
         parts.append(_suggestions(analysis))
-    parts.append(_milestones(analysis))
+    parts.append(_milestones(analysis, acting))
     parts.append(_files(analysis))
     return Group(*parts)  # type: ignore[arg-type]
 
@@ -205,6 +218,44 @@ def _alerts(analysis: Analysis) -> Table | Text:
     return table
 
 
+def _advice(acting: Acting) -> str:
+    advice = acting.resources
+    if advice.action == "none" or not advice.count:
+        return ""
+    return f"{advice.action} {count_of(advice.count, 'session')}: {advice.reason}"
+
+
+def _decisions(acting: Acting) -> Table:
+    """Who yields duplicated or overlapping work to whom, stuck work a human should see,
+    and whether to start or stop sessions: what ``run`` acts on."""
+    table = Table(title="Decisions", title_justify="left", show_header=False)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("detail", overflow="fold")
+    for incident in acting.incidents:
+        table.add_row(_kind("incident", "needs a human"), _t(incident.title, 300))
+    for resolution in acting.resolutions:
+        detail = Text.assemble(
+            _t(resolution.yielder),
+            " yields ",
+            _t(resolution.yielder_work, 80),
+            " to ",
+            _t(resolution.keeper),
+            " (",
+            _t(resolution.reason, 120),
+            ")",
+        )
+        if resolution.suggestion is not None:
+            suggestion = resolution.suggestion
+            detail.append_text(
+                Text.assemble("; next: ", _t(suggestion.priority, 40), f" ({suggestion.score:g})")
+            )
+        table.add_row(_kind("resolve", resolution.kind), detail)
+    advice = _advice(acting)
+    if advice:
+        table.add_row(Text("± sessions", style="cyan"), _t(advice, 300))
+    return table
+
+
 def _suggestions(analysis: Analysis) -> Table:
     table = Table(title="Suggestions for idle sessions", title_justify="left")
     for column in ("session", "priority", "score", "why"):
@@ -216,7 +267,7 @@ def _suggestions(analysis: Analysis) -> Table:
     return table
 
 
-def _milestones(analysis: Analysis) -> Table | Text:
+def _milestones(analysis: Analysis, acting: Acting | None = None) -> Table | Text:
     summary = analysis.milestones
     if not summary.total:
         return Text("Milestones: none")
@@ -225,16 +276,23 @@ def _milestones(analysis: Analysis) -> Table | Text:
         f"({summary.by_status.get('completed', 0)} of {summary.total})",
         title_justify="left",
     )
-    for column in ("milestone", "status", "progress", "owner"):
+    columns = ("milestone", "status", "progress", "owner") + (("eta",) if acting else ())
+    for column in columns:
         table.add_column(column, no_wrap=True, overflow="ellipsis")
     for view in summary.items:
         status = Text(view.milestone.status + (" (stalled)" if view.stalled else ""))
-        table.add_row(
+        cells = [
             _t(view.milestone.title, 50),
             status,
             Text(f"{view.progress:.0f}%"),
             _t(view.milestone.owner or "", 24),
-        )
+        ]
+        if acting is not None:
+            forecast = acting.forecast_of_milestone(view.milestone.milestone_id)
+            eta = forecast.eta if forecast is not None else None
+            why = (forecast.why_not or "") if forecast is not None else ""
+            cells.append(Text(format_utc(eta)) if eta else _t(why, 30, "dim"))
+        table.add_row(*cells)
     return table
 
 

@@ -29,21 +29,18 @@ from coordinator_tui.analysis.acting.predict import (
 )
 from coordinator_tui.analysis.acting.quality import QualityRecord, measure_quality
 from coordinator_tui.analysis.acting.resolve import Resolution, resolve
-from coordinator_tui.analysis.acting.resources import ResourceAdvice, advise_resources
+from coordinator_tui.analysis.acting.resources import (
+    CountSample,
+    ResourceAdvice,
+    advise_resources,
+)
 from coordinator_tui.analysis.results import Analysis, Suggestion
 
 
-class HistorySample(Protocol):
-    """What ``act`` reads of a history sample (``write.history.Sample`` fits)."""
+class HistorySample(CountSample, Protocol):
+    """What ``act`` reads of a history sample (``write.history.Sample`` fits): the
+    counts the resource advice reads, and each milestone's progress."""
 
-    @property
-    def time(self) -> datetime: ...
-    @property
-    def idle(self) -> int: ...
-    @property
-    def working(self) -> int: ...
-    @property
-    def live(self) -> int: ...
     @property
     def progress(self) -> tuple[tuple[str, float], ...]: ...
 

@@ -102,7 +102,12 @@ def _add_dashboard(parsers: Parsers) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    dashboard.add_argument("dir", nargs="?", metavar="DIR", help="coordination directory")
+    dashboard.add_argument(
+        "dir",
+        nargs="*",
+        metavar="DIR",
+        help="coordination directory; several: every collective in one screen",
+    )
     dashboard.add_argument(
         "--compact", action="store_true", help="force the compact layout (tmux side pane)"
     )

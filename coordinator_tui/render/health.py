@@ -42,10 +42,12 @@ ALERT_KINDS: dict[str, Look] = {
     "duplicate": Look("◆", "bold red", "dup"),
     "overlap": Look("≈", "magenta", "overlap"),
     "claim": Look("⚑", "red", "claim"),
+    "lost": Look("⇅", "bold red", "lost"),
     "stale": Look("▲", "yellow", "stale"),
 }
 """Every alert kind the dashboard raises (``incident``: escalated stuck work; ``resolve``:
-who keeps duplicated work and who yields)."""
+who keeps duplicated work and who yields; ``lost``: a claim lost to another machine's
+push, from ``sync``'s state)."""
 
 
 def health_look(health: Health) -> Look:

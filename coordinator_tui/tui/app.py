@@ -23,7 +23,7 @@ from coordinator_tui.tui.screens.dashboard_attention import ProblemSource
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.watcher import DEFAULT_POLL_MS
 
-STYLE_FILES = ("dashboard.tcss", "dialogs.tcss")
+STYLE_FILES = ("dashboard.tcss", "dialogs.tcss", "many.tcss")
 
 
 class StylesNotFound(FileNotFoundError):
@@ -142,20 +142,47 @@ def run_dashboard(
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    """``coordinator-tui [DIR]``: exit 2 with one line when there is no directory to watch."""
-    try:
-        root = resolve_directory(getattr(args, "dir", None), must_exist=False)
-    except DirectoryNotFound as error:
-        print(f"coordinator-tui: {error}", file=sys.stderr)
-        return 2
+    """``coordinator-tui [DIR …]``: exit 2 with one line when there is no directory to watch.
+
+    Several DIRs open one screen over every collective (``tui.many``)."""
+    names = getattr(args, "dir", None)
+    names = [names] if isinstance(names, str) else list(names or [])
     now = getattr(args, "now", None)
     clock = frozen_clock(now) if now is not None else system_clock
     poll_ms = getattr(args, "poll_ms", None)
     if poll_ms is None and getattr(args, "poll", False):
         poll_ms = DEFAULT_POLL_MS
+    if len(names) > 1:
+        return _main_many(names, settings, clock, poll_ms, bool(getattr(args, "compact", False)))
+    try:
+        root = resolve_directory(names[0] if names else None, must_exist=False)
+    except DirectoryNotFound as error:
+        print(f"coordinator-tui: {error}", file=sys.stderr)
+        return 2
     return run_dashboard(
         root, settings, compact=bool(getattr(args, "compact", False)), clock=clock, poll_ms=poll_ms
     )
+
+
+def _main_many(
+    names: list[str], settings: Settings, clock: Clock, poll_ms: int | None, compact: bool
+) -> int:
+    """Each DIR must name a coordination directory (or a path that will become one: a
+    directory that is missing now is waited for, as with one DIR)."""
+    from coordinator_tui.collectives.names import collectives
+    from coordinator_tui.tui.many.app import run_many
+
+    if compact:
+        print("coordinator-tui: --compact shows one directory; give one DIR", file=sys.stderr)
+        return 2
+    roots = []
+    for name in names:
+        try:
+            roots.append(resolve_directory(name, must_exist=False).resolve())
+        except DirectoryNotFound as error:
+            print(f"coordinator-tui: {error}", file=sys.stderr)
+            return 2
+    return run_many(collectives(roots), settings, clock=clock, poll_ms=poll_ms)
 
 
 # --- the web view (``serve``, the ``web`` extra): one dashboard process per page ---

@@ -29,9 +29,17 @@ class ComposeScreen(ModalScreen[Draft | None]):
         Binding("escape", "cancel", "Cancel", priority=True),
     ]
 
-    def __init__(self, to: str, send: Callable[[Draft], Path], sender: str = "coordinator") -> None:
+    def __init__(
+        self,
+        to: str,
+        send: Callable[[Draft], Path],
+        sender: str = "coordinator",
+        where: str = "",
+    ) -> None:
+        """``where``: the collective the message goes to, when the dashboard shows several."""
         super().__init__()
         self.to = to
+        self.where = where
         self.send = send
         self.sender = sender
         self.written: Path | None = None
@@ -42,6 +50,9 @@ class ComposeScreen(ModalScreen[Draft | None]):
             if self.to == BROADCAST
             else f"Message to {cell_text(self.to, 60)}"
         )
+        if self.where:
+            heading = heading.replace("every session", "every session of", 1)
+            heading += ("" if self.to == BROADCAST else " in") + f" {cell_text(self.where, 60)}"
         with Vertical(id="dialog"):
             yield Label(Text(heading, style="bold"), id="heading")
             yield Label("Subject", classes="field-label")

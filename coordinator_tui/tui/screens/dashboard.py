@@ -325,7 +325,7 @@ class DashboardScreen(DashboardFlow):
             watch_mode=self.watch_mode,
             points=self.trend.points(),
             compact=self.compact,
-            acting_note=self.acting_note,
+            acting_note=" · ".join(note for note in (self.acting_note, self.sync_note) if note),
         )
 
     # --- the clock --------------------------------------------------------------------
@@ -347,6 +347,7 @@ class DashboardScreen(DashboardFlow):
             self.samples = [*self.samples[-SAMPLES_KEPT + 1 :], sample]
             self.append_sample(sample)
         self.show_problems()
+        self.check_sync()
 
     @work(thread=True, group="history-append", exit_on_error=False)
     def append_sample(self, sample: Sample) -> None:

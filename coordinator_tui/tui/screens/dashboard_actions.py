@@ -55,7 +55,11 @@ class DashboardActions(Screen[None]):
     def action_errors(self) -> None:
         if self.analysis is None:
             return
-        self.app.push_screen(ErrorsScreen(self.analysis.errors, self.analysis.pending_errors))
+        errors = list(self.analysis.errors)
+        sync = getattr(self, "sync_view", None)
+        if sync is not None and sync.problem is not None:
+            errors.append(sync.problem)
+        self.app.push_screen(ErrorsScreen(errors, self.analysis.pending_errors))
 
     def action_broadcast(self) -> None:
         self.app.push_screen(ComposeScreen(BROADCAST, self._send))

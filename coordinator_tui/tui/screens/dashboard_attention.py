@@ -12,7 +12,9 @@ writing actions (``dashboard_actions``):
 - ``t`` switches the tmux client to the selected session's pane;
 - the focusable panels: ``j``/``k`` move in the table or the focused panel and
   ``enter`` opens the focused panel's item in full;
-- the demo's failed writes, when a source of them was given, become notifications.
+- the demo's failed writes, when a source of them was given, become notifications;
+- a synced directory (``coordinator-tui sync``): claims lost to another machine are
+  alerts, and the last round's outcome is in the summary strip.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ from coordinator_tui.analysis import Analysis, SessionView
 from coordinator_tui.analysis.acting.escalate import EscalationEvent, EscalationState, step
 from coordinator_tui.history.pages import HistoryPages
 from coordinator_tui.render.timetext import count_of
+from coordinator_tui.sync.view import SyncView, read_sync_view, state_mtime
 from coordinator_tui.tui import acting as words
 from coordinator_tui.tui.acting import Acting, act
 from coordinator_tui.tui.dialogs.reader import ReaderScreen
 from coordinator_tui.tui.live import Scheduler, Start, Wait
+from coordinator_tui.tui.many.lost import lost_claim_alerts, sync_note
 from coordinator_tui.tui.panels import Alert
 from coordinator_tui.tui.rows import cell_text
 from coordinator_tui.tui.screens.dashboard_actions import DashboardActions
@@ -69,6 +73,8 @@ class DashboardAttention(DashboardActions):
         self._waiting: frozenset[str] = frozenset()
         self._escalation = EscalationState()
         self._acting_generation = 0
+        self.sync_view: SyncView | None = None
+        self._sync_seen: float | None = None
 
     # --- after each analysis ----------------------------------------------------------
 
@@ -95,8 +101,23 @@ class DashboardAttention(DashboardActions):
         self.bells += 1
         self.app.bell()
 
+    def check_sync(self) -> None:
+        """Once a second: read ``.coordinator/sync-state.json`` again when it changed."""
+        mtime = state_mtime(self.root)
+        if mtime == self._sync_seen:
+            return
+        self._sync_seen = mtime
+        self.sync_view = read_sync_view(self.root)
+        self._show_alerts()
+        self._refresh_summary()
+
+    @property
+    def sync_note(self) -> str:
+        return sync_note(self.sync_view)
+
     def _show_alerts(self) -> None:
-        combined = words.combined_alerts(self.acting, self._base_alerts)
+        lost = lost_claim_alerts(self.sync_view, {}, self.clock())
+        combined = words.combined_alerts(self.acting, (*lost, *self._base_alerts))
         if combined != self.alert_items:  # each assignment repaints the bound panels
             self.alert_items = combined
 

@@ -1,0 +1,1 @@
+"""Many coordination directories in one dashboard (``coordinator-tui DIR1 DIR2 …``)."""

@@ -48,7 +48,7 @@ SELF_REGISTERED = {
 """Commands that add their own parser through argparse's ``add_parser`` (see ``_Registry``)."""
 COMMANDS = (*HEADLESS, "demo", "dashboard", *AGENT_SIDE, *SELF_REGISTERED)
 EPILOG = """commands:
-  coordinator-tui [DIR]            live dashboard (default)
+  coordinator-tui [DIR …]          live dashboard (default; several DIRs: one screen)
   coordinator-tui status [DIR]     print the state once (--json for scripts)
   coordinator-tui report [DIR]     write a sprint report (SPRINT_REPORT_<date>.md)
   coordinator-tui send [DIR]       write a broadcast or direct message

@@ -5,7 +5,9 @@ plus ``tests.tui.attention`` (a session waiting in a tmux pane, a milestone with
 an ETA) in a temporary directory, drives the dashboard headless at fixed sizes
 and saves ``screenshots/dashboard-wide.svg``, ``dashboard-compact.svg``,
 ``broadcast-dialog.svg``, ``session-detail.svg``, ``quality.svg``,
-``broadcast-read.svg`` and ``file-problems.svg``. Start-up toasts are dismissed
+``broadcast-read.svg``, ``file-problems.svg`` and ``dashboard-many.svg`` (two
+collectives in one screen, one with a claim lost to another machine). Start-up
+toasts are dismissed
 before a shot (the compact one keeps them, to show their size).
 """
 
@@ -112,6 +114,41 @@ def break_some_files(root: Path) -> None:
         os.utime(path, (long_ago, long_ago))
 
 
+async def shoot_many(root: Path, target: Path) -> None:
+    """Two collectives side by side; the second synced, with a claim lost in the last round."""
+    import json
+
+    from coordinator_tui.collectives.names import collectives
+    from coordinator_tui.tui.many.app import ManyApp
+
+    second = build_collective(root.parent / "payments")
+    (second / "sessions" / "session-1012.json").unlink()
+    (second / ".coordinator").mkdir(exist_ok=True)
+    state = {
+        "version": 1,
+        "last_round": {"at": "2025-11-15T19:59:30Z", "outcome": "pushed", "attempts": 2},
+        "lost_claims": [
+            {
+                "path": "claims/ledger-export.claim",
+                "lost_by": "session-1004",
+                "held_by": "session-2001",
+                "at": "2025-11-15T19:59:30Z",
+            }
+        ],
+    }
+    (second / ".coordinator" / "sync-state.json").write_text(json.dumps(state))
+    app = ManyApp(collectives([root, second]), Settings(), clock=frozen_clock(NOW), watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        while app.many.analyses < 2:
+            await asyncio.sleep(0.02)
+        await pilot.pause()
+        app.clear_notifications()
+        app.many.query_one("#many-sessions").move_cursor(row=0)  # type: ignore[attr-defined]
+        await pilot.pause()
+        target.write_text(app.export_screenshot(), encoding="utf-8")
+    print(f"wrote {target}")
+
+
 async def main_async(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as temp:
@@ -123,6 +160,7 @@ async def main_async(out: Path) -> None:
         await shoot(root, WIDE, out / "session-detail.svg", detail)
         await shoot(root, (120, 30), out / "quality.svg", quality)
         await shoot(root, WIDE, out / "broadcast-read.svg", read_broadcast)
+        await shoot_many(root, out / "dashboard-many.svg")
         break_some_files(root)
         await shoot(root, COMPACT, out / "file-problems.svg", problems)
 

@@ -170,7 +170,7 @@ async def test_a_missing_directory_waits_while_the_others_work(tmp_path: Path) -
         await _ready(pilot, app, 1)
         await wait_for(
             pilot,
-            lambda: _summary(app)["later"]["errors"] == "waiting for the directory",
+            lambda: _summary(app)["later"]["directory"] == f"{later} (not there: waiting for it)",
             "the missing collective's line",
         )
         assert any(key.startswith("alpha/") for key in app.many.shown_keys)

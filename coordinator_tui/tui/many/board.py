@@ -134,10 +134,11 @@ def summary_cells(state: CollectiveState, now: datetime) -> tuple[str, ...]:
     name, root = cell_text(state.name, 40), cell_text(state.root, 80)
     analysis = state.analysis
     if analysis is None or not analysis.exists:
-        what = "waiting for the directory" if state.watch in ("waiting", "starting") else ""
-        return (name, "—", "", "", "", "", "", "", what, sync_text(state.sync, now), root)
+        waiting = f"{root} (not there: waiting for it)" if analysis is not None else root
+        return (name, "—", "", "", "", "", "", "", "", sync_text(state.sync, now), waiting)
     counts = analysis.counts
     alerts = len(analysis.duplicates) + len(analysis.overlaps) + len(analysis.conflicts)
+    alerts += counts.stale  # the alerts panel lists each stale session too
     errors = len(analysis.errors) + (1 if state.sync and state.sync.problem else 0)
     return (
         name,

@@ -126,7 +126,9 @@ class ManyScreen(Screen[None]):
         for column in SUMMARY_COLUMNS:
             collectives.add_column(column, key=column)
         table = self.query_one("#many-sessions", DataTable)
+        names = max(len(cell_text(state.name, 18)) for state in self.states)
         for label, width in (*SESSION_COLUMNS, *TAIL_COLUMNS):
+            width = max(names, len(label)) if label == "collective" else width
             table.add_column(label, key=label or "symbol", width=width)
         for index in range(len(self.collectives)):
             if self.watching:
@@ -351,7 +353,7 @@ class ManyScreen(Screen[None]):
     def action_filter(self) -> None:
         search = self.query_one("#filter", Input)
         search.display = True
-        search.focus()
+        self.set_focus(search)  # at once: keys typed right after "/" must reach the box
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -44,6 +44,7 @@ from coordinator_tui.files.records import (
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.gcpause import paused_gc
 from coordinator_tui.history.index import HistoryIndex
+from coordinator_tui.history.keep import IndexKeeper
 from coordinator_tui.history.names import is_history, touches_history
 from coordinator_tui.history.window import HistoryWindow
 from coordinator_tui.settings import Settings
@@ -126,8 +127,8 @@ class Store:
         """History folders are listed, not read: only the window of them is parsed."""
         self._history_read: set[str] = set()
         self.history_index: HistoryIndex | None = None
-        """When set, the next full scan takes unchanged history folders from the index
-        (their window names and counts) instead of listing them; used once."""
+        """Set: the next full scan takes unchanged history folders from this index (once)."""
+        self.index_keeper = IndexKeeper(self.history, self._root_text)  # run, the dashboard
         self.history_pending: int | None = None
         self.sessions_only = False
         """Set by ``history.first.sessions_first``: a scan lists no history folder."""

@@ -185,6 +185,7 @@ class Coordinator:
 
     def _analyse(self) -> Analysis | None:
         self.store.scan()
+        self.store.index_keeper.save()  # every folder was just listed: the next start reads it
         if not self.store.exists:
             level = "warn" if not self._missing else "info"
             text = "directory is missing" if not self._missing else "directory still missing"

@@ -62,6 +62,8 @@ class HistoryWindow:
         """Held while the names change or a page is taken: the dashboard pages older history
         from a worker thread while the watcher's thread follows file events."""
         self._ordered: dict[tuple[tuple[str, ...], str | None], list[tuple[str, str]]] = {}
+        self.version = 0
+        """Counts changes to the names: the index is written again only after one."""
 
     # --- listing ----------------------------------------------------------------------
 
@@ -122,6 +124,10 @@ class HistoryWindow:
         self.folders[folder] = set(summary.names)
         self._summarised[folder] = summary.count
         return True
+
+    def summarised(self, folder: str) -> bool:
+        """The folder was taken from the index: only its window names are known."""
+        return folder in self._summarised
 
     def summaries(self) -> dict[str, FolderSummary]:
         """The folders the last ``relist`` listed, as the index keeps them: the names
@@ -184,6 +190,7 @@ class HistoryWindow:
         if name in names:
             return
         names.add(name)
+        self.version += 1
         if folder in self._summarised:
             self._summarised[folder] += 1
         self._pages.clear()
@@ -223,6 +230,7 @@ class HistoryWindow:
             self._changed()
 
     def _changed(self) -> None:
+        self.version += 1
         self._selection = None
         self._pages.clear()
         self._ordered.clear()

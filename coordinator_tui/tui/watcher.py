@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,10 @@ STEP_MS = 30
 CHECK_MS = 1000
 """How often a quiet watch wakes up to check that the root is still the same folder."""
 DEFAULT_POLL_MS = 500
+INDEX_EVERY_S = 30.0
+"""How often the names followed from file events are written to the history index."""
+DELIVERY_MARGIN_NS = 500_000_000
+"""Events for changes this long before a batch (or a quiet tick) arrive in it or earlier."""
 CATCH_UP_WAIT_S = 10.0
 
 Identity = tuple[int, int]
@@ -114,7 +119,9 @@ class DirectoryWatcher:
 
     async def _watch(self, root: Path, started: Identity | None) -> None:
         settled = False
+        indexed_at = time.monotonic()
         async for changes in self._awatch(root, recursive=True):  # type: ignore[attr-defined]
+            delivered_ns = time.time_ns() - self._margin_ns()
             if not settled:
                 # The watch is only in place once awatch has yielded (a batch, or the
                 # first one-second timeout); a rescan catches what changed before that.
@@ -135,6 +142,15 @@ class DirectoryWatcher:
                 gone = os.path.abspath(root) in map(os.path.abspath, paths) or not snapshot.exists
             if gone or identity(root) != started:
                 return  # deleted, or replaced by a new folder: start over
+            if time.monotonic() - indexed_at >= INDEX_EVERY_S:
+                indexed_at = time.monotonic()
+                # Every event up to ``delivered_ns`` is applied: the next start reads the
+                # names from the index instead of listing them.
+                await asyncio.to_thread(self.store.index_keeper.save, delivered_ns)
+
+    def _margin_ns(self) -> int:
+        """Polling sees a change up to one interval late."""
+        return max(DELIVERY_MARGIN_NS, 2 * self.poll_ms * 1_000_000 if self.polling else 0)
 
     async def _wait_for(self, root: Path) -> None:
         while identity(root) is None:

@@ -211,3 +211,45 @@ async def test_non_atomic_rewriter_never_makes_a_session_vanish(coordination: Pa
         assert rewrites > 10
         final = str(rewrites)
         await wait_for(pilot, lambda: _cells(app, key).get("beats") == final, "the last write")
+
+
+async def test_the_watcher_keeps_the_history_index_current(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ``INDEX_EVERY_S`` the names followed from file events go to the index."""
+    import asyncio
+    import os
+    import time
+
+    from coordinator_tui.history import index as history_index
+    from coordinator_tui.history.index import HistoryIndex
+    from coordinator_tui.store import Store
+    from tests.history_kit import END, build_history
+
+    monkeypatch.setattr(history_index, "MIN_FILES", 50)
+    monkeypatch.setattr(watcher, "INDEX_EVERY_S", 0.0)
+    root = build_history(tmp_path / "c", beats=30, broadcasts=60, directs=4)
+    watch = watcher.DirectoryWatcher(Store(root), lambda message: None, None)
+    watch.shown.set()
+    task = asyncio.ensure_future(watch.run())
+    try:
+        await asyncio.sleep(1.5)  # the first scan and the watch in place
+        new = root / "heartbeats" / "2025-12-15_11-59-59-session-new.json"
+        new.write_text('{"session_id": "session-new", "timestamp": "2025-12-15T11:59:59Z"}')
+        await asyncio.sleep(0.5)  # the event is applied
+        settled = END.timestamp() - 3600  # the folder's last change long before now
+        os.utime(root / "heartbeats", (settled, settled))
+        deadline = time.monotonic() + 30
+        summary = None
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+            summary = HistoryIndex(root).load().get("heartbeats")
+            if summary is not None and summary.count == 91:
+                break
+        assert summary is not None and summary.count == 91
+        assert summary.fresh(os.stat(root / "heartbeats").st_mtime_ns)
+        assert new.name in summary.names
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task

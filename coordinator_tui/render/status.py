@@ -36,6 +36,8 @@ SESSION_FOLDERS = (".", "sessions")
 """Folders whose listing failing means the sessions are unknown (not zero)."""
 ERROR_LINES = 20
 """Data problems listed by name; the rest are counted (``status --json`` has them all)."""
+DECISION_LINES = 20
+"""Incidents, and resolutions, listed each; the rest are counted."""
 
 
 def _t(value: object, width: int | None = None, style: str = "") -> Text:
@@ -231,9 +233,9 @@ def _decisions(acting: Acting) -> Table:
     table = Table(title="Decisions", title_justify="left", show_header=False)
     table.add_column("kind", no_wrap=True)
     table.add_column("detail", overflow="fold")
-    for incident in acting.incidents:
+    for incident in acting.incidents[:DECISION_LINES]:
         table.add_row(_kind("incident", "needs a human"), _t(incident.title, 300))
-    for resolution in acting.resolutions:
+    for resolution in acting.resolutions[:DECISION_LINES]:
         detail = Text.assemble(
             _t(resolution.yielder),
             " yields ",
@@ -250,6 +252,11 @@ def _decisions(acting: Acting) -> Table:
                 Text.assemble("; next: ", _t(suggestion.priority, 40), f" ({suggestion.score:g})")
             )
         table.add_row(_kind("resolve", resolution.kind), detail)
+    hidden = max(0, len(acting.incidents) - DECISION_LINES) + max(
+        0, len(acting.resolutions) - DECISION_LINES
+    )
+    if hidden:
+        table.add_row(Text("…"), Text(f"and {hidden} more (see status --json)"))
     advice = _advice(acting)
     if advice:
         table.add_row(Text("± sessions", style="cyan"), _t(advice, 300))

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from coordinator_tui.files.known import KnownPaths
 from coordinator_tui.files.layout import (
     FAILED_SIGNATURE,
     PLACE_OF_KIND,
@@ -122,7 +123,7 @@ class Store:
         self.warnings: dict[str, list[FileError]] = {}
         self.work_since: dict[str, datetime] = {}
         self._signatures: dict[str, tuple[float, int]] = {}
-        self._kinds: dict[str, FileKind] = {}
+        self._kinds = KnownPaths()
         self.history = HistoryWindow()
         """History folders are listed, not read: only the window of them is parsed."""
         self._history_read: set[str] = set()
@@ -164,8 +165,7 @@ class Store:
                     self.history.relist(self._root_text, relative)
                 if relative == "" or relative.split("/")[0] in {"sessions", "messages"}:
                     # A folder may have gone: drop everything beneath it.
-                    prefix = f"{relative}/" if relative else ""
-                    for known in [p for p in self._kinds if p.startswith(prefix)]:
+                    for known in self._kinds.under(relative):
                         if not os.path.lexists(self.root / known):
                             self._forget(known, change)
                 if relative in self._kinds:
@@ -260,7 +260,7 @@ class Store:
         for path in self.history.selection():
             if is_below(path, under):
                 present[path] = self._signature(path)
-        for known in [p for p in self._kinds if p not in present and is_below(p, under)]:
+        for known in [p for p in self._kinds.under(under) if p not in present]:
             self._forget(known, change)
         for path, signature in present.items():
             if self._signatures.get(path) != signature or path not in self._kinds:

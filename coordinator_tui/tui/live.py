@@ -64,8 +64,10 @@ class Scheduler(Generic[Row]):
     ``monotonic`` is injected so tests can move time by hand.
     """
 
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic, gap: float = GAP) -> None:
         self.monotonic = monotonic
+        self.gap = gap
+        """After a run of t seconds, the next starts no sooner than ``gap`` × t later."""
         self.generation = 0
         """Snapshots seen so far."""
         self.applied = -1
@@ -114,7 +116,7 @@ class Scheduler(Generic[Row]):
         self.busy = False
         if seconds is not None:
             self.cost = seconds
-            self._next_start = self.monotonic() + GAP * seconds
+            self._next_start = self.monotonic() + self.gap * seconds
         if self.again:
             self.again = False
             return True

@@ -49,6 +49,8 @@ from coordinator_tui.tui.widgets.selectable import SelectablePanel
 from coordinator_tui.write.history import Sample
 
 TMUX_TIMEOUT_S = 5.0
+ACTING_GAP = 9.0
+"""After an acting run of t seconds, the next starts no sooner than this × t later."""
 SAMPLES_KEPT = 240
 """History samples kept for the resource advice (it reads the last hour)."""
 
@@ -62,7 +64,9 @@ class DashboardAttention(DashboardActions):
     def __init__(self) -> None:
         super().__init__()
         self.acting: Acting | None = None
-        self.acting_scheduler: Scheduler[object] = Scheduler()
+        # Decisions, ETAs and quality need not follow every beat: at most a tenth of a
+        # core (their thread competes with keys for the interpreter on a big directory).
+        self.acting_scheduler: Scheduler[object] = Scheduler(gap=ACTING_GAP)
         self.acted = 0
         """Acting runs applied so far (tests wait on this)."""
         self.bells = 0

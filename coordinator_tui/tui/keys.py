@@ -8,8 +8,11 @@ drift apart; now a key added here is bound, offered in ctrl+p and explained in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from textual import events
 from textual.binding import Binding, BindingType
+from textual.widgets import Input
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +159,24 @@ def help_lines(owner: str = "screen") -> list[tuple[str, str]]:
     ours = [(item.label, item.meaning) for item in mine]
     app_keys = sum(1 for item in mine if item.owner == "app")
     return [*ours[:-app_keys], *TEXTUAL_KEYS, *ours[-app_keys:]]
+
+
+def catch_up_filter(screen: Any, box: Input, event: events.Key) -> None:
+    """``/`` and the keys typed right after it, handled as they reach the screen.
+
+    Textual forwards keys queued together to the widget focused when they arrive, and
+    runs a binding's action only after the key has gone round: a burst such as
+    ``/beta`` (a paste, a fast typist, tmux ``send-keys``) would leave ``beta`` with the
+    table, where ``b`` opens the broadcast dialog. So ``/`` opens the box here, at once,
+    and the printable keys that follow it go into the box."""
+    focused = screen.focused is box  # ``has_focus`` follows only once Focus is handled
+    if event.key == "slash" and not focused:
+        screen.action_filter()
+    elif focused and event.is_printable and event.character:
+        box.insert_text_at_cursor(event.character)
+    elif focused and event.key == "enter":
+        screen.call_later(box.action_submit)
+    else:
+        return
+    event.stop()
+    event.prevent_default()

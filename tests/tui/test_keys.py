@@ -124,3 +124,26 @@ async def test_the_many_screens_help_explains_its_keys(tmp_path: Path) -> None:
                 for line in lines.splitlines()
             )
             assert shown is (item.owner in ("many", "app")), item.meaning
+
+
+async def test_keys_typed_in_one_burst_after_slash_go_to_the_filter(
+    frozen_app: CoordinatorApp,
+) -> None:
+    """``/beta⏎`` arriving at once (a paste, tmux send-keys): the text lands in the box,
+    ``b`` does not open the broadcast dialog and enter does not open a session."""
+    from textual import events
+    from textual.widgets import Input
+
+    async with frozen_app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        for key, character in [("slash", "/"), *((c, c) for c in "beta"), ("enter", None)]:
+            frozen_app.post_message(events.Key(key, character))
+        await wait_for(
+            pilot,
+            lambda: frozen_app.dashboard.query_one("#filter", Input).value == "beta",
+            "the burst in the filter box",
+        )
+        await pilot.pause()
+        assert frozen_app.screen is frozen_app.dashboard
+        assert frozen_app.dashboard.table_view.filter_text == "beta"
+        assert frozen_app.focused is frozen_app.dashboard.table

@@ -276,3 +276,17 @@ async def test_the_single_dashboard_shows_lost_claims_and_the_last_round(
         text = screen_text(app)
         assert "session-1001 lost claims/x.claim to b" in text
         assert "sync rejected 19:59 UTC, 1 lost claim(s)" in text
+
+
+async def test_a_burst_after_slash_filters_the_many_screen(two: tuple[Path, Path]) -> None:
+    from textual import events
+
+    app = _app(*two, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot, app, 2)
+        for key, character in [("slash", "/"), *((c, c) for c in "beta"), ("enter", None)]:
+            app.post_message(events.Key(key, character))
+        await wait_for(pilot, lambda: app.many.view.filter_text == "beta", "the filter")
+        await pilot.pause()
+        assert app.screen is app.many
+        assert all(key.startswith("beta/") for key in app.many.shown_keys)

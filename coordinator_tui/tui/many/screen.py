@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
@@ -42,7 +42,7 @@ from coordinator_tui.store import Snapshot, Store
 from coordinator_tui.sync.view import read_sync_view, state_mtime
 from coordinator_tui.tui.dialogs.compose import ComposeScreen
 from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
-from coordinator_tui.tui.keys import bindings
+from coordinator_tui.tui.keys import bindings, catch_up_filter
 from coordinator_tui.tui.many.board import (
     SUMMARY_COLUMNS,
     CollectiveState,
@@ -349,6 +349,9 @@ class ManyScreen(Screen[None]):
             self.notify(f"Report not written: {error}", severity="error", markup=False)
             return
         self.notify(f"Report for {state.name} written: {path.name}", markup=False)
+
+    def on_key(self, event: events.Key) -> None:
+        catch_up_filter(self, self.query_one("#filter", Input), event)  # see keys.py
 
     def action_filter(self) -> None:
         search = self.query_one("#filter", Input)

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import var
@@ -37,7 +37,7 @@ from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, Store
 from coordinator_tui.tui import panels
 from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
-from coordinator_tui.tui.keys import bindings
+from coordinator_tui.tui.keys import bindings, catch_up_filter
 from coordinator_tui.tui.live import (
     REBASE_ABOVE,
     LiveFeed,
@@ -368,6 +368,11 @@ class DashboardScreen(DashboardFlow):
         box = self.query_one("#filter", Input)
         box.display = True
         self.set_focus(box)  # at once: keys typed right after "/" must reach the box
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right after ``/`` were sent to the table before the box took the
+        focus (Textual forwards queued keys at once): they belong in the box."""
+        catch_up_filter(self, self.query_one("#filter", Input), event)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -370,8 +370,7 @@ class DashboardScreen(DashboardFlow):
         self.set_focus(box)  # at once: keys typed right after "/" must reach the box
 
     def on_key(self, event: events.Key) -> None:
-        """Keys typed right after ``/`` were sent to the table before the box took the
-        focus (Textual forwards queued keys at once): they belong in the box."""
+        """``/`` and a burst typed after it (``keys.catch_up_filter``)."""
         catch_up_filter(self, self.query_one("#filter", Input), event)
 
     @on(Input.Changed, "#filter")

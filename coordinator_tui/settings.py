@@ -1,5 +1,9 @@
 """One validated settings object: defaults < config file < environment < command line.
 
+Standard library only (a frozen dataclass checked by ``_check_field``): every
+command imports this module, and pydantic alone took ~150 ms of a ``status``
+run, more than the whole plain read of a 1,000-session directory.
+
 The config file is TOML at ``$COORDINATOR_TUI_CONFIG`` or
 ``~/.config/coordinator-tui/config.toml``; environment variables are
 ``COORDINATOR_TUI_<FIELD>`` (for example ``COORDINATOR_TUI_STALE_AFTER_S=300``).
@@ -8,13 +12,13 @@ The config file is TOML at ``$COORDINATOR_TUI_CONFIG`` or
 from __future__ import annotations
 
 import errno
+import math
 import os
 import stat
 import sys
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,15 +53,15 @@ class SettingsError(ValueError):
     """A setting could not be read or validated; the message says which and why."""
 
 
-class Settings(BaseModel):
-    """Everything the analysis, the store and the commands can be tuned by."""
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the analysis, the store and the commands can be tuned by. Made with
+    wrong values (``Settings(stale_after_s="soon")``), it raises ``SettingsError``."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
-
-    stale_after_s: float = Field(600.0, gt=0)
+    stale_after_s: float = 600.0
     """A session whose last heartbeat is older than this is stale (seconds)."""
 
-    gone_after_s: float = Field(7200.0, gt=0)
+    gone_after_s: float = 7200.0
     """A session whose last heartbeat is older than this is gone (seconds)."""
 
     placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
@@ -76,53 +80,55 @@ class Settings(BaseModel):
     )
     """Values of ``status`` that mark a session as gone whatever its heartbeat says."""
 
-    overlap_threshold: float = Field(0.6, ge=0, le=1)
+    overlap_threshold: float = 0.6
     """Similarity (0–1) at or above which two different works are a possible overlap."""
 
-    stalled_after_s: float = Field(86400.0, gt=0)
+    stalled_after_s: float = 86400.0
     """An in-progress milestone not updated for this long is stalled (seconds)."""
 
-    max_file_bytes: int = Field(1024 * 1024, gt=0)
+    max_file_bytes: int = 1024 * 1024
     """Files larger than this are reported as errors instead of being read."""
 
-    history_limit: int = Field(2000, gt=0)
+    history_limit: int = 2000
     """How many samples the trend history in ``.coordinator/`` keeps."""
 
     # --- the coordinator acts (issue 13): escalation, prediction, resources ---------------
 
-    escalate_blocked_after_s: float = Field(3600.0, gt=0)
+    escalate_blocked_after_s: float = 3600.0
     """A milestone blocked for this long (since its last update) escalates to a human."""
 
-    escalate_stalled_after_s: float = Field(3600.0, gt=0)
+    escalate_stalled_after_s: float = 3600.0
     """An in-progress milestone with no update for this long escalates to a human."""
 
-    escalate_waiting_after_s: float = Field(600.0, gt=0)
+    escalate_waiting_after_s: float = 600.0
     """A session waiting for human input for this long escalates (seconds)."""
 
-    finishing_within_s: float = Field(900.0, gt=0)
+    finishing_within_s: float = 900.0
     """A session whose current work is predicted to end within this gets its next
     suggestion early (seconds)."""
 
-    predict_min_span_s: float = Field(600.0, gt=0)
+    predict_min_span_s: float = 600.0
     """Progress observed over less than this is too little data for an ETA (seconds)."""
 
-    resources_window_s: float = Field(3600.0, gt=0)
+    resources_window_s: float = 3600.0
     """How far back the start/stop suggestions look in the history samples (seconds)."""
 
-    resources_idle_after_s: float = Field(1800.0, gt=0)
+    resources_idle_after_s: float = 1800.0
     """An idle session with nothing available for this long may be stopped (seconds)."""
 
-    @field_validator("placeholders", "gone_statuses", mode="before")
-    @classmethod
-    def _split_text(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(","))
-        return value
+    def __post_init__(self) -> None:
+        for spec in fields(self):
+            value = _check_field(spec.name, getattr(self, spec.name))
+            object.__setattr__(self, spec.name, value)
 
     def check(self) -> Settings:
         if self.gone_after_s <= self.stale_after_s:
             raise SettingsError("gone_after_s must be greater than stale_after_s")
         return self
+
+    def updated(self, **values: Any) -> Settings:
+        """A copy with ``values`` changed, checked again."""
+        return replace(self, **values).check()
 
 
 def _config_path(environ: dict[str, str]) -> Path:
@@ -204,10 +210,10 @@ def _from_file(path: Path, named: bool = False) -> dict[str, Any]:
 
 def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for name in Settings.model_fields:
-        raw = environ.get(ENV_PREFIX + name.upper())
+    for spec in fields(Settings):
+        raw = environ.get(ENV_PREFIX + spec.name.upper())
         if raw is not None:
-            values[name] = raw
+            values[spec.name] = raw
     return values
 
 
@@ -220,48 +226,92 @@ def load_settings(
     merged.update(_from_file(_config_path(env), named=bool(env.get("COORDINATOR_TUI_CONFIG"))))
     merged.update(_from_environment(env))
     merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    try:
-        return Settings(**merged).check()
-    except ValidationError as error:
-        raise SettingsError(describe_invalid(error)) from error
+    known = {spec.name for spec in fields(Settings)}
+    for name in merged:
+        if name not in known:
+            raise SettingsError(f"{_where(name)} is not a setting")
+    return Settings(**merged).check()
 
 
+_POSITIVE = ("gt", 0)
+_BOUNDS: dict[str, tuple[tuple[str, float], ...]] = {
+    "overlap_threshold": (("ge", 0), ("le", 1)),
+}
+"""Each number's bounds; a number not named here must be greater than 0."""
 _RULES = {
-    "less_than_equal": ("le", "must be at most {}"),
-    "less_than": ("lt", "must be less than {}"),
-    "greater_than_equal": ("ge", "must be at least {}"),
-    "greater_than": ("gt", "must be greater than {}"),
+    "gt": (lambda value, bound: value > bound, "must be greater than {}"),
+    "ge": (lambda value, bound: value >= bound, "must be at least {}"),
+    "le": (lambda value, bound: value <= bound, "must be at most {}"),
 }
-_KINDS = {
-    "float_parsing": "must be a number",
-    "float_type": "must be a number",
-    "int_parsing": "must be a whole number",
-    "int_type": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "tuple_type": "must be a list of words (or one comma-separated string)",
-    "list_type": "must be a list of words (or one comma-separated string)",
-    "string_type": "must be text",
-    "extra_forbidden": "is not a setting",
-}
+_WORDS = "must be a list of words (or one comma-separated string)"
+
+
+def _where(name: Any) -> str:
+    return str(name)[:60] or "settings"
 
 
 def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def describe_invalid(error: ValidationError) -> str:
-    """The first problem in the user's words: ``overlap_threshold must be at most 1
-    (got 3)``, never pydantic's "Input should be less than or equal to 1"."""
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "settings"
-    kind, context = first["type"], first.get("ctx") or {}
-    if kind in _RULES and _RULES[kind][0] in context:
-        bound, words = _RULES[kind]
-        rule = words.format(_number(context[bound]))
-    else:
-        rule = _KINDS.get(kind, "is not valid")
-    got = first.get("input")
-    if kind == "extra_forbidden" or isinstance(got, dict):
-        return f"{where} {rule}"
+def _invalid(name: str, rule: str, got: Any) -> SettingsError:
+    """The problem in the user's words: ``overlap_threshold must be at most 1 (got 3)``."""
+    if isinstance(got, dict):
+        return SettingsError(f"{name} {rule}")
     shown = _number(got) if isinstance(got, (int, float)) else repr(got)
-    return f"{where} {rule} (got {shown[:60]})"
+    return SettingsError(f"{name} {rule} (got {shown[:60]})")
+
+
+def _check_field(name: str, value: Any) -> Any:
+    """``value`` as setting ``name`` holds it (a number from text, words from a
+    comma-separated string), or ``SettingsError`` saying why it cannot be."""
+    kind = Settings.__annotations__[name]
+    if kind == "tuple[str, ...]":
+        return _words(name, value)
+    number = _whole(name, value) if kind == "int" else _real(name, value)
+    for rule, bound in _BOUNDS.get(name, (_POSITIVE,)):
+        holds, words = _RULES[rule]
+        if not holds(number, bound):
+            raise _invalid(name, words.format(_number(bound)), value)
+    return number
+
+
+def _real(name: str, value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise _invalid(name, "must be a number", value) from None
+    else:
+        raise _invalid(name, "must be a number", value)
+    if not math.isfinite(number):
+        raise _invalid(name, "must be a finite number", value)
+    return number
+
+
+def _whole(name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise _invalid(name, "must be a whole number", value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise _invalid(name, "must be a whole number", value)
+
+
+def _words(name: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(","))
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise _invalid(name, _WORDS, value)

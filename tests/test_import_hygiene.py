@@ -97,3 +97,18 @@ def test_running_status_does_not_import_textual(collective) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip().splitlines()[-1] == "False 0"
+
+
+def test_status_json_imports_no_pydantic_rich_or_textual(collective) -> None:
+    """``status --json`` runs in scripts, often: it pays for no library it does not use
+    (issue 12). The probe's own output is on stderr, after the document."""
+    code = (
+        "import sys\n"
+        "from coordinator_tui.cli import main\n"
+        f"code = main(['status', {str(collective)!r}, '--json'])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'rich', 'textual'})\n"
+        "print(heavy, code, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["counts"]["total"] == 12
+    assert out.stderr.strip().splitlines()[-1] == "[] 0"

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from coordinator_tui.analysis.results import (
     FUTURE_TOLERANCE_S,
     TRANSIENT_GRACE_S,
+    Analysis,
     FileCount,
     MessageSummary,
     MilestoneSummary,
@@ -183,3 +184,15 @@ def list_errors(
     errors.extend(shared_id_warnings(by_id))
     errors.sort(key=lambda e: (e.severity != "error", e.path, e.reason))
     return tuple(errors), pending
+
+
+SESSION_FOLDERS = (".", "sessions")
+
+
+def unread_sessions(analysis: Analysis) -> FileError | None:
+    """The folder error that left the sessions unknown (the directory or ``sessions/``
+    could not be listed), or None: ``status`` then exits 1."""
+    for error in analysis.errors:
+        if error.kind == "folder" and error.path in SESSION_FOLDERS:
+            return error
+    return None

@@ -13,11 +13,11 @@ import argparse
 import sys
 from typing import Any
 
+from coordinator_tui.analysis.summaries import unread_sessions
 from coordinator_tui.collectives.names import Collective, collectives
 from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, fail
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
 from coordinator_tui.render.sanitize import display
-from coordinator_tui.render.status import unread_sessions
 from coordinator_tui.settings import Settings
 
 PIPED_WIDTH = 10_000

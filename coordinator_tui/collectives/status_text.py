@@ -18,11 +18,12 @@ from rich.text import Text
 
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.results import Health
+from coordinator_tui.analysis.summaries import unread_sessions
 from coordinator_tui.collectives.names import Collective
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render.health import ALERT_KINDS, HEALTH
 from coordinator_tui.render.sanitize import display
-from coordinator_tui.render.status import PIPED_WORK_WIDTH, alert_rows, unread_sessions
+from coordinator_tui.render.status import PIPED_WORK_WIDTH, alert_rows
 from coordinator_tui.render.timetext import age_text, count_of
 
 _WORK_WIDTH = 200

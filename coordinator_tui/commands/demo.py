@@ -52,7 +52,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         root, temporary = _directory(args.dir)
     except CommandError as error:
         return fail(error)
-    settings = settings.model_copy(update=DEMO_TIME)
+    settings = settings.updated(**DEMO_TIME)
     simulation = Simulation(root, sessions=args.sessions, seed=args.seed, speed=args.speed)
     try:
         simulation.setup()

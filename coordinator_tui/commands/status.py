@@ -80,7 +80,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except CommandError as error:
         return fail(error)
     _, analysis = analyse_once(root, settings, clock_of(args))
-    from coordinator_tui.render.status import unread_sessions
+    from coordinator_tui.analysis.summaries import unread_sessions
 
     unread = 1 if unread_sessions(analysis) is not None else 0
     if args.check and not args.json:

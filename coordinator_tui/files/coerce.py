@@ -7,41 +7,18 @@ import json
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
-
 from coordinator_tui.files.records import RecordError
 from coordinator_tui.files.timeparse import OUT_OF_RANGE, parse_timestamp, to_float
 
 # --- construction ----------------------------------------------------------------------
 
-_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
-_RecordT = TypeVar("_RecordT", bound=BaseModel)
+_RecordT = TypeVar("_RecordT")
 
 
 def construct(cls: type[_RecordT], **values: Any) -> _RecordT:
-    """A record from values the builders have already coerced to the right types.
-
-    What ``model_construct`` does, without its per-call bookkeeping: a scan of
-    10,000 sessions builds 10,000 records, and validation would only repeat the
-    coercion the builders did. Defaults (including factories) are filled in.
-    """
-    defaults = _DEFAULTS.get(cls)
-    if defaults is None:
-        defaults = {}
-        for name, info in cls.model_fields.items():
-            if not info.is_required():
-                defaults[name] = info
-        _DEFAULTS[cls] = defaults
-    data = dict(values)
-    for name, info in defaults.items():
-        if name not in data:
-            data[name] = info.get_default(call_default_factory=True)
-    record = cls.__new__(cls)
-    object.__setattr__(record, "__dict__", data)
-    object.__setattr__(record, "__pydantic_fields_set__", set(values))
-    object.__setattr__(record, "__pydantic_extra__", None)
-    object.__setattr__(record, "__pydantic_private__", None)
-    return record
+    """A record from values the builders have already coerced to the right types (the
+    records are plain dataclasses: nothing validates them again)."""
+    return cls(**values)
 
 
 # --- coercion helpers -------------------------------------------------------------

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.results import Health
-from coordinator_tui.files.records import FileError
+from coordinator_tui.analysis.summaries import unread_sessions
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render.health import ALERT_KINDS, HEALTH
 from coordinator_tui.render.sanitize import display
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 _WORK_WIDTH = 200
 PIPED_WORK_WIDTH = 1000
 """Characters of a session's work shown when the output is not a terminal."""
-SESSION_FOLDERS = (".", "sessions")
 """Folders whose listing failing means the sessions are unknown (not zero)."""
 ERROR_LINES = 20
 """Data problems listed by name; the rest are counted (``status --json`` has them all)."""
@@ -43,15 +42,6 @@ DECISION_LINES = 20
 def _t(value: object, width: int | None = None, style: str = "") -> Text:
     """Untrusted text as a plain ``Text``: sanitised, one line, never markup."""
     return Text(display(value, width), style=style)
-
-
-def unread_sessions(analysis: Analysis) -> FileError | None:
-    """The folder error that left the sessions unknown (the directory or ``sessions/``
-    could not be listed), or None: ``status`` then exits 1."""
-    for error in analysis.errors:
-        if error.kind == "folder" and error.path in SESSION_FOLDERS:
-            return error
-    return None
 
 
 def no_sessions_hint(root: str, has_sessions_folder: bool) -> Text:

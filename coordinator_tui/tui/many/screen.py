@@ -386,4 +386,4 @@ class ManyScreen(Screen[None]):
 
 def replace_path(error: FileError, name: str) -> FileError:
     """A file problem named with its collective (``projA: sessions/x.json``)."""
-    return error.model_copy(update={"path": f"{name}: {error.path}"})
+    return replace(error, path=f"{name}: {error.path}")

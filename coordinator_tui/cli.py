@@ -242,6 +242,22 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
+    _prefetch_first_scan(args, settings)
     from coordinator_tui.tui import app  # Textual is loaded only for the dashboard
 
     return app.main(args, settings)
+
+
+def _prefetch_first_scan(args: argparse.Namespace, settings: Settings) -> None:
+    """One big directory: a forked child reads it while Textual loads (``prefetch``)."""
+    names = getattr(args, "dir", None) or []
+    if len(names) > 1:
+        return
+    from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
+    from coordinator_tui.prefetch import fork_first_scan
+
+    try:
+        root = resolve_directory(names[0] if names else None, must_exist=False)
+    except DirectoryNotFound:
+        return  # the dashboard says why
+    fork_first_scan(root, settings.max_file_bytes)

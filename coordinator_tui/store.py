@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -27,18 +26,15 @@ from coordinator_tui.files.layout import (
     PLACE_OF_KIND,
     PRIVATE_FOLDER,
     UNKNOWN_SIGNATURE,
+    Place,
     classify,
     is_below,
     list_folders,
 )
-from coordinator_tui.files.load import load
+from coordinator_tui.files.load import Loaded, load
 from coordinator_tui.files.records import (
-    Claim,
     FileError,
     FileKind,
-    Heartbeat,
-    Message,
-    Milestone,
     PriorityItem,
     Session,
 )
@@ -48,63 +44,10 @@ from coordinator_tui.history.index import HistoryIndex
 from coordinator_tui.history.keep import IndexKeeper
 from coordinator_tui.history.names import is_history, touches_history
 from coordinator_tui.history.window import HistoryWindow
+from coordinator_tui.prefetch import claim as claim_prefetch
+from coordinator_tui.prefetch import fork_share
 from coordinator_tui.settings import Settings
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A file whose latest read failed, or a folder that could not be listed (the records
-    below it are then forgotten, and the folder is the error that says why)."""
-
-    error: FileError
-    transient: bool
-    mtime: float
-    kept_last_good: bool
-
-
-@dataclass
-class StoreChange:
-    """What one ``scan()`` or ``apply()`` changed, by relative path."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    new_errors: list[FileError] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.new_errors)
-
-    def merge(self, other: StoreChange) -> None:
-        self.added += other.added
-        self.updated += other.updated
-        self.removed += other.removed
-        self.new_errors += other.new_errors
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """An immutable view of the store for one analysis."""
-
-    root: Path
-    exists: bool
-    sessions: tuple[Session, ...]
-    milestones: tuple[Milestone, ...]
-    messages: tuple[Message, ...]
-    claims: tuple[Claim, ...]
-    heartbeats: tuple[Heartbeat, ...]
-    priorities: tuple[PriorityItem, ...]
-    failures: tuple[Failure, ...]
-    warnings: tuple[FileError, ...]
-    kept: frozenset[str]
-    work_since: dict[str, datetime]
-    found: dict[str, int]
-    unread_messages: dict[str, int] = field(default_factory=dict)
-    """Message files listed but not parsed (older than the history window), by
-    ``broadcast``/``direct``: the message totals count them."""
-    session_by_path: dict[str, Session] = field(default_factory=dict, compare=False)
-    """The sessions by relative path (the live analysis looks up only the changed ones)."""
-    history_pending: int | None = None
-    """None: history loaded; else still to come after the sessions, about so many files."""
+from coordinator_tui.snapshot import Failure, Snapshot, StoreChange
 
 
 class Store:
@@ -133,6 +76,8 @@ class Store:
         self.history_pending: int | None = None
         self.sessions_only = False
         """Set by ``history.first.sessions_first``: a scan lists no history folder."""
+        self.prefetch = claim_prefetch(self._root_text)
+        """Set: the next scan takes the files this forked child read (the dashboard's)."""
 
     # --- public API -------------------------------------------------------------------
 
@@ -262,10 +207,31 @@ class Store:
                 present[path] = self._signature(path)
         for known in [p for p in self._kinds.under(under) if p not in present]:
             self._forget(known, change)
-        for path, signature in present.items():
-            if self._signatures.get(path) != signature or path not in self._kinds:
-                self._read(path, change)
+        wanted = [
+            path
+            for path, signature in present.items()
+            if self._signatures.get(path) != signature or path not in self._kinds
+        ]
+        loaded = self._read_elsewhere(wanted)
+        for path in wanted:
+            self._read(path, change, loaded.pop(path, None))
         return change
+
+    def _read_elsewhere(self, wanted: list[str]) -> dict[str, Loaded]:
+        """What a forked child read of ``wanted`` (``prefetch``), with the parent's own
+        share loaded meanwhile; {} when no child helps (then ``_read`` loads each)."""
+        prefetch, self.prefetch = self.prefetch, None
+        limit, within = self.settings.max_file_bytes, self._within()
+        if prefetch is None:
+            prefetch = fork_share(self._root_text, wanted, limit, within)
+        if prefetch is None:
+            return {}
+        mine = {}
+        for path in wanted:
+            place = None if path in prefetch.paths else self._place(path)
+            if place is not None:
+                mine[path] = load(self._root_text, path, place, limit, within)
+        return {**prefetch.take(), **mine}
 
     def _relist_history(self, under: str) -> dict[str, FileError]:
         if self.sessions_only:  # the first pass of ``sessions_first``
@@ -325,18 +291,23 @@ class Store:
         self.records[kind].pop(relative, None)
         change.removed.append(relative)
 
-    def _read(self, relative: str, change: StoreChange) -> None:
+    def _place(self, relative: str) -> Place | None:
         known = self._kinds.get(relative)
-        place = PLACE_OF_KIND[known] if known in PLACE_OF_KIND else classify(relative)
+        return PLACE_OF_KIND[known] if known in PLACE_OF_KIND else classify(relative)
+
+    def _read(self, relative: str, change: StoreChange, loaded: Loaded | None = None) -> None:
+        """Read one file (or take what a child read) into its record or its failure."""
+        place = self._place(relative)
         if place is None:
             return
         existed = relative in self._kinds
         self._kinds[relative] = place.kind
         if place.kind is FileKind.HEARTBEAT or place.kind is FileKind.MESSAGE:
             self._history_read.add(relative)
-        loaded = load(
-            self._root_text, relative, place, self.settings.max_file_bytes, self._within()
-        )
+        if loaded is None:
+            loaded = load(
+                self._root_text, relative, place, self.settings.max_file_bytes, self._within()
+            )
         self._signatures[relative] = (loaded.mtime, loaded.size)
         if loaded.error is not None:
             self._fail(relative, place.kind, loaded.error, loaded.transient, loaded.mtime, change)

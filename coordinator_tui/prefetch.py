@@ -1,0 +1,172 @@
+"""Reading a big directory on two cores: a forked child reads and builds part of the files.
+
+Reading one session file is a few system calls, ``json.loads`` and building its
+record, all under one interpreter lock: at 10,000 sessions a scan is about a
+second of one core while the machine's other cores sit idle. So a scan of many
+files forks a child (``os.fork``: the child starts with every module already
+imported, so it costs milliseconds) that reads its share of the files with the
+very same ``files.load.load``, and hands the results back through a pipe:
+
+- ``Store`` splits a scan's files in two when it runs alone in its process
+  (``status``, ``report``, ``run``): the child reads every other file while the
+  parent reads the rest (``fork_share``);
+- the dashboard forks before it imports Textual (``fork_first_scan``): the child
+  lists the directory and reads all of it while the parent loads the interface;
+  the first ``Store`` made for that directory claims it (``claim``) and its first
+  scan takes the results. Changes made after the child read a file are caught by
+  the watcher's catch-up rescan, as for any scan.
+
+A process that already runs threads never forks (a lock held by another thread
+would stay locked in the child). Whatever goes wrong — no ``fork``, a child that
+fails, dies or is killed, a result that does not unpickle — ``take`` returns only
+what arrived whole, and the store reads everything else itself: nothing is lost,
+only the speed-up. The pickle is our own child's output through our own pipe,
+never data from the directory. The child writes nothing to the terminal and
+leaves with ``os._exit`` (no atexit handlers, no flushing of the parent's
+buffers).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from coordinator_tui.files.layout import Place, classify, list_folders
+from coordinator_tui.files.load import Loaded, load
+
+_STARTED: dict[str, Prefetch] = {}
+"""``fork_first_scan``'s children by resolved directory, until a ``Store`` claims one."""
+FORK_MIN_FILES = 2000
+"""Below this many files to read, a fork costs more than it saves."""
+_CHUNK = 1 << 16
+
+
+class Prefetch:
+    """Files a forked child is reading; ``take`` waits for them (once)."""
+
+    def __init__(self, pid: int, fd: int, paths: frozenset[str]) -> None:
+        self.pid = pid
+        self.fd = fd
+        self.paths = paths
+        """The relative paths the child reads (the parent reads every other one)."""
+        self._taken: dict[str, Loaded] | None = None
+
+    def take(self) -> dict[str, Loaded]:
+        """The child's results by relative path; {} when it failed (then the caller reads
+        them itself). Blocks until the child is done."""
+        if self._taken is not None:
+            return self._taken
+        chunks = []
+        try:
+            while chunk := os.read(self.fd, _CHUNK):
+                chunks.append(chunk)
+        except OSError:
+            chunks = []
+        finally:
+            os.close(self.fd)
+        self._taken = _results(b"".join(chunks), _exit_status(self.pid))
+        return self._taken
+
+    def discard(self) -> None:
+        """Stop waiting: close the pipe (the child, blocked on it, then leaves) and reap it."""
+        if self._taken is None:
+            os.close(self.fd)
+            self._taken = {}
+            _exit_status(self.pid)
+
+
+def _exit_status(pid: int) -> int:
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return -1
+    return os.waitstatus_to_exitcode(status)
+
+
+def _results(data: bytes, code: int) -> dict[str, Loaded]:
+    if code != 0 or not data:
+        return {}
+    try:
+        pairs = pickle.loads(data)
+    except Exception:
+        return {}
+    return {relative: loaded for relative, loaded in pairs if isinstance(loaded, Loaded)}
+
+
+def can_fork() -> bool:
+    """Forking is safe here: the platform has it and no other thread runs."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def fork_share(root: str, paths: Sequence[str], max_bytes: int, within: str) -> Prefetch | None:
+    """Every other one of ``paths`` read by a child, or None when it is not worth it (too
+    few files) or not safe (threads) or possible (no fork)."""
+    if len(paths) < FORK_MIN_FILES or not can_fork():
+        return None
+    return _fork(root, [(path, classify(path)) for path in paths[1::2]], max_bytes, within)
+
+
+def claim(root: str) -> Prefetch | None:
+    """The child ``fork_first_scan`` started for ``root``, once (the first store claims it)."""
+    return _STARTED.pop(os.path.realpath(root), None) if _STARTED else None
+
+
+def fork_first_scan(root: Path, max_bytes: int) -> Prefetch | None:
+    """The files a first scan of ``root`` reads (all but the history folders), read by a
+    child while the caller does other work, for the first ``Store`` of ``root`` to
+    ``claim``; None for a small directory (or no fork)."""
+    if not can_fork():
+        return None
+    root_text = str(root)
+    try:
+        within = os.path.realpath(root)
+        listing = list_folders(root_text, "", {}, history=False)
+    except OSError:
+        return None
+    if len(listing.files) < FORK_MIN_FILES:
+        return None
+    items = [(path, classify(path)) for path in listing.files]
+    started = _fork(root_text, items, max_bytes, within)
+    if started is not None:
+        _STARTED[within] = started
+    return started
+
+
+def _fork(
+    root: str, items: Iterable[tuple[str, Place | None]], max_bytes: int, within: str
+) -> Prefetch | None:
+    wanted = [(path, place) for path, place in items if place is not None]
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: read, hand over, leave
+        os.close(read_end)
+        _child(root, wanted, max_bytes, within, write_end)
+    os.close(write_end)
+    return Prefetch(pid, read_end, frozenset(path for path, _ in wanted))
+
+
+def _child(
+    root: str, wanted: list[tuple[str, Place]], max_bytes: int, within: str, fd: int
+) -> None:
+    """Never returns. Exit 0 only when every result was handed over."""
+    code = 1
+    try:
+        gc.disable()  # a short life that only allocates: no cycles worth finding
+        results = [(path, load(root, path, place, max_bytes, within)) for path, place in wanted]
+        data = memoryview(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+        while data:
+            data = data[os.write(fd, data) :]
+        code = 0
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)

@@ -1,0 +1,151 @@
+"""Reading on two cores (``prefetch``): a forked child reads part of a scan, and whatever
+happens to the child, the store ends up exactly as a scan on one core leaves it."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coordinator_tui import prefetch
+from coordinator_tui import store as store_module
+from coordinator_tui.files.records import FileKind
+from coordinator_tui.store import Store
+from tests.collective import ago, build_collective, session, write_json, write_text
+
+
+def _state(store: Store) -> dict[str, Any]:
+    """Everything a scan decides, in a form two stores can be compared by."""
+    return {
+        "records": {kind: dict(records) for kind, records in store.records.items()},
+        "failures": {path: failure.error for path, failure in store.failures.items()},
+        "warnings": dict(store.warnings),
+        "signatures": dict(store._signatures),
+        "priorities": store.priorities,
+        "work_since": dict(store.work_since),
+    }
+
+
+@pytest.fixture
+def big(tmp_path: Path) -> Path:
+    """The sample collective (broken, recovered and odd files among them) and 60 more
+    sessions, two of them not JSON."""
+    root = build_collective(tmp_path / "coordination")
+    for index in range(60):
+        session(root, f"session-x{index:02d}", f"work {index % 7}", ago(minutes=index))
+    write_text(root / "sessions" / "session-bad1.json", '{"session_id": "session-bad1", ')
+    write_text(root / "sessions" / "session-bad2.json", "not json at all")
+    return root
+
+
+def _serial(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    with monkeypatch.context() as patch:
+        patch.setattr(prefetch, "FORK_MIN_FILES", 10**9)
+        store = Store(root)
+        store.scan()
+    return _state(store)
+
+
+def _forking(monkeypatch: pytest.MonkeyPatch) -> list[prefetch.Prefetch]:
+    """Fork from 2 files on, and keep every child started."""
+    started: list[prefetch.Prefetch] = []
+    fork = prefetch._fork
+
+    def keep(*args: Any) -> prefetch.Prefetch | None:
+        child = fork(*args)
+        if child is not None:
+            started.append(child)
+        return child
+
+    monkeypatch.setattr(prefetch, "FORK_MIN_FILES", 2)
+    monkeypatch.setattr(prefetch, "_fork", keep)
+    return started
+
+
+def test_a_scan_split_with_a_child_equals_one_on_one_core(
+    big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _serial(big, monkeypatch)
+    started = _forking(monkeypatch)
+    here: list[str] = []
+    load = store_module.load
+    monkeypatch.setattr(
+        store_module, "load", lambda root, path, *rest: here.append(path) or load(root, path, *rest)
+    )
+    store = Store(big)
+    store.scan()
+    assert len(started) == 1
+    child = started[0]
+    handed = child.take()
+    assert set(handed) == child.paths and len(child.paths) >= 40  # every other file
+    assert here and not child.paths & set(here)  # what the child read is not read again
+    assert len(here) + len(child.paths) == len(expected["signatures"])
+    assert "sessions/session-bad1.json" in store.failures or "sessions/session-bad2.json" in (
+        store.failures
+    )
+    assert _state(store) == expected
+
+
+@pytest.mark.parametrize("failure", ["exits", "garbage", "killed"])
+def test_a_child_that_fails_loses_nothing(
+    big: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    expected = _serial(big, monkeypatch)
+    started = _forking(monkeypatch)
+    if failure == "exits":
+        monkeypatch.setattr(prefetch, "load", lambda *args: os._exit(3))
+    elif failure == "garbage":
+        monkeypatch.setattr(prefetch.pickle, "dumps", lambda *args, **kw: b"\x80\x05garbage")
+    else:
+        monkeypatch.setattr(prefetch, "load", lambda *args: os.kill(os.getpid(), 9))
+    store = Store(big)
+    store.scan()
+    assert len(started) == 1 and started[0].take() == {}  # nothing came: read here
+    assert _state(store) == expected
+
+
+def test_no_fork_while_other_threads_run(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started = _forking(monkeypatch)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not prefetch.can_fork()
+        assert prefetch.fork_first_scan(big, 1 << 20) is None
+        Store(big).scan()
+    finally:
+        stop.set()
+        thread.join()
+    assert started == []
+
+
+def test_the_first_scan_read_ahead_is_claimed_once_and_new_files_are_read(
+    big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _forking(monkeypatch)
+    child = prefetch.fork_first_scan(big, 1 << 20)
+    assert child is not None and started == [child]
+    assert "sessions/session-x00.json" in child.paths
+    # Written after the child listed the directory: the store must read it itself.
+    session(big, "session-late", "late work", ago(minutes=1))
+    write_json(big / "sessions" / "session-x01.json", {"session_id": "session-x01"})
+    store = Store(big)
+    assert store.prefetch is child
+    assert Store(big).prefetch is None  # claimed once
+    store.scan()
+    sessions = store.records[FileKind.SESSION]
+    assert "sessions/session-late.json" in sessions
+    assert child.take()  # the child handed its results over
+    store.scan()  # as the watcher's catch-up rescan does: the rewrite is read
+    assert store.records[FileKind.SESSION]["sessions/session-x01.json"].current_work is None
+    assert _state(store) == _serial(big, monkeypatch)
+
+
+def test_results_are_only_whole_loaded_files() -> None:
+    assert prefetch._results(pickle.dumps([("a", "not a Loaded")]), 0) == {}
+    assert prefetch._results(b"", 0) == {}
+    assert prefetch._results(pickle.dumps([]), 1) == {}

@@ -55,3 +55,22 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         _PAUSES.end()
+
+
+FREEZE_FROM_RECORDS = 2000
+"""Below this many records a full collection is quick: nothing is frozen."""
+
+
+def freeze_survivors(records: int) -> None:
+    """Move every object alive now out of the collector's sight (``gc.freeze``), when
+    ``records`` (the store's) make it worth it.
+
+    Called by the dashboard once its first analysis is on screen: the records, rows
+    and views of a big directory (hundreds of thousands of objects at 10,000
+    sessions) live on, and each full collection would walk them all again — a pause
+    of tens of milliseconds between a key and its effect. Reference counting still
+    frees them when they are replaced; what is frozen is only never searched for
+    reference cycles, and records and views have none.
+    """
+    if records >= FREEZE_FROM_RECORDS:
+        gc.freeze()

@@ -347,3 +347,16 @@ def test_many_threads_pausing_at_random_leave_the_collector_on() -> None:
         thread.join(30)
     assert errors == []
     assert gc.isenabled()
+
+
+def test_survivors_are_frozen_only_for_a_big_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from coordinator_tui import gcpause
+
+    calls: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append(True))
+    gcpause.freeze_survivors(gcpause.FREEZE_FROM_RECORDS - 1)
+    assert calls == []
+    gcpause.freeze_survivors(gcpause.FREEZE_FROM_RECORDS)
+    assert calls == [True]

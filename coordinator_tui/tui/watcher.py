@@ -20,6 +20,7 @@ from pathlib import Path
 from textual.message import Message
 from watchfiles import awatch
 
+from coordinator_tui.gcpause import freeze_survivors
 from coordinator_tui.history.first import sessions_first
 from coordinator_tui.store import Snapshot, Store, StoreChange
 from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
@@ -131,6 +132,7 @@ class DirectoryWatcher:
                 change, snapshot = await asyncio.to_thread(self._scan)
                 if change:
                     self.post(DirectoryChanged(snapshot, change))
+                freeze_survivors(len(snapshot.sessions) + len(snapshot.heartbeats))
             gone = False
             if changes:
                 paths = sorted({path for _, path in changes})

@@ -236,13 +236,14 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
         from coordinator_tui.commands import demo
 
         return demo.main(args, settings)
+    if all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout)):
+        _prefetch_first_scan(args, settings)  # first: the child reads while the rest loads
     from coordinator_tui.commands.common import no_terminal
 
     problem = no_terminal()
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
-    _prefetch_first_scan(args, settings)
     from coordinator_tui.tui import app  # Textual is loaded only for the dashboard
 
     return app.main(args, settings)

@@ -81,6 +81,8 @@ FLAGS: dict[str, Flag] = {
 
 def session_flags(view: SessionView) -> tuple[Flag, ...]:
     """The flags that apply to ``view``: the one place that decides them for every view."""
+    if not (view.duplicate or view.conflict or view.kept_last_good or view.session.recovered):
+        return ()
     on = {
         "duplicate": view.duplicate,
         "conflict": view.conflict,

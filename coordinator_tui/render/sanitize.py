@@ -36,6 +36,11 @@ def strip_control(text: str) -> str:
 
 def one_line(text: str) -> str:
     """Sanitised text on one line: newlines and tabs become spaces, runs of space fold."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        # Already one clean line: ``isprintable`` is False for every control character,
+        # surrogate, line or paragraph separator and space other than " ", so nothing
+        # below would change it (the common case: ten thousand work strings a refresh).
+        return text
     return " ".join(strip_control(text).split())
 
 

@@ -20,7 +20,29 @@ def age_text(seconds: float | None) -> str:
         return "in the future"
     if seconds < JUST_NOW_S:
         return "just now"
-    return humanize.naturaltime(timedelta(seconds=seconds))
+    delta = timedelta(seconds=seconds)
+    key = _wording_key(delta)
+    text = _AGES.get(key)
+    if text is None:
+        if len(_AGES) > 4096:
+            _AGES.clear()
+        text = _AGES[key] = humanize.naturaltime(delta)
+    return text
+
+
+_AGES: dict[tuple[int, int], str] = {}
+"""humanize's wording by ``_wording_key``: a table of 10,000 ages asks humanize once per
+distinct wording instead of once per row."""
+
+
+def _wording_key(delta: timedelta) -> tuple[int, int]:
+    """What humanize's wording of a past ``delta`` depends on, and nothing else: the
+    rounded minutes under an hour, the rounded hours under a day, else the days (its
+    ``naturaldelta``; a test compares the two second by second)."""
+    if delta.days == 0:
+        seconds = delta.seconds
+        return (0, round(seconds / 60)) if seconds < 3600 else (1, round(seconds / 3600))
+    return (2, delta.days)
 
 
 def short_age(seconds: float | None) -> str:

@@ -40,6 +40,8 @@ GAP = 2.0
 """After an analysis that took t seconds, the next starts no sooner than this × t later."""
 CPU_SHARE = 0.02
 """Clock-driven re-analysis is spaced so it costs at most this share of a core."""
+MAX_HOLD_S = 20.0
+"""A ``hold`` (keys first) delays a wanted run at most this long."""
 
 Row = TypeVar("Row")
 
@@ -79,6 +81,8 @@ class Scheduler(Generic[Row]):
         """Seconds the last analysis took."""
         self.deadline: datetime | None = None
         self._next_start = 0.0
+        self._held_until = 0.0
+        self._wanted_since: float | None = None
         self._last_clock_run = -float("inf")
         self._quick: dict[str, tuple[int, Row]] = {}
         self._quick_removed: dict[str, int] = {}
@@ -89,12 +93,23 @@ class Scheduler(Generic[Row]):
         self.generation += 1
         return self.generation
 
+    def hold(self, seconds: float) -> None:
+        """Keys first: no run starts within ``seconds`` from now (a user is typing; a run
+        in a thread would slow every key), unless one has been wanted for ``MAX_HOLD_S``."""
+        self._held_until = max(self._held_until, self.monotonic() + seconds)
+
     def request(self) -> Start | Wait | None:
         """An analysis is wanted: start one, wait, or (None) one is already under way."""
         if self.busy:
             self.again = True
             return None
-        wait = self._next_start - self.monotonic()
+        now = self.monotonic()
+        if self._wanted_since is None:
+            self._wanted_since = now
+        start_at = self._next_start
+        if now - self._wanted_since < MAX_HOLD_S:
+            start_at = max(start_at, self._held_until)
+        wait = start_at - now
         if wait > 0:
             if self.again:
                 return None  # a timer is already set
@@ -102,6 +117,7 @@ class Scheduler(Generic[Row]):
             return Wait(wait)
         self.busy = True
         self.again = False
+        self._wanted_since = None
         return Start(self.generation)
 
     def pending_due(self) -> bool:

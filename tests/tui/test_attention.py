@@ -246,3 +246,27 @@ async def test_compact_footer_shows_help_quit_gone_errors(frozen_app: Coordinato
             assert item in last, last
         assert "palette" not in last
         assert NOW  # the frozen clock is the fixture's
+
+
+async def test_a_key_holds_the_coordinators_run_until_typing_stops(
+    coordination: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys first: the acting run (decisions, ETAs: half a second of a thread at 10,000
+    sessions) waits ``KEYS_FIRST_S`` after the last key instead of slowing the next."""
+    import time
+
+    from coordinator_tui.tui.screens import dashboard_attention
+
+    monkeypatch.setattr(dashboard_attention, "KEYS_FIRST_S", 0.8)
+    app = create_app(coordination, Settings(), clock=MovableClock(), watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        acted = app.dashboard.acted
+        pressed = time.monotonic()
+        await pilot.press("s")
+        session(coordination, "session-3001", "new work", ago(minutes=1))
+        assert app.dashboard.store.scan()
+        app.dashboard.post_message(DirectoryChanged(app.dashboard.store.snapshot()))
+        await wait_for(pilot, lambda: app.dashboard.acted > acted, "the held acting run")
+        assert time.monotonic() - pressed >= 0.7  # without the hold: about 0.1 s
+        assert "sort: id" in screen_text(app)  # the key itself was served at once

@@ -127,3 +127,30 @@ def test_a_quick_row_for_a_session_the_analysis_dropped_is_not_added_back() -> N
     plan.snapshot_arrived()
     plan.quick_rows([("gone", "edited just before deletion")])
     assert plan.merge({"other": "x"}, 0) == {"other": "x"}
+
+
+def test_a_hold_delays_runs_while_keys_come_but_never_past_the_cap() -> None:
+    from coordinator_tui.tui.live import MAX_HOLD_S
+
+    plan, clock = scheduler()
+    plan.snapshot_arrived()
+    plan.hold(2.0)
+    assert plan.request() == Wait(2.0)  # a key just now: the run waits for the next one
+    clock.now += 1.5
+    plan.hold(2.0)  # another key: the wait moves on
+    assert plan.pending_due() is True
+    assert plan.request() == Wait(2.0)
+    clock.now += 2.0
+    assert plan.pending_due() is True
+    assert plan.request() == Start(1)  # the keys stopped
+    plan.finished(0.0)
+    plan.snapshot_arrived()
+    for _ in range(int(MAX_HOLD_S) + 5):  # someone types without a pause
+        plan.hold(2.0)
+        decision = plan.request()
+        if decision == Start(2):
+            break
+        plan.pending_due()
+        clock.now += 1.0
+    assert decision == Start(2)
+    assert clock.now - 1000.0 <= 3.5 + MAX_HOLD_S + 1.0  # held at most the cap

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.notifications import SeverityLevel
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
@@ -49,6 +50,9 @@ from coordinator_tui.tui.widgets.selectable import SelectablePanel
 from coordinator_tui.write.history import Sample
 
 TMUX_TIMEOUT_S = 5.0
+KEYS_FIRST_S = 2.0
+"""After a key, the coordinator's decisions (a run of up to half a second at 10,000
+sessions, in a thread) wait this long for the next key: typing stays as quick as idle."""
 ACTING_GAP = 9.0
 """After an acting run of t seconds, the next starts no sooner than this × t later."""
 SAMPLES_KEPT = 240
@@ -124,6 +128,10 @@ class DashboardAttention(DashboardActions):
         combined = words.combined_alerts(self.acting, (*lost, *self._base_alerts))
         if combined != self.alert_items:  # each assignment repaints the bound panels
             self.alert_items = combined
+
+    def on_key(self, event: events.Key) -> None:
+        """Every key reaches the screen (``DashboardScreen.on_key`` runs too)."""
+        self.acting_scheduler.hold(KEYS_FIRST_S)
 
     def _request_acting(self) -> None:
         analysis = self.analysis

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from coordinator_tui.analysis import Analysis, Health, MilestoneView, SessionView
 from coordinator_tui.analysis.acting.predict import MilestoneForecast
@@ -41,6 +42,25 @@ class Alert:
         return self.detail or self.text
 
 
+@lru_cache(maxsize=65536)
+def _stale_text(ident: str, heartbeat: datetime) -> str:
+    """Worded once per session and beat: a directory under load words its thousand stale
+    alerts again after every batch of changes, almost all of them as before."""
+    return f"{cell_text(ident, 40)} silent since {heartbeat:%H:%M} UTC"
+
+
+@lru_cache(maxsize=16384)
+def _duplicate_texts(work: str, sessions: tuple[str, ...]) -> tuple[str, str]:
+    """(panel text, full text) of a duplicate group, worded once per group."""
+    text = f"{len(sessions)} on {cell_text(work, 60)}: " + ", ".join(
+        cell_text(member, 30) for member in sessions
+    )
+    full = f"{len(sessions)} sessions on {display(work, WIDE)}: " + ", ".join(
+        display(member, WIDE) for member in sessions
+    )
+    return text, full
+
+
 def alerts(
     analysis: Analysis,
     first_seen: dict[str, datetime],
@@ -54,12 +74,7 @@ def alerts(
     """
     found: list[tuple[str, str, str, datetime | None, str]] = []
     for group in analysis.duplicates:
-        text = f"{len(group.sessions)} on {cell_text(group.work, 60)}: " + ", ".join(
-            cell_text(member, 30) for member in group.sessions
-        )
-        full = f"{len(group.sessions)} sessions on {display(group.work, WIDE)}: " + ", ".join(
-            display(member, WIDE) for member in group.sessions
-        )
+        text, full = _duplicate_texts(group.work, group.sessions)
         found.append((f"dup:{group.work_key}", "duplicate", text, None, full))
     for overlap in analysis.overlaps[:50]:
         text = (
@@ -86,7 +101,7 @@ def alerts(
     stale_after = timedelta(seconds=analysis.settings.stale_after_s)
     for view in analysis.sessions if stale is None else stale:
         if view.health is Health.STALE and view.heartbeat is not None:
-            text = f"{cell_text(view.id, 40)} silent since {view.heartbeat:%H:%M} UTC"
+            text = _stale_text(view.id, view.heartbeat)
             found.append((f"stale:{view.key}", "stale", text, view.heartbeat + stale_after, ""))
     current = {key for key, *_ in found}
     for key in [key for key in first_seen if key not in current]:

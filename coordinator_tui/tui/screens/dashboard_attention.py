@@ -88,7 +88,7 @@ class DashboardAttention(DashboardActions):
 
     def attend(self, analysis: Analysis) -> None:
         """A new analysis is on screen: ring for new waiting sessions, queue an acting run."""
-        waiting = words.waiting_keys(analysis)
+        waiting = words.waiting_keys(analysis) if analysis.counts.waiting else frozenset()
         started = [key for key in sorted(waiting - self._waiting)]
         self._waiting = waiting
         if started:

@@ -22,7 +22,8 @@ class SummaryStrip(Static):
             return
         if summary.waiting:
             self.update(
-                Text(summary.waiting, style="bold yellow", no_wrap=True, overflow="ellipsis")
+                Text(summary.waiting, style="bold yellow", no_wrap=True, overflow="ellipsis"),
+                layout=False,
             )
             return
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -39,4 +40,4 @@ class SummaryStrip(Static):
         if summary.note:
             text.append("  ")
             text.append(summary.note, style="italic yellow")
-        self.update(text)
+        self.update(text, layout=False)  # one line (#summary's height): no screen reflow

@@ -270,3 +270,34 @@ async def test_a_key_holds_the_coordinators_run_until_typing_stops(
         await wait_for(pilot, lambda: app.dashboard.acted > acted, "the held acting run")
         assert time.monotonic() - pressed >= 0.7  # without the hold: about 0.1 s
         assert "sort: id" in screen_text(app)  # the key itself was served at once
+
+
+async def test_changes_wait_while_keys_come_and_land_in_one_update(
+    coordination: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys first: a changed file that arrives right after a key waits for a pause in
+    typing (``TYPING_PAUSE_S``) and then shows; with no key it shows at once."""
+    import time
+
+    from coordinator_tui.tui.screens import dashboard_flow
+
+    monkeypatch.setattr(dashboard_flow, "TYPING_PAUSE_S", 0.6)
+    app = create_app(coordination, Settings(), clock=MovableClock(), watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        screen = app.dashboard
+
+        def post(ident: str, work: str) -> None:
+            session(coordination, ident, work, ago(minutes=1))
+            change = screen.store.scan()
+            screen.post_message(DirectoryChanged(screen.store.snapshot(), change))
+
+        post("session-4001", "quiet work")
+        await wait_for(pilot, lambda: "sessions/session-4001.json" in shown(app), "a change")
+        await pilot.press("s")
+        typed = time.monotonic()
+        post("session-4002", "typed-over work")
+        await pilot.pause(0.2)
+        assert "sessions/session-4002.json" not in shown(app)  # waits for the pause
+        await wait_for(pilot, lambda: "sessions/session-4002.json" in shown(app), "the pause")
+        assert time.monotonic() - typed >= 0.55

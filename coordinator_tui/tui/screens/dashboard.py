@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-from textual import events, on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import var
@@ -37,7 +37,7 @@ from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, Store
 from coordinator_tui.tui import panels
 from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
-from coordinator_tui.tui.keys import bindings, catch_up_filter
+from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.live import (
     REBASE_ABOVE,
     LiveFeed,
@@ -219,7 +219,7 @@ class DashboardScreen(DashboardFlow):
             return  # the first full analysis is under way; applied on top when it lands
         if self.feed.engine is None or (paths is not None and len(paths) > REBASE_ABOVE):
             self.request_analysis()
-        else:
+        elif not self.defer_while_typing(paths):
             self._live_update(paths)
 
     def _live_update(self, paths: list[str] | set[str] | None) -> None:
@@ -361,40 +361,3 @@ class DashboardScreen(DashboardFlow):
                 severity="warning",
                 markup=False,
             )
-
-    # --- actions ----------------------------------------------------------------------
-
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        self.set_focus(box)  # at once: keys typed right after "/" must reach the box
-
-    def on_key(self, event: events.Key) -> None:
-        """``/`` and a burst typed after it (``keys.catch_up_filter``)."""
-        catch_up_filter(self, self.query_one("#filter", Input), event)
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.table_view = self.table_view.filtered(event.value)
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        self.table.focus()
-
-    def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if self.table_view.filter_text or box.display:
-            box.value = ""
-            box.display = False
-            self.table_view = self.table_view.filtered("")
-            self.table.focus()
-
-    def action_cycle_sort(self) -> None:
-        self.table_view = self.table_view.next_sort()
-        self.notify(f"Sorted by {self.table_view.sort}", timeout=2)
-
-    def action_toggle_gone(self) -> None:
-        self.table_view = self.table_view.toggled_gone()
-        shown = self.table_view.show_gone
-        words = "Gone and ended sessions shown" if shown else "Gone and ended sessions hidden"
-        self.notify(words, timeout=2)

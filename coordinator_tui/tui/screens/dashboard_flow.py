@@ -7,14 +7,19 @@ flow's entry points), apart so each module stays small.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
+
+from textual import events, on
+from textual.widgets import Input
 
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.live import LiveAnalysis
 from coordinator_tui.analysis.live.search import OverlapSearch
 from coordinator_tui.tui import panels
 from coordinator_tui.tui.events import WatchStatus
+from coordinator_tui.tui.keys import catch_up_filter
 from coordinator_tui.tui.live import LiveFeed
 from coordinator_tui.tui.panels import Alert
 from coordinator_tui.tui.screens.dashboard_attention import DashboardAttention
@@ -26,6 +31,10 @@ STREAM_CHUNK = 1000
 """Rows added after each paint until the table holds them all."""
 STREAM_PAUSE_S = 0.03
 """Between two chunks: time for a frame and for waiting keys."""
+TYPING_PAUSE_S = 0.4
+"""Changed files wait while keys come closer than this (``defer_while_typing``)."""
+MAX_DEFER_S = 1.0
+"""…but never longer than this: the rows stay live while someone types on and on."""
 
 
 def _assign(screen: Any, name: str, value: object) -> None:
@@ -45,6 +54,11 @@ class DashboardFlow(DashboardAttention):
     """A chunk of the first load is due after the next paint."""
     _overlaps: OverlapSearch
     _title: tuple[str, str] | None
+    _typed_at = -float("inf")
+    _deferring = False
+    _defer_started = 0.0
+    _deferred: frozenset[str] | None = frozenset()
+    """Changed files waiting for a pause in typing; None: compare everything."""
     watch_mode: str
     watch_note: str
 
@@ -64,6 +78,9 @@ class DashboardFlow(DashboardAttention):
             self.notify(note, severity="warning", markup=False, timeout=3 if self.compact else 5)
 
     def _refresh_summary(self) -> None:
+        raise NotImplementedError
+
+    def _live_update(self, paths: list[str] | set[str] | None) -> None:
         raise NotImplementedError
 
     def _refresh_panels(
@@ -180,3 +197,69 @@ class DashboardFlow(DashboardAttention):
     def _overlaps_due(self) -> None:
         self._overlaps.timer = False
         self._search_overlaps()
+
+    # --- keys first: while keys come, changed files wait for a pause --------------------
+
+    def defer_while_typing(self, paths: list[str] | None) -> bool:
+        """True when ``paths`` wait: a key came within ``TYPING_PAUSE_S`` (or changes
+        already wait). Under 200 changes a second at 10,000 sessions each batch is
+        milliseconds of this thread; gathered while someone types, a key is served at
+        once and the rows catch up in one update when typing pauses (``MAX_DEFER_S``
+        at the latest)."""
+        now = time.monotonic()
+        if not self._deferring and now - self._typed_at >= TYPING_PAUSE_S:
+            return False
+        if paths is None or self._deferred is None:
+            self._deferred = None  # compare everything
+        else:
+            self._deferred = self._deferred.union(paths)
+        if not self._deferring:
+            self._deferring, self._defer_started = True, now
+            self.set_timer(TYPING_PAUSE_S, self._flush_deferred)
+        return True
+
+    def _flush_deferred(self) -> None:
+        now = time.monotonic()
+        typing = TYPING_PAUSE_S - (now - self._typed_at)
+        if typing > 0 and now - self._defer_started < MAX_DEFER_S:
+            self.set_timer(typing, self._flush_deferred)
+            return
+        paths, self._deferred, self._deferring = self._deferred, frozenset(), False
+        self._live_update(None if paths is None else sorted(paths))
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        self.set_focus(box)  # at once: keys typed right after "/" must reach the box
+
+    def on_key(self, event: events.Key) -> None:
+        """``/`` and a burst typed after it (``keys.catch_up_filter``); and keys first."""
+        self._typed_at = time.monotonic()
+        catch_up_filter(self, self.query_one("#filter", Input), event)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table_view = self.table_view.filtered(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if self.table_view.filter_text or box.display:
+            box.value = ""
+            box.display = False
+            self.table_view = self.table_view.filtered("")
+            self.table.focus()
+
+    def action_cycle_sort(self) -> None:
+        self.table_view = self.table_view.next_sort()  # the table's title names it
+
+    def action_toggle_gone(self) -> None:
+        self.table_view = self.table_view.toggled_gone()
+        shown = self.table_view.show_gone
+        words = "Gone and ended sessions shown" if shown else "Gone and ended sessions hidden"
+        self.notify(words, timeout=2)

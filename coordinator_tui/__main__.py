@@ -2,7 +2,7 @@
 
 ``status --line`` runs every few seconds in every tmux client, so it is handed
 to the stdlib-only ``statusline`` module here, before the CLI (argparse,
-pydantic, the settings) is imported; everything else goes to ``cli.main``.
+the settings) is imported; everything else goes to ``cli.main``.
 """
 
 from __future__ import annotations

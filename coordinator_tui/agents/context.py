@@ -25,7 +25,8 @@ PLACEHOLDER_TEXTS = (
     *("starting", "null", "none", "idle", "unknown", "n/a", "na", "tbd", "waiting"),
     *("waiting for work", "available", "active session", "nothing"),
 )
-"""``settings.DEFAULT_PLACEHOLDERS`` (a test keeps them equal): settings imports pydantic."""
+"""``settings.DEFAULT_PLACEHOLDERS`` (a test keeps them equal): a hook imports no settings
+(tomllib, dataclasses and the validation would cost it milliseconds on every event)."""
 
 
 def clean(value: object, width: int) -> str:

@@ -1,7 +1,7 @@
 """The hook runner: ``python -I -m coordinator_tui.agents.hook --dir DIR --agent KIND``.
 
 Claude Code, Codex and Gemini CLI run this on every prompt and tool call, so its
-import path is the standard library plus ``agents/`` (no pydantic, Textual, rich,
+import path is the standard library plus ``agents/`` (no Textual, rich,
 store or settings) and it reads only the files an event needs — never the whole
 directory. It must never break the agent: whatever goes wrong (bad stdin, a
 missing or read-only directory, a full disk) it exits 0 with nothing on stdout and

@@ -2,7 +2,7 @@
 
 It runs every few seconds in every tmux client, so its import path is the
 standard library plus two stdlib-only helpers (``files.timeparse``,
-``files.worktext``): no pydantic, Textual, Rich or store.
+``files.worktext``): no settings, Textual, Rich or store.
 ``__main__.entry`` (the ``coordinator-tui`` script and ``python -m``) hands
 ``status --line`` here before anything heavy is imported.
 

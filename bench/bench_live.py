@@ -223,12 +223,24 @@ def load_run(root: Path, name: str, count: int, load: tuple[float, float], sort:
     }
 
 
+def table_lines(text: str) -> list[str]:
+    """The session table's lines only: from its title to its bottom border. (The alerts
+    panel below names sessions too, as in "session-01001 keeps load 1001 step 367; …":
+    those lines are not rows and must not be compared with the files.)"""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if "Sessions " in line and "╭" in line), None)
+    if start is None:
+        return []
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("╰")), None)
+    return lines[start + 1 : end]
+
+
 def compare(text: str, on_disk: dict[str, dict]) -> tuple[int, int, int]:  # type: ignore[type-arg]
     """(rows the title says are shown, rows on screen compared, rows unlike their file)."""
     title = re.search(r"Sessions (\d+)/(\d+)", text)
     shown = int(title.group(1)) if title else -1
     mismatches, checked = 0, 0
-    for line in text.splitlines():
+    for line in table_lines(text):
         match = ROW.search(line)
         if not match or match.group(1) not in on_disk:
             continue

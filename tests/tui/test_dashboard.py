@@ -323,3 +323,33 @@ async def test_panels_follow_the_screen_state_they_are_bound_to(
         await pilot.pause()
         assert screen.query_one(MilestonePanel).compact
         assert screen.has_class("-compact")
+
+
+async def test_the_alerts_panel_reflows_the_screen_only_when_its_height_changes(
+    coordination: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reflow of the whole screen per batch of changes was a tenth of the main thread
+    under load: the panel asks for one only when its number of lines changes, and the
+    text it shows is the new one either way."""
+    from dataclasses import replace
+
+    from coordinator_tui.tui.widgets.alerts import AlertsPanel
+
+    app = create_app(coordination, Settings(), clock=MovableClock(), watch=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        panel = app.dashboard.query_one("#alerts", AlertsPanel)
+        asked: list[bool] = []
+        update = panel.update
+        monkeypatch.setattr(
+            panel, "update", lambda content, layout=True: asked.append(layout) or update(content)
+        )
+        alerts = list(panel.alerts or ())
+        assert len(alerts) >= 2
+        panel.alerts = [replace(alerts[0], text="renamed alert text"), *alerts[1:]]
+        await pilot.pause()
+        assert "renamed alert text" in screen_text(app)
+        panel.alerts = alerts[:1]
+        await pilot.pause()
+        assert asked == [False, True]
+        assert "renamed alert text" not in screen_text(app)

@@ -26,6 +26,8 @@ class AlertsPanel(SelectablePanel):
 
     def __init__(self, *, limit: int = 10, id: str | None = None) -> None:
         super().__init__(window=limit, id=id)
+        self._lines = -1
+        """Lines the last table drew (-1: not a table): the panel's height follows them."""
 
     def watch_alerts(self) -> None:
         self.draw()
@@ -39,6 +41,7 @@ class AlertsPanel(SelectablePanel):
             return
         self.border_subtitle = self.position() or (f"{len(alerts)}" if alerts else "")
         if not alerts:
+            self._lines = -1
             self.update(
                 Text(
                     "No alerts: no duplicate work, overlap, conflict or stale session.", style="dim"
@@ -60,7 +63,10 @@ class AlertsPanel(SelectablePanel):
         if shown.stop < len(alerts) and self.window > 3:
             more = len(alerts) - shown.stop
             table.add_row(Text(""), Text(f"… and {more} more (tab here, j/k)", style="dim"))
-        self.update(table)
+        # One line a row: the same count keeps the height, and a reflow of the whole
+        # screen (a tenth of the main thread under 200 changes a second) is not needed.
+        lines, self._lines = self._lines, table.row_count
+        self.update(table, layout=lines != table.row_count)
 
     def reading(self) -> Reading | None:
         if not self.alerts:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -151,9 +152,14 @@ async def shoot_many(root: Path, target: Path) -> None:
 
 async def main_async(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as temp:
+    # A fixed place (not a random temporary name): the many-directory screen shows the
+    # directories' paths, and the screenshot must not change from one run to the next.
+    temp = Path(tempfile.gettempdir()) / "coordinator-tui-screenshots"
+    shutil.rmtree(temp, ignore_errors=True)
+    temp.mkdir()
+    try:
         os.chdir(temp)  # the header then names the directory "coordination"
-        root = add_attention(build_collective(Path(temp) / "coordination"))
+        root = add_attention(build_collective(temp / "coordination"))
         await shoot(root, WIDE, out / "dashboard-wide.svg", None)
         await shoot(root, COMPACT, out / "dashboard-compact.svg", None, toasts=True)
         await shoot(root, WIDE, out / "broadcast-dialog.svg", broadcast)
@@ -163,6 +169,9 @@ async def main_async(out: Path) -> None:
         await shoot_many(root, out / "dashboard-many.svg")
         break_some_files(root)
         await shoot(root, COMPACT, out / "file-problems.svg", problems)
+    finally:
+        os.chdir(REPO)
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def main() -> int:

@@ -71,13 +71,6 @@ class Prefetch:
         self._taken = _results(b"".join(chunks), _exit_status(self.pid))
         return self._taken
 
-    def discard(self) -> None:
-        """Stop waiting: close the pipe (the child, blocked on it, then leaves) and reap it."""
-        if self._taken is None:
-            os.close(self.fd)
-            self._taken = {}
-            _exit_status(self.pid)
-
 
 def _exit_status(pid: int) -> int:
     try:

@@ -227,7 +227,19 @@ def _mistyped_command(word: str) -> str | None:
     )
 
 
+ONE_SHOT = {"status", "report"}
+"""Commands that read, print and leave: the cyclic collector stays off while they run."""
+
+
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    if command in ONE_SHOT:
+        # A short life that builds tens of thousands of records at 10,000 sessions and
+        # makes no cycles worth finding: reference counting frees what goes, and the
+        # collector's passes over every live record would cost a tenth of the run.
+        from coordinator_tui.gcpause import paused_gc
+
+        with paused_gc():
+            return int(_module(command).main(args, settings))
     if command in HEADLESS or command in SELF_REGISTERED:
         return int(_module(command).main(args, settings))
     if command in AGENT_SIDE:

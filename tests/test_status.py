@@ -188,3 +188,27 @@ def test_human_status_shows_the_decisions_of_the_json(
     for item in document["milestones"]["items"]:
         row = next(line for line in out.splitlines() if item["title"] in line)
         assert (item["forecast"]["eta"] or item["forecast"]["why_not"]) in row
+
+
+def test_one_shot_commands_run_with_the_collector_paused_and_restore_it(
+    collective: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``status`` and ``report`` run with the cyclic collector off (a short life of
+    many records and no cycles); it is on again afterwards, as it was before."""
+    import gc
+
+    from coordinator_tui.analysis import summaries
+
+    seen: list[bool] = []
+    real = summaries.unread_sessions
+
+    def spy(analysis):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return real(analysis)
+
+    monkeypatch.setattr(summaries, "unread_sessions", spy)
+    assert gc.isenabled()
+    assert main(["status", str(collective), "--json"]) == 0
+    assert seen == [False]
+    assert gc.isenabled()
+    assert json.loads(capsys.readouterr().out)["counts"]["total"] > 0

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -52,3 +52,36 @@ def test_garbage_is_unknown_not_an_exception(value: object) -> None:
 def test_format_utc_writes_z() -> None:
     moment = datetime(2025, 11, 15, 21, 30, 28, tzinfo=timezone.utc)
     assert format_utc(moment) == "2025-11-15T21:30:28Z"
+
+
+def _slow_format(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_fast_paths_agree_with_the_general_ones_on_random_text() -> None:
+    """``parse_timestamp`` takes ``…T…Z`` of 20 characters by a quicker road, and
+    ``format_utc`` formats UTC with ``isoformat``: both must give what the general
+    parsing (``_parse_any``) and ``strftime`` give, on canonical stamps and on
+    20-character near misses alike."""
+    import random
+
+    from coordinator_tui.files.timeparse import _parse_any
+
+    rng = random.Random(7)
+    alphabet = "0123456789-:T Z+.zU"
+    base = datetime(2025, 11, 15, 19, 30, 28, tzinfo=UTC)
+    samples = []
+    for _ in range(20_000):
+        moment = datetime.fromtimestamp(rng.uniform(-6e10, 2.5e11), tz=UTC)
+        stamp = format_utc(moment)
+        assert stamp == _slow_format(moment)
+        samples.append(stamp)
+        chars = list(stamp)
+        for _ in range(rng.randint(1, 3)):
+            chars[rng.randrange(len(chars) - 1)] = rng.choice(alphabet)
+        samples.append("".join(chars))
+    samples += ["2025-11-15T19+01:00Z", " 2025-11-15T19:30:2Z", "2025-11-15T19:30:28Z"]
+    for sample in samples:
+        assert parse_timestamp(sample) == _parse_any(sample), sample
+    shifted = base.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    assert format_utc(shifted) == _slow_format(shifted) == "2025-11-15T19:30:28Z"

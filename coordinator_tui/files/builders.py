@@ -59,29 +59,44 @@ def build_session(
     obj = require_object(data)
     problems = Problems()
     raw_id = as_text(obj.get("session_id"), "session_id", problems)
-    session_id = raw_id.strip() if raw_id and raw_id.strip() else stem
-    if raw_id and raw_id.strip() and raw_id.strip() != stem:
+    session_id = raw_id.strip() if raw_id else ""
+    if raw_id and session_id and session_id != stem:
         problems.append(f"session_id {json.dumps(raw_id[:60])} differs from the file name {stem}")
+    session_id = session_id or stem
     if not raw_id:
         problems.append(f"no session_id; using the file name {stem}")
-    session = construct(
-        Session,
+    texts = [obj.get(name) for name in _SESSION_TEXTS]
+    for index, value in enumerate(texts):  # text is the rule: coerced only when not
+        if value is not None and type(value) is not str:
+            texts[index] = as_text(value, _SESSION_TEXTS[index], problems)
+    started, beat, count = (
+        obj.get("started_at"),
+        obj.get("last_heartbeat"),
+        obj.get("heartbeat_count"),
+    )
+    session = Session(
         path=path,
         recovered=recovered,
         mtime=mtime,
-        extra=extra_fields(obj, _SESSION_FIELDS),
+        extra={} if _SESSION_SEEN.issuperset(obj) else extra_fields(obj, _SESSION_FIELDS),
         session_id=session_id,
-        status=as_text(obj.get("status"), "status", problems),
-        current_work=as_text(obj.get("current_work"), "current_work", problems),
+        status=texts[0],
+        current_work=texts[1],
         capabilities=as_text_list(obj.get("capabilities"), "capabilities", problems),
         specialization=as_text_list(obj.get("specialization"), "specialization", problems),
-        name=as_text(obj.get("name"), "name", problems),
-        role=as_text(obj.get("role"), "role", problems),
-        started_at=as_time(obj.get("started_at"), "started_at", problems),
-        last_heartbeat=as_time(obj.get("last_heartbeat"), "last_heartbeat", problems),
-        heartbeat_count=as_int(obj.get("heartbeat_count"), "heartbeat_count", problems),
+        name=texts[2],
+        role=texts[3],
+        started_at=None if started is None else as_time(started, "started_at", problems),
+        last_heartbeat=None if beat is None else as_time(beat, "last_heartbeat", problems),
+        heartbeat_count=count
+        if type(count) is int and abs(count) <= 2**53
+        else as_int(count, "heartbeat_count", problems),
     )
     return session, list(problems)
+
+
+_SESSION_TEXTS = ("status", "current_work", "name", "role")
+_SESSION_SEEN = frozenset(_SESSION_FIELDS)
 
 
 _STATUS_ALIASES = {

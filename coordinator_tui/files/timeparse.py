@@ -102,6 +102,18 @@ def _from_epoch(value: object) -> datetime | None:
 
 def parse_timestamp(value: object) -> datetime | None:
     """Parse any timestamp form seen in the wild into an aware UTC datetime, or None."""
+    if type(value) is str and len(value) == 20 and value[19] == "Z" and value[10] == "T":
+        # The form we and the scripts write, ``2025-11-15T19:30:28Z``: parsed with an
+        # explicit offset, which is several times faster than ``replace(tzinfo=…)`` and
+        # gives the same moment (a test compares both paths on random text).
+        try:
+            return datetime.fromisoformat(value[:19] + "+00:00")
+        except ValueError:
+            pass
+    return _parse_any(value)
+
+
+def _parse_any(value: object) -> datetime | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -137,4 +149,7 @@ def parse_timestamp(value: object) -> datetime | None:
 
 def format_utc(moment: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``, second precision: the form we write."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)
+    if utc.year >= 1000:  # ``isoformat`` pads the year, ``strftime`` does not: same text
+        return f"{utc.isoformat(timespec='seconds')[:19]}Z"
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -12,14 +12,14 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from itertools import pairwise
 
-from coordinator_tui.analysis.results import SessionView
+from coordinator_tui.analysis.results import Health, SessionView
 from coordinator_tui.files.records import Heartbeat
 from coordinator_tui.files.timeparse import parse_timestamp
 
 WAITING = "waiting"
 SINCE_FIELDS = ("waiting_since", "state_since")
 """Session-file fields that may say when the current state began (newer clients)."""
-NOT_WAITING_HEALTH = frozenset({"gone", "ended"})
+NOT_WAITING_HEALTH = frozenset({Health.GONE, Health.ENDED})
 
 
 def state_of(record_extra: dict[str, object]) -> str:
@@ -31,10 +31,12 @@ def state_of(record_extra: dict[str, object]) -> str:
 def is_waiting(view: SessionView) -> bool:
     """Waiting for a human: the health says so, or the file's ``state`` does and the
     session is not gone (a stale heartbeat is expected: a blocked agent does not beat)."""
-    health = view.health.value
-    if health == WAITING:
+    health = view.health  # compared by identity: ``.value`` is a slow property
+    if health is Health.WAITING:
         return True
-    return health not in NOT_WAITING_HEALTH and state_of(view.session.extra) == WAITING
+    if health in NOT_WAITING_HEALTH or not view.session.extra:
+        return False
+    return state_of(view.session.extra) == WAITING
 
 
 def waiting_since(view: SessionView, beats: Iterable[Heartbeat]) -> tuple[datetime | None, str]:
@@ -68,6 +70,9 @@ def waiting_total_s(view: SessionView, beats: Iterable[Heartbeat], now: datetime
     """Seconds spent waiting: each heartbeat event saying ``waiting`` counts until the
     next event, plus the current wait. An approximation: waits between two beats of
     other states, or before the event history starts, are not seen."""
+    beats = tuple(beats)
+    if not is_waiting(view) and not any(state_of(beat.extra) == WAITING for beat in beats):
+        return 0.0  # most sessions: nothing to order or add up
     ordered = list(reversed(_newest_first(beats)))
     since, _ = waiting_since(view, ordered)
     total = 0.0

@@ -151,5 +151,5 @@ def format_utc(moment: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``, second precision: the form we write."""
     utc = moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)
     if utc.year >= 1000:  # ``isoformat`` pads the year, ``strftime`` does not: same text
-        return f"{utc.isoformat(timespec='seconds')[:19]}Z"
+        return utc.isoformat()[:19] + "Z"
     return utc.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -17,6 +17,7 @@ from typing import Any
 
 from coordinator_tui.analysis import (
     Analysis,
+    Health,
     ClaimView,
     MessageSummary,
     MilestoneSummary,
@@ -96,8 +97,13 @@ def _analysis_part(analysis: Analysis) -> dict[str, Any]:
 _AGENT_FIELDS = ("state", "agent", "cwd", "tmux_pane", "host", "pid")
 
 
+_NO_AGENT_FIELDS: dict[str, Any] = dict.fromkeys(_AGENT_FIELDS)
+
+
 def _agent_fields(extra: dict[str, Any]) -> dict[str, Any]:
     """What the agent hooks and the session client add, null when a session lacks it."""
+    if not extra:
+        return _NO_AGENT_FIELDS  # only ever unpacked into a session's dict
     fields: dict[str, Any] = {}
     for name in _AGENT_FIELDS:
         value = extra.get(name)
@@ -108,11 +114,15 @@ def _agent_fields(extra: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+_HEALTH_WORDS = {health: health.value for health in Health}
+"""``Health.value`` is a property, slow 10,000 times over."""
+
+
 def _session(view: SessionView) -> dict[str, Any]:
     return {
         "id": view.id,
         "file": view.key,
-        "health": view.health.value,
+        "health": _HEALTH_WORDS[view.health],
         "status": view.session.status,
         "current_work": view.session.current_work,
         "placeholder_work": view.placeholder,

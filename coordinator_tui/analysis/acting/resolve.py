@@ -19,12 +19,13 @@ told again, and one that lasts is never repeated (see ``to_send``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from coordinator_tui.analysis.results import (
     Analysis,
+    ClaimView,
     PriorityView,
     SessionView,
     Suggestion,
@@ -91,10 +92,11 @@ def resolve(analysis: Analysis) -> tuple[Resolution, ...]:
     ]
     suggestions: dict[str, Suggestion | None] = {}
     result = []
+    held = live_claims_by_holder(analysis)  # once: 800 groups × 200 claims otherwise
     for kind, members in groups:
         if len(members) < 2:
             continue
-        keeper, rule, reason = decide_keeper(members, analysis)
+        keeper, rule, reason = decide_keeper(members, analysis, held)
         for member in sorted(members, key=lambda view: view.id):
             if member.id == keeper.id:
                 continue
@@ -117,11 +119,14 @@ def resolve(analysis: Analysis) -> tuple[Resolution, ...]:
 
 
 def decide_keeper(
-    members: Sequence[SessionView], analysis: Analysis
+    members: Sequence[SessionView],
+    analysis: Analysis,
+    held: Held | None = None,
 ) -> tuple[SessionView, str, str]:
-    """(keeper, rule, reason) for sessions that do the same (or similar) work."""
+    """(keeper, rule, reason) for sessions that do the same (or similar) work; ``held``
+    is ``live_claims_by_holder(analysis)`` when the caller decides many groups."""
     ordered = sorted(members, key=lambda view: view.id)
-    claimed = _claim_holders(ordered, analysis)
+    claimed = _claim_holders(ordered, held if held is not None else live_claims_by_holder(analysis))
     if claimed:
         claimed.sort(key=lambda entry: (entry[1] is None, entry[1] or _EPOCH, entry[0].id))
         holder, _, claim_name = claimed[0]
@@ -227,21 +232,34 @@ def _first_view_by_id(sessions: Iterable[SessionView]) -> dict[str, SessionView]
     return views
 
 
+Held = Mapping[str, Sequence[tuple[int, ClaimView]]]
+"""Session id → its live claims, each with its place in the analysis's claims."""
+
+
+def live_claims_by_holder(analysis: Analysis) -> dict[str, list[tuple[int, ClaimView]]]:
+    """The live claims, by the session holding them (``Held``)."""
+    held: dict[str, list[tuple[int, ClaimView]]] = {}
+    for order, claim_view in enumerate(analysis.claims):
+        if claim_view.active:
+            held.setdefault(claim_view.claim.claimed_by or "", []).append((order, claim_view))
+    return held
+
+
 def _claim_holders(
-    members: Sequence[SessionView], analysis: Analysis
+    members: Sequence[SessionView], held: Held
 ) -> list[tuple[SessionView, datetime | None, str]]:
-    """Members holding a live claim whose name is what their work is about."""
+    """Members holding a live claim whose name is what their work is about, in the order
+    of the analysis's claims."""
     by_id = {view.id: view for view in members}
-    holders = []
-    for claim_view in analysis.claims:
-        claim = claim_view.claim
-        holder = by_id.get(claim.claimed_by or "")
-        if not claim_view.active or holder is None:
-            continue
-        words = work_words(claim.resource_name) or work_words(claim.name)
-        if names_match(words, work_words(holder.session.current_work)):
-            holders.append((holder, claim.claimed_at, claim.name))
-    return holders
+    found = []
+    for session_id, view in by_id.items():
+        for order, claim_view in held.get(session_id, ()):
+            claim = claim_view.claim
+            words = work_words(claim.resource_name) or work_words(claim.name)
+            if names_match(words, work_words(view.session.current_work)):
+                found.append((order, view, claim.claimed_at, claim.name))
+    found.sort(key=lambda entry: entry[0])
+    return [(view, at, name) for _, view, at, name in found]
 
 
 def _owned_progress(view: SessionView, analysis: Analysis) -> float:

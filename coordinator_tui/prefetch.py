@@ -35,6 +35,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from coordinator_tui.files.guard import Folders
 from coordinator_tui.files.layout import Place, classify, list_folders
 from coordinator_tui.files.load import Loaded, load
 
@@ -95,12 +96,18 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
+CHILD_SHARE = 9
+"""The child reads this many of every 20 files: it also pickles what it read (a third
+more work per file), so an even split left the parent waiting for it."""
+
+
 def fork_share(root: str, paths: Sequence[str], max_bytes: int, within: str) -> Prefetch | None:
-    """Every other one of ``paths`` read by a child, or None when it is not worth it (too
-    few files) or not safe (threads) or possible (no fork)."""
+    """``CHILD_SHARE`` of every 20 of ``paths`` read by a child, or None when it is not
+    worth it (too few files) or not safe (threads) or possible (no fork)."""
     if len(paths) < FORK_MIN_FILES or not can_fork():
         return None
-    return _fork(root, [(path, classify(path)) for path in paths[1::2]], max_bytes, within)
+    share = [path for index, path in enumerate(paths) if index % 20 < CHILD_SHARE]
+    return _fork(root, [(path, classify(path)) for path in share], max_bytes, within)
 
 
 def claim(root: str) -> Prefetch | None:
@@ -154,7 +161,11 @@ def _child(
     code = 1
     try:
         gc.disable()  # a short life that only allocates: no cycles worth finding
-        results = [(path, load(root, path, place, max_bytes, within)) for path, place in wanted]
+        with Folders(within) as folders:
+            results = [
+                (path, load(root, path, place, max_bytes, within, folders))
+                for path, place in wanted
+            ]
         data = memoryview(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
         while data:
             data = data[os.write(fd, data) :]

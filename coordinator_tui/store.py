@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from coordinator_tui.files.guard import Folders
 from coordinator_tui.files.known import KnownPaths
 from coordinator_tui.files.layout import (
     FAILED_SIGNATURE,
@@ -212,12 +213,13 @@ class Store:
             for path, signature in present.items()
             if self._signatures.get(path) != signature or path not in self._kinds
         ]
-        loaded = self._read_elsewhere(wanted)
-        for path in wanted:
-            self._read(path, change, loaded.pop(path, None))
+        with Folders(self._within()) as folders:
+            loaded = self._read_elsewhere(wanted, folders)
+            for path in wanted:
+                self._read(path, change, loaded.pop(path, None), folders)
         return change
 
-    def _read_elsewhere(self, wanted: list[str]) -> dict[str, Loaded]:
+    def _read_elsewhere(self, wanted: list[str], folders: Folders) -> dict[str, Loaded]:
         """What a forked child read of ``wanted`` (``prefetch``), with the parent's own
         share loaded meanwhile; {} when no child helps (then ``_read`` loads each)."""
         prefetch, self.prefetch = self.prefetch, None
@@ -230,7 +232,7 @@ class Store:
         for path in wanted:
             place = None if path in prefetch.paths else self._place(path)
             if place is not None:
-                mine[path] = load(self._root_text, path, place, limit, within)
+                mine[path] = load(self._root_text, path, place, limit, within, folders)
         return {**prefetch.take(), **mine}
 
     def _relist_history(self, under: str) -> dict[str, FileError]:
@@ -295,8 +297,15 @@ class Store:
         known = self._kinds.get(relative)
         return PLACE_OF_KIND[known] if known in PLACE_OF_KIND else classify(relative)
 
-    def _read(self, relative: str, change: StoreChange, loaded: Loaded | None = None) -> None:
-        """Read one file (or take what a child read) into its record or its failure."""
+    def _read(
+        self,
+        relative: str,
+        change: StoreChange,
+        loaded: Loaded | None = None,
+        folders: Folders | None = None,
+    ) -> None:
+        """Read one file (or take what a child read) into its record or its failure;
+        ``folders``: the scan's verified folders (``guard.Folders``)."""
         place = self._place(relative)
         if place is None:
             return
@@ -305,9 +314,8 @@ class Store:
         if place.kind is FileKind.HEARTBEAT or place.kind is FileKind.MESSAGE:
             self._history_read.add(relative)
         if loaded is None:
-            loaded = load(
-                self._root_text, relative, place, self.settings.max_file_bytes, self._within()
-            )
+            limit, within = self.settings.max_file_bytes, self._within()
+            loaded = load(self._root_text, relative, place, limit, within, folders)
         self._signatures[relative] = (loaded.mtime, loaded.size)
         if loaded.error is not None:
             self._fail(relative, place.kind, loaded.error, loaded.transient, loaded.mtime, change)

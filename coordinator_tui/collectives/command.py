@@ -61,7 +61,7 @@ def main_many(args: argparse.Namespace, settings: Settings) -> int:
 def _print_json(analysed: list[Any], settings: Settings, args: argparse.Namespace) -> int:
     from coordinator_tui.collectives.status_json import many_document
     from coordinator_tui.commands.common import acting_of
-    from coordinator_tui.render.status_json import analysis_to_dict, dumps
+    from coordinator_tui.render.status_json import analysis_to_dict, write
 
     code = 0
     entries = []
@@ -72,7 +72,7 @@ def _print_json(analysed: list[Any], settings: Settings, args: argparse.Namespac
         entries.append((collective, analysis_to_dict(analysis, acting)))
         if args.check:
             code |= _reasons(collective, acting.check.code, acting.check.reasons)
-    sys.stdout.write(dumps(many_document(entries), pretty=args.pretty) + "\n")
+    write(many_document(entries), pretty=args.pretty)
     return code
 
 

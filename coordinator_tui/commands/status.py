@@ -90,12 +90,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return unread | _check(result.code, result.reasons)
     if args.json:
         from coordinator_tui.commands.common import acting_of
-        from coordinator_tui.render.status_json import analysis_to_dict, dumps
+        from coordinator_tui.render.status_json import analysis_to_dict, write
 
         acting, problem = acting_of(root, analysis, settings)
         if problem is not None:
             print(f"coordinator-tui: {display(problem, 300)}", file=sys.stderr)
-        sys.stdout.write(dumps(analysis_to_dict(analysis, acting), pretty=args.pretty) + "\n")
+        write(analysis_to_dict(analysis, acting), pretty=args.pretty)
         return unread | (_check(acting.check.code, acting.check.reasons) if args.check else 0)
     return unread | _print_tables(root, analysis, settings)
 

@@ -22,6 +22,7 @@ from coordinator_tui.files.builders import (
     build_session,
     parse_priorities,
 )
+from coordinator_tui.files.guard import Folders
 from coordinator_tui.files.layout import Place, stem
 from coordinator_tui.files.records import FileKind, RecordError
 
@@ -47,15 +48,23 @@ class Loaded:
     transient: bool = False
 
 
-def load(root: str, relative: str, place: Place, max_bytes: int, within: str) -> Loaded:
+def load(
+    root: str,
+    relative: str,
+    place: Place,
+    max_bytes: int,
+    within: str,
+    folders: Folders | None = None,
+) -> Loaded:
     """Read ``root/relative`` as the kind ``place`` says. ``within`` is the resolved root:
-    symbolic links are followed only inside it."""
+    symbolic links are followed only inside it. ``folders``: a scan's verified folders
+    (``guard.Folders``), so each file is opened in its folder without a check of its own."""
     path = os.path.join(root, relative)
     if place.kind is FileKind.PRIORITIES or (
         place.kind is FileKind.MILESTONE and relative.endswith(".md")
     ):
         return _load_text(path, relative, place.kind, max_bytes, within)
-    result = reader.read_json_file(path, max_bytes, _KEYS.get(place.kind), within)
+    result = reader.read_json_file(path, max_bytes, _KEYS.get(place.kind), within, folders)
     if result.error is not None:
         return Loaded(result.mtime, result.size, error=result.error, transient=result.transient)
     try:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coordinator_tui.files.guard import Folders
 from coordinator_tui.files.guard import os_reason as os_reason  # re-exported
 from coordinator_tui.files.guard import read_bytes as read_bytes  # re-exported
 
@@ -91,10 +92,11 @@ def read_json_file(
     max_bytes: int,
     keys: tuple[str, ...] | None = None,
     within: str | None = None,
+    folders: Folders | None = None,
 ) -> ReadResult:
     """Read one JSON file leniently. ``keys`` is the known key order of its kind, if any;
-    ``within`` confines symbolic links as in ``read_bytes``."""
-    data, error, mtime, size = read_bytes(path, max_bytes, within)
+    ``within`` confines symbolic links as in ``read_bytes`` (``folders`` too)."""
+    data, error, mtime, size = read_bytes(path, max_bytes, within, folders)
     if data is None:
         return ReadResult(path, error=error, mtime=mtime, size=size)
     text, lossy = decode_text(data)

@@ -32,8 +32,9 @@ import gc
 import os
 import pickle
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from coordinator_tui.files.guard import Folders
 from coordinator_tui.files.layout import Place, classify, list_folders
@@ -46,21 +47,21 @@ FORK_MIN_FILES = 2000
 _CHUNK = 1 << 16
 
 
-class Prefetch:
-    """Files a forked child is reading; ``take`` waits for them (once)."""
+class Forked:
+    """A forked child computing one value (``fork_call``); ``result`` waits for it (once)."""
 
-    def __init__(self, pid: int, fd: int, paths: frozenset[str]) -> None:
+    def __init__(self, pid: int, fd: int) -> None:
         self.pid = pid
         self.fd = fd
-        self.paths = paths
-        """The relative paths the child reads (the parent reads every other one)."""
-        self._taken: dict[str, Loaded] | None = None
+        self._done = False
+        self._result: Any = None
 
-    def take(self) -> dict[str, Loaded]:
-        """The child's results by relative path; {} when it failed (then the caller reads
-        them itself). Blocks until the child is done."""
-        if self._taken is not None:
-            return self._taken
+    def result(self) -> Any:
+        """What the child returned, or None when it failed, died or sent bytes that do not
+        unpickle. Blocks until the child is done."""
+        if self._done:
+            return self._result
+        self._done = True
         chunks = []
         try:
             while chunk := os.read(self.fd, _CHUNK):
@@ -69,8 +70,35 @@ class Prefetch:
             chunks = []
         finally:
             os.close(self.fd)
-        self._taken = _results(b"".join(chunks), _exit_status(self.pid))
-        return self._taken
+        data, code = b"".join(chunks), _exit_status(self.pid)
+        if code != 0 or not data:
+            return None
+        try:
+            self._result = pickle.loads(data)
+        except Exception:
+            self._result = None
+        return self._result
+
+
+class Prefetch(Forked):
+    """Files a forked child is reading; ``take`` waits for them (once)."""
+
+    def __init__(self, pid: int, fd: int, paths: frozenset[str]) -> None:
+        super().__init__(pid, fd)
+        self.paths = paths
+        """The relative paths the child reads (the parent reads the others)."""
+
+    def take(self) -> dict[str, Loaded]:
+        """The child's results by relative path; {} when it failed (then the caller reads
+        them itself). Blocks until the child is done."""
+        pairs = self.result()
+        if not isinstance(pairs, list):
+            return {}
+        return {
+            relative: loaded
+            for relative, loaded in (p for p in pairs if isinstance(p, tuple) and len(p) == 2)
+            if isinstance(relative, str) and isinstance(loaded, Loaded)
+        }
 
 
 def _exit_status(pid: int) -> int:
@@ -79,16 +107,6 @@ def _exit_status(pid: int) -> int:
     except ChildProcessError:
         return -1
     return os.waitstatus_to_exitcode(status)
-
-
-def _results(data: bytes, code: int) -> dict[str, Loaded]:
-    if code != 0 or not data:
-        return {}
-    try:
-        pairs = pickle.loads(data)
-    except Exception:
-        return {}
-    return {relative: loaded for relative, loaded in pairs if isinstance(loaded, Loaded)}
 
 
 def can_fork() -> bool:
@@ -140,6 +158,24 @@ def _fork(
     root: str, items: Iterable[tuple[str, Place | None]], max_bytes: int, within: str
 ) -> Prefetch | None:
     wanted = [(path, place) for path, place in items if place is not None]
+    forked = fork_call(_load_all, root, wanted, max_bytes, within)
+    if forked is None:
+        return None
+    return Prefetch(forked.pid, forked.fd, frozenset(path for path, _ in wanted))
+
+
+def _load_all(
+    root: str, wanted: list[tuple[str, Place]], max_bytes: int, within: str
+) -> list[tuple[str, Loaded]]:
+    with Folders(within) as folders:
+        return [
+            (path, load(root, path, place, max_bytes, within, folders)) for path, place in wanted
+        ]
+
+
+def fork_call(function: Callable[..., Any], *args: Any) -> Forked | None:
+    """``function(*args)`` computed by a forked child, or None when no child could be
+    forked (the caller computes it itself). Only call where ``can_fork()``."""
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -147,26 +183,20 @@ def _fork(
         os.close(read_end)
         os.close(write_end)
         return None
-    if pid == 0:  # the child: read, hand over, leave
+    if pid == 0:  # the child: compute, hand over, leave
         os.close(read_end)
-        _child(root, wanted, max_bytes, within, write_end)
+        _child(function, args, write_end)
     os.close(write_end)
-    return Prefetch(pid, read_end, frozenset(path for path, _ in wanted))
+    return Forked(pid, read_end)
 
 
-def _child(
-    root: str, wanted: list[tuple[str, Place]], max_bytes: int, within: str, fd: int
-) -> None:
-    """Never returns. Exit 0 only when every result was handed over."""
+def _child(function: Callable[..., Any], args: tuple[Any, ...], fd: int) -> None:
+    """Never returns. Exit 0 only when the whole result was handed over."""
     code = 1
     try:
         gc.disable()  # a short life that only allocates: no cycles worth finding
-        with Folders(within) as folders:
-            results = [
-                (path, load(root, path, place, max_bytes, within, folders))
-                for path, place in wanted
-            ]
-        data = memoryview(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+        result = function(*args)
+        data = memoryview(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         while data:
             data = data[os.write(fd, data) :]
         code = 0

@@ -115,3 +115,44 @@ def test_a_directory_without_history_folders_reads_as_before(tmp_path: Path) -> 
     assert store.history.counts() == {"heartbeat": 0, "broadcast": 0, "direct": 0}
     assert analyse(store.snapshot(), END).files["messages"].found == 0
     assert os.listdir(root) == ["sessions"]  # reading wrote nothing
+
+
+def test_the_quick_grouping_chooses_what_looking_at_each_name_chooses() -> None:
+    """``newest_beats`` groups names of the usual shape without looking at each on its
+    own; on random listings (with and without names of other shapes) it must give what
+    ``newest_beats_one_by_one`` gives."""
+    import random
+
+    from coordinator_tui.history.names import (
+        newest_beats,
+        newest_beats_one_by_one,
+        newest_of_each,
+    )
+
+    rng = random.Random(5)
+    odd_names = [
+        "20251115T193031Z-session-a.json",
+        "notes.json",
+        "2025-11-15_19-30-31-.json",
+        "1763234880-session-b.json",
+        "2025-11-15 19-30-31-session-c.json",
+    ]
+    quick_used = 0
+    for _ in range(300):
+        sessions = [f"session-{rng.randrange(40):02d}" for _ in range(rng.randint(1, 8))]
+        names = {
+            f"2025-11-{rng.randint(1, 28):02d}_{rng.randrange(24):02d}-"
+            f"{rng.randrange(60):02d}-{rng.randrange(60):02d}-{rng.choice(sessions)}.json"
+            for _ in range(rng.randint(0, 120))
+        }
+        if rng.random() < 0.3:
+            names.add(rng.choice(odd_names))
+        count = rng.randint(1, 25)
+        quick_used += newest_of_each(names, count) is not None
+        groups, unstamped = newest_beats(names, count)
+        expected_groups, expected_unstamped = newest_beats_one_by_one(names, count)
+        assert {who: sorted(items) for who, items in groups.items()} == {
+            who: sorted(items) for who, items in expected_groups.items()
+        }
+        assert sorted(unstamped) == sorted(expected_unstamped)
+    assert 150 < quick_used < 300  # both roads were taken

@@ -4,7 +4,6 @@ happens to the child, the store ends up exactly as a scan on one core leaves it.
 from __future__ import annotations
 
 import os
-import pickle
 import threading
 from pathlib import Path
 from typing import Any
@@ -151,6 +150,22 @@ def test_the_first_scan_read_ahead_is_claimed_once_and_new_files_are_read(
 
 
 def test_results_are_only_whole_loaded_files() -> None:
-    assert prefetch._results(pickle.dumps([("a", "not a Loaded")]), 0) == {}
-    assert prefetch._results(b"", 0) == {}
-    assert prefetch._results(pickle.dumps([]), 1) == {}
+    def taken(function: object) -> dict[str, object]:
+        forked = prefetch.fork_call(function)  # type: ignore[arg-type]
+        assert forked is not None
+        return dict(prefetch.Prefetch(forked.pid, forked.fd, frozenset()).take())
+
+    assert taken(lambda: [("a", "not a Loaded"), "junk", (1, 2, 3)]) == {}
+    assert taken(lambda: {"a": 1}) == {}
+    assert taken(lambda: 1 / 0) == {}  # the child failed: exit 1, nothing taken
+    whole = prefetch.Loaded(1.0, 2, record={"x": 1})
+    assert taken(lambda: [("a", whole), ("b", "no")]) == {"a": whole}
+
+
+def test_a_forked_call_hands_back_its_value_or_none() -> None:
+    forked = prefetch.fork_call(lambda: {"heartbeats": (1, 2, "three")})
+    assert forked is not None
+    assert forked.result() == {"heartbeats": (1, 2, "three")}
+    assert forked.result() == {"heartbeats": (1, 2, "three")}  # once read, kept
+    killed = prefetch.fork_call(lambda: os.kill(os.getpid(), 9))
+    assert killed is not None and killed.result() is None

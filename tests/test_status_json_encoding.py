@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from coordinator_tui.render import status_json
+from coordinator_tui.render import sanitize
 from coordinator_tui.render.status_json import dumps
 
 pytest.importorskip("orjson")
@@ -50,7 +50,7 @@ def test_the_fast_encoding_is_the_standard_text_on_random_hostile_documents() ->
     rng = random.Random(11)
     for _ in range(3000):
         document = {"sessions": [_value(rng) for _ in range(3)], _text(rng): _value(rng)}
-        fast = status_json._orjson_ascii(document)
+        fast = sanitize._orjson_ascii(document)
         assert fast is not None
         text = fast.decode("ascii")  # fails unless pure ASCII
         assert text == _standard(document) == dumps(document)
@@ -60,6 +60,6 @@ def test_the_fast_encoding_is_the_standard_text_on_random_hostile_documents() ->
 def test_what_orjson_refuses_goes_through_the_standard_library() -> None:
     """A lone surrogate (a file name that is not UTF-8) and an integer past 64 bits."""
     for document in ({"path": "sessions/caf\udce9.json"}, {"count": 10**30}):
-        assert status_json._orjson_ascii(document) is None
+        assert sanitize._orjson_ascii(document) is None
         assert dumps(document) == _standard(document)
     assert dumps({"path": "caf\udce9"}) == '{"path":"caf\\udce9"}'

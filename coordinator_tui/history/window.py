@@ -16,10 +16,11 @@ import heapq
 import os
 import threading
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from coordinator_tui.files.layout import folder_error, is_below, leads_out
 from coordinator_tui.files.records import FileError
+from coordinator_tui.history import elsewhere
 from coordinator_tui.history.index import FolderSummary, HistoryIndex
 from coordinator_tui.history.names import (
     BROADCAST_FOLDER,
@@ -27,6 +28,7 @@ from coordinator_tui.history.names import (
     HEARTBEAT_FOLDERS,
     is_common,
     kind_of_folder,
+    newest_beats,
     split_name,
 )
 
@@ -64,6 +66,10 @@ class HistoryWindow:
         self._ordered: dict[tuple[tuple[str, ...], str | None], list[tuple[str, str]]] = {}
         self.version = 0
         """Counts changes to the names: the index is written again only after one."""
+        self._listing: dict[str, list[str]] = {}
+        """A heartbeat folder's names in the order they were listed, until its window is
+        chosen: walked in that order, a quarter of a million names are grouped in half
+        the time they take in the set's order (the strings lie in memory as listed)."""
 
     # --- listing ----------------------------------------------------------------------
 
@@ -88,42 +94,67 @@ class HistoryWindow:
         listed = set(folders)
         for folder in [f for f in self.folders if is_below(f, under) and f not in listed]:
             del self.folders[folder]
+        todo = []
         for folder in folders:
             self._summarised.pop(folder, None)
-            path = os.path.join(root, folder)
             outside = leads_out(root, folder)
             if outside is not None:  # never list (or later read) someone else's folder
                 self.folders.pop(folder, None)
                 errors[folder] = outside
-                continue
-            if summaries is not None and self._from_summary(path, folder, summaries):
-                continue
-            try:
-                mtime_ns = os.stat(path).st_mtime_ns
-                names = os.listdir(path)
-            except FileNotFoundError:
+            elif summaries is None or not self._from_summary(root, folder, summaries):
+                todo.append(folder)
+        # One-shot commands need only each folder's count and window: a big folder is
+        # listed and summarised by a forked child meanwhile (``history.elsewhere``).
+        children = elsewhere.start(root, todo, self) if summaries is not None else {}
+        for folder in todo:
+            if folder not in children:
+                self._list(root, folder, errors)
+        for folder, child in children.items():
+            summary = elsewhere.collect(child, folder)
+            if summary is None:
+                self._list(root, folder, errors)  # the child failed: list it here
+            elif isinstance(summary, FileError):
                 self.folders.pop(folder, None)
-                continue
-            except OSError as error:
-                self.folders.pop(folder, None)
-                errors[folder] = folder_error(folder, error)
-                continue
-            self.folders[folder] = {n for n in names if n.endswith(".json") and n[0] != "."}
-            self.listed[folder] = mtime_ns
+                errors[folder] = summary
+            else:
+                self._apply(folder, summary)
+                self.listed[folder] = summary.mtime_ns
         self._changed()
         return errors
 
-    def _from_summary(self, path: str, folder: str, summaries: dict[str, FolderSummary]) -> bool:
+    def _list(self, root: str, folder: str, errors: dict[str, FileError]) -> None:
+        path = os.path.join(root, folder)
+        try:
+            mtime_ns = os.stat(path).st_mtime_ns
+            names = os.listdir(path)
+        except FileNotFoundError:
+            self.folders.pop(folder, None)
+            return
+        except OSError as error:
+            self.folders.pop(folder, None)
+            errors[folder] = folder_error(folder, error)
+            return
+        self.folders[folder] = {n for n in names if n.endswith(".json") and n[0] != "."}
+        self.listed[folder] = mtime_ns
+        if kind_of_folder(folder) == "heartbeat" and len(names) == len(self.folders[folder]):
+            self._listing[folder] = names
+
+    def _from_summary(self, root: str, folder: str, summaries: dict[str, FolderSummary]) -> bool:
         summary = summaries.get(folder)
         try:
-            fresh = summary is not None and summary.fresh(os.stat(path).st_mtime_ns)
+            mtime_ns = os.stat(os.path.join(root, folder)).st_mtime_ns
         except OSError:
             return False
-        if not fresh or summary is None:
+        if summary is None or not summary.fresh(mtime_ns):
             return False
+        self._apply(folder, summary)
+        return True
+
+    def _apply(self, folder: str, summary: FolderSummary) -> None:
+        """Take a folder's window names and count from a summary (the index's, or a
+        child's): only its window names are known."""
         self.folders[folder] = set(summary.names)
         self._summarised[folder] = summary.count
-        return True
 
     def summarised(self, folder: str) -> bool:
         """The folder was taken from the index: only its window names are known."""
@@ -137,7 +168,7 @@ class HistoryWindow:
         return {
             folder: FolderSummary(
                 mtime_ns,
-                len(self.folders.get(folder, ())),
+                self._summarised.get(folder, len(self.folders.get(folder, ()))),
                 tuple(sorted(self._candidates.get(folder, ()))),
             )
             for folder, mtime_ns in self.listed.items()
@@ -186,6 +217,7 @@ class HistoryWindow:
 
     def _add(self, relative: str) -> None:
         folder, _, name = relative.rpartition("/")
+        self._listing.pop(folder, None)
         names = self.folders.setdefault(folder, set())
         if name in names:
             return
@@ -222,6 +254,7 @@ class HistoryWindow:
 
     def _remove(self, relative: str) -> None:
         folder, _, name = relative.rpartition("/")
+        self._listing.pop(folder, None)
         names = self.folders.get(folder)
         if names is not None and name in names:
             names.discard(name)
@@ -252,7 +285,8 @@ class HistoryWindow:
         selection: set[str] = set()
         for folder, names in self.folders.items():
             if kind_of_folder(folder) == "heartbeat":
-                self._choose_beats(folder, names, selection)
+                listing = self._listing.pop(folder, None)
+                self._choose_beats(folder, names if listing is None else listing, selection)
                 continue
             # Names of the usual shape sort by time: the newest of them, then the others.
             common = heapq.nlargest(self.newest_messages, (n for n in names if is_common(n)))
@@ -269,49 +303,24 @@ class HistoryWindow:
             messages += [(key, f"{folder}/{name}") for key, name in own]
             selection.update(f"{folder}/{name}" for name in unstamped)  # no stamp: read
             self._candidates[folder] = [name for _, name in own] + unstamped
+        self._listing.clear()  # taken, or of a folder no longer there
         self._messages = heapq.nlargest(self.newest_messages, messages)
         heapq.heapify(self._messages)
         selection.update(path for chosen in self._groups.values() for _, path in chosen)
         selection.update(path for _, path in self._messages)
         self._selection = selection
 
-    def _choose_beats(self, folder: str, names: set[str], selection: set[str]) -> None:
-        """The newest ``per_session`` names of each session in one heartbeat folder (a
-        tight loop: a month of a busy collective is a quarter of a million names)."""
-        buckets: dict[str, list[str]] = {}
-        odd: list[tuple[str, str, str]] = []
-        candidates: list[str] = []
-        for name in names:
-            if name[10:11] == "_" and name[19:20] == "-" and name[4:5] == "-":
-                who = name[20:-5]
-                bucket = buckets.get(who)
-                if bucket is None:
-                    buckets[who] = [name]
-                else:
-                    bucket.append(name)
-            else:
-                key, who = split_name(name)
-                if key:
-                    odd.append((key, who, name))
-                else:
-                    candidates.append(name)  # no stamp: read, as before
-                    selection.add(f"{folder}/{name}")
-        groups: dict[str, list[tuple[str, str]]] = {}
-        for who, bucket in buckets.items():
-            newest = (
-                bucket
-                if len(bucket) <= self.per_session
-                else heapq.nlargest(self.per_session, bucket)
-            )
-            groups[who] = [(name[:19], name) for name in newest]
-        for key, who, name in odd:
-            groups.setdefault(who, []).append((key, name))
+    def _choose_beats(self, folder: str, names: Collection[str], selection: set[str]) -> None:
+        """The newest ``per_session`` names of each session in one heartbeat folder, and
+        every name without a stamp (read, as before)."""
+        groups, unstamped = newest_beats(names, self.per_session)
+        selection.update(f"{folder}/{name}" for name in unstamped)
+        candidates = list(unstamped)
         for who, items in groups.items():
-            newest_items = heapq.nlargest(self.per_session, items)
-            chosen = [(key, f"{folder}/{name}") for key, name in newest_items]
+            chosen = [(key, f"{folder}/{name}") for key, name in items]
             heapq.heapify(chosen)
             self._groups[(folder, who)] = chosen
-            candidates += [name for _, name in newest_items]
+            candidates += [name for _, name in items]
         self._candidates[folder] = candidates
 
     # --- counts and pages -------------------------------------------------------------

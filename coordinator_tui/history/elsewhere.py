@@ -1,0 +1,105 @@
+"""A big history folder listed and summarised on the other core, for one-shot commands.
+
+``status`` and ``report`` need only each history folder's count and window (the
+newest files of each session, the newest messages), which is what the index keeps
+(``FolderSummary``). On a first run there is no index yet: listing a month of
+heartbeat events (a quarter of a million names) and choosing its window is most of
+the run. So each big folder (``heartbeats``, ``messages/broadcast``) is listed by a
+forked child (``prefetch.fork_call``) with the very same ``HistoryWindow`` code, and
+only its summary comes back: a count and a few hundred names. Meanwhile the parent
+lists the other folders. The parent never holds the quarter of a million names.
+
+Nothing is lost: no fork (another thread runs, no ``os.fork``), a child that fails or
+dies, or a result that is not a whole summary of that folder, and the parent lists
+the folder itself.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from coordinator_tui.files.layout import leads_out
+from coordinator_tui.files.records import FileError
+from coordinator_tui.history.index import FolderSummary
+from coordinator_tui.history.names import BROADCAST_FOLDER, kind_of_folder, newest_of_each
+from coordinator_tui.prefetch import Forked, can_fork, fork_call
+
+if TYPE_CHECKING:
+    from coordinator_tui.history.window import HistoryWindow
+
+BIG_FOLDERS = ("heartbeats", BROADCAST_FOLDER)
+"""The folders that grow with time (one file per beat, per broadcast)."""
+FORK_FROM_BYTES = 256 * 1024
+"""A folder whose own size (``st_size``: on ext4 about 80 bytes a name) is below this
+is listed here: a few thousand names list quicker than a fork."""
+
+
+def start(root: str, folders: list[str], window: HistoryWindow) -> dict[str, Forked]:
+    """A child per big folder among ``folders``, summarising it as ``window`` would."""
+    if not can_fork():
+        return {}
+    started = {}
+    for folder in folders:
+        if folder in BIG_FOLDERS and _size(os.path.join(root, folder)) >= FORK_FROM_BYTES:
+            child = fork_call(summarise, root, folder, window.per_session, window.newest_messages)
+            if child is not None:
+                started[folder] = child
+    return started
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def summarise(
+    root: str, folder: str, per_session: int, newest_messages: int
+) -> FolderSummary | FileError | None:
+    """``folder`` listed: its summary, why it could not be listed, or None (it is not
+    there)."""
+    from coordinator_tui.history.window import HistoryWindow
+
+    if kind_of_folder(folder) == "heartbeat" and leads_out(root, folder) is None:
+        quick = _beats_as_listed(os.path.join(root, folder), per_session)
+        if quick is not None:
+            return quick
+    window = HistoryWindow(per_session, newest_messages)
+    errors = window.relist(root, folder)
+    if folder in errors:
+        return errors[folder]
+    return window.summaries().get(folder)
+
+
+def _beats_as_listed(path: str, per_session: int) -> FolderSummary | None:
+    """A heartbeat folder's summary straight from its listing when every name has the
+    usual shape (no set of a quarter of a million names is built); None otherwise."""
+    try:
+        mtime_ns = os.stat(path).st_mtime_ns
+        names = os.listdir(path)
+    except OSError:
+        return None  # the window's own listing says why
+    newest = newest_of_each(names, per_session)
+    if newest is None:
+        return None
+    window = sorted(name for group in newest.values() for name in group)
+    return FolderSummary(mtime_ns, len(names), tuple(window))
+
+
+def collect(child: Forked, folder: str) -> FolderSummary | FileError | None:
+    """What the child found for ``folder``; None when it found nothing whole (then the
+    caller lists the folder itself: a folder that is not there is then found so too)."""
+    found = child.result()
+    if isinstance(found, FileError) and found.path == folder:
+        return found
+    if not isinstance(found, FolderSummary):
+        return None
+    whole = (
+        type(found.mtime_ns) is int
+        and type(found.count) is int
+        and isinstance(found.names, tuple)
+        and all(type(name) is str for name in found.names)
+    )
+    return found if whole else None

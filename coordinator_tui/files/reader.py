@@ -58,10 +58,12 @@ _KEY_LINE = re.compile(r'^([ \t]*)"((?:[^"\\]|\\.)*)"[ \t]*:[ \t]*(.*)$')
 # A \uD800–\uDFFF escape: JSON allows a lone surrogate; no UTF-8 encoder can write one.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_DECODE = json.JSONDecoder().decode
+"""``json.loads`` of text without its argument checks (it is called once a file)."""
 _CONTROL_NAMES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReadResult:
     """What reading one file gave: data or an error, never both."""
 
@@ -106,7 +108,7 @@ def read_json_file(
         if transient and text.strip():
             reason += " (the file looks cut short)"
         return ReadResult(path, error=reason, transient=transient, mtime=mtime, size=size)
-    if _SURROGATE_ESCAPE.search(text):
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):  # the substring test is quick
         value, replaced = replace_surrogates(value)
         lossy = lossy or replaced
     return ReadResult(
@@ -154,13 +156,13 @@ def replace_surrogates(value: Any) -> tuple[Any, bool]:
 
 def parse_json_text(text: str, keys: tuple[str, ...] | None = None) -> tuple[Any, bool, str | None]:
     """(value, recovered, error) for JSON text as the scripts write it."""
-    if not text.strip():
-        return None, False, "empty file"
     try:
-        return json.loads(text), False, None
+        return _DECODE(text), False, None
     except RecursionError:
         return None, False, "JSON nested too deeply to read"
     except ValueError as error:
+        if not text.strip():
+            return None, False, "empty file"
         first_error = f"invalid JSON: {error}"
     repaired = repair_strings(text)
     if repaired != text:

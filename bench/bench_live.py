@@ -7,8 +7,10 @@ reads the screen with ``tmux capture-pane -p``:
 * first rows: from launching the process to the first session row on screen;
   and whether the summary counts on that very screen are already the final ones;
 * write → screen: the table is filtered (``/benchw``) so a new row is visible;
-  a new session file is written atomically (temporary file, then rename) and
-  timed until its row is on screen (20 writes per size: median, p95, max);
+  once the typing is over (changes arriving while a user types wait for a pause,
+  1 s at most), a new session file is written atomically (temporary file, then
+  rename) and timed until its row is on screen (20 writes per size: median, p95,
+  max);
 * key → screen: ``s`` (next sort) until the table title names the new sort,
   idle, then at 10,000 sessions while a second process rewrites sessions
   (atomically) at 200 a second; after it stops, the screen filtered to the
@@ -167,6 +169,9 @@ def measure(root: Path, count: int, writes: int, load: tuple[float, float] | Non
     result: dict = {"sessions": count, "first_rows_s": first_rows}  # type: ignore[type-arg]
     result["counts_right_at_first_paint"] = summary_line(first) == settled and bool(settled)
     type_filter(name, "benchw")
+    # Files arriving while someone types wait for a pause in typing (keys first, at most
+    # 1 s): the timed writes start once the filter's typing is over, as a user's would.
+    time.sleep(1.2)
     latencies = []
     for number in range(writes):
         token, started = write_new(root, number)

@@ -72,3 +72,44 @@ async def test_an_edit_moves_one_row_to_its_sorted_place(tmp_path: Path) -> None
         assert order == sorted(order)
         cells = app.dashboard.table.shown_cells(key)
         assert cells is not None and cells["work"] == "back again"
+
+
+async def test_a_row_that_moves_reindexes_a_stretch_not_the_whole_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit that moves a shown row (no row added or removed) re-indexes only the
+    stretch between its old and new place (``move_within``), never all 360 rows."""
+    from coordinator_tui.tui.widgets.table_internals import KeyedTable
+
+    root = _many(tmp_path / "coordination")
+    app = create_app(root, Settings(), clock=MovableClock())
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(shown(app)) == COUNT - COUNT // 10, "every row")
+        whole: list[int] = []
+        stretches: list[tuple[int, int]] = []
+        real_whole, real_stretch = KeyedTable.put_in_order, KeyedTable.move_within
+
+        def spy_whole(table: KeyedTable, order: Sequence[str]) -> None:
+            whole.append(len(order))
+            real_whole(table, order)
+
+        def spy_stretch(table: KeyedTable, order: Sequence[str], start: int, end: int) -> bool:
+            stretches.append((start, end))
+            return real_stretch(table, order, start, end)
+
+        monkeypatch.setattr(KeyedTable, "put_in_order", spy_whole)
+        monkeypatch.setattr(KeyedTable, "move_within", spy_stretch)
+        key = "sessions/session-0201.json"
+        before = shown(app).index(key)
+        # Working a minute ago; now its last beat is 40 minutes old: it turns stale and
+        # moves to its place by attention, no row coming or going.
+        session(root, "session-0201", "task 201", NOW - timedelta(minutes=40))
+        await wait_for(pilot, lambda: shown(app).index(key) != before, "the row moved")
+        table = app.dashboard.table
+        order = shown(app)
+        assert whole == [] and len(stretches) == 1
+        start, end = stretches[0]
+        assert start <= min(before, order.index(key)) and end > max(before, order.index(key))
+        assert end - start < len(order)
+        assert [table.get_row_index(key) for key in order] == list(range(len(order)))

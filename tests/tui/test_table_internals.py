@@ -12,6 +12,7 @@ import re
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
@@ -173,3 +174,52 @@ async def test_relayout_applies_a_hand_set_column_width() -> None:
         widths = sum(column.get_render_width(table) for column in table.columns.values())
         assert table.virtual_size.width == widths
         assert widths == 8 + 20 + 4 * table.cell_padding
+
+
+async def test_one_line_rows_answer_where_a_row_lies_as_datatable_does() -> None:
+    """``_total_row_height``, ``_get_offsets`` and the row and cell regions follow from
+    the row's index here; DataTable's own versions sum every row above. Both must agree
+    for every row, before and after a re-ordering."""
+    app = TableApp(30)
+    async with app.run_test(size=SIZE) as pilot:
+        table = table_of(app)
+        await pilot.pause()
+        for order in (None, [f"r{index:03}" for index in reversed(range(30))]):
+            if order is not None:
+                table.put_in_order(order)
+                await pilot.pause()
+            assert table._total_row_height == DataTable._total_row_height.fget(table) == 30  # type: ignore[attr-defined]
+            for y in range(31):
+                assert table._get_offsets(y) == DataTable._get_offsets(table, y)
+            for row in range(-1, 31):
+                assert table._get_row_region(row) == DataTable._get_row_region(table, row)
+                for column in range(3):
+                    place = Coordinate(row, column)
+                    assert table._get_cell_region(place) == DataTable._get_cell_region(table, place)
+        with pytest.raises(LookupError):
+            table._get_offsets(40)
+
+
+async def test_move_within_reindexes_only_the_stretch_that_moved() -> None:
+    app = TableApp(10)
+    async with app.run_test(size=SIZE) as pilot:
+        table = table_of(app)
+        order = [f"r{index:03}" for index in range(10)]
+        moved = [*order[:3], order[7], *order[3:7], *order[8:]]  # r007 moves up to 3
+        before = table._update_count
+        assert table.move_within(moved, 3, 8)
+        assert table._update_count == before + 1
+        await pilot.pause()
+        assert [table.get_row_index(key) for key in moved] == list(range(10))
+        assert "r007" in line(table, 4) and "r006" in line(table, 8)
+        # A stretch that does not hold the same rows is refused, nothing touched.
+        assert not table.move_within([*order[:2], "r009", "r008", *order[4:]], 2, 4)
+        assert [table.get_row_index(key) for key in moved] == list(range(10))
+
+
+def test_the_changed_span_of_two_orders() -> None:
+    span = session_table._changed_span
+    assert span(["a", "b", "c", "d"], ["a", "b", "c", "d"]) is None
+    assert span(["a", "b", "c", "d"], ["a", "c", "b", "d"]) == (1, 3)
+    assert span(["a", "b", "c", "d"], ["d", "a", "b", "c"]) == (0, 4)
+    assert span(["a", "b", "c", "d"], ["a", "b", "d", "c"]) == (2, 4)

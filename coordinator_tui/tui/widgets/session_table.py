@@ -276,5 +276,22 @@ class SessionTable(KeyedTable):
         return len(keys)
 
     def _reorder(self, order: list[str]) -> None:
-        self.put_in_order(order)
+        """Show ``order``; when the same rows only moved, re-index just the stretch
+        between the first and the last place that changed."""
+        old = self._order
+        span = _changed_span(old, order) if len(old) == len(order) else None
+        if span is None or not self.move_within(order, *span):
+            self.put_in_order(order)
         self._order = order
+
+
+def _changed_span(old: list[str], new: list[str]) -> tuple[int, int] | None:
+    """``(start, end)``: ``new[start:end]`` is where two orders of equal length differ
+    (one list walk from each end, no dictionary built); None when they are equal."""
+    start = next((i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b), None)
+    if start is None:
+        return None
+    end = len(new)
+    while end > start and old[end - 1] == new[end - 1]:
+        end -= 1
+    return start, end

@@ -71,7 +71,9 @@ def waiting_total_s(view: SessionView, beats: Iterable[Heartbeat], now: datetime
     next event, plus the current wait. An approximation: waits between two beats of
     other states, or before the event history starts, are not seen."""
     beats = tuple(beats)
-    if not is_waiting(view) and not any(state_of(beat.extra) == WAITING for beat in beats):
+    if not is_waiting(view) and (
+        not beats or not any(state_of(beat.extra) == WAITING for beat in beats)
+    ):
         return 0.0  # most sessions: nothing to order or add up
     ordered = list(reversed(_newest_first(beats)))
     since, _ = waiting_since(view, ordered)

@@ -100,11 +100,10 @@ def measure_quality(
     )
     received, answered = _messages(analysis.messages.latest)
     records = []
+    approximations = _APPROXIMATE if duplicate_counts is None else _APPROXIMATE[:2]
     for session_id, view in sorted(views.items()):
-        approximations = ["claims_completed", "waiting_s"]
         if duplicate_counts is None:
             caused = yielded.get(session_id, 0)
-            approximations.append("duplicates_caused")
         else:
             caused = max(_int(duplicate_counts.get(session_id)), yielded.get(session_id, 0))
         waited = waiting_total_s(view, analysis.heartbeats.get(session_id, ()), analysis.now)
@@ -119,10 +118,14 @@ def measure_quality(
                 waiting_s=round(waited, 1),
                 messages_received=received.get(session_id, 0),
                 messages_answered=answered.get(session_id, 0),
-                approximations=tuple(approximations),
+                approximations=approximations,
             )
         )
     return tuple(records)
+
+
+_APPROXIMATE = ("claims_completed", "waiting_s", "duplicates_caused")
+"""The columns that are approximations (the last only without ``run``'s counts)."""
 
 
 def sort_quality(

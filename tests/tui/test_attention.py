@@ -301,3 +301,25 @@ async def test_changes_wait_while_keys_come_and_land_in_one_update(
         assert "sessions/session-4002.json" not in shown(app)  # waits for the pause
         await wait_for(pilot, lambda: "sessions/session-4002.json" in shown(app), "the pause")
         assert time.monotonic() - typed >= 0.55
+
+
+async def test_the_first_acting_run_waits_for_the_first_rows_on_screen(
+    coordination: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The acting run's thread competes for the interpreter: it is requested after the
+    frame that shows the analysis, so the first page of rows is already on screen."""
+    from coordinator_tui.tui.screens.dashboard_attention import DashboardAttention
+
+    seen: list[int] = []
+    real = DashboardAttention._request_acting
+
+    def spy(screen: DashboardAttention) -> None:
+        seen.append(len(screen.table.shown_keys))  # type: ignore[attr-defined]
+        real(screen)
+
+    monkeypatch.setattr(DashboardAttention, "_request_acting", spy)
+    app = create_app(coordination, Settings(), clock=MovableClock(), watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: bool(seen), "the first acting request")
+        assert seen[0] == len(shown(app)) > 0

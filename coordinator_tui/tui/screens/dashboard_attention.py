@@ -103,7 +103,9 @@ class DashboardAttention(DashboardActions):
                 markup=False,
             )
         self.acting_scheduler.snapshot_arrived()
-        self._request_acting()
+        # After the frame that shows this analysis: the run's thread competes for the
+        # interpreter, and the first page of 10,000 rows must reach the screen first.
+        self.call_after_refresh(self._request_acting)
 
     def ring(self) -> None:
         self.bells += 1

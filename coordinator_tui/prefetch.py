@@ -5,11 +5,13 @@ record, all under one interpreter lock: at 10,000 sessions a scan is about a
 second of one core while the machine's other cores sit idle. So a scan of many
 files forks a child (``os.fork``: the child starts with every module already
 imported, so it costs milliseconds) that reads its share of the files with the
-very same ``files.load.load``, and hands the results back through a pipe:
+very same ``files.load.load``, and hands the results back through a pipe, in
+frames of ``FRAME_FILES`` files as it goes (a thread of the parent drains the pipe,
+so the child never waits; the parent unpickles each frame as it comes):
 
 - ``Store`` splits a scan's files in two when it runs alone in its process
-  (``status``, ``report``, ``run``): the child reads every other file while the
-  parent reads the rest (``fork_share``);
+  (``status``, ``report``, ``run``): the child reads ``CHILD_SHARE`` of every 20
+  files while the parent reads the rest (``fork_share``);
 - the dashboard forks before it imports Textual (``fork_first_scan``): the child
   lists the directory and reads all of it while the parent loads the interface;
   the first ``Store`` made for that directory claims it (``claim``) and its first
@@ -18,8 +20,8 @@ very same ``files.load.load``, and hands the results back through a pipe:
 
 A process that already runs threads never forks (a lock held by another thread
 would stay locked in the child). Whatever goes wrong — no ``fork``, a child that
-fails, dies or is killed, a result that does not unpickle — ``take`` returns only
-what arrived whole, and the store reads everything else itself: nothing is lost,
+fails, dies or is killed, a frame that does not unpickle — ``take`` returns only
+what arrived in whole frames, and the store reads everything else itself: nothing is lost,
 only the speed-up. The pickle is our own child's output through our own pipe,
 never data from the directory. The child writes nothing to the terminal and
 leaves with ``os._exit`` (no atexit handlers, no flushing of the parent's
@@ -31,6 +33,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import struct
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -80,25 +83,88 @@ class Forked:
         return self._result
 
 
-class Prefetch(Forked):
-    """Files a forked child is reading; ``take`` waits for them (once)."""
+class Prefetch:
+    """Files a forked child is reading, handed over in frames as it goes.
+
+    A thread drains the pipe into memory from the start (so the child never waits on a
+    full pipe); ``absorb`` unpickles the frames that have arrived, ``take`` waits for
+    the rest. Each frame is a whole pickle of ``(path, Loaded)`` pairs, so what came in
+    whole frames is kept even when the child fails later; a frame that does not
+    unpickle ends the taking (the caller reads whatever is missing itself).
+    """
 
     def __init__(self, pid: int, fd: int, paths: frozenset[str]) -> None:
-        super().__init__(pid, fd)
+        self.pid = pid
         self.paths = paths
         """The relative paths the child reads (the parent reads the others)."""
+        self._fd = fd
+        self._arrived = threading.Condition()
+        self._frames: list[bytes] = []
+        self._ended = False
+        self._broken = False
+        self._taken: dict[str, Loaded] = {}
+        threading.Thread(target=self._drain, name="prefetch", daemon=True).start()
+
+    def _drain(self) -> None:
+        pending = bytearray()
+        try:
+            while chunk := os.read(self._fd, _CHUNK):
+                pending += chunk
+                frames = []
+                while len(pending) >= _HEADER.size:
+                    (size,) = _HEADER.unpack_from(pending)
+                    if len(pending) < _HEADER.size + size:
+                        break
+                    frames.append(bytes(pending[_HEADER.size : _HEADER.size + size]))
+                    del pending[: _HEADER.size + size]
+                if frames:
+                    with self._arrived:
+                        self._frames += frames
+                        self._arrived.notify_all()
+        except OSError:
+            pass
+        finally:
+            os.close(self._fd)
+            _exit_status(self.pid)  # reap it; frames that came whole are whole anyway
+            with self._arrived:
+                self._ended = True
+                self._arrived.notify_all()
+
+    def absorb(self) -> None:
+        """Unpickle the frames that have arrived (never waits)."""
+        self._take(wait=False)
 
     def take(self) -> dict[str, Loaded]:
-        """The child's results by relative path; {} when it failed (then the caller reads
-        them itself). Blocks until the child is done."""
-        pairs = self.result()
+        """The child's results by relative path (what came whole: {} when it failed at
+        once). Blocks until the child is done."""
+        self._take(wait=True)
+        return self._taken
+
+    def _take(self, wait: bool) -> None:
+        while True:
+            with self._arrived:
+                while wait and not self._frames and not self._ended:
+                    self._arrived.wait()
+                if not self._frames:
+                    return
+                frames, self._frames = self._frames, []
+            for frame in frames:
+                if not self._broken:
+                    self._unpickle(frame)
+
+    def _unpickle(self, frame: bytes) -> None:
+        try:
+            pairs = pickle.loads(frame)
+        except Exception:
+            pairs = None
         if not isinstance(pairs, list):
-            return {}
-        return {
-            relative: loaded
-            for relative, loaded in (p for p in pairs if isinstance(p, tuple) and len(p) == 2)
-            if isinstance(relative, str) and isinstance(loaded, Loaded)
-        }
+            self._broken = True
+            return
+        for pair in pairs:
+            if isinstance(pair, tuple) and len(pair) == 2:
+                relative, loaded = pair
+                if isinstance(relative, str) and isinstance(loaded, Loaded):
+                    self._taken[relative] = loaded
 
 
 def _exit_status(pid: int) -> int:
@@ -158,19 +224,50 @@ def _fork(
     root: str, items: Iterable[tuple[str, Place | None]], max_bytes: int, within: str
 ) -> Prefetch | None:
     wanted = [(path, place) for path, place in items if place is not None]
-    forked = fork_call(_load_all, root, wanted, max_bytes, within)
-    if forked is None:
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
         return None
-    return Prefetch(forked.pid, forked.fd, frozenset(path for path, _ in wanted))
+    if pid == 0:  # the child: read, hand over frame by frame, leave
+        os.close(read_end)
+        code = 1
+        try:
+            gc.disable()  # a short life that only allocates: no cycles worth finding
+            _load_in_frames(root, wanted, max_bytes, within, write_end)
+            code = 0
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return Prefetch(pid, read_end, frozenset(path for path, _ in wanted))
 
 
-def _load_all(
-    root: str, wanted: list[tuple[str, Place]], max_bytes: int, within: str
-) -> list[tuple[str, Loaded]]:
+FRAME_FILES = 500
+"""Files per frame the child hands over: the parent unpickles each as it comes."""
+_HEADER = struct.Struct("<Q")
+
+
+def _load_in_frames(
+    root: str, wanted: list[tuple[str, Place]], max_bytes: int, within: str, fd: int
+) -> None:
     with Folders(within) as folders:
-        return [
-            (path, load(root, path, place, max_bytes, within, folders)) for path, place in wanted
-        ]
+        for start in range(0, len(wanted), FRAME_FILES):
+            pairs = [
+                (path, load(root, path, place, max_bytes, within, folders))
+                for path, place in wanted[start : start + FRAME_FILES]
+            ]
+            data = pickle.dumps(pairs, protocol=pickle.HIGHEST_PROTOCOL)
+            _write_all(fd, _HEADER.pack(len(data)) + data)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def fork_call(function: Callable[..., Any], *args: Any) -> Forked | None:
@@ -195,10 +292,7 @@ def _child(function: Callable[..., Any], args: tuple[Any, ...], fd: int) -> None
     code = 1
     try:
         gc.disable()  # a short life that only allocates: no cycles worth finding
-        result = function(*args)
-        data = memoryview(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-        while data:
-            data = data[os.write(fd, data) :]
+        _write_all(fd, pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL))
         code = 0
     except BaseException:
         code = 1

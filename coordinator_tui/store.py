@@ -50,6 +50,9 @@ from coordinator_tui.prefetch import fork_share
 from coordinator_tui.settings import Settings
 from coordinator_tui.snapshot import Failure, Snapshot, StoreChange
 
+ABSORB_EVERY = 250
+"""Own reads between two looks at what the read-ahead child handed over."""
+
 
 class Store:
     """Parsed records of one directory, keyed by relative path."""
@@ -233,6 +236,8 @@ class Store:
             place = None if path in prefetch.paths else self._place(path)
             if place is not None:
                 mine[path] = load(self._root_text, path, place, limit, within, folders)
+                if len(mine) % ABSORB_EVERY == 0:
+                    prefetch.absorb()  # the child's frames so far, while it reads on
         return {**prefetch.take(), **mine}
 
     def _relist_history(self, under: str) -> dict[str, FileError]:

@@ -4,7 +4,9 @@ happens to the child, the store ends up exactly as a scan on one core leaves it.
 from __future__ import annotations
 
 import os
+import pickle
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,7 @@ def _forking(monkeypatch: pytest.MonkeyPatch) -> list[prefetch.Prefetch]:
         return child
 
     monkeypatch.setattr(prefetch, "FORK_MIN_FILES", 2)
+    monkeypatch.setattr(prefetch, "FRAME_FILES", 3)  # many frames, handed over one by one
     monkeypatch.setattr(prefetch, "_fork", keep)
     # Idle threads left by earlier tests (executors) would veto the fork; the child here
     # touches no lock they could hold. The veto itself has its own test below.
@@ -149,17 +152,37 @@ def test_the_first_scan_read_ahead_is_claimed_once_and_new_files_are_read(
     assert _state(store) == _serial(big, monkeypatch)
 
 
-def test_results_are_only_whole_loaded_files() -> None:
-    def taken(function: object) -> dict[str, object]:
-        forked = prefetch.fork_call(function)  # type: ignore[arg-type]
-        assert forked is not None
-        return dict(prefetch.Prefetch(forked.pid, forked.fd, frozenset()).take())
+def _handed_over(*frames: bytes, cut: int = 0) -> dict[str, prefetch.Loaded]:
+    """What ``take`` keeps of a child that sends ``frames`` (the last ``cut`` bytes of
+    the stream missing: a child killed mid-write)."""
+    stream = b"".join(prefetch._HEADER.pack(len(frame)) + frame for frame in frames)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        prefetch._write_all(write_end, stream[: len(stream) - cut])
+        os._exit(0)
+    os.close(write_end)
+    return dict(prefetch.Prefetch(pid, read_end, frozenset()).take())
 
-    assert taken(lambda: [("a", "not a Loaded"), "junk", (1, 2, 3)]) == {}
-    assert taken(lambda: {"a": 1}) == {}
-    assert taken(lambda: 1 / 0) == {}  # the child failed: exit 1, nothing taken
+
+def test_only_whole_loaded_files_in_whole_frames_are_taken() -> None:
     whole = prefetch.Loaded(1.0, 2, record={"x": 1})
-    assert taken(lambda: [("a", whole), ("b", "no")]) == {"a": whole}
+    other = prefetch.Loaded(3.0, 4, record={"y": 2})
+    assert _handed_over(pickle.dumps([("a", "not a Loaded"), "junk", (1, 2, 3)])) == {}
+    assert _handed_over(pickle.dumps({"a": whole})) == {}
+    assert _handed_over(pickle.dumps([("a", whole), ("b", "no")])) == {"a": whole}
+    # Frames before a broken one are kept; nothing after it is trusted.
+    frames = (pickle.dumps([("a", whole)]), b"garbage", pickle.dumps([("b", other)]))
+    assert _handed_over(*frames) == {"a": whole}
+    # A frame cut short never arrives whole: only the frames before it count.
+    assert _handed_over(pickle.dumps([("a", whole)]), pickle.dumps([("b", other)]), cut=3) == {
+        "a": whole
+    }
+    assert _handed_over(pickle.dumps([("a", whole)]), pickle.dumps([("b", other)])) == {
+        "a": whole,
+        "b": other,
+    }
 
 
 def test_a_forked_call_hands_back_its_value_or_none() -> None:
@@ -169,3 +192,29 @@ def test_a_forked_call_hands_back_its_value_or_none() -> None:
     assert forked.result() == {"heartbeats": (1, 2, "three")}  # once read, kept
     killed = prefetch.fork_call(lambda: os.kill(os.getpid(), 9))
     assert killed is not None and killed.result() is None
+
+
+def test_frames_are_taken_as_they_come_while_the_child_reads_on() -> None:
+    """The first frame is taken (``absorb``) while the child still holds back the
+    second: the parent never waits for the whole read, the child never for the parent."""
+    first = prefetch.Loaded(1.0, 2, record={"x": 1})
+    second = prefetch.Loaded(3.0, 4, record={"y": 2})
+    go_read, go_write = os.pipe()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        for pairs in ([("a", first)], [("b", second)]):
+            frame = pickle.dumps(pairs)
+            prefetch._write_all(write_end, prefetch._HEADER.pack(len(frame)) + frame)
+            os.read(go_read, 1)  # hold on until the parent says so
+        os._exit(0)
+    os.close(write_end)
+    child = prefetch.Prefetch(pid, read_end, frozenset({"a", "b"}))
+    deadline = time.monotonic() + 10
+    while "a" not in child._taken and time.monotonic() < deadline:
+        child.absorb()
+        time.sleep(0.01)
+    assert child._taken == {"a": first}  # the second is not sent yet
+    os.write(go_write, b"xx")
+    assert child.take() == {"a": first, "b": second}

@@ -224,26 +224,10 @@ def _fork(
     root: str, items: Iterable[tuple[str, Place | None]], max_bytes: int, within: str
 ) -> Prefetch | None:
     wanted = [(path, place) for path, place in items if place is not None]
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
+    spawned = _spawn(lambda fd: _load_in_frames(root, wanted, max_bytes, within, fd))
+    if spawned is None:
         return None
-    if pid == 0:  # the child: read, hand over frame by frame, leave
-        os.close(read_end)
-        code = 1
-        try:
-            gc.disable()  # a short life that only allocates: no cycles worth finding
-            _load_in_frames(root, wanted, max_bytes, within, write_end)
-            code = 0
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    return Prefetch(pid, read_end, frozenset(path for path, _ in wanted))
+    return Prefetch(*spawned, frozenset(path for path, _ in wanted))
 
 
 FRAME_FILES = 500
@@ -273,6 +257,15 @@ def _write_all(fd: int, data: bytes) -> None:
 def fork_call(function: Callable[..., Any], *args: Any) -> Forked | None:
     """``function(*args)`` computed by a forked child, or None when no child could be
     forked (the caller computes it itself). Only call where ``can_fork()``."""
+    spawned = _spawn(
+        lambda fd: _write_all(fd, pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL))
+    )
+    return None if spawned is None else Forked(*spawned)
+
+
+def _spawn(work: Callable[[int], None]) -> tuple[int, int] | None:
+    """(pid, read end of its pipe) of a forked child that runs ``work(write end)`` and
+    leaves; None when no child could be forked."""
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -280,19 +273,19 @@ def fork_call(function: Callable[..., Any], *args: Any) -> Forked | None:
         os.close(read_end)
         os.close(write_end)
         return None
-    if pid == 0:  # the child: compute, hand over, leave
+    if pid == 0:  # the child: work, hand over, leave
         os.close(read_end)
-        _child(function, args, write_end)
+        _child(work, write_end)
     os.close(write_end)
-    return Forked(pid, read_end)
+    return pid, read_end
 
 
-def _child(function: Callable[..., Any], args: tuple[Any, ...], fd: int) -> None:
-    """Never returns. Exit 0 only when the whole result was handed over."""
+def _child(work: Callable[[int], None], fd: int) -> None:
+    """Never returns. Exit 0 only when the work was all handed over."""
     code = 1
     try:
         gc.disable()  # a short life that only allocates: no cycles worth finding
-        _write_all(fd, pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL))
+        work(fd)
         code = 0
     except BaseException:
         code = 1

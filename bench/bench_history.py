@@ -23,6 +23,7 @@ Generated under /tmp and deleted afterwards (``--keep`` keeps them).
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import statistics
@@ -94,24 +95,28 @@ def status(root: Path, runs: int) -> tuple[float, float, float]:
     return first, statistics.median(after), rss
 
 
+_SERVERS = itertools.count()
+
+
 def dashboard(root: Path, marker: str, timeout: float = 120.0) -> tuple[float, float]:
-    """(seconds to the first session row, peak RSS MB) of the dashboard in tmux."""
-    name = f"bench-history-{os.getpid()}"
+    """(seconds to the first session row, peak RSS MB) of the dashboard in tmux (a tmux
+    server of its own each time: a server still exiting from the last run refused the
+    next session once)."""
+    name = "bench"
+    tmux = ["tmux", "-L", f"bench-history-{os.getpid()}-{next(_SERVERS)}"]
     command = f"{PYTHON} -m coordinator_tui {root}"
     start = time.perf_counter()
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", name, "-x", "200", "-y", "50", command], check=True
-    )
+    subprocess.run([*tmux, "new-session", "-d", "-s", name, "-x", "200", "-y", "50", command])
     try:
         pane_pid = subprocess.run(
-            ["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
+            [*tmux, "display-message", "-p", "-t", name, "#{pane_pid}"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
         while time.perf_counter() - start < timeout:
             screen = subprocess.run(
-                ["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True
+                [*tmux, "capture-pane", "-p", "-t", name], capture_output=True, text=True
             ).stdout
             if marker in screen:
                 elapsed = time.perf_counter() - start
@@ -120,7 +125,7 @@ def dashboard(root: Path, marker: str, timeout: float = 120.0) -> tuple[float, f
             time.sleep(0.02)
         raise SystemExit(f"the dashboard showed no {marker!r} within {timeout} s")
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+        subprocess.run([*tmux, "kill-server"], check=False)
 
 
 def _peak_rss_mb(pid: str) -> float:

@@ -23,3 +23,14 @@ def test_counts_follow_adds_and_removals() -> None:
     assert known.below == {"sessions": 1}
     assert known.under("sessions/MILESTONES") == []
     assert known.under("sess") == []  # a prefix of a name is not a folder
+
+
+def test_a_file_at_the_root_counts_below_no_folder() -> None:
+    known = KnownPaths()
+    known["priorities.txt"] = FileKind.PRIORITIES
+    known["messages/direct/bob/2025-11-15_19-30-31-alice.json"] = FileKind.MESSAGE
+    assert known.below == {"messages": 1, "messages/direct": 1, "messages/direct/bob": 1}
+    assert known.under("") == [
+        "priorities.txt",
+        "messages/direct/bob/2025-11-15_19-30-31-alice.json",
+    ]

@@ -16,10 +16,21 @@ from coordinator_tui.files.records import FileKind
 _Default = TypeVar("_Default")
 
 
-def _folders(path: str) -> list[str]:
-    """``sessions/MILESTONES/x.json`` → ``["sessions", "sessions/MILESTONES"]``."""
-    parts = path.split("/")[:-1]
-    return ["/".join(parts[: index + 1]) for index in range(len(parts))]
+def _folders(path: str) -> tuple[str, ...]:
+    """``sessions/MILESTONES/x.json`` → ``("sessions", "sessions/MILESTONES")``."""
+    folder = path.rpartition("/")[0]
+    chain = _CHAINS.get(folder)
+    if chain is None:
+        parts = folder.split("/") if folder else []
+        chain = tuple("/".join(parts[: index + 1]) for index in range(len(parts)))
+        if len(_CHAINS) < _CHAINS_KEPT:
+            _CHAINS[folder] = chain
+    return chain
+
+
+_CHAINS: dict[str, tuple[str, ...]] = {}
+"""Each folder's chain of folders, worked out once (10,000 sessions share one folder)."""
+_CHAINS_KEPT = 4096
 
 
 class KnownPaths(dict[str, FileKind]):

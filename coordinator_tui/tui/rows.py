@@ -18,7 +18,7 @@ from datetime import datetime
 from coordinator_tui.analysis import Analysis, Health, SessionView
 from coordinator_tui.files.records import Session
 from coordinator_tui.render.health import HEALTH, session_flags
-from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.sanitize import clip, display
 from coordinator_tui.render.timetext import age_text, short_age
 
 WORK_WIDTH = 200
@@ -34,7 +34,8 @@ def cell_text(value: object, width: int | None = None) -> str:
     text = display(value)
     if "\ufe0f" in text:
         text = text.replace("\ufe0f", "")
-    return display(text, width) if width is not None else text
+        return display(text, width) if width is not None else text
+    return clip(text, width) if width is not None else text  # already one clean line
 
 
 @dataclass(frozen=True, slots=True)

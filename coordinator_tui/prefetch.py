@@ -37,11 +37,19 @@ import struct
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from coordinator_tui.files.guard import Folders
-from coordinator_tui.files.layout import Place, classify, list_folders
-from coordinator_tui.files.load import Loaded, load
+if TYPE_CHECKING:  # loaded where used: ``history.elsewhere`` forks before they load
+    from coordinator_tui.files.layout import Place
+    from coordinator_tui.files.load import Loaded
+
+
+def load(*args: Any) -> Loaded:
+    """``files.load.load`` (imported on first use)."""
+    from coordinator_tui.files.load import load as load_file
+
+    return load_file(*args)
+
 
 _STARTED: dict[str, Prefetch] = {}
 """``fork_first_scan``'s children by resolved directory, until a ``Store`` claims one."""
@@ -153,6 +161,8 @@ class Prefetch:
                     self._unpickle(frame)
 
     def _unpickle(self, frame: bytes) -> None:
+        from coordinator_tui.files.load import Loaded
+
         try:
             pairs = pickle.loads(frame)
         except Exception:
@@ -190,6 +200,8 @@ def fork_share(root: str, paths: Sequence[str], max_bytes: int, within: str) -> 
     worth it (too few files) or not safe (threads) or possible (no fork)."""
     if len(paths) < FORK_MIN_FILES or not can_fork():
         return None
+    from coordinator_tui.files.layout import classify
+
     share = [path for index, path in enumerate(paths) if index % 20 < CHILD_SHARE]
     return _fork(root, [(path, classify(path)) for path in share], max_bytes, within)
 
@@ -205,6 +217,8 @@ def fork_first_scan(root: Path, max_bytes: int) -> Prefetch | None:
     ``claim``; None for a small directory (or no fork)."""
     if not can_fork():
         return None
+    from coordinator_tui.files.layout import classify, list_folders
+
     root_text = str(root)
     try:
         within = os.path.realpath(root)
@@ -238,6 +252,8 @@ _HEADER = struct.Struct("<Q")
 def _load_in_frames(
     root: str, wanted: list[tuple[str, Place]], max_bytes: int, within: str, fd: int
 ) -> None:
+    from coordinator_tui.files.guard import Folders
+
     with Folders(within) as folders:
         for start in range(0, len(wanted), FRAME_FILES):
             pairs = [

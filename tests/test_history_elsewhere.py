@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from coordinator_tui import prefetch
+from coordinator_tui.files.records import FileError
 from coordinator_tui.history import elsewhere
 from coordinator_tui.history import index as history_index
 from tests.test_history_index import _listings, _status, big  # noqa: F401  (fixture)
@@ -61,12 +62,17 @@ def test_a_first_run_summarised_by_children_equals_one_listed_here(
 ) -> None:
     listed = _listings(monkeypatch)
     assert _status(big, capsys) == expected
+    # Forked once each, before the analysis modules loaded, and taken by the store.
     assert sorted(forking) == ["heartbeats", "messages/broadcast"]
+    assert not elsewhere._EARLY
     assert not [p for p in listed if p.endswith(("heartbeats", "broadcast"))]  # not here
-    # The index the children's summaries made answers the second run as before.
+    # The index the children's summaries made answers the second run as before: no
+    # child is forked for a folder the index answers for.
     assert (big / history_index.INDEX_FILE).is_file()
     listed.clear()
+    forking.clear()
     assert _status(big, capsys) == expected
+    assert forking == []
     assert not [p for p in listed if p.endswith(("heartbeats", "broadcast"))]
 
 
@@ -95,9 +101,9 @@ def test_what_a_child_sends_back_is_taken_only_when_whole() -> None:
     assert sent(history_index.FolderSummary(5, 2, ("a.json", 3))) is None  # type: ignore[arg-type]
     assert sent(history_index.FolderSummary(5, "2", ())) is None  # type: ignore[arg-type]
     assert sent({"heartbeats": whole}) is None
-    error = elsewhere.FileError(path="heartbeats", reason="Permission denied")
+    error = FileError(path="heartbeats", reason="Permission denied")
     assert sent(error) == error
-    assert sent(elsewhere.FileError(path="sessions", reason="x")) is None
+    assert sent(FileError(path="sessions", reason="x")) is None
 
 
 @pytest.mark.parametrize(

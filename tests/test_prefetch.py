@@ -14,6 +14,7 @@ import pytest
 
 from coordinator_tui import prefetch
 from coordinator_tui import store as store_module
+from coordinator_tui.files.load import Loaded
 from coordinator_tui.files.records import FileKind
 from coordinator_tui.store import Store
 from tests.collective import ago, build_collective, session, write_json, write_text
@@ -152,7 +153,7 @@ def test_the_first_scan_read_ahead_is_claimed_once_and_new_files_are_read(
     assert _state(store) == _serial(big, monkeypatch)
 
 
-def _handed_over(*frames: bytes, cut: int = 0) -> dict[str, prefetch.Loaded]:
+def _handed_over(*frames: bytes, cut: int = 0) -> dict[str, Loaded]:
     """What ``take`` keeps of a child that sends ``frames`` (the last ``cut`` bytes of
     the stream missing: a child killed mid-write)."""
     stream = b"".join(prefetch._HEADER.pack(len(frame)) + frame for frame in frames)
@@ -167,8 +168,8 @@ def _handed_over(*frames: bytes, cut: int = 0) -> dict[str, prefetch.Loaded]:
 
 
 def test_only_whole_loaded_files_in_whole_frames_are_taken() -> None:
-    whole = prefetch.Loaded(1.0, 2, record={"x": 1})
-    other = prefetch.Loaded(3.0, 4, record={"y": 2})
+    whole = Loaded(1.0, 2, record={"x": 1})
+    other = Loaded(3.0, 4, record={"y": 2})
     assert _handed_over(pickle.dumps([("a", "not a Loaded"), "junk", (1, 2, 3)])) == {}
     assert _handed_over(pickle.dumps({"a": whole})) == {}
     assert _handed_over(pickle.dumps([("a", whole), ("b", "no")])) == {"a": whole}
@@ -197,8 +198,8 @@ def test_a_forked_call_hands_back_its_value_or_none() -> None:
 def test_frames_are_taken_as_they_come_while_the_child_reads_on() -> None:
     """The first frame is taken (``absorb``) while the child still holds back the
     second: the parent never waits for the whole read, the child never for the parent."""
-    first = prefetch.Loaded(1.0, 2, record={"x": 1})
-    second = prefetch.Loaded(3.0, 4, record={"y": 2})
+    first = Loaded(1.0, 2, record={"x": 1})
+    second = Loaded(3.0, 4, record={"y": 2})
     go_read, go_write = os.pipe()
     read_end, write_end = os.pipe()
     pid = os.fork()

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coordinator_tui.commands.arguments import Parsers
-from coordinator_tui.commands.common import CommandError, analyse_once, clock_of, directory, fail
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 
@@ -67,6 +66,15 @@ def add_parser(parsers: Parsers) -> None:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
+    # Loaded here, not with the parser: the history's listing children fork first (cli).
+    from coordinator_tui.commands.common import (
+        CommandError,
+        analyse_once,
+        clock_of,
+        directory,
+        fail,
+    )
+
     if args.line or args.tmux:
         # `status --line` never gets here (cli.main hands it to statusline first).
         return fail(CommandError("status: --tmux goes with --line (see --help)", code=2))

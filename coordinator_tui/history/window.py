@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable
 from coordinator_tui.files.layout import folder_error, is_below, leads_out
 from coordinator_tui.files.records import FileError
 from coordinator_tui.history import elsewhere
+from coordinator_tui.history.elsewhere import HEARTBEATS_PER_SESSION, NEWEST_MESSAGES
 from coordinator_tui.history.index import FolderSummary, HistoryIndex
 from coordinator_tui.history.names import (
     BROADCAST_FOLDER,
@@ -31,12 +32,6 @@ from coordinator_tui.history.names import (
     newest_beats,
     split_name,
 )
-
-HEARTBEATS_PER_SESSION = 20
-"""Heartbeat events parsed per session (the newest); the analyses that look back (work
-started, time spent waiting) see this many."""
-NEWEST_MESSAGES = 200
-"""Messages parsed at start (the newest, broadcast and direct together)."""
 
 
 class HistoryWindow:

@@ -119,6 +119,10 @@ class HistoryWindow:
 
     def _list(self, root: str, folder: str, errors: dict[str, FileError]) -> None:
         path = os.path.join(root, folder)
+        # The names listed before go first: a million of them, held while the new
+        # listing is built, doubled the dashboard's peak memory on a rescan.
+        self.folders.pop(folder, None)
+        self._listing.pop(folder, None)
         try:
             mtime_ns = os.stat(path).st_mtime_ns
             names = os.listdir(path)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 
 from coordinator_tui.analysis import Analysis, Health, MilestoneView, SessionView
 from coordinator_tui.analysis.acting.predict import MilestoneForecast
@@ -98,20 +99,31 @@ def alerts(
             f"(claim {display(conflict.claim, WIDE)})"
         )
         found.append((f"conflict:{conflict.session}:{conflict.claim}", "claim", text, None, full))
-    stale_after = timedelta(seconds=analysis.settings.stale_after_s)
-    for view in analysis.sessions if stale is None else stale:
-        if view.health is Health.STALE and view.heartbeat is not None:
-            text = _stale_text(view.id, view.heartbeat)
-            found.append((f"stale:{view.key}", "stale", text, view.heartbeat + stale_after, ""))
     current = {key for key, *_ in found}
     for key in [key for key in first_seen if key not in current]:
-        del first_seen[key]
+        del first_seen[key]  # stale alerts date from their heartbeat: never in first_seen
     result = []
     for key, kind, text, since, full in found:
         moment = since or first_seen.setdefault(key, analysis.now)
         result.append(Alert(key, kind, text, moment, full))
-    result.sort(key=lambda alert: (alert.since, alert.key), reverse=True)
+    stale_after_s = analysis.settings.stale_after_s
+    for view in analysis.sessions if stale is None else stale:
+        if view.health is Health.STALE and view.heartbeat is not None:
+            result.append(_stale_alert(view.key, view.id, view.heartbeat, stale_after_s))
+    result.sort(key=_NEWEST_FIRST, reverse=True)
     return result
+
+
+_NEWEST_FIRST = attrgetter("since", "key")
+
+
+@lru_cache(maxsize=65536)
+def _stale_alert(key: str, ident: str, heartbeat: datetime, stale_after_s: float) -> Alert:
+    """A stale session's alert, made once per session and beat: under a stream of edits
+    the alerts are listed again per batch, and a thousand stale sessions each time cost
+    the screen a tenth of a second in all."""
+    since = heartbeat + timedelta(seconds=stale_after_s)
+    return Alert(f"stale:{key}", "stale", _stale_text(ident, heartbeat), since, "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,3 +92,26 @@ def test_overlaps_searched_in_another_process_equal_the_search_here(
     assert search_items(overlap_items(live), threshold) == here
     monkeypatch.setattr(search_module, "PROCESS_ABOVE", 0)
     assert OverlapSearch().run(live, threshold) == here  # through the search process
+
+
+def test_stale_alerts_are_made_once_per_session_and_beat(tmp_path: Path) -> None:
+    """Under a stream of edits the alerts are listed again per batch: a stale session's
+    alert is the same object until its beat moves, and the list stays newest first."""
+    from coordinator_tui.tui import panels
+
+    root = tmp_path / "c"
+    for number in range(6):
+        session(root, f"session-{number}", f"work {number}", NOW - timedelta(minutes=20 + number))
+    store = Store(root)
+    store.scan()
+    first = panels.alerts(analyse(store.snapshot(), NOW, Settings()), {})
+    again = panels.alerts(analyse(store.snapshot(), NOW, Settings()), {})
+    assert [alert.kind for alert in first] == ["stale"] * 6
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    assert [alert.key for alert in first] == [f"stale:sessions/session-{n}.json" for n in range(6)]
+    assert first[0].since == NOW - timedelta(minutes=20) + timedelta(seconds=600)
+    session(root, "session-3", "work 3", NOW - timedelta(minutes=12))  # a newer beat
+    store.scan()
+    moved = panels.alerts(analyse(store.snapshot(), NOW, Settings()), {})
+    assert moved[0].key == "stale:sessions/session-3.json"
+    assert moved[0] is not first[3] and moved[0].since == NOW - timedelta(minutes=2)

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coordinator_tui.history.index import FolderSummary, HistoryIndex
+from coordinator_tui.history.index import FolderSummary, HistoryIndex, fresh_summary
 from coordinator_tui.prefetch import Forked, can_fork, fork_call
 
 if TYPE_CHECKING:
@@ -56,16 +56,7 @@ def start_early(root: str, per_session: int, newest_messages: int) -> None:
         summaries = index.load()
     finally:
         index.close()
-    stale = []
-    for folder in BIG_FOLDERS:
-        summary = summaries.get(folder)
-        try:
-            if summary is None or not summary.fresh(
-                os.stat(os.path.join(root, folder)).st_mtime_ns
-            ):
-                stale.append(folder)
-        except OSError:
-            continue  # no such folder: nothing to list
+    stale = [folder for folder in BIG_FOLDERS if fresh_summary(summaries, root, folder) is None]
     for folder, child in _fork_for(root, stale, per_session, newest_messages).items():
         _EARLY[(os.path.realpath(root), folder, per_session, newest_messages)] = child
 

@@ -52,6 +52,21 @@ class FolderSummary:
         return mtime_ns == self.mtime_ns and self.recorded_ns - mtime_ns >= SETTLED_NS
 
 
+def fresh_summary(
+    summaries: dict[str, FolderSummary], root: str, folder: str
+) -> FolderSummary | None:
+    """``folder``'s summary when it still answers for the folder on disk, else None (no
+    summary, a folder changed since, or one that cannot be looked at)."""
+    summary = summaries.get(folder)
+    if summary is None:
+        return None
+    try:
+        mtime_ns = os.stat(os.path.join(root, folder)).st_mtime_ns
+    except OSError:
+        return None
+    return summary if summary.fresh(mtime_ns) else None
+
+
 class HistoryIndex:
     """The index of one directory, opened lazily: reading a directory without an index
     creates none; one is made only for a history of ``MIN_FILES`` or more."""

@@ -22,7 +22,7 @@ from coordinator_tui.files.layout import folder_error, is_below, leads_out
 from coordinator_tui.files.records import FileError
 from coordinator_tui.history import elsewhere
 from coordinator_tui.history.elsewhere import HEARTBEATS_PER_SESSION, NEWEST_MESSAGES
-from coordinator_tui.history.index import FolderSummary, HistoryIndex
+from coordinator_tui.history.index import FolderSummary, HistoryIndex, fresh_summary
 from coordinator_tui.history.names import (
     BROADCAST_FOLDER,
     DIRECT_FOLDER,
@@ -127,10 +127,8 @@ class HistoryWindow:
             mtime_ns = os.stat(path).st_mtime_ns
             names = os.listdir(path)
         except FileNotFoundError:
-            self.folders.pop(folder, None)
             return
         except OSError as error:
-            self.folders.pop(folder, None)
             errors[folder] = folder_error(folder, error)
             return
         self.folders[folder] = {n for n in names if n.endswith(".json") and n[0] != "."}
@@ -139,15 +137,10 @@ class HistoryWindow:
             self._listing[folder] = names
 
     def _from_summary(self, root: str, folder: str, summaries: dict[str, FolderSummary]) -> bool:
-        summary = summaries.get(folder)
-        try:
-            mtime_ns = os.stat(os.path.join(root, folder)).st_mtime_ns
-        except OSError:
-            return False
-        if summary is None or not summary.fresh(mtime_ns):
-            return False
-        self._apply(folder, summary)
-        return True
+        summary = fresh_summary(summaries, root, folder)
+        if summary is not None:
+            self._apply(folder, summary)
+        return summary is not None
 
     def _apply(self, folder: str, summary: FolderSummary) -> None:
         """Take a folder's window names and count from a summary (the index's, or a

@@ -26,9 +26,9 @@ from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.analysis.acting.predict import MilestoneForecast, SessionForecast
 from coordinator_tui.analysis.results import Suggestion
 from coordinator_tui.files.timeparse import format_utc
-from coordinator_tui.render.sanitize import dumps, encode, write
+from coordinator_tui.render.sanitize import dumps, write
 
-__all__ = ["acting_to_dict", "analysis_to_dict", "dumps", "encode", "write"]
+__all__ = ["acting_to_dict", "analysis_to_dict", "dumps", "write"]
 
 SCHEMA_VERSION = 3
 LATEST_MESSAGES = 20

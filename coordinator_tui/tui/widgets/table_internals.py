@@ -37,7 +37,6 @@ PRIVATE_MEMBERS = (
     "_total_row_height",
     "_row_label_column_width",
     "_update_dimensions",
-    "_total_row_height",
     "_get_offsets",
     "_get_row_region",
     "_get_cell_region",

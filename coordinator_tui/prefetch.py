@@ -9,14 +9,21 @@ very same ``files.load.load``, and hands the results back through a pipe, in
 frames of ``FRAME_FILES`` files as it goes (a thread of the parent drains the pipe,
 so the child never waits; the parent unpickles each frame as it comes):
 
-- ``Store`` splits a scan's files in two when it runs alone in its process
-  (``status``, ``report``, ``run``): the child reads ``CHILD_SHARE`` of every 20
-  files while the parent reads the rest (``fork_share``);
+- ``Store`` shares a scan's files with a child when it runs alone in its process
+  (``status``, ``report``, ``run``; ``fork_share``);
 - the dashboard forks before it imports Textual (``fork_first_scan``): the child
-  lists the directory and reads all of it while the parent loads the interface;
-  the first ``Store`` made for that directory claims it (``claim``) and its first
+  lists the directory and reads it while the parent loads the interface; the
+  first ``Store`` made for that directory claims it (``claim``) and its first
   scan takes the results. Changes made after the child read a file are caught by
   the watcher's catch-up rescan, as for any scan.
+
+Either way the child reads its list from the first file on and the parent, once it
+is free, from the last file back (``steal``), until they meet: neither waits for
+the other whatever their speeds (the child also pickles; the dashboard's parent
+joins late). Two numbers in memory both processes share say how far each has got:
+the child stops before the first file the parent has claimed, and the parent
+stops at the first file the child has read. A file both took at the meeting point
+is read twice, never not at all.
 
 A process that already runs threads never forks (a lock held by another thread
 would stay locked in the child). Whatever goes wrong — no ``fork``, a child that
@@ -31,11 +38,12 @@ buffers).
 from __future__ import annotations
 
 import gc
+import mmap
 import os
 import pickle
 import struct
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,10 +109,19 @@ class Prefetch:
     unpickle ends the taking (the caller reads whatever is missing itself).
     """
 
-    def __init__(self, pid: int, fd: int, paths: frozenset[str]) -> None:
+    def __init__(
+        self,
+        pid: int,
+        fd: int,
+        paths: frozenset[str],
+        items: Sequence[tuple[str, Place]] = (),
+        shared: Meeting | None = None,
+    ) -> None:
         self.pid = pid
         self.paths = paths
-        """The relative paths the child reads (the parent reads the others)."""
+        """The relative paths given to the child (the parent reads any others)."""
+        self._items = items
+        self._meeting = shared
         self._fd = fd
         self._arrived = threading.Condition()
         self._frames: list[bytes] = []
@@ -137,6 +154,20 @@ class Prefetch:
             with self._arrived:
                 self._ended = True
                 self._arrived.notify_all()
+
+    def steal(self) -> Iterator[tuple[str, Place]]:
+        """The child's files from the last one back, each claimed (the child will not
+        start it) before it is yielded, until the child has read the next one."""
+        meeting = self._meeting
+        if meeting is None:
+            return
+        index = len(self._items)
+        while True:
+            index -= 1
+            if index < meeting.read():
+                return
+            meeting.claim(index)
+            yield self._items[index]
 
     def absorb(self) -> None:
         """Unpickle the frames that have arrived (never waits)."""
@@ -190,20 +221,41 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-CHILD_SHARE = 9
-"""The child reads this many of every 20 files: it also pickles what it read (a third
-more work per file), so an even split left the parent waiting for it."""
-
-
 def fork_share(root: str, paths: Sequence[str], max_bytes: int, within: str) -> Prefetch | None:
-    """``CHILD_SHARE`` of every 20 of ``paths`` read by a child, or None when it is not
-    worth it (too few files) or not safe (threads) or possible (no fork)."""
+    """A child reading ``paths`` from the first on while the caller ``steal``s from the
+    last back, or None when it is not worth it (too few files) or not safe (threads) or
+    possible (no fork)."""
     if len(paths) < FORK_MIN_FILES or not can_fork():
         return None
     from coordinator_tui.files.layout import classify
 
-    share = [path for index, path in enumerate(paths) if index % 20 < CHILD_SHARE]
-    return _fork(root, [(path, classify(path)) for path in share], max_bytes, within)
+    return _fork(root, [(path, classify(path)) for path in paths], max_bytes, within)
+
+
+class Meeting:
+    """Where the child's reading (from the first file on) and the parent's (from the
+    last back) meet: two integers in an anonymous shared mapping, made before the fork.
+    Each is written by one process only; an aligned 8-byte store is never seen torn."""
+
+    _PAIR = struct.Struct("<qq")
+
+    def __init__(self, count: int) -> None:
+        self._memory = mmap.mmap(-1, self._PAIR.size)
+        self._PAIR.pack_into(self._memory, 0, count, 0)
+
+    def limit(self) -> int:
+        """The first file the parent has claimed (the child stops before it)."""
+        return int(self._PAIR.unpack_from(self._memory, 0)[0])
+
+    def claim(self, index: int) -> None:
+        struct.pack_into("<q", self._memory, 0, index)
+
+    def read(self) -> int:
+        """How many files, from the first, the child has read."""
+        return int(self._PAIR.unpack_from(self._memory, 0)[1])
+
+    def done(self, count: int) -> None:
+        struct.pack_into("<q", self._memory, 8, count)
 
 
 def claim(root: str) -> Prefetch | None:
@@ -238,10 +290,11 @@ def _fork(
     root: str, items: Iterable[tuple[str, Place | None]], max_bytes: int, within: str
 ) -> Prefetch | None:
     wanted = [(path, place) for path, place in items if place is not None]
-    spawned = _spawn(lambda fd: _load_in_frames(root, wanted, max_bytes, within, fd))
+    meeting = Meeting(len(wanted))
+    spawned = _spawn(lambda fd: _load_in_frames(root, wanted, max_bytes, within, fd, meeting))
     if spawned is None:
         return None
-    return Prefetch(*spawned, frozenset(path for path, _ in wanted))
+    return Prefetch(*spawned, frozenset(path for path, _ in wanted), wanted, meeting)
 
 
 FRAME_FILES = 500
@@ -250,18 +303,34 @@ _HEADER = struct.Struct("<Q")
 
 
 def _load_in_frames(
-    root: str, wanted: list[tuple[str, Place]], max_bytes: int, within: str, fd: int
+    root: str,
+    wanted: list[tuple[str, Place]],
+    max_bytes: int,
+    within: str,
+    fd: int,
+    meeting: Meeting,
 ) -> None:
+    """The child: read ``wanted`` in order until a file the parent has claimed, handing
+    the results over ``FRAME_FILES`` at a time."""
     from coordinator_tui.files.guard import Folders
 
+    pairs: list[tuple[str, Loaded]] = []
     with Folders(within) as folders:
-        for start in range(0, len(wanted), FRAME_FILES):
-            pairs = [
-                (path, load(root, path, place, max_bytes, within, folders))
-                for path, place in wanted[start : start + FRAME_FILES]
-            ]
-            data = pickle.dumps(pairs, protocol=pickle.HIGHEST_PROTOCOL)
-            _write_all(fd, _HEADER.pack(len(data)) + data)
+        for index, (path, place) in enumerate(wanted):
+            if index >= meeting.limit():
+                break
+            pairs.append((path, load(root, path, place, max_bytes, within, folders)))
+            meeting.done(index + 1)
+            if len(pairs) == FRAME_FILES:
+                _send(fd, pairs)
+                pairs = []
+    if pairs:
+        _send(fd, pairs)
+
+
+def _send(fd: int, pairs: list[tuple[str, Loaded]]) -> None:
+    data = pickle.dumps(pairs, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_all(fd, _HEADER.pack(len(data)) + data)
 
 
 def _write_all(fd: int, data: bytes) -> None:

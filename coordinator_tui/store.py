@@ -232,9 +232,13 @@ class Store:
         if prefetch is None:
             return {}
         mine = {}
-        for path in wanted:
+        for path in wanted:  # new since the child listed (the dashboard's read-ahead)
             place = None if path in prefetch.paths else self._place(path)
             if place is not None:
+                mine[path] = load(self._root_text, path, place, limit, within, folders)
+        still = set(wanted)
+        for path, place in prefetch.steal():  # the child's list from the end, until we meet
+            if path in still:
                 mine[path] = load(self._root_text, path, place, limit, within, folders)
                 if len(mine) % ABSORB_EVERY == 0:
                     prefetch.absorb()  # the child's frames so far, while it reads on

@@ -14,6 +14,7 @@ import pytest
 
 from coordinator_tui import prefetch
 from coordinator_tui import store as store_module
+from coordinator_tui.files.layout import classify
 from coordinator_tui.files.load import Loaded
 from coordinator_tui.files.records import FileKind
 from coordinator_tui.store import Store
@@ -72,28 +73,77 @@ def _forking(monkeypatch: pytest.MonkeyPatch) -> list[prefetch.Prefetch]:
     return started
 
 
-def test_a_scan_split_with_a_child_equals_one_on_one_core(
-    big: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    expected = _serial(big, monkeypatch)
+def _scan_sharing(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Store, prefetch.Prefetch, dict[str, Loaded], list[str]]:
+    """A scan of ``root`` shared with a child: (store, child, what the child handed over,
+    the paths the parent read itself)."""
     started = _forking(monkeypatch)
     here: list[str] = []
     load = store_module.load
     monkeypatch.setattr(
         store_module, "load", lambda root, path, *rest: here.append(path) or load(root, path, *rest)
     )
-    store = Store(big)
+    store = Store(root)
     store.scan()
     assert len(started) == 1
-    child = started[0]
-    handed = child.take()
-    assert set(handed) == child.paths and len(child.paths) >= 40  # every other file
-    assert here and not child.paths & set(here)  # what the child read is not read again
-    assert len(here) + len(child.paths) == len(expected["signatures"])
+    return store, started[0], started[0].take(), here
+
+
+def test_a_scan_shared_with_a_child_equals_one_on_one_core(
+    big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _serial(big, monkeypatch)
+    store, child, handed, here = _scan_sharing(big, monkeypatch)
+    assert child.paths == set(expected["signatures"])  # the child was given every file
+    assert set(handed) | set(here) == child.paths  # and between them every file was read
+    assert len(set(handed) & set(here)) <= 1  # at most the one where they met, twice
     assert "sessions/session-bad1.json" in store.failures or "sessions/session-bad2.json" in (
         store.failures
     )
     assert _state(store) == expected
+
+
+def test_the_parent_reads_from_the_end_until_it_meets_the_child(
+    big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow child (each file takes 20 ms) reads the first files in order; the parent
+    takes the last ones back to where the child got, and the store is as on one core."""
+    expected = _serial(big, monkeypatch)
+    slow = prefetch.load
+    monkeypatch.setattr(prefetch, "load", lambda *args: time.sleep(0.02) or slow(*args))
+    store, child, handed, here = _scan_sharing(big, monkeypatch)
+    order = [path for path, _ in child._items]
+    assert handed and here
+    assert set(handed) == set(order[: len(handed)])  # the child: a run from the first
+    assert set(here) == set(order[len(order) - len(here) :])  # the parent: from the last
+    assert len(handed) + len(here) - len(order) in (0, 1)  # met; one file at most twice
+    assert len(here) > len(handed)  # the faster reader read more
+    assert _state(store) == expected
+
+
+def test_the_child_stops_at_the_first_file_the_parent_claimed(tmp_path: Path) -> None:
+    """The meeting point itself: a claim made before the child starts leaves the child
+    only the files before it, and ``steal`` yields nothing the child has read."""
+    place = classify("sessions/session-x.json")
+    assert place is not None
+    items = [(f"sessions/session-f{i}.json", place) for i in range(10)]
+    meeting = prefetch.Meeting(len(items))
+    assert (meeting.limit(), meeting.read()) == (10, 0)
+    meeting.claim(4)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        prefetch._load_in_frames(str(tmp_path), items, 1024, str(tmp_path), write_end, meeting)
+        os._exit(0)
+    os.close(write_end)
+    child = prefetch.Prefetch(pid, read_end, frozenset(p for p, _ in items), items, meeting)
+    assert sorted(child.take()) == [f"sessions/session-f{i}.json" for i in range(4)]
+    assert meeting.read() == 4
+    assert [path for path, _ in child.steal()] == [
+        f"sessions/session-f{i}.json" for i in (9, 8, 7, 6, 5, 4)
+    ]
 
 
 @pytest.mark.parametrize("failure", ["exits", "garbage", "killed"])

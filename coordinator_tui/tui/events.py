@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from coordinator_tui.store import Snapshot, StoreChange
+from coordinator_tui.tui.table_view import FirstPage
 
 
 class DirectoryChanged(Message):
@@ -44,3 +45,11 @@ class WatchStatus(Message):
         super().__init__()
         self.mode = mode
         self.note = note
+
+
+class FirstPageReady(Message):
+    """The first analysis's first rows, sent by its worker before the other rows exist."""
+
+    def __init__(self, page: FirstPage) -> None:
+        super().__init__()
+        self.page = page

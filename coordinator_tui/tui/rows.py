@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from coordinator_tui.analysis import Analysis, Health, SessionView
 from coordinator_tui.files.records import Session
@@ -68,6 +69,31 @@ class SessionRow:
         return HEALTH[self.health].symbol
 
 
+class RowPlace(NamedTuple):
+    """What ``TableView`` reads of a row to order it, known before the row's words are
+    (``place_of``): the first page of 10,000 sessions is chosen from these."""
+
+    key: str
+    health: Health
+    attention: int
+    id: str
+    heartbeat: float | None
+
+
+def place_of(view: SessionView) -> RowPlace:
+    """The ``RowPlace`` of the row ``RowBuilder`` makes for ``view``: the same id and
+    heartbeat, so the order is the one the whole rows give."""
+    return RowPlace(view.key, view.health, view.attention, _row_id(view.session), _beat(view))
+
+
+def _row_id(session: Session) -> str:
+    return cell_text(session.session_id, 60)
+
+
+def _beat(view: SessionView) -> float | None:
+    return view.heartbeat.timestamp() if view.heartbeat else None
+
+
 def table_age(seconds: float | None) -> str:
     """The table's heartbeat age: ``age_text``, minute granularity ("just now" under a
     minute), so the table agrees with ``status`` and the report.
@@ -99,7 +125,7 @@ def _static_cells(session: Session) -> tuple[str, str, str, str, str]:
     started = f"{session.started_at:%m-%d %H:%M}" if session.started_at else "—"
     beats = "" if session.heartbeat_count is None else str(session.heartbeat_count)
     return (
-        cell_text(session.session_id, 60),
+        _row_id(session),
         cell_text(session.current_work, WORK_WIDTH),
         cell_text(", ".join(session.capabilities), 60),
         started,
@@ -168,7 +194,7 @@ class RowBuilder:
             age=table_age(view.heartbeat_age_s),
             short_age=short_age(view.heartbeat_age_s),
             age_due=_age_due(now, view.heartbeat),
-            heartbeat=view.heartbeat.timestamp() if view.heartbeat else None,
+            heartbeat=_beat(view),
             beats=beats,
             capabilities=capabilities,
             started=started,

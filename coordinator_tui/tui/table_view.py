@@ -2,19 +2,24 @@
 
 One small frozen object instead of three loose attributes on the screen: the
 analysis worker takes a copy when it starts and the screen compares it when
-the result lands, so rows filtered for an old view are never shown.
+the result lands, so rows filtered for an old view are never shown. The order
+is kept row by row (``VisibleOrder``); a first analysis sends the top of it ahead
+of its other rows (``first_page``).
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+import threading
 from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from coordinator_tui.analysis import Health
-from coordinator_tui.tui.rows import SessionRow, cell_text
+from coordinator_tui.analysis import Analysis, Health
+from coordinator_tui.tui.panels import Alert
+from coordinator_tui.tui.rows import RowBuilder, RowPlace, SessionRow, cell_text, place_of
 
 SORTS = ("attention", "id", "heartbeat")
 HIDDEN = (Health.GONE, Health.ENDED)
@@ -61,6 +66,17 @@ class TableView:
         key = self.sort_key
         return sorted([(key(row), row.key) for row in self._chosen(rows)])
 
+    def first(self, places: Iterable[RowPlace], size: int) -> tuple[list[str], int] | None:
+        """The keys of the first ``size`` rows ``visible`` would show, and how many it
+        shows in all, from the rows' places alone (no row need be built); None when a
+        filter is set (it reads each row's words)."""
+        if self.filter_text.strip():
+            return None
+        shown = [place for place in places if self.show_gone or place.health not in HIDDEN]
+        key = self.sort_key
+        first = heapq.nsmallest(size, [(key(place), place.key) for place in shown])
+        return [row_key for _, row_key in first], len(shown)
+
     def accepts(self, row: SessionRow) -> bool:
         """The filter and the gone toggle let ``row`` through."""
         if not self.show_gone and row.health in HIDDEN:
@@ -68,7 +84,7 @@ class TableView:
         needle = self.filter_text.strip().lower()
         return not needle or needle in row.search
 
-    def sort_key(self, row: SessionRow) -> tuple[Any, ...]:
+    def sort_key(self, row: SessionRow | RowPlace) -> tuple[Any, ...]:
         """Where ``row`` stands in the chosen order (unique: it ends with the file key)."""
         if self.sort == "id":
             return (row.id, row.key)
@@ -145,3 +161,34 @@ class VisibleOrder:
         del self.sort_keys[index]
         del self.keys[index]
         return True
+
+
+@dataclass
+class FirstPage:
+    """The top of the table a first analysis shows, sent ahead of the rest of its rows
+    (``analyse_for_screen``): the counts, panels and first rows paint at once."""
+
+    analysis: Analysis
+    alerts: list[Alert]
+    rows: list[SessionRow]
+    """The first rows in the view's order (the very rows the full result holds)."""
+    shown: int
+    """How many rows the view shows in all."""
+    view: TableView
+    painted: threading.Event = field(default_factory=threading.Event)
+    """Set by the screen once the page is drawn (or not wanted): the worker builds the
+    other rows after that, so its thread does not slow the first paint."""
+
+
+def first_page(
+    analysis: Analysis, builder: RowBuilder, view: TableView, size: int, found: list[Alert]
+) -> FirstPage | None:
+    """The first ``size`` rows ``view`` shows of ``analysis``, chosen from the rows'
+    places and built alone; None when the view has a filter."""
+    by_key = {session.key: session for session in analysis.sessions}
+    chosen = view.first(map(place_of, by_key.values()), size)
+    if chosen is None:
+        return None
+    keys, shown = chosen
+    rows = [builder.row(by_key[key], analysis.now) for key in keys]
+    return FirstPage(analysis, found, rows, shown, view)

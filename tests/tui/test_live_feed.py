@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from coordinator_tui.analysis import analyse
+from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.analysis.live import LiveAnalysis
 from coordinator_tui.analysis.live import search as search_module
 from coordinator_tui.analysis.live.parts import overlap_items, search_items
@@ -16,9 +17,9 @@ from coordinator_tui.analysis.sessions import find_overlaps
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from coordinator_tui.tui.live import LiveFeed, analyse_for_screen, changed_paths
-from coordinator_tui.tui.rows import RowBuilder
-from coordinator_tui.tui.table_view import TableView
-from tests.collective import NOW, build_collective, session
+from coordinator_tui.tui.rows import RowBuilder, SessionRow
+from coordinator_tui.tui.table_view import FirstPage, TableView, first_page
+from tests.collective import NOW, build_collective, session, write_json
 
 
 def _fresh(store: Store, view: TableView) -> tuple[list[str], dict[str, object]]:
@@ -115,3 +116,47 @@ def test_stale_alerts_are_made_once_per_session_and_beat(tmp_path: Path) -> None
     moved = panels.alerts(analyse(store.snapshot(), NOW, Settings()), {})
     assert moved[0].key == "stale:sessions/session-3.json"
     assert moved[0] is not first[3] and moved[0].since == NOW - timedelta(minutes=2)
+
+
+@pytest.mark.parametrize("sort", ["attention", "id", "heartbeat"])
+@pytest.mark.parametrize("show_gone", [False, True])
+def test_a_first_page_is_the_top_of_the_order_the_whole_rows_give(
+    tmp_path: Path, sort: str, show_gone: bool
+) -> None:
+    """``first_page`` chooses its rows from their places alone; they are the first rows
+    of the order every row gives, equal row for row, whatever the sort (ids with control
+    characters and repeated ids among them)."""
+    build_collective(tmp_path)
+    for index in range(40):
+        age = timedelta(minutes=index % 9) if index % 5 else timedelta(hours=index)
+        ident = f"s\x1b[31m{index % 13:02d}" if index % 4 == 0 else f"session-{index % 17:02d}"
+        path = session(tmp_path, f"session-p{index:02d}", f"job {index % 6}", NOW - age)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        write_json(path, {**data, "session_id": ident})  # odd and repeated ids
+    store = Store(tmp_path)
+    store.scan()
+    view = TableView(sort=sort, show_gone=show_gone)
+    built: list[int] = []
+
+    class Counting(RowBuilder):
+        def rows(self, analysis: Analysis) -> list[SessionRow]:
+            built.append(len(analysis.sessions))
+            return super().rows(analysis)
+
+    builder = Counting()
+    found: list[tuple[FirstPage, int]] = []
+
+    def early(page: FirstPage) -> None:
+        found.append((page, len(built)))
+        page.painted.set()  # as the screen does once the page is drawn
+
+    result = analyse_for_screen(store.snapshot(), NOW, Settings(), builder, {}, view, 1, early, 25)
+    assert len(found) == 1 and built == [len(result.analysis.sessions)]
+    page, built_before = found[0]
+    assert built_before == 0  # sent before any other row was built
+    assert page.analysis is result.analysis
+    assert [row.key for row in page.rows] == result.order.keys[:25]
+    assert page.rows == [result.rows[key] for key in result.order.keys[:25]]
+    assert page.shown == len(result.order) and page.alerts == result.alerts
+    filtered = TableView(filter_text="job")
+    assert first_page(result.analysis, builder, filtered, 25, []) is None  # reads the words

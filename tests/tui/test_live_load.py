@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from coordinator_tui.analysis import Analysis
 from coordinator_tui.settings import Settings
 from coordinator_tui.tui.app import create_app
-from coordinator_tui.tui.rows import SessionRow
+from coordinator_tui.tui.rows import RowBuilder, SessionRow
 from coordinator_tui.tui.screens.dashboard_flow import FIRST_PAGE
 from coordinator_tui.tui.widgets.session_table import SessionTable
 from tests.collective import NOW, session
@@ -113,3 +114,38 @@ async def test_a_row_that_moves_reindexes_a_stretch_not_the_whole_table(
         assert start <= min(before, order.index(key)) and end > max(before, order.index(key))
         assert end - start < len(order)
         assert [table.get_row_index(key) for key in order] == list(range(len(order)))
+
+
+async def test_the_first_page_is_on_screen_before_the_other_rows_are_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first analysis sends its first page ahead (``FirstPageReady``): when its worker
+    starts building the other rows, the page is drawn already, in the final order, with
+    the title and summary counts the full result gives, and no result applied yet."""
+    root = _many(tmp_path / "coordination")
+    seen: list[tuple[list[str], bool, str, str]] = []
+    real_rows = RowBuilder.rows
+
+    def spy(builder: RowBuilder, analysis: Analysis) -> list[SessionRow]:
+        screen = app.dashboard
+        summary = screen.summary
+        seen.append(
+            (
+                list(screen.table.shown_keys),
+                screen.feed.engine is None,
+                str(screen.table.border_title),
+                str(summary.counts if summary else None),
+            )
+        )
+        return real_rows(builder, analysis)
+
+    monkeypatch.setattr(RowBuilder, "rows", spy)
+    app = create_app(root, Settings(), clock=MovableClock(), watch=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        visible = COUNT - COUNT // 10
+        await wait_for(pilot, lambda: len(shown(app)) == visible, "every row")
+        final, counts = shown(app), str(app.dashboard.summary and app.dashboard.summary.counts)
+    page, no_result_yet, title, early_counts = seen[0]
+    assert no_result_yet and page == final[:FIRST_PAGE]
+    assert f"Sessions {visible}/{COUNT}" in title and early_counts == counts

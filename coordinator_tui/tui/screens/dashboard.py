@@ -36,7 +36,7 @@ from coordinator_tui.history.pages import HistoryPages
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, Store
 from coordinator_tui.tui import panels
-from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
+from coordinator_tui.tui.events import DirectoryChanged, FirstPageReady, WatchStatus
 from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.live import (
     REBASE_ABOVE,
@@ -51,7 +51,7 @@ from coordinator_tui.tui.live import (
 from coordinator_tui.tui.panels import Alert, BroadcastLine, MilestoneBoard, PriorityLine
 from coordinator_tui.tui.rows import RowBuilder, SessionRow
 from coordinator_tui.tui.screens.dashboard_attention import SAMPLES_KEPT, ProblemSource
-from coordinator_tui.tui.screens.dashboard_flow import DashboardFlow
+from coordinator_tui.tui.screens.dashboard_flow import FIRST_PAGE, DashboardFlow
 from coordinator_tui.tui.table_view import TableView
 from coordinator_tui.tui.trend import Sampler, Trend
 from coordinator_tui.tui.watcher import DirectoryWatcher
@@ -259,9 +259,12 @@ class DashboardScreen(DashboardFlow):
             )
             self.feed.take_pending()  # what changes from here on is applied when it lands
             settings, builder, generation = self.settings, self.builder, decision.generation
+            early = None
+            if self.feed.engine is None and not self.table.shown_keys:
+                early = lambda page: self.post_message(FirstPageReady(page))  # noqa: E731
             self.run_worker(
                 lambda: analyse_for_screen(
-                    snapshot, now, settings, builder, seen, view, generation
+                    snapshot, now, settings, builder, seen, view, generation, early, FIRST_PAGE
                 ),
                 thread=True,
                 group="analysis",
@@ -301,7 +304,8 @@ class DashboardScreen(DashboardFlow):
 
     def _apply(self, result: Result) -> None:
         """A full analysis landed; changes made since it started are applied on top."""
-        previous = self.analysis
+        previous = self.analysis  # the first page's analysis: the very same object
+        first = self.feed.engine is None
         self.feed.install(result)
         analysis = self.analysis = result.analysis
         self.scheduler.applied_result(result.generation, result.deadline)
@@ -311,7 +315,7 @@ class DashboardScreen(DashboardFlow):
         self._refresh_panels(previous, analysis, True, result.alerts)  # counts before rows
         self._show_table(reorder=result.view != self.table_view)
         self.analyses += 1
-        if previous is None and analysis.counts.total > HOLD_OVERLAPS_ABOVE:
+        if first and analysis.counts.total > HOLD_OVERLAPS_ABOVE:
             self._overlaps.hold(FIRST_OVERLAPS_AFTER_S)
         self.watcher.shown.set()
         if result.generation != self.scheduler.generation:

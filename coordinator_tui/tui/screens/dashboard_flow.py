@@ -18,7 +18,7 @@ from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.live import LiveAnalysis
 from coordinator_tui.analysis.live.search import OverlapSearch
 from coordinator_tui.tui import panels
-from coordinator_tui.tui.events import WatchStatus
+from coordinator_tui.tui.events import FirstPageReady, WatchStatus
 from coordinator_tui.tui.keys import catch_up_filter
 from coordinator_tui.tui.live import LiveFeed
 from coordinator_tui.tui.panels import Alert
@@ -52,6 +52,8 @@ class DashboardFlow(DashboardAttention):
     _shown_limit: int
     _stream_next = False
     """A chunk of the first load is due after the next paint."""
+    _first_page_only = False
+    """The table holds a first page sent ahead of its analysis's other rows."""
     _overlaps: OverlapSearch
     _title: tuple[str, str] | None
     _typed_at = -float("inf")
@@ -62,9 +64,10 @@ class DashboardFlow(DashboardAttention):
     watch_mode: str
     watch_note: str
 
-    def _update_title(self) -> None:
-        """Set only when the words change: each assignment repaints the whole table."""
-        shown, total = len(self.feed.order or ()), len(self.feed.rows)
+    def _update_title(self, counts: tuple[int, int] | None = None) -> None:
+        """Set only when the words change: each assignment repaints the whole table.
+        ``counts``: (shown, total) when the feed does not hold the rows yet."""
+        shown, total = counts or (len(self.feed.order or ()), len(self.feed.rows))
         title = self.table_view.title(shown, total), self.table_view.subtitle(shown, total)
         if title != self._title:
             self._title = title
@@ -89,9 +92,11 @@ class DashboardFlow(DashboardAttention):
         analysis: Analysis,
         stale_moved: bool,
         found: list[Alert] | None = None,
+        attend: bool = True,
     ) -> None:
         """Word again only the panels whose part of the analysis changed; assign only
-        what differs (each assignment repaints a bound widget)."""
+        what differs (each assignment repaints a bound widget). ``attend``: ring for new
+        waiting sessions and queue an acting run (not for a first page)."""
         engine = self.feed.engine
         fresh = previous is None
         if (
@@ -120,7 +125,8 @@ class DashboardFlow(DashboardAttention):
             forecasts = self.acting.forecasts if self.acting else ()
             _assign(self, "milestone_board", panels.milestone_board(analysis, forecasts))
         self._refresh_summary()
-        self.attend(analysis)
+        if attend:
+            self.attend(analysis)
 
     def on_watch_status(self, message: WatchStatus) -> None:
         changed = (message.mode, message.note) != (self.watch_mode, self.watch_note)
@@ -141,11 +147,27 @@ class DashboardFlow(DashboardAttention):
         if reorder or self.feed.order is None:
             self.feed.reorder(self.table_view)
         total = len(self.feed.order or ())
-        if not self.table.shown_keys:
+        if not self.table.shown_keys or self._first_page_only:
+            self._first_page_only = False
             self._shown_limit = min(total, FIRST_PAGE)
         elif not self._stream_next:
             self._shown_limit = total
         self._show_prefix()
+
+    def on_first_page_ready(self, message: FirstPageReady) -> None:
+        """The first analysis's first rows, before its worker has built the others: the
+        counts, the panels and the top of the table paint now. The full result lands on
+        them unchanged (the same analysis, equal rows) and streams the rest in."""
+        page = message.page
+        if self.feed.engine is not None or self.table.shown_keys or page.view != self.table_view:
+            page.painted.set()
+            return  # the full result is here, or the view changed (it re-orders)
+        self.analysis = page.analysis
+        self._refresh_panels(None, page.analysis, True, page.alerts, attend=False)
+        self.table.show(page.rows)
+        self._first_page_only = True
+        self._update_title((page.shown, len(page.analysis.sessions)))
+        self.call_after_refresh(page.painted.set)  # then the worker builds the other rows
 
     def _show_prefix(self) -> None:
         self.table.show(self.feed.visible_rows(self._shown_limit))

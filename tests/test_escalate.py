@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from coordinator_tui.analysis.acting.escalate import (
     MAX_ID,
     EscalationState,
+    Progress,
     find_incidents,
     step,
 )
+from coordinator_tui.files.records import Claim, Milestone, Step
+from coordinator_tui.files.worktext import names_match, work_words
 from coordinator_tui.settings import Settings
 from tests.acting import NOW, ago, analysed, claim, heartbeat_event, milestone
 from tests.collective import iso, session
@@ -176,3 +180,66 @@ def _incident(key: str, title: str):
     from coordinator_tui.analysis.acting.escalate import Incident
 
     return Incident(key, key.split(":")[0], key.split(":")[1], title, None)
+
+
+def _progressed_by_walking(claim: Claim, milestones: list[Milestone]) -> bool:
+    """The rule for progress on a claim, as a walk over every milestone and step (what
+    ``Progress`` indexes): a milestone the claim names updated or given a completed step
+    since it was claimed, or a step naming it completed since by its holder."""
+    start = claim.claimed_at
+    if start is None:
+        return False
+    words = work_words(claim.resource_name) or work_words(claim.name)
+    for record in milestones:
+        named = names_match(words, work_words(record.title) | work_words(record.milestone_id))
+        if named and record.updated_at is not None and record.updated_at >= start:
+            return True
+        for one in record.steps:
+            done = one.completed_at
+            if done is None or done < start:
+                continue
+            by_holder = one.completed_by == claim.claimed_by
+            if named or (by_holder and names_match(words, work_words(one.description))):
+                return True
+    return False
+
+
+def test_progress_on_a_claim_indexed_equals_walking_every_milestone() -> None:
+    """``Progress`` (words and holders indexed once) answers as a walk over every milestone
+    and step would, on 300 random worlds with shared words, missing times and holders."""
+    rng = random.Random(5)
+    words = ["api", "auth", "billing", "cache", "docs", "the", "task", "ui"]
+    people = [None, "s1", "s2", "s3"]
+
+    def moment() -> datetime | None:
+        return None if rng.random() < 0.2 else NOW - timedelta(minutes=rng.randrange(0, 300))
+
+    def phrase() -> str:
+        return " ".join(rng.sample(words, rng.randrange(0, 3)))
+
+    for _ in range(300):
+        milestones = [
+            Milestone(
+                path=f"m{index}.json",
+                milestone_id=f"{phrase()}-{index}",
+                title=phrase(),
+                updated_at=moment(),
+                steps=tuple(
+                    Step(
+                        description=phrase(), completed_by=rng.choice(people), completed_at=moment()
+                    )
+                    for _ in range(rng.randrange(0, 4))
+                ),
+            )
+            for index in range(rng.randrange(0, 8))
+        ]
+        progress = Progress(milestones)
+        for index in range(10):
+            claim = Claim(
+                path=f"c{index}.claim",
+                name=phrase(),
+                resource_name=phrase() if rng.random() < 0.5 else None,
+                claimed_by=rng.choice(people),
+                claimed_at=moment(),
+            )
+            assert progress.since_claimed(claim) == _progressed_by_walking(claim, milestones)

@@ -33,8 +33,9 @@ from typing import Any
 
 from coordinator_tui.analysis.results import Analysis, ClaimView, MilestoneView
 from coordinator_tui.analysis.waiting import waiting_since
+from coordinator_tui.files.records import Claim, Milestone
 from coordinator_tui.files.timeparse import format_utc, parse_timestamp
-from coordinator_tui.files.worktext import names_match, work_words
+from coordinator_tui.files.worktext import work_words
 from coordinator_tui.settings import Settings
 
 STATE_VERSION = 1
@@ -160,8 +161,9 @@ def find_incidents(analysis: Analysis, settings: Settings | None = None) -> tupl
         incident = _milestone_incident(item, now, settings)
         if incident is not None:
             found.setdefault(incident.id, incident)
+    progress = Progress(item.milestone for item in analysis.milestones.items)
     for claim_view in analysis.claims:
-        for incident in _claim_incidents(claim_view, analysis):
+        for incident in _claim_incidents(claim_view, progress):
             found.setdefault(incident.id, incident)
     for view in analysis.sessions:
         since, source = waiting_since(view, analysis.heartbeats.get(view.id, ()))
@@ -203,7 +205,7 @@ def _milestone_incident(item: MilestoneView, now: datetime, settings: Settings) 
     return Incident(key, kind, milestone.milestone_id, title[:MAX_TITLE], since)
 
 
-def _claim_incidents(claim_view: ClaimView, analysis: Analysis) -> list[Incident]:
+def _claim_incidents(claim_view: ClaimView, progress: Progress) -> list[Incident]:
     claim = claim_view.claim
     holder = claim.claimed_by or "unknown"
     health = claim_view.holder_health.value if claim_view.holder_health else None
@@ -211,32 +213,51 @@ def _claim_incidents(claim_view: ClaimView, analysis: Analysis) -> list[Incident
         key = f"ghost-claim:{claim.path}"[:MAX_ID]
         title = f"{health} session {holder} still holds the claim {claim.name}"
         return [Incident(key, "ghost-claim", claim.name, title[:MAX_TITLE], claim.claimed_at)]
-    if claim_view.active or claim.expires_at is None or _progressed(claim_view, analysis):
+    if claim_view.active or claim.expires_at is None or progress.since_claimed(claim):
         return []
     key = f"claim-expired:{claim.path}"[:MAX_ID]
     title = f"claim {claim.name} by {holder} expired {format_utc(claim.expires_at)} unfinished"
     return [Incident(key, "claim-expired", claim.name, title[:MAX_TITLE], claim.expires_at)]
 
 
-def _progressed(claim_view: ClaimView, analysis: Analysis) -> bool:
-    """Some sign of progress on the claimed work since it was claimed: a milestone
-    it names updated or given a completed step since, or a step naming it completed
-    since by its holder."""
-    claim = claim_view.claim
-    start = claim.claimed_at
-    if start is None:
-        return False
-    words = work_words(claim.resource_name) or work_words(claim.name)
-    for item in analysis.milestones.items:
-        milestone = item.milestone
-        named = names_match(words, work_words(milestone.title) | work_words(milestone.milestone_id))
-        if named and milestone.updated_at is not None and milestone.updated_at >= start:
-            return True
-        for step_item in milestone.steps:
-            done = step_item.completed_at
-            if done is None or done < start:
-                continue
-            by_holder = step_item.completed_by == claim.claimed_by
-            if named or (by_holder and names_match(words, work_words(step_item.description))):
+class Progress:
+    """The milestones' signs of progress, indexed once per ``find_incidents``: a claim is
+    looked up by its words and its holder instead of walking every milestone and step
+    (200 expired claims against 500 milestones took a tenth of a second).
+
+    Progress on a claim since it was taken: a milestone it names (every word of the
+    claim's resource, else its name, in the milestone's title or id) updated or given
+    a completed step since, or a step completed since by its holder whose description
+    names it.
+    """
+
+    def __init__(self, milestones: Iterable[Milestone]) -> None:
+        self._naming: dict[str, set[int]] = {}
+        """Word → the milestones whose title or id holds it."""
+        self._latest: list[datetime | None] = []
+        """Per milestone: its latest update or completed step."""
+        self._by_holder: dict[str | None, list[tuple[datetime, frozenset[str]]]] = {}
+        """Who completed a step → (when, the words of its description)."""
+        for index, milestone in enumerate(milestones):
+            for word in work_words(milestone.title) | work_words(milestone.milestone_id):
+                self._naming.setdefault(word, set()).add(index)
+            moments = [milestone.updated_at] if milestone.updated_at is not None else []
+            for step in milestone.steps:
+                if step.completed_at is not None:
+                    moments.append(step.completed_at)
+                    done = (step.completed_at, work_words(step.description))
+                    self._by_holder.setdefault(step.completed_by, []).append(done)
+            self._latest.append(max(moments) if moments else None)
+
+    def since_claimed(self, claim: Claim) -> bool:
+        start = claim.claimed_at
+        words = work_words(claim.resource_name) or work_words(claim.name)
+        if start is None or not words:
+            return False
+        named = set.intersection(*(self._naming.get(word, set()) for word in words))
+        for index in named:
+            latest = self._latest[index]
+            if latest is not None and latest >= start:
                 return True
-    return False
+        steps = self._by_holder.get(claim.claimed_by, ())
+        return any(done >= start and words <= described for done, described in steps)

@@ -13,12 +13,17 @@ DEV := $(VENV)/.installed-dev
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
+# Byte-code written at install, as a wheel install does: an editable install leaves it to
+# the first import, which writes nothing under PYTHONDONTWRITEBYTECODE (every start would
+# then compile the package again, about a tenth of a second).
 $(RUNTIME): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	$(BIN)/python -m compileall -q coordinator_tui
 	touch $(RUNTIME)
 
 $(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -m compileall -q coordinator_tui
 	touch $(DEV) $(RUNTIME)
 
 demo: $(RUNTIME)

@@ -31,6 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from compiled import compile_package
+
 from coordinator_tui.analysis import analyse
 from coordinator_tui.analysis import sessions as analysis_sessions
 from coordinator_tui.files import layout, worktext
@@ -374,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=None, help="runs per median (default 7)")
     parser.add_argument("--dir", default=None, help="generate here (kept) instead of a temp dir")
     args = parser.parse_args(argv)
+    compile_package()  # as an installed wheel has it
     sessions = 1_000 if args.quick and args.sessions == 10_000 else args.sessions
     runs = args.runs or (3 if args.quick else 7)
     apply_runs = 50 if args.quick else 200

@@ -38,6 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from compiled import compile_package  # noqa: E402
 from textual import events  # noqa: E402
 
 from coordinator_tui.render.sanitize import display  # noqa: E402
@@ -274,6 +275,7 @@ def main() -> int:
     parser.add_argument("--no-load", action="store_true")
     parser.add_argument("--only-load", action="store_true")
     args = parser.parse_args()
+    compile_package()  # as an installed wheel has it
     sizes = [int(s) for s in (args.sizes or ("1000" if args.quick else "1000,10000")).split(",")]
     idle = args.idle if args.idle is not None else (5.0 if args.quick else 30.0)
     load_seconds = args.load_seconds or (10.0 if args.quick else 60.0)

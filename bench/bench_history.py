@@ -38,6 +38,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO))
 
+from compiled import compile_package  # noqa: E402
 from history_month import END, copy_without_history, generate  # noqa: E402
 
 PYTHON = sys.executable
@@ -163,6 +164,7 @@ def main() -> int:
     parser.add_argument("--no-dashboard", action="store_true")
     parser.add_argument("--no-10k", action="store_true")
     args = parser.parse_args()
+    compile_package()  # as an installed wheel has it
     base = Path(tempfile.mkdtemp(prefix="bench-history-", dir="/tmp"))
     try:
         month, empty = base / "month", base / "empty"

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from compiled import compile_package
+
 from coordinator_tui.cli import main as cli
 from coordinator_tui.write.messages import Draft, write_message
 
@@ -114,4 +116,6 @@ def run(runs: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
-    run(parser.parse_args().runs)
+    arguments = parser.parse_args()
+    compile_package()  # as an installed wheel has it
+    run(arguments.runs)

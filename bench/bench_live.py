@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from bench_dashboard import generate, iso, pct  # noqa: E402
+from compiled import compile_package  # noqa: E402
 
 SOCKET = f"bench16-{os.getpid()}"
 WIDTH, HEIGHT = 160, 50
@@ -304,6 +305,7 @@ def main() -> int:
     parser.add_argument("--load-seconds", type=float, default=20.0)
     parser.add_argument("--no-load", action="store_true")
     args = parser.parse_args()
+    compile_package()  # as an installed wheel has it
     sizes = [int(size) for size in args.sizes.split(",")]
     random.seed(5)
     load = os.getloadavg()

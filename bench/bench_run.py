@@ -29,6 +29,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from compiled import compile_package
+
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.clock import system_clock
 from coordinator_tui.files.timeparse import parse_timestamp
@@ -234,6 +236,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
     parser.add_argument("--skip-load", action="store_true", help="only the one-cycle figures")
     args = parser.parse_args()
+    compile_package()  # as an installed wheel has it
     sessions = 200 if args.quick else 1000
     repeats = 3 if args.quick else 7
     work = Path(tempfile.mkdtemp(prefix="bench-run-"))

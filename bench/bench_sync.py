@@ -25,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from compiled import compile_package
+
 from coordinator_tui.sync import open_target, sync_round
 
 START = datetime(2025, 11, 15, 0, 0, tzinfo=timezone.utc)
@@ -137,6 +139,7 @@ def main() -> int:
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    compile_package()  # as an installed wheel has it
     hours = 2.0 if args.quick else args.hours
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as folder:
         base = Path(folder)

@@ -235,27 +235,33 @@ def fork_share(root: str, paths: Sequence[str], max_bytes: int, within: str) -> 
 class Meeting:
     """Where the child's reading (from the first file on) and the parent's (from the
     last back) meet: two integers in an anonymous shared mapping, made before the fork.
-    Each is written by one process only; an aligned 8-byte store is never seen torn."""
 
-    _PAIR = struct.Struct("<qq")
+    Each is written by one process only, as one aligned 8-byte machine word (a native
+    ``memoryview`` item: ``struct.pack_into`` writes byte by byte, and the child once
+    read a half-written 0 and stopped). Were a value ever seen half-written, nothing
+    would be lost: a child that stops early leaves its files to ``steal``, and a file
+    neither took is read by the store itself.
+    """
 
     def __init__(self, count: int) -> None:
-        self._memory = mmap.mmap(-1, self._PAIR.size)
-        self._PAIR.pack_into(self._memory, 0, count, 0)
+        self._memory = mmap.mmap(-1, 16)
+        self._words = memoryview(self._memory).cast("q")
+        self._words[0] = count
+        self._words[1] = 0
 
     def limit(self) -> int:
         """The first file the parent has claimed (the child stops before it)."""
-        return int(self._PAIR.unpack_from(self._memory, 0)[0])
+        return int(self._words[0])
 
     def claim(self, index: int) -> None:
-        struct.pack_into("<q", self._memory, 0, index)
+        self._words[0] = index
 
     def read(self) -> int:
         """How many files, from the first, the child has read."""
-        return int(self._PAIR.unpack_from(self._memory, 0)[1])
+        return int(self._words[1])
 
     def done(self, count: int) -> None:
-        struct.pack_into("<q", self._memory, 8, count)
+        self._words[1] = count
 
 
 def claim(root: str) -> Prefetch | None:

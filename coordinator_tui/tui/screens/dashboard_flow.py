@@ -23,7 +23,7 @@ from coordinator_tui.tui.keys import catch_up_filter
 from coordinator_tui.tui.live import LiveFeed
 from coordinator_tui.tui.panels import Alert
 from coordinator_tui.tui.screens.dashboard_attention import DashboardAttention
-from coordinator_tui.tui.table_view import TableView
+from coordinator_tui.tui.table_view import FirstPage, TableView
 
 FIRST_PAGE = 120
 """Rows put in an empty table before the first paint (more than a tall terminal shows)."""
@@ -164,9 +164,15 @@ class DashboardFlow(DashboardAttention):
             return  # the full result is here, or the view changed (it re-orders)
         self.analysis = page.analysis
         self._refresh_panels(None, page.analysis, True, page.alerts, attend=False)
-        self.table.show(page.rows)
-        self._first_page_only = True
-        self._update_title((page.shown, len(page.analysis.sessions)))
+        # The counts and panels are drawn first, the rows in the frame after: a frame
+        # that adds rows redraws the table alone, and the counts came one frame later.
+        self.call_after_refresh(self._show_first_page, page)
+
+    def _show_first_page(self, page: FirstPage) -> None:
+        if self.feed.engine is None and not self.table.shown_keys:
+            self.table.show(page.rows)
+            self._first_page_only = True
+            self._update_title((page.shown, len(page.analysis.sessions)))
         self.call_after_refresh(page.painted.set)  # then the worker builds the other rows
 
     def _show_prefix(self) -> None:

@@ -76,13 +76,18 @@ __all__ = [
 ]
 
 
-def analyse(snapshot: Snapshot, now: datetime, settings: Settings | None = None) -> Analysis:
-    """Everything the product tells about a directory at ``now``."""
+def analyse(
+    snapshot: Snapshot, now: datetime, settings: Settings | None = None, overlaps: bool = True
+) -> Analysis:
+    """Everything the product tells about a directory at ``now``; ``overlaps=False``
+    leaves out the similarity search (none found), as ``LiveAnalysis`` does until asked."""
     with paused_gc():
-        return _analyse(snapshot, now, settings)
+        return _analyse(snapshot, now, settings, overlaps)
 
 
-def _analyse(snapshot: Snapshot, now: datetime, settings: Settings | None) -> Analysis:
+def _analyse(
+    snapshot: Snapshot, now: datetime, settings: Settings | None, search: bool = True
+) -> Analysis:
     settings = settings or Settings()
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     heartbeats = group_heartbeats(snapshot.heartbeats)
@@ -114,7 +119,9 @@ def _analyse(snapshot: Snapshot, now: datetime, settings: Settings | None) -> An
 
     counts = count_health(views)
     errors, pending = list_errors(snapshot, now, views)
-    overlaps, overlaps_found, overlaps_capped = find_overlaps(views, settings.overlap_threshold)
+    overlaps, overlaps_found, overlaps_capped = (
+        find_overlaps(views, settings.overlap_threshold) if search else ((), 0, False)
+    )
     return Analysis(
         root=snapshot.root,
         now=now,

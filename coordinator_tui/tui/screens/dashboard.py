@@ -304,7 +304,7 @@ class DashboardScreen(DashboardFlow):
 
     def _apply(self, result: Result) -> None:
         """A full analysis landed; changes made since it started are applied on top."""
-        previous = self.analysis  # the first page's analysis: the very same object
+        previous = self.analysis  # the first page's analysis, if any: an equal one
         first = self.feed.engine is None
         self.feed.install(result)
         analysis = self.analysis = result.analysis

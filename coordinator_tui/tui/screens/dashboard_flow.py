@@ -157,7 +157,7 @@ class DashboardFlow(DashboardAttention):
     def on_first_page_ready(self, message: FirstPageReady) -> None:
         """The first analysis's first rows, before its worker has built the others: the
         counts, the panels and the top of the table paint now. The full result lands on
-        them unchanged (the same analysis, equal rows) and streams the rest in."""
+        them unchanged (an equal analysis, equal rows) and streams the rest in."""
         page = message.page
         if self.feed.engine is not None or self.table.shown_keys or page.view != self.table_view:
             page.painted.set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -98,6 +99,11 @@ def test_possible_overlaps_with_scores(collective: Path) -> None:
     assert pairs == {("session-1003", "session-1004"): pytest.approx(0.667, abs=0.001)}
     strict = run(collective, settings=Settings(overlap_threshold=0.9))
     assert strict.overlaps == ()
+    store = Store(collective)
+    store.scan()
+    unsearched = analyse(store.snapshot(), NOW, overlaps=False)  # the dashboard's first page
+    assert (unsearched.overlaps, unsearched.overlaps_found) == ((), 0)
+    assert replace(analysis, overlaps=(), overlaps_found=0) == unsearched
 
 
 def test_claims_active_expired_and_conflicts(collective: Path) -> None:

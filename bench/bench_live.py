@@ -384,6 +384,9 @@ def main() -> int:
         f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; tmux {WIDTH}×{HEIGHT}, pane output timed"
     )
     results = []
+    # A session that lives for the whole run: the server would exit with its last
+    # session, and a new-session racing that exit fails ("server exited unexpectedly").
+    tmux("new-session", "-d", "-s", "keeper", "cat")
     try:
         with tempfile.TemporaryDirectory() as temp:
             roots = {count: Path(temp) / f"c{count}" for count in sizes}

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import socket
 from pathlib import Path
 
@@ -30,7 +29,7 @@ TEMP_PREFIX = ".tmp-"
 
 def _unique_temp(folder: Path) -> Path:
     host = "".join(char for char in socket.gethostname() if char.isalnum() or char in "-_")
-    return folder / f"{TEMP_PREFIX}{host[:40] or 'host'}-{os.getpid()}-{secrets.token_hex(8)}"
+    return folder / f"{TEMP_PREFIX}{host[:40] or 'host'}-{os.getpid()}-{os.urandom(8).hex()}"
 
 
 def _write(temp: Path, data: bytes) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import threading
 from pathlib import Path
 
@@ -74,7 +73,7 @@ def _write_temp(dir_fd: int, data: bytes) -> str:
     """A hidden temporary file in the folder ``dir_fd`` holding ``data``, fsynced; its name.
     Created with ``O_EXCL | O_NOFOLLOW``: never an existing file, never through a link."""
     for _ in range(100):
-        temp = f".tmp-{secrets.token_hex(8)}.part"
+        temp = f".tmp-{os.urandom(8).hex()}.part"  # secrets.token_hex, without its imports
         try:
             fd = os.open(temp, _TEMP_FLAGS, 0o600, dir_fd=dir_fd)
             break

@@ -171,7 +171,7 @@ class FirstPage:
     analysis: Analysis
     alerts: list[Alert]
     rows: list[SessionRow]
-    """The first rows in the view's order (the very rows the full result holds)."""
+    """The first rows in the view's order (equal to those the full result holds)."""
     shown: int
     """How many rows the view shows in all."""
     view: TableView

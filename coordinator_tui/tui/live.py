@@ -229,7 +229,7 @@ def analyse_for_screen(
     analysis is known, before the other rows are built (a fifth of a second at 10,000
     sessions); not when a filter is set, since it reads every row's words."""
     started = time.perf_counter()
-    if early is not None:
+    if early is not None and view.ordered_by_place:
         # The plain analysis is quicker than the live engine's (no indexes to keep:
         # 0.13 s against 0.23 at 10,000 sessions) and tells the same: the page first.
         quick = analyse(snapshot, now, settings, overlaps=False)

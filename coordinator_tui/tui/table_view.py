@@ -66,11 +66,17 @@ class TableView:
         key = self.sort_key
         return sorted([(key(row), row.key) for row in self._chosen(rows)])
 
+    @property
+    def ordered_by_place(self) -> bool:
+        """Which rows show, and in what order, follows from their places (``RowPlace``)
+        alone: no filter reads the rows' words."""
+        return not self.filter_text.strip()
+
     def first(self, places: Iterable[RowPlace], size: int) -> tuple[list[str], int] | None:
         """The keys of the first ``size`` rows ``visible`` would show, and how many it
         shows in all, from the rows' places alone (no row need be built); None when a
         filter is set (it reads each row's words)."""
-        if self.filter_text.strip():
+        if not self.ordered_by_place:
             return None
         shown = [place for place in places if self.show_gone or place.health not in HIDDEN]
         key = self.sort_key

@@ -160,3 +160,6 @@ def test_a_first_page_is_the_top_of_the_order_the_whole_rows_give(
     assert page.shown == len(result.order) and page.alerts == result.alerts
     filtered = TableView(filter_text="job")
     assert first_page(result.analysis, builder, filtered, 25, []) is None  # reads the words
+    sent: list[FirstPage] = []
+    analyse_for_screen(store.snapshot(), NOW, Settings(), builder, {}, filtered, 2, sent.append, 25)
+    assert sent == []  # no page, and no plain analysis made for one

@@ -16,9 +16,20 @@ BROKEN_PIPE = 141
 
 
 def entry(argv: Sequence[str] | None = None) -> int:
-    """Run the command; a reader that went away (``… | head``) ends it quietly."""
+    """Run the command; a reader that went away (``… | head``) ends it quietly.
+
+    Called as the program (``argv`` None), ``status`` and ``report`` leave with
+    ``os._exit`` once their output is flushed: freeing tens of thousands of records one
+    by one at interpreter exit took 30 ms at 10,000 sessions, and they leave nothing
+    behind to finish (the history index is closed after its scan, files are written
+    atomically before the output, the read-ahead children are reaped)."""
     try:
-        return _dispatch(argv)
+        code = _dispatch(argv)
+        if argv is None and sys.argv[1:2] in (["status"], ["report"]):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        return code
     except BrokenPipeError:
         # Python would complain again while flushing stdout at exit: point it at null.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -212,3 +212,38 @@ def test_one_shot_commands_run_with_the_collector_paused_and_restore_it(
     assert seen == [False]
     assert gc.isenabled()
     assert json.loads(capsys.readouterr().out)["counts"]["total"] > 0
+
+
+def test_the_program_leaves_at_once_with_its_whole_output_and_its_code(tmp_path: Path) -> None:
+    """Run as a program, ``status`` and ``report`` end with ``os._exit`` after flushing:
+    a document far bigger than a pipe's buffer arrives whole, the ``--check`` code is
+    the exit status, and ``report``'s file is written before the path is printed."""
+    import subprocess
+    import sys
+
+    for number in range(600):  # about 400 KB of JSON: many pipe buffers
+        session(tmp_path, f"session-{number:04d}", f"task {number} " + "x" * 600, ago(minutes=1))
+    session(tmp_path, "session-stale", "stuck", ago(minutes=25))
+    program = [sys.executable, "-m", "coordinator_tui"]
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    done = subprocess.run(
+        [*program, "status", str(tmp_path), "--json", "--check", *NOW_ARG],
+        capture_output=True,
+        timeout=60,
+        env=buffered,
+    )
+    document = json.loads(done.stdout)
+    assert len(done.stdout) > 300_000
+    assert document["counts"]["total"] == 601
+    assert document["counts"]["stale"] == 1
+    assert done.returncode == document["check"]["code"] == 32
+    assert b"session-stale" in done.stderr  # the reason line, flushed too
+    done = subprocess.run(
+        [*program, "report", str(tmp_path), *NOW_ARG],
+        capture_output=True,
+        timeout=60,
+        env=buffered,
+    )
+    assert done.returncode == 0
+    written = Path(done.stdout.decode().strip())
+    assert written.parent == tmp_path and "session-stale" in written.read_text()

@@ -143,3 +143,68 @@ def test_priorities_parser() -> None:
         (64.0, "restart", "Restart: now"),
     ]
     assert [line for line, _ in problems] == [5, 6]
+
+
+def test_records_pickle_compactly_and_come_back_equal() -> None:
+    """Every record kind, and a file's ``Loaded``, survive the forked readers' pickle
+    equal, frozen and slotted, rebuilt from a tuple of their values (``rebuild``), not
+    through the dataclasses' per-field ``__setstate__``."""
+    import copy
+    import dataclasses
+    import pickle
+    from datetime import datetime, timezone
+
+    from coordinator_tui.files.builders import build_heartbeat, build_message
+    from coordinator_tui.files.load import Loaded
+    from coordinator_tui.files.records import Compact, FileError, rebuild
+
+    moment = "2025-11-15T19:30:28Z"
+    milestone, _ = build_milestone(
+        {"milestone_id": "m", "title": "T", "steps": [{"number": "1", "status": "done"}]},
+        "sessions/MILESTONES/m.json",
+        "m",
+        False,
+        1.0,
+    )
+    records = [
+        session({"session_id": "session-x", "last_heartbeat": moment, "odd": {"k": [1]}})[0],
+        milestone,
+        milestone.steps[0],
+        build_message(
+            {"from": "a", "timestamp": moment, "message": "hi"},
+            "messages/broadcast/x.json",
+            "x",
+            False,
+            2.0,
+            "broadcast",
+            None,
+        )[0],
+        build_claim(
+            {"claimed_by": "a", "claimed_at": moment, "duration_hours": 2},
+            "claims/c.claim",
+            "c",
+            False,
+            3.0,
+        )[0],
+        build_heartbeat(
+            {"session_id": "a", "timestamp": moment}, "heartbeats/h.json", "h", False, 4.0
+        )[0],
+        parse_priorities("90:docs:Write the docs\n")[0][0],
+        FileError(path="sessions/b.json", reason="invalid JSON", kind="sessions"),
+    ]
+    for record in records:
+        assert isinstance(record, Compact)
+        function, (cls, values) = record.__reduce__()
+        assert function is rebuild and cls is type(record)
+        assert values == tuple(getattr(record, f.name) for f in dataclasses.fields(record))
+        back = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == record and type(back) is type(record)
+        assert not hasattr(back, "__dict__")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(back, dataclasses.fields(record)[0].name, "elsewhere")
+        assert copy.deepcopy(record) == record
+    loaded = Loaded(5.0, 12, records[0], ["a problem"], None, False)
+    assert pickle.loads(pickle.dumps(loaded)) == loaded
+    with pytest.raises(ValueError, match="values for"):
+        rebuild(type(records[0]), ("too", "few"))
+    assert records[0].last_heartbeat == datetime(2025, 11, 15, 19, 30, 28, tzinfo=timezone.utc)

@@ -47,6 +47,11 @@ class Loaded:
     error: str | None = None
     transient: bool = False
 
+    def __reduce__(self) -> tuple[type[Loaded], tuple[Any, ...]]:
+        """Pickled as its values (the forked readers send thousands): see ``Compact``."""
+        fields = (self.mtime, self.size, self.record, self.problems, self.error, self.transient)
+        return Loaded, fields
+
 
 def load(
     root: str,

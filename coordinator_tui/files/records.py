@@ -10,9 +10,11 @@ untouched; display code sanitises and clips them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import Enum
+from operator import attrgetter
 from typing import Any
 
 
@@ -28,8 +30,53 @@ class FileKind(str, Enum):
     REGISTRY = "registries"
 
 
+class Compact:
+    """Pickled as the class and a tuple of its fields' values, rebuilt by setting the
+    slots directly (``rebuild``).
+
+    The forked readers (``prefetch``, ``history.elsewhere``) hand thousands of records
+    to the parent through a pipe. A slotted dataclass pickles by default through
+    Python-level ``__getstate__``/``__setstate__`` that call ``fields()`` and
+    ``object.__setattr__`` per field: about 13 µs a session record both ways, against
+    4–6 µs this way (by hand, 5,000 records). ``copy`` takes the same path.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        getter, _ = _shape(type(self))
+        return rebuild, (type(self), getter(self))
+
+
+_SHAPES: dict[type, tuple[Callable[[Any], tuple[Any, ...]], tuple[Callable[..., None], ...]]] = {}
+
+
+def _shape(
+    cls: type,
+) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[Callable[..., None], ...]]:
+    """(values of every field as a tuple, each field's slot setter), once a class."""
+    known = _SHAPES.get(cls)
+    if known is None:
+        names = tuple(item.name for item in fields(cls))
+        get = attrgetter(*names)
+        getter = get if len(names) > 1 else (lambda record: (get(record),))
+        known = _SHAPES[cls] = (getter, tuple(getattr(cls, name).__set__ for name in names))
+    return known
+
+
+def rebuild(cls: type, values: tuple[Any, ...]) -> Any:
+    """The record ``Compact.__reduce__`` took apart (only ever our own pickles)."""
+    _, setters = _shape(cls)
+    if len(values) != len(setters):
+        raise ValueError(f"{cls.__name__}: {len(values)} values for {len(setters)} fields")
+    record: Any = object.__new__(cls)
+    for setter, value in zip(setters, values, strict=True):
+        setter(record, value)
+    return record
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Record:
+class Record(Compact):
     """Fields every record shares: where it came from and how it was read."""
 
     path: str
@@ -57,7 +104,7 @@ class Session(Record):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Step:
+class Step(Compact):
     number: str = ""
     description: str = ""
     status: str = "pending"
@@ -112,7 +159,7 @@ class Heartbeat(Record):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PriorityItem:
+class PriorityItem(Compact):
     score: float
     name: str
     description: str
@@ -120,7 +167,7 @@ class PriorityItem:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class FileError:
+class FileError(Compact):
     """A file that could not be read, or was read but looks wrong."""
 
     path: str

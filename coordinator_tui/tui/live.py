@@ -32,7 +32,7 @@ from coordinator_tui.analysis.deadlines import next_deadline
 from coordinator_tui.analysis.live import LiveAnalysis
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, StoreChange
-from coordinator_tui.tui.panels import Alert, alerts
+from coordinator_tui.tui.panels import Alert, StaleAlerts, alerts
 from coordinator_tui.tui.rows import RowBuilder, SessionRow, aged
 from coordinator_tui.tui.table_view import FirstPage, TableView, VisibleOrder, first_page
 
@@ -201,6 +201,8 @@ class Result:
     order: VisibleOrder
     """The keys ``view`` shows, in order."""
     generation: int
+    stale_alerts: StaleAlerts
+    """The stale sessions' alerts in order, for the screen to keep up to date."""
 
     @property
     def analysis(self) -> Analysis:
@@ -240,7 +242,8 @@ def analyse_for_screen(
     engine = LiveAnalysis(snapshot, now, settings, overlaps=False)
     analysis = engine.analysis
     seen = dict(first_seen)
-    found = alerts(analysis, seen, engine.stale.values())
+    stale_alerts = StaleAlerts()
+    found = stale_alerts.alerts(analysis, seen, engine.stale)
     rows = {row.key: row for row in builder.rows(analysis)}
     return Result(
         engine=engine,
@@ -252,6 +255,7 @@ def analyse_for_screen(
         view=view,
         order=VisibleOrder(view, rows.values()),
         generation=generation,
+        stale_alerts=stale_alerts,
     )
 
 

@@ -1,4 +1,5 @@
-"""Analysis → what the side panels, the summary strip and the notifications say.
+"""Analysis → what the side panels and the notifications say (the summary strip words
+itself: ``widgets.summary``).
 
 Like ``rows`` (the session table), this words an analysis and never analyses:
 each function returns frozen, already-sanitised models the dashboard screen
@@ -7,6 +8,7 @@ holds as reactive state and binds down to a widget.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,11 +18,11 @@ from operator import attrgetter
 from coordinator_tui.analysis import Analysis, Health, MilestoneView, SessionView
 from coordinator_tui.analysis.acting.predict import MilestoneForecast
 from coordinator_tui.analysis.changes import Changes
+from coordinator_tui.analysis.live.indexes import SortedItems
 from coordinator_tui.files.records import Message
-from coordinator_tui.render.health import HEALTH, MILESTONE_STATUS
+from coordinator_tui.render.health import MILESTONE_STATUS
 from coordinator_tui.render.sanitize import clip, display, strip_control
 from coordinator_tui.render.timetext import short_age
-from coordinator_tui.render.trends import sparkline
 from coordinator_tui.tui.rows import cell_text
 
 READ_LIMIT = 20_000
@@ -73,6 +75,17 @@ def alerts(
     here); a stale session's alert dates from the moment it went stale.
     ``stale``: the stale sessions when the caller knows them (else every session is looked at).
     """
+    result = work_alerts(analysis, first_seen)
+    stale_after_s = analysis.settings.stale_after_s
+    for view in analysis.sessions if stale is None else stale:
+        if view.health is Health.STALE and view.heartbeat is not None:
+            result.append(_stale_alert(view.key, view.id, view.heartbeat, stale_after_s))
+    result.sort(key=_NEWEST_FIRST, reverse=True)
+    return result
+
+
+def work_alerts(analysis: Analysis, first_seen: dict[str, datetime]) -> list[Alert]:
+    """``alerts`` but the stale sessions', in no order."""
     found: list[tuple[str, str, str, datetime | None, str]] = []
     for group in analysis.duplicates:
         text, full = _duplicate_texts(group.work, group.sessions)
@@ -102,16 +115,70 @@ def alerts(
     current = {key for key, *_ in found}
     for key in [key for key in first_seen if key not in current]:
         del first_seen[key]  # stale alerts date from their heartbeat: never in first_seen
-    result = []
-    for key, kind, text, since, full in found:
-        moment = since or first_seen.setdefault(key, analysis.now)
-        result.append(Alert(key, kind, text, moment, full))
-    stale_after_s = analysis.settings.stale_after_s
-    for view in analysis.sessions if stale is None else stale:
-        if view.health is Health.STALE and view.heartbeat is not None:
-            result.append(_stale_alert(view.key, view.id, view.heartbeat, stale_after_s))
-    result.sort(key=_NEWEST_FIRST, reverse=True)
-    return result
+    return [
+        Alert(key, kind, text, since or first_seen.setdefault(key, analysis.now), full)
+        for key, kind, text, since, full in found
+    ]
+
+
+class StaleAlerts:
+    """``alerts`` for a live screen: the stale sessions' alerts kept in order between
+    updates, so an update re-places the few sessions that changed.
+
+    At 10,000 sessions most may be stale; wording and sorting all of them again took the
+    screen 30 ms an update (by hand), and under a stream of edits nearly every update
+    touches a stale session. A view is replaced whenever its session changes, never
+    changed, so the changed ones are those whose view is not the one kept.
+    """
+
+    def __init__(self) -> None:
+        self._views: dict[str, SessionView] = {}
+        self._order: SortedItems[tuple[datetime, str], Alert] = SortedItems()
+        self._stale_after_s = -1.0
+
+    def alerts(
+        self, analysis: Analysis, first_seen: dict[str, datetime], stale: dict[str, SessionView]
+    ) -> list[Alert]:
+        """What ``alerts(analysis, first_seen, stale.values())`` gives."""
+        stale_after_s = analysis.settings.stale_after_s
+        kept = self._views
+        changed = [view for key, view in stale.items() if kept.get(key) is not view]
+        gone = kept.keys() - stale.keys()
+        if stale_after_s != self._stale_after_s or len(changed) + len(gone) > len(kept) // 8:
+            self._rebuild(stale, stale_after_s)
+            changed, gone = [], set()
+        for key in gone:
+            self._drop(kept.pop(key))
+        for view in changed:
+            if (before := kept.pop(view.key, None)) is not None:
+                self._drop(before)
+            if view.health is Health.STALE and view.heartbeat is not None:
+                alert = _stale_alert(view.key, view.id, view.heartbeat, stale_after_s)
+                self._order.add((alert.since, alert.key), alert)
+            kept[view.key] = view
+        result = self._order.items[::-1]
+        # Newest first, so each goes after those inserted before it.
+        for alert in sorted(work_alerts(analysis, first_seen), key=_NEWEST_FIRST, reverse=True):
+            at = bisect_left(self._order.keys, (alert.since, alert.key))
+            result.insert(len(result) - at, alert)
+        return result
+
+    def _rebuild(self, stale: dict[str, SessionView], stale_after_s: float) -> None:
+        pairs = sorted(
+            ((alert.since, alert.key), alert)
+            for view in stale.values()
+            if view.health is Health.STALE and view.heartbeat is not None
+            for alert in (_stale_alert(view.key, view.id, view.heartbeat, stale_after_s),)
+        )
+        self._order = SortedItems()
+        self._order.keys = [key for key, _ in pairs]
+        self._order.items = [alert for _, alert in pairs]
+        self._views, self._stale_after_s = dict(stale), stale_after_s
+
+    def _drop(self, view: SessionView) -> None:
+        if view.heartbeat is not None:
+            alert = _stale_alert(view.key, view.id, view.heartbeat, self._stale_after_s)
+            self._order.remove((alert.since, alert.key))
 
 
 _NEWEST_FIRST = attrgetter("since", "key")
@@ -314,65 +381,3 @@ def change_notes(news: Changes) -> list[str]:
         f"Milestone completed: {cell_text(item.milestone.title, 60)}" for item in news.completed
     )
     return notes
-
-
-def summary_counts(analysis: Analysis) -> tuple[tuple[str, int, str], ...]:
-    """(label, value, style); waiting (needs a human) right after live, ended only when any."""
-    counts = analysis.counts
-    shown = (
-        ("live", counts.live, "bold"),
-        ("waiting", counts.waiting, HEALTH[Health.WAITING].style),
-        ("working", counts.working, HEALTH[Health.WORKING].style),
-        ("idle", counts.idle, HEALTH[Health.IDLE].style),
-        ("stale", counts.stale, HEALTH[Health.STALE].style),
-        ("gone", counts.gone, "dim"),
-        ("ended", counts.ended, "dim"),
-    )
-    return tuple(item for item in shown if item[0] != "ended" or item[1])
-
-
-@dataclass(frozen=True, slots=True)
-class SummaryLine:
-    """The summary strip's whole state: counts and trend, or a waiting notice."""
-
-    counts: tuple[tuple[str, int, str], ...] = ()
-    """(label, value, style) in the order shown."""
-    utilization: float = 0.0
-    sparkline: str = ""
-    note: str = ""
-    short: bool = False
-    """A side pane: tighter spacing, the same numbers."""
-    waiting: str = ""
-    """When set, the strip shows only this notice (the directory is not there)."""
-
-
-def summary_line(
-    analysis: Analysis | None,
-    *,
-    waiting_for: str,
-    watch_mode: str,
-    points: Sequence[float],
-    compact: bool,
-    acting_note: str = "",
-) -> SummaryLine | None:
-    """The strip for ``analysis``; None while there is nothing to show yet.
-
-    ``points`` is the utilization trend, oldest first; a compact strip shows the last ten.
-    """
-    if watch_mode == "waiting" or (analysis is not None and not analysis.exists):
-        return SummaryLine(waiting=f"waiting for {waiting_for} to appear…")
-    if analysis is None:
-        return None
-    note = "polling" if watch_mode == "polling" else ""
-    problems = len(analysis.errors)
-    if problems:
-        note = f"{problems} file problem{'s' if problems != 1 else ''}  {note}".strip()
-    if acting_note:
-        note = f"{acting_note}  {note}".strip()
-    return SummaryLine(
-        counts=summary_counts(analysis),
-        utilization=analysis.counts.utilization,
-        sparkline=sparkline(list(points)[-10:] if compact else points),
-        note=note,
-        short=compact,
-    )

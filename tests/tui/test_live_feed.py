@@ -118,6 +118,64 @@ def test_stale_alerts_are_made_once_per_session_and_beat(tmp_path: Path) -> None
     assert moved[0] is not first[3] and moved[0].since == NOW - timedelta(minutes=2)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_kept_stale_alerts_equal_the_whole_list_after_every_change(
+    tmp_path: Path, seed: int
+) -> None:
+    """``StaleAlerts`` re-places only the stale sessions that changed; after each of many
+    random changes — sessions going stale, beating again, leaving, replaced by an equal
+    view, sharing one beat (ties go by key), a big batch, a new stale threshold — its
+    list equals ``alerts`` made from scratch, the duplicate and conflict alerts among
+    them, object for object where the alert stayed."""
+    import random
+    from dataclasses import replace
+
+    from coordinator_tui.analysis import Health
+    from coordinator_tui.analysis.results import SessionView
+    from coordinator_tui.files.records import Session
+    from coordinator_tui.tui import panels
+
+    rng = random.Random(seed)
+    store = Store(build_collective(tmp_path))
+    store.scan()
+    analyses = [analyse(store.snapshot(), NOW, Settings(stale_after_s=s)) for s in (600, 900)]
+    assert analyses[0].duplicates and analyses[0].conflicts  # work alerts to merge in
+
+    def view(number: int) -> SessionView:
+        key = f"sessions/session-{number:03d}.json"
+        beat = None if rng.random() < 0.05 else NOW - timedelta(minutes=rng.choice([20, 21, 22]))
+        record = Session(path=key, session_id=f"session-{number:03d}")
+        return SessionView(key, record.session_id, record, Health.STALE, beat, 60.0, False, "w")
+
+    book = panels.StaleAlerts()
+    stale: dict[str, SessionView] = {}
+    seen_book: dict = {}
+    seen_whole: dict = {}
+    previous: dict[str, panels.Alert] = {}
+    for step in range(120):
+        analysis = analyses[1 if step > 100 else 0]
+        changes = 60 if step % 40 == 0 else rng.randint(0, 4)
+        for _ in range(changes):
+            number = rng.randrange(90)
+            key = f"sessions/session-{number:03d}.json"
+            roll = rng.random()
+            if roll < 0.3:
+                stale.pop(key, None)
+            elif roll < 0.4 and key in stale:
+                stale[key] = replace(stale[key])  # equal, another object
+            else:
+                stale[key] = view(number)
+        got = book.alerts(analysis, seen_book, stale)
+        whole = panels.alerts(analysis, seen_whole, stale.values())
+        assert got == whole
+        assert [alert.key for alert in got] == [alert.key for alert in whole]
+        for alert in got:
+            if alert.kind == "stale" and alert.key in previous and previous[alert.key] == alert:
+                assert previous[alert.key] is alert  # made once per session and beat
+        previous = {alert.key: alert for alert in got}
+    assert any(alert.kind == "duplicate" for alert in got)
+
+
 @pytest.mark.parametrize("sort", ["attention", "id", "heartbeat"])
 @pytest.mark.parametrize("show_gone", [False, True])
 def test_a_first_page_is_the_top_of_the_order_the_whole_rows_give(

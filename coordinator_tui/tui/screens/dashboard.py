@@ -61,7 +61,7 @@ from coordinator_tui.tui.widgets.key_strip import FULL_FOOTER_FROM, KeyStrip
 from coordinator_tui.tui.widgets.milestones import MilestonePanel
 from coordinator_tui.tui.widgets.priorities import PriorityPanel
 from coordinator_tui.tui.widgets.session_table import SessionTable
-from coordinator_tui.tui.widgets.summary import SummaryStrip
+from coordinator_tui.tui.widgets.summary import SummaryLine, SummaryStrip, summary_line
 from coordinator_tui.write.history import History, Sample
 
 FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
@@ -80,7 +80,7 @@ class DashboardScreen(DashboardFlow):
     priority_lines: var[tuple[PriorityLine, ...] | None] = var(None)
     milestone_board: var[MilestoneBoard | None] = var(None)
     broadcast_lines: var[tuple[BroadcastLine, ...] | None] = var(None)
-    summary: var[panels.SummaryLine | None] = var(None)
+    summary: var[SummaryLine | None] = var(None)
     compact: var[bool] = var(False, init=False)
     advice: var[str] = var("")
     """The resource advice in one line (the priority panel shows it)."""
@@ -125,6 +125,7 @@ class DashboardScreen(DashboardFlow):
         self.analyses = 0
         """Analyses applied so far (tests wait on this)."""
         self._first_seen: dict[str, datetime] = {}
+        self._stale_alerts = panels.StaleAlerts()
         self._history = History(root, settings.history_limit)
 
     # --- layout -----------------------------------------------------------------------
@@ -310,6 +311,7 @@ class DashboardScreen(DashboardFlow):
         analysis = self.analysis = result.analysis
         self.scheduler.applied_result(result.generation, result.deadline)
         self._first_seen = result.first_seen
+        self._stale_alerts = result.stale_alerts
         self._toast(panels.change_notes(changes(previous, analysis)))
         self.trend.record(analysis.now, analysis.counts.utilization)
         self._refresh_panels(previous, analysis, True, result.alerts)  # counts before rows
@@ -323,7 +325,7 @@ class DashboardScreen(DashboardFlow):
         self._search_overlaps()
 
     def _refresh_summary(self) -> None:
-        self.summary = panels.summary_line(
+        self.summary = summary_line(
             self.analysis,
             waiting_for=str(self.root),
             watch_mode=self.watch_mode,

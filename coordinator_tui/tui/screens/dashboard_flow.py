@@ -49,6 +49,7 @@ class DashboardFlow(DashboardAttention):
     feed: LiveFeed
     table_view: TableView
     _first_seen: dict[str, datetime]
+    _stale_alerts: panels.StaleAlerts
     _shown_limit: int
     _stream_next = False
     """A chunk of the first load is due after the next paint."""
@@ -110,7 +111,7 @@ class DashboardFlow(DashboardAttention):
                 or previous.conflicts != analysis.conflicts  # type: ignore[union-attr]
             )
         ):
-            found = panels.alerts(analysis, self._first_seen, engine.stale.values())
+            found = self._stale_alerts.alerts(analysis, self._first_seen, engine.stale)
         if found is not None:
             self._base_alerts = tuple(found)
             self._show_alerts()  # with the acting step's incidents and resolutions

@@ -75,12 +75,18 @@ async def test_an_edit_moves_one_row_to_its_sorted_place(tmp_path: Path) -> None
         assert cells is not None and cells["work"] == "back again"
 
 
+@pytest.mark.parametrize("most", [1000, 2])
 async def test_a_row_that_moves_reindexes_a_stretch_not_the_whole_table(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, most: int
 ) -> None:
     """An edit that moves a shown row (no row added or removed) re-indexes only the
-    stretch between its old and new place (``move_within``), never all 360 rows."""
+    stretch between its old and new place (``move_within``), never all 360 rows; a
+    stretch longer than ``MOVE_AT_MOST`` gets a new index of every row instead, with the
+    table's own key objects. Either way every row's index is its place."""
+    from coordinator_tui.tui.widgets import session_table
     from coordinator_tui.tui.widgets.table_internals import KeyedTable
+
+    monkeypatch.setattr(session_table, "MOVE_AT_MOST", most)
 
     root = _many(tmp_path / "coordination")
     app = create_app(root, Settings(), clock=MovableClock())
@@ -103,16 +109,23 @@ async def test_a_row_that_moves_reindexes_a_stretch_not_the_whole_table(
         monkeypatch.setattr(KeyedTable, "move_within", spy_stretch)
         key = "sessions/session-0201.json"
         before = shown(app).index(key)
+        keys_before = {k.value: k for k in app.dashboard.table._row_locations}
         # Working a minute ago; now its last beat is 40 minutes old: it turns stale and
         # moves to its place by attention, no row coming or going.
         session(root, "session-0201", "task 201", NOW - timedelta(minutes=40))
         await wait_for(pilot, lambda: shown(app).index(key) != before, "the row moved")
         table = app.dashboard.table
         order = shown(app)
-        assert whole == [] and len(stretches) == 1
-        start, end = stretches[0]
-        assert start <= min(before, order.index(key)) and end > max(before, order.index(key))
-        assert end - start < len(order)
+        if most == 2:  # the stretch is longer: one new index of every row
+            assert whole == [len(order)] and stretches == []
+            assert all(
+                table._row_locations.get_key(i) is keys_before[k] for i, k in enumerate(order)
+            )
+        else:
+            assert whole == [] and len(stretches) == 1
+            start, end = stretches[0]
+            assert start <= min(before, order.index(key)) and end > max(before, order.index(key))
+            assert end - start < len(order)
         assert [table.get_row_index(key) for key in order] == list(range(len(order)))
 
 

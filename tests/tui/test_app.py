@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,6 +58,28 @@ def test_main_passes_the_options_to_the_dashboard(
     assert seen["poll_ms"] == 500
     clock = seen["clock"]
     assert callable(clock) and clock() == NOW
+
+
+@pytest.mark.parametrize("entry", ["one", "many"])
+def test_the_dashboard_runs_with_quick_thread_switches_and_restores_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str
+) -> None:
+    from textual.app import App
+
+    from coordinator_tui.collectives.names import collectives
+    from coordinator_tui.tui.many.app import run_many
+
+    during: list[float] = []
+    monkeypatch.setattr(App, "run", lambda self, *a, **k: during.append(sys.getswitchinterval()))
+    before = sys.getswitchinterval()
+    if entry == "one":
+        assert app_module.run_dashboard(tmp_path, Settings()) == 0
+    else:
+        found = collectives([tmp_path / "a", tmp_path / "b"])
+        assert run_many(found, Settings(), clock=MovableClock(), poll_ms=None) == 0
+    assert during == [app_module.SWITCH_INTERVAL]
+    assert before > app_module.SWITCH_INTERVAL
+    assert sys.getswitchinterval() == before
 
 
 def test_styles_are_found_and_complete() -> None:

@@ -11,7 +11,7 @@ from textual.app import App
 from coordinator_tui.clock import Clock
 from coordinator_tui.collectives.names import Collective
 from coordinator_tui.settings import Settings
-from coordinator_tui.tui.app import STYLE_FILES, StylesNotFound, styles_folder
+from coordinator_tui.tui.app import STYLE_FILES, StylesNotFound, quick_switches, styles_folder
 from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.many.screen import ManyScreen
 from coordinator_tui.tui.palette import DashboardCommands
@@ -58,5 +58,6 @@ def run_many(
     except StylesNotFound as error:
         print(f"coordinator-tui: {error}", file=sys.stderr)
         return 1
-    app.run()
+    with quick_switches():
+        app.run()
     return app.return_code or 0

@@ -136,6 +136,10 @@ def test_the_quick_grouping_chooses_what_looking_at_each_name_chooses() -> None:
         "2025-11-15_19-30-31-.json",
         "1763234880-session-b.json",
         "2025-11-15 19-30-31-session-c.json",
+        "2025-11-15_19:30:31-session-d.json",
+        "x025-11-15_19-30-31-session-e.json",
+        ".025-11-15_19-30-31-session-f.json",
+        "2025-11-15_19-30-31-session-g.json.tmp",
     ]
     quick_used = 0
     for _ in range(300):

@@ -76,6 +76,9 @@ class Store:
         self._history_read: set[str] = set()
         self.history_index: HistoryIndex | None = None
         """Set: the next full scan takes unchanged history folders from this index (once)."""
+        self.one_shot = False
+        """Set by ``status`` and ``report``: of a history folder only its count and window are
+        kept (summarised on the other core: ``history.elsewhere``)."""
         self.index_keeper = IndexKeeper(self.history, self._root_text)  # run, the dashboard
         self.history_pending: int | None = None
         self.sessions_only = False
@@ -251,7 +254,9 @@ class Store:
             self.history_pending = None
         index = self.history_index
         summaries = index.load() if index is not None and under == "" else None
-        errors = self.history.relist(self._root_text, under, summaries)
+        errors = self.history.relist(
+            self._root_text, under, summaries, window_only=self.one_shot and summaries is not None
+        )
         if index is not None and summaries is not None and self.history.listed:
             index.save(self.history.summaries(), set(summaries) - set(self.history.folders))
         if index is not None:

@@ -4,6 +4,7 @@ fails."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -15,7 +16,7 @@ from coordinator_tui import prefetch
 from coordinator_tui.files.records import FileError
 from coordinator_tui.history import elsewhere
 from coordinator_tui.history import index as history_index
-from tests.test_history_index import _listings, _status, big  # noqa: F401  (fixture)
+from tests.test_history_index import NOW, _listings, _status, big  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -24,6 +25,7 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     sent: list[str] = []
     real = elsewhere.fork_call
     monkeypatch.setattr(elsewhere, "FORK_FROM_BYTES", 0)
+    monkeypatch.setattr(elsewhere, "spare_cores", lambda: 2)
 
     def recording(function: Any, root: str, folder: str, *args: Any) -> Any:
         sent.append(folder)
@@ -74,6 +76,25 @@ def test_a_first_run_summarised_by_children_equals_one_listed_here(
     assert _status(big, capsys) == expected
     assert forking == []
     assert not [p for p in listed if p.endswith(("heartbeats", "broadcast"))]
+
+
+def test_with_one_spare_core_the_biggest_folder_goes_to_a_child_and_the_other_is_summarised_here(
+    big: Path,  # noqa: F811
+    expected: Any,
+    forking: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(elsewhere, "spare_cores", lambda: 1)
+    listed = _listings(monkeypatch)
+    sizes = {f: os.stat(big / f).st_size for f in ("heartbeats", "messages/broadcast")}
+    biggest = max(sizes, key=lambda folder: (sizes[folder], folder))
+    other = next(folder for folder in sizes if folder != biggest)
+    assert _status(big, capsys) == expected
+    assert forking == [biggest]
+    assert not elsewhere._EARLY
+    assert [p for p in listed if p.endswith(other)] == [str(big / other)]  # once, here
+    assert not [p for p in listed if p.endswith(biggest)]
 
 
 def test_a_child_that_fails_loses_nothing(
@@ -127,3 +148,139 @@ def test_a_heartbeat_folder_with_a_name_of_another_shape_summarises_the_same(
     assert (extra in quick.names) == (not extra.startswith("."))
     assert quick.count == len(os.listdir(big / "heartbeats")) - extra.startswith(".")
     assert _status(big, capsys) == _here(copy, capsys, monkeypatch)
+
+
+def test_run_as_the_program_the_children_start_before_the_parser_loads(
+    big: Path,  # noqa: F811
+    expected: Any,
+    forking: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``__main__`` starts them from the command line as given; ``cli``'s own call then
+    finds them started and forks no second child for a folder."""
+    from coordinator_tui import cli
+    from coordinator_tui.__main__ import entry
+
+    started_before: list[list[str]] = []
+    real = cli._list_history_early
+
+    def recording(args: Any) -> None:
+        started_before.append(sorted(folder for _, folder, _, _ in elsewhere._EARLY))
+        real(args)
+
+    monkeypatch.setattr(cli, "_list_history_early", recording)
+    assert entry(["status", "--now", NOW[1], str(big), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    document.pop("root")
+    assert document == expected
+    assert started_before == [["heartbeats", "messages/broadcast"]]
+    assert sorted(forking) == ["heartbeats", "messages/broadcast"]  # once each
+    assert not elsewhere._EARLY  # the store took them
+
+
+def _parsed_dir(command: str, tokens: list[str]) -> str | None:
+    """What the command's own parser takes as DIR ("" for none), None when it refuses."""
+    from coordinator_tui.cli import build_parser
+    from coordinator_tui.commands.arguments import UsageError
+
+    try:
+        args = build_parser(command)[command].parse_args(tokens)
+    except UsageError:
+        return None
+    given = args.dir if isinstance(args.dir, list) else [args.dir] if args.dir else []
+    return given[0] if len(given) == 1 else None if given else ""
+
+
+@pytest.mark.parametrize("command", ["status", "report"])
+def test_the_early_reading_of_the_command_line_knows_every_option(command: str) -> None:
+    from coordinator_tui.cli import build_parser
+
+    parser = build_parser(command)[command]
+    values = {
+        option
+        for action in parser._actions
+        if action.option_strings and action.nargs != 0
+        for option in action.option_strings
+    }
+    flags = {
+        option
+        for action in parser._actions
+        if action.nargs == 0
+        for option in action.option_strings
+        if option not in ("-h", "--help")
+    }
+    assert elsewhere.OPTIONS[command] == (values, flags)
+
+
+@pytest.mark.parametrize("command", ["status", "report"])
+def test_the_early_reading_of_the_command_line_agrees_with_the_parser(command: str) -> None:
+    """On random command lines: wherever the early reading names a DIR (or none), the
+    parser, when it accepts the line, names the same; it declines what it cannot read."""
+    import random
+
+    values, flags = elsewhere.OPTIONS[command]
+    value_of = {
+        "--now": "2026-11-30T12:00:00Z",
+        "--stale-after": "60",
+        "--gone-after": "600",
+        "--overlap-threshold": "0.5",
+        "--max-file-bytes": "4096",
+        "-o": "-",
+        "--output": "out.md",
+    }
+    rng = random.Random(16)
+    pieces: list[list[str]] = [[flag] for flag in flags]
+    pieces += [[option, value_of[option]] for option in values]
+    pieces += [[f"{option}={value_of[option]}"] for option in values if option.startswith("--")]
+    pieces += [["-oFILE"]] if command == "report" else []
+    pieces += [["dir-a"], ["dir-b"], ["-"], ["--"], ["--js"], ["--bogus"], ["-x"], ["--now"]]
+    read = declined = 0
+    for _ in range(600):
+        tokens = [word for piece in rng.sample(pieces, rng.randint(0, 4)) for word in piece]
+        early = elsewhere._directory_given(tokens, values, flags)
+        if early is None:
+            declined += 1
+            continue
+        read += 1
+        parsed = _parsed_dir(command, tokens)
+        assert parsed is None or parsed == early, tokens
+    assert read > 100 and declined > 100
+
+
+@pytest.mark.parametrize("folder", ["heartbeats", "messages/broadcast"])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        None,
+        ".2025-11-15_19-30-31-session-a.json",
+        "notes.json",
+        "20251115T193031Z-s.json",
+        "2025-11-15_19:30:31-session-a.json",
+        "2025-11-15_19-30-31-session-a.json.tmp",
+    ],
+)
+def test_a_summary_from_the_listing_alone_is_the_windows_summary(
+    big: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    folder: str,
+    extra: str | None,
+) -> None:
+    """Straight from the names when they all have the usual shape, through the window
+    otherwise: either way what the window itself makes of the folder."""
+    if extra is not None:
+        (big / folder / extra).write_text('{"session_id": "session-a"}')
+    quick = elsewhere.summarise(str(big), folder, 5, 40)
+    with monkeypatch.context() as patch:
+        patch.setattr(elsewhere, "_beats_as_listed", lambda *args: None)
+        patch.setattr(elsewhere, "_messages_as_listed", lambda *args: None)
+        slow = elsewhere.summarise(str(big), folder, 5, 40)
+    assert isinstance(quick, history_index.FolderSummary)
+    assert quick == slow
+    assert 0 < len(quick.names) < quick.count  # a window, not every name
+    from_listing = (
+        elsewhere._beats_as_listed(str(big / folder), 5)
+        if folder == "heartbeats"
+        else elsewhere._messages_as_listed(str(big / folder), 40)
+    )
+    assert (from_listing is not None) == (extra is None)  # both roads were taken

@@ -43,6 +43,7 @@ def clock_of(args: argparse.Namespace) -> Clock:
 def analyse_once(root: Path, settings: Settings, clock: Clock) -> tuple[Store, Analysis]:
     store = Store(root, settings)
     store.history_index = HistoryIndex(root)
+    store.one_shot = True
     try:
         store.scan()
     finally:

@@ -17,6 +17,7 @@ the folder itself.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,17 +49,90 @@ root, folder and the window's sizes."""
 
 def start_early(root: str, per_session: int, newest_messages: int) -> None:
     """For a one-shot command, before the analysis modules load (a tenth of a second on
-    the other core): the children of the big folders the index will not answer for."""
-    if not can_fork():
+    the other core): the children of the big folders the index will not answer for (a
+    folder already given to a child is not given again)."""
+    real = os.path.realpath(root)
+    started = [key for key in _EARLY if key[0] == real]
+    todo = [folder for folder in BIG_FOLDERS if folder not in {key[1] for key in started}]
+    room = spare_cores() - len(started)
+    if not todo or room <= 0 or not can_fork():
         return
     index = HistoryIndex(Path(root))
     try:
         summaries = index.load()
     finally:
         index.close()
-    stale = [folder for folder in BIG_FOLDERS if fresh_summary(summaries, root, folder) is None]
-    for folder, child in _fork_for(root, stale, per_session, newest_messages).items():
-        _EARLY[(os.path.realpath(root), folder, per_session, newest_messages)] = child
+    stale = [folder for folder in todo if fresh_summary(summaries, root, folder) is None]
+    for folder, child in _fork_for(root, stale, per_session, newest_messages, room).items():
+        _EARLY[(real, folder, per_session, newest_messages)] = child
+
+
+def spare_cores() -> int:
+    """Children worth running beside this process: one per core it may use but its own
+    (at least one). On two cores a second child only slowed the first."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
+_COMMON = frozenset(
+    {"--now", "--stale-after", "--gone-after", "--overlap-threshold", "--max-file-bytes"}
+)
+OPTIONS = {
+    "status": (_COMMON, frozenset({"--json", "--pretty", "--check", "--line", "--tmux"})),
+    "report": (_COMMON | {"-o", "--output"}, frozenset()),
+}
+"""By command: (the options that take a value, the flags); a test holds these to the
+commands' parsers."""
+
+
+def start_for_command(arguments: Sequence[str]) -> None:
+    """``status ...`` or ``report ...``: ``start_early`` for its directory before even the
+    command line's parser loads (``__main__``; the children then list for the 50 ms the
+    parser and the settings take). Only a command line read with certainty: an option
+    not known here, ``--``, or several directories, and the parser's own call (``cli``)
+    starts them instead."""
+    if arguments[0] not in OPTIONS:
+        return
+    given = _directory_given(arguments[1:], *OPTIONS[arguments[0]])
+    if given is None:
+        return
+    from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
+
+    try:
+        root = resolve_directory(given or None, must_exist=True)
+    except (DirectoryNotFound, OSError):
+        return  # the command itself says what is wrong
+    start_early(str(root), HEARTBEATS_PER_SESSION, NEWEST_MESSAGES)
+
+
+def _directory_given(
+    tokens: Sequence[str], values: frozenset[str], flags: frozenset[str]
+) -> str | None:
+    """The one DIR among ``tokens`` (``""``: none given), or None when unsure."""
+    positional: list[str] = []
+    waiting = False
+    for token in tokens:
+        if waiting:
+            waiting = False
+        elif not token.startswith("-") or token == "-":
+            positional.append(token)
+        elif token in values:
+            waiting = True
+        elif token not in flags and not _with_value(token, values):
+            return None
+    if waiting or len(positional) > 1:
+        return None
+    return positional[0] if positional else ""
+
+
+def _with_value(token: str, values: frozenset[str]) -> bool:
+    """``--now=…`` or ``-oFILE``: an option and its value in one word."""
+    if token.startswith("--"):
+        return token.partition("=")[0] in values and "=" in token
+    return token[:2] in values and len(token) > 2
 
 
 def start(root: str, folders: list[str], window: HistoryWindow) -> dict[str, Forked]:
@@ -72,18 +146,26 @@ def start(root: str, folders: list[str], window: HistoryWindow) -> dict[str, For
             early = _EARLY.pop((real, folder, *sizes), None)
             if early is not None:
                 started[folder] = early
-    if can_fork():
+    room = spare_cores() - len(started)
+    if room > 0 and can_fork():
         rest = [folder for folder in folders if folder not in started]
-        started.update(_fork_for(root, rest, *sizes))
+        started.update(_fork_for(root, rest, *sizes, room))
     return started
 
 
 def _fork_for(
-    root: str, folders: list[str], per_session: int, newest_messages: int
+    root: str, folders: list[str], per_session: int, newest_messages: int, room: int
 ) -> dict[str, Forked]:
+    """Children for the biggest of ``folders``, at most ``room``; the caller summarises
+    the others itself (``summarise``) while they run."""
+    sizes = [(_size(os.path.join(root, folder)), folder) for folder in folders]
+    big = sorted(
+        ((size, folder) for size, folder in sizes if folder in BIG_FOLDERS),
+        reverse=True,
+    )
     started = {}
-    for folder in folders:
-        if folder in BIG_FOLDERS and _size(os.path.join(root, folder)) >= FORK_FROM_BYTES:
+    for size, folder in big[:room]:
+        if size >= FORK_FROM_BYTES:
             child = fork_call(summarise, root, folder, per_session, newest_messages)
             if child is not None:
                 started[folder] = child
@@ -106,8 +188,14 @@ def summarise(
     from coordinator_tui.history.names import kind_of_folder
     from coordinator_tui.history.window import HistoryWindow
 
-    if kind_of_folder(folder) == "heartbeat" and leads_out(root, folder) is None:
-        quick = _beats_as_listed(os.path.join(root, folder), per_session)
+    kind = kind_of_folder(folder)
+    if kind is not None and leads_out(root, folder) is None:
+        path = os.path.join(root, folder)
+        quick = (
+            _beats_as_listed(path, per_session)
+            if kind == "heartbeat"
+            else _messages_as_listed(path, newest_messages)
+        )
         if quick is not None:
             return quick
     window = HistoryWindow(per_session, newest_messages)
@@ -132,6 +220,22 @@ def _beats_as_listed(path: str, per_session: int) -> FolderSummary | None:
         return None
     window = sorted(name for group in newest.values() for name in group)
     return FolderSummary(mtime_ns, len(names), tuple(window))
+
+
+def _messages_as_listed(path: str, newest_messages: int) -> FolderSummary | None:
+    """A message folder's summary straight from its listing (its newest names) when every
+    name has the usual shape; None otherwise."""
+    from coordinator_tui.history.names import newest_names
+
+    try:
+        mtime_ns = os.stat(path).st_mtime_ns
+        names = os.listdir(path)
+    except OSError:
+        return None  # the window's own listing says why
+    newest = newest_names(names, newest_messages)
+    if newest is None:
+        return None
+    return FolderSummary(mtime_ns, len(names), tuple(sorted(newest)))
 
 
 def collect(child: Forked, folder: str) -> FolderSummary | FileError | None:

@@ -64,9 +64,25 @@ def newest_of_each(names: Collection[str], count: int) -> dict[str, list[str]] |
     }
 
 
+def newest_names(names: Collection[str], count: int) -> list[str] | None:
+    """The ``count`` newest names of a message folder (the largest: their stamps sort by
+    time), when every name has the usual shape (as ``newest_of_each``); else None."""
+    if not names:
+        return []
+    if (
+        min(map(len, names)) <= 25
+        or set(map(_SEPARATORS, names)) != {"--_---"}
+        or not _DIGITS.issuperset(map(_FIRST, names))
+        or set(map(_SUFFIX, names)) != {".json"}
+    ):
+        return None
+    return heapq.nlargest(count, names)
+
+
 _SEPARATORS = itemgetter(slice(4, 20, 3))
 """Characters 4, 7, 10, 13, 16 and 19 of a name: ``--_---`` in the usual shape."""
 _FIRST = itemgetter(0)
+_SUFFIX = itemgetter(slice(-5, None))
 _DIGITS = frozenset("0123456789")
 
 

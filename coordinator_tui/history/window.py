@@ -69,18 +69,27 @@ class HistoryWindow:
     # --- listing ----------------------------------------------------------------------
 
     def relist(
-        self, root: str, under: str, summaries: dict[str, FolderSummary] | None = None
+        self,
+        root: str,
+        under: str,
+        summaries: dict[str, FolderSummary] | None = None,
+        window_only: bool = False,
     ) -> dict[str, FileError]:
         with self.lock:
-            return self._relist(root, under, summaries)
+            return self._relist(root, under, summaries, window_only)
 
     def _relist(
-        self, root: str, under: str, summaries: dict[str, FolderSummary] | None
+        self,
+        root: str,
+        under: str,
+        summaries: dict[str, FolderSummary] | None,
+        window_only: bool,
     ) -> dict[str, FileError]:
         """List the history folders at or below ``under`` (``""``: all); the folders
         that exist but could not be listed, with why. A folder whose ``summaries`` entry
-        is fresh is not listed: its window names and count are taken from it (one-shot
-        commands only: paging and file events need every name)."""
+        is fresh is not listed: its window names and count are taken from it.
+        ``window_only`` (one-shot commands: paging and file events need every name): a big
+        folder is summarised, not kept whole (``history.elsewhere``)."""
         errors: dict[str, FileError] = {}
         self.listed = {}
         folders = [f for f in (*HEARTBEAT_FOLDERS, BROADCAST_FOLDER) if is_below(f, under)]
@@ -100,22 +109,37 @@ class HistoryWindow:
                 todo.append(folder)
         # One-shot commands need only each folder's count and window: a big folder is
         # listed and summarised by a forked child meanwhile (``history.elsewhere``).
-        children = elsewhere.start(root, todo, self) if summaries is not None else {}
+        # The other big folders are summarised here meanwhile, the same way.
+        children = elsewhere.start(root, todo, self) if window_only else {}
         for folder in todo:
-            if folder not in children:
+            if folder in children:
+                continue
+            if window_only and folder in elsewhere.BIG_FOLDERS:
+                sizes = (self.per_session, self.newest_messages)
+                self._take(root, folder, elsewhere.summarise(root, folder, *sizes), errors)
+            else:
                 self._list(root, folder, errors)
         for folder, child in children.items():
-            summary = elsewhere.collect(child, folder)
-            if summary is None:
-                self._list(root, folder, errors)  # the child failed: list it here
-            elif isinstance(summary, FileError):
-                self.folders.pop(folder, None)
-                errors[folder] = summary
-            else:
-                self._apply(folder, summary)
-                self.listed[folder] = summary.mtime_ns
+            self._take(root, folder, elsewhere.collect(child, folder), errors)
         self._changed()
         return errors
+
+    def _take(
+        self,
+        root: str,
+        folder: str,
+        summary: FolderSummary | FileError | None,
+        errors: dict[str, FileError],
+    ) -> None:
+        """A folder's summary applied, or its error kept; None: the folder listed here."""
+        if summary is None:
+            self._list(root, folder, errors)
+        elif isinstance(summary, FileError):
+            self.folders.pop(folder, None)
+            errors[folder] = summary
+        else:
+            self._apply(folder, summary)
+            self.listed[folder] = summary.mtime_ns
 
     def _list(self, root: str, folder: str, errors: dict[str, FileError]) -> None:
         path = os.path.join(root, folder)

@@ -284,3 +284,31 @@ def test_a_summary_from_the_listing_alone_is_the_windows_summary(
         else elsewhere._messages_as_listed(str(big / folder), 40)
     )
     assert (from_listing is not None) == (extra is None)  # both roads were taken
+
+
+def test_the_index_is_read_once_before_the_listing_however_many_ask(
+    big: Path,  # noqa: F811
+    forking: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``__main__`` and ``cli`` both start the children early: the second finds the
+    directory looked at; the store's listing ends that, so the next run looks again."""
+    from coordinator_tui.__main__ import entry
+
+    _status(big, capsys)  # the index made: the folders are fresh from now on
+    forking.clear()
+    loads: list[str] = []
+    real = history_index.HistoryIndex.load
+
+    def load(self: history_index.HistoryIndex) -> Any:
+        loads.append(str(self.path))
+        return real(self)
+
+    monkeypatch.setattr(history_index.HistoryIndex, "load", load)
+    for _ in range(2):
+        loads.clear()
+        assert entry(["status", str(big), "--json", *NOW]) == 0
+        capsys.readouterr()
+        assert len(loads) == 2  # the early look, then the store's scan
+        assert forking == []

@@ -47,11 +47,19 @@ _EARLY: dict[tuple[str, str, int, int], Forked] = {}
 root, folder and the window's sizes."""
 
 
+_LOOKED: set[tuple[str, int, int]] = set()
+"""Directories (and window sizes) ``start_early`` looked at, until the store's listing
+(``start``): ``__main__`` and ``cli`` both ask, the index is read once."""
+
+
 def start_early(root: str, per_session: int, newest_messages: int) -> None:
     """For a one-shot command, before the analysis modules load (a tenth of a second on
     the other core): the children of the big folders the index will not answer for (a
     folder already given to a child is not given again)."""
     real = os.path.realpath(root)
+    if (real, per_session, newest_messages) in _LOOKED:
+        return  # once a run: the index read again would say the same
+    _LOOKED.add((real, per_session, newest_messages))
     started = [key for key in _EARLY if key[0] == real]
     todo = [folder for folder in BIG_FOLDERS if folder not in {key[1] for key in started}]
     room = spare_cores() - len(started)
@@ -139,6 +147,7 @@ def start(root: str, folders: list[str], window: HistoryWindow) -> dict[str, For
     """A child per big folder among ``folders``, summarising it as ``window`` would (one
     ``start_early`` forked already, or a new one)."""
     sizes = (window.per_session, window.newest_messages)
+    _LOOKED.clear()
     started = {}
     if _EARLY:
         real = os.path.realpath(root)

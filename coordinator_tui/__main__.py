@@ -24,6 +24,10 @@ def entry(argv: Sequence[str] | None = None) -> int:
     behind to finish (the history index is closed after its scan, files are written
     atomically before the output, the read-ahead children are reaped)."""
     try:
+        if argv is None and sys.argv[1:2] in (["status"], ["report"]):
+            from coordinator_tui.leave import leave_at_once
+
+            leave_at_once()  # from inside the command, its objects never freed (``leave``)
         code = _dispatch(argv)
         if argv is None and sys.argv[1:2] in (["status"], ["report"]):
             sys.stdout.flush()

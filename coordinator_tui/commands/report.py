@@ -24,6 +24,7 @@ from coordinator_tui.commands.common import (
     fail,
     os_error_text,
 )
+from coordinator_tui.leave import finish
 from coordinator_tui.render.report import render_report
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
@@ -56,7 +57,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     acting = act(analysis, history, counts)
     if args.output == "-":
         sys.stdout.write(render_report(analysis, history, history_problem=problem, acting=acting))
-        return 0
+        return finish(0)
     target = Path(args.output) if args.output else None
     if target is not None:
         problem = _unwritable(target)
@@ -67,7 +68,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as error:
         return fail(CommandError(f"could not write the report: {os_error_text(error)}"))
     print(path)
-    return 0
+    return finish(0)
 
 
 def _unwritable(target: Path) -> str | None:

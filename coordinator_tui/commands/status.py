@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coordinator_tui.commands.arguments import Parsers
+from coordinator_tui.leave import finish
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 
@@ -95,7 +96,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         from coordinator_tui.analysis.acting.checks import check
 
         result = check(analysis)
-        return unread | _check(result.code, result.reasons)
+        return finish(unread | _check(result.code, result.reasons))
     if args.json:
         from coordinator_tui.commands.common import acting_of
         from coordinator_tui.render.status_json import analysis_to_dict, write
@@ -104,8 +105,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         if problem is not None:
             print(f"coordinator-tui: {display(problem, 300)}", file=sys.stderr)
         write(analysis_to_dict(analysis, acting), pretty=args.pretty)
-        return unread | (_check(acting.check.code, acting.check.reasons) if args.check else 0)
-    return unread | _print_tables(root, analysis, settings)
+        code = _check(acting.check.code, acting.check.reasons) if args.check else 0
+        return finish(unread | code)
+    return finish(unread | _print_tables(root, analysis, settings))
 
 
 def _print_tables(root: Path, analysis: Analysis, settings: Settings) -> int:

@@ -48,9 +48,9 @@ def _dispatch(argv: Sequence[str] | None) -> int:
 
         return line_main(arguments[1:])
     if arguments[:1] in (["status"], ["report"]):
-        # Big history folders listed on the other core from here on, while the parser,
-        # the settings and the analysis load (``history.elsewhere``).
-        from coordinator_tui.history.elsewhere import start_for_command
+        # The biggest history folder listed on the other core from here on, while the
+        # parser, the settings and the analysis load (``history.early``).
+        from coordinator_tui.history.early import start_for_command
 
         start_for_command(arguments)
     from coordinator_tui.cli import main

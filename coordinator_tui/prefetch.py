@@ -37,15 +37,16 @@ buffers).
 
 from __future__ import annotations
 
-import gc
 import mmap
 import os
 import pickle
 import struct
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from coordinator_tui.history.early import can_fork, spawn, write_all
 
 if TYPE_CHECKING:  # loaded where used: ``history.elsewhere`` forks before they load
     from coordinator_tui.files.layout import Place
@@ -216,11 +217,6 @@ def _exit_status(pid: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def can_fork() -> bool:
-    """Forking is safe here: the platform has it and no other thread runs."""
-    return hasattr(os, "fork") and threading.active_count() == 1
-
-
 def fork_share(root: str, paths: Sequence[str], max_bytes: int, within: str) -> Prefetch | None:
     """A child reading ``paths`` from the first on while the caller ``steal``s from the
     last back, or None when it is not worth it (too few files) or not safe (threads) or
@@ -297,7 +293,7 @@ def _fork(
 ) -> Prefetch | None:
     wanted = [(path, place) for path, place in items if place is not None]
     meeting = Meeting(len(wanted))
-    spawned = _spawn(lambda fd: _load_in_frames(root, wanted, max_bytes, within, fd, meeting))
+    spawned = spawn(lambda fd: _load_in_frames(root, wanted, max_bytes, within, fd, meeting))
     if spawned is None:
         return None
     return Prefetch(*spawned, frozenset(path for path, _ in wanted), wanted, meeting)
@@ -336,49 +332,4 @@ def _load_in_frames(
 
 def _send(fd: int, pairs: list[tuple[str, Loaded]]) -> None:
     data = pickle.dumps(pairs, protocol=pickle.HIGHEST_PROTOCOL)
-    _write_all(fd, _HEADER.pack(len(data)) + data)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def fork_call(function: Callable[..., Any], *args: Any) -> Forked | None:
-    """``function(*args)`` computed by a forked child, or None when no child could be
-    forked (the caller computes it itself). Only call where ``can_fork()``."""
-    spawned = _spawn(
-        lambda fd: _write_all(fd, pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL))
-    )
-    return None if spawned is None else Forked(*spawned)
-
-
-def _spawn(work: Callable[[int], None]) -> tuple[int, int] | None:
-    """(pid, read end of its pipe) of a forked child that runs ``work(write end)`` and
-    leaves; None when no child could be forked."""
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return None
-    if pid == 0:  # the child: work, hand over, leave
-        os.close(read_end)
-        _child(work, write_end)
-    os.close(write_end)
-    return pid, read_end
-
-
-def _child(work: Callable[[int], None], fd: int) -> None:
-    """Never returns. Exit 0 only when the work was all handed over."""
-    code = 1
-    try:
-        gc.disable()  # a short life that only allocates: no cycles worth finding
-        work(fd)
-        code = 0
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)
+    write_all(fd, _HEADER.pack(len(data)) + data)

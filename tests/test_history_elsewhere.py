@@ -14,7 +14,7 @@ import pytest
 
 from coordinator_tui import prefetch
 from coordinator_tui.files.records import FileError
-from coordinator_tui.history import elsewhere
+from coordinator_tui.history import early, elsewhere
 from coordinator_tui.history import index as history_index
 from tests.test_history_index import NOW, _listings, _status, big  # noqa: F401  (fixture)
 
@@ -23,15 +23,15 @@ from tests.test_history_index import NOW, _listings, _status, big  # noqa: F401 
 def forking(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every big folder goes to a child, whatever its size; the folders sent are recorded."""
     sent: list[str] = []
-    real = elsewhere.fork_call
-    monkeypatch.setattr(elsewhere, "FORK_FROM_BYTES", 0)
-    monkeypatch.setattr(elsewhere, "spare_cores", lambda: 2)
+    real = early.fork_summary
+    monkeypatch.setattr(early, "FORK_FROM_BYTES", 0)
+    monkeypatch.setattr(early, "spare_cores", lambda: 2)
 
-    def recording(function: Any, root: str, folder: str, *args: Any) -> Any:
+    def recording(root: str, folder: str, *args: Any) -> Any:
         sent.append(folder)
-        return real(function, root, folder, *args)
+        return real(root, folder, *args)
 
-    monkeypatch.setattr(elsewhere, "fork_call", recording)
+    monkeypatch.setattr(early, "fork_summary", recording)
     return sent
 
 
@@ -39,6 +39,7 @@ def _here(root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mo
     with monkeypatch.context() as patch:
         patch.setattr(prefetch, "can_fork", lambda: False)
         patch.setattr(elsewhere, "can_fork", lambda: False)
+        patch.setattr(early, "can_fork", lambda: False)
         return _status(root, capsys)
 
 
@@ -66,7 +67,7 @@ def test_a_first_run_summarised_by_children_equals_one_listed_here(
     assert _status(big, capsys) == expected
     # Forked once each, before the analysis modules loaded, and taken by the store.
     assert sorted(forking) == ["heartbeats", "messages/broadcast"]
-    assert not elsewhere._EARLY
+    assert not early.STARTED
     assert not [p for p in listed if p.endswith(("heartbeats", "broadcast"))]  # not here
     # The index the children's summaries made answers the second run as before: no
     # child is forked for a folder the index answers for.
@@ -85,14 +86,14 @@ def test_with_one_spare_core_the_biggest_folder_goes_to_a_child_and_the_other_is
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(elsewhere, "spare_cores", lambda: 1)
+    monkeypatch.setattr(early, "spare_cores", lambda: 1)
     listed = _listings(monkeypatch)
     sizes = {f: os.stat(big / f).st_size for f in ("heartbeats", "messages/broadcast")}
     biggest = max(sizes, key=lambda folder: (sizes[folder], folder))
     other = next(folder for folder in sizes if folder != biggest)
     assert _status(big, capsys) == expected
     assert forking == [biggest]
-    assert not elsewhere._EARLY
+    assert not early.STARTED
     assert [p for p in listed if p.endswith(other)] == [str(big / other)]  # once, here
     assert not [p for p in listed if p.endswith(biggest)]
 
@@ -104,7 +105,7 @@ def test_a_child_that_fails_loses_nothing(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(elsewhere, "summarise", lambda *args: os._exit(3))
+    monkeypatch.setattr(early, "child_summary", lambda *args: os._exit(3))
     listed = _listings(monkeypatch)
     assert _status(big, capsys) == expected
     assert forking  # children were started, and failed
@@ -113,15 +114,18 @@ def test_a_child_that_fails_loses_nothing(
 
 def test_what_a_child_sends_back_is_taken_only_when_whole() -> None:
     def sent(value: object) -> object:
-        child = prefetch.fork_call(lambda: value)
+        child = early.fork_call(lambda: value)
         assert child is not None
-        return elsewhere.collect(child, "heartbeats")
+        return elsewhere.collect(prefetch.Forked(*child), "heartbeats")
 
     whole = history_index.FolderSummary(5, 2, ("a.json", "b.json"))
     assert sent(whole) == whole
     assert sent(history_index.FolderSummary(5, 2, ("a.json", 3))) is None  # type: ignore[arg-type]
     assert sent(history_index.FolderSummary(5, "2", ())) is None  # type: ignore[arg-type]
     assert sent({"heartbeats": whole}) is None
+    assert sent((5, 2, ("a.json", "b.json"))) == whole  # a quick summary's tuple
+    assert sent((5, 2, ("a.json", b"b.json"))) is None
+    assert sent((5, 2)) is None
     error = FileError(path="heartbeats", reason="Permission denied")
     assert sent(error) == error
     assert sent(FileError(path="sessions", reason="x")) is None
@@ -166,7 +170,7 @@ def test_run_as_the_program_the_children_start_before_the_parser_loads(
     real = cli._list_history_early
 
     def recording(args: Any) -> None:
-        started_before.append(sorted(folder for _, folder, _, _ in elsewhere._EARLY))
+        started_before.append(sorted(folder for _, folder, _, _ in early.STARTED))
         real(args)
 
     monkeypatch.setattr(cli, "_list_history_early", recording)
@@ -176,7 +180,7 @@ def test_run_as_the_program_the_children_start_before_the_parser_loads(
     assert document == expected
     assert started_before == [["heartbeats", "messages/broadcast"]]
     assert sorted(forking) == ["heartbeats", "messages/broadcast"]  # once each
-    assert not elsewhere._EARLY  # the store took them
+    assert not early.STARTED  # the store took them
 
 
 def _parsed_dir(command: str, tokens: list[str]) -> str | None:
@@ -210,7 +214,7 @@ def test_the_early_reading_of_the_command_line_knows_every_option(command: str) 
         for option in action.option_strings
         if option not in ("-h", "--help")
     }
-    assert elsewhere.OPTIONS[command] == (values, flags)
+    assert early.OPTIONS[command] == (values, flags)
 
 
 @pytest.mark.parametrize("command", ["status", "report"])
@@ -219,7 +223,7 @@ def test_the_early_reading_of_the_command_line_agrees_with_the_parser(command: s
     parser, when it accepts the line, names the same; it declines what it cannot read."""
     import random
 
-    values, flags = elsewhere.OPTIONS[command]
+    values, flags = early.OPTIONS[command]
     value_of = {
         "--now": "2026-11-30T12:00:00Z",
         "--stale-after": "60",
@@ -238,13 +242,13 @@ def test_the_early_reading_of_the_command_line_agrees_with_the_parser(command: s
     read = declined = 0
     for _ in range(600):
         tokens = [word for piece in rng.sample(pieces, rng.randint(0, 4)) for word in piece]
-        early = elsewhere._directory_given(tokens, values, flags)
-        if early is None:
+        reading = early._directory_given(tokens, values, flags)
+        if reading is None:
             declined += 1
             continue
         read += 1
         parsed = _parsed_dir(command, tokens)
-        assert parsed is None or parsed == early, tokens
+        assert parsed is None or parsed == reading, tokens
     assert read > 100 and declined > 100
 
 
@@ -272,17 +276,12 @@ def test_a_summary_from_the_listing_alone_is_the_windows_summary(
         (big / folder / extra).write_text('{"session_id": "session-a"}')
     quick = elsewhere.summarise(str(big), folder, 5, 40)
     with monkeypatch.context() as patch:
-        patch.setattr(elsewhere, "_beats_as_listed", lambda *args: None)
-        patch.setattr(elsewhere, "_messages_as_listed", lambda *args: None)
+        patch.setattr(elsewhere, "quick_summary", lambda *args: None)
         slow = elsewhere.summarise(str(big), folder, 5, 40)
     assert isinstance(quick, history_index.FolderSummary)
     assert quick == slow
     assert 0 < len(quick.names) < quick.count  # a window, not every name
-    from_listing = (
-        elsewhere._beats_as_listed(str(big / folder), 5)
-        if folder == "heartbeats"
-        else elsewhere._messages_as_listed(str(big / folder), 40)
-    )
+    from_listing = early.quick_summary(str(big), folder, 5, 40)
     assert (from_listing is not None) == (extra is None)  # both roads were taken
 
 

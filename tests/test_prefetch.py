@@ -211,7 +211,7 @@ def _handed_over(*frames: bytes, cut: int = 0) -> dict[str, Loaded]:
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        prefetch._write_all(write_end, stream[: len(stream) - cut])
+        prefetch.write_all(write_end, stream[: len(stream) - cut])
         os._exit(0)
     os.close(write_end)
     return dict(prefetch.Prefetch(pid, read_end, frozenset()).take())
@@ -237,12 +237,15 @@ def test_only_whole_loaded_files_in_whole_frames_are_taken() -> None:
 
 
 def test_a_forked_call_hands_back_its_value_or_none() -> None:
-    forked = prefetch.fork_call(lambda: {"heartbeats": (1, 2, "three")})
-    assert forked is not None
+    from coordinator_tui.history.early import fork_call
+
+    child = fork_call(lambda: {"heartbeats": (1, 2, "three")})
+    assert child is not None
+    forked = prefetch.Forked(*child)
     assert forked.result() == {"heartbeats": (1, 2, "three")}
     assert forked.result() == {"heartbeats": (1, 2, "three")}  # once read, kept
-    killed = prefetch.fork_call(lambda: os.kill(os.getpid(), 9))
-    assert killed is not None and killed.result() is None
+    child = fork_call(lambda: os.kill(os.getpid(), 9))
+    assert child is not None and prefetch.Forked(*child).result() is None
 
 
 def test_frames_are_taken_as_they_come_while_the_child_reads_on() -> None:
@@ -257,7 +260,7 @@ def test_frames_are_taken_as_they_come_while_the_child_reads_on() -> None:
         os.close(read_end)
         for pairs in ([("a", first)], [("b", second)]):
             frame = pickle.dumps(pairs)
-            prefetch._write_all(write_end, prefetch._HEADER.pack(len(frame)) + frame)
+            prefetch.write_all(write_end, prefetch._HEADER.pack(len(frame)) + frame)
             os.read(go_read, 1)  # hold on until the parent says so
         os._exit(0)
     os.close(write_end)

@@ -23,7 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-INDEX_FILE = ".coordinator/history-index.sqlite"
+from coordinator_tui.history.early import INDEX_FILE
+
 SCHEMA_VERSION = 1
 SETTLED_NS = 2_000_000_000
 MIN_FILES = 2000

@@ -21,7 +21,7 @@ from collections.abc import Collection, Iterable
 from coordinator_tui.files.layout import folder_error, is_below, leads_out
 from coordinator_tui.files.records import FileError
 from coordinator_tui.history import elsewhere
-from coordinator_tui.history.elsewhere import HEARTBEATS_PER_SESSION, NEWEST_MESSAGES
+from coordinator_tui.history.early import HEARTBEATS_PER_SESSION, NEWEST_MESSAGES
 from coordinator_tui.history.index import FolderSummary, HistoryIndex, fresh_summary
 from coordinator_tui.history.names import (
     BROADCAST_FOLDER,

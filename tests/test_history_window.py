@@ -160,3 +160,37 @@ def test_the_quick_grouping_chooses_what_looking_at_each_name_chooses() -> None:
         }
         assert sorted(unstamped) == sorted(expected_unstamped)
     assert 150 < quick_used < 300  # both roads were taken
+
+
+def test_the_quick_choice_of_messages_is_what_looking_at_each_name_chooses() -> None:
+    """``newest_messages_of`` takes the newest straight from names of the usual shape; on
+    random listings (with and without names of other shapes) it must give what
+    ``newest_messages_one_by_one`` gives."""
+    import random
+
+    from coordinator_tui.history.early import newest_names
+    from coordinator_tui.history.names import newest_messages_of, newest_messages_one_by_one
+
+    rng = random.Random(7)
+    odd_names = [
+        "20251115T193031Z-session-a.json",
+        "notes.json",
+        "2025-11-15_19:30:31-session-d.json",
+        ".2025-11-15_19-30-31-session-f.json",
+    ]
+    quick_used = 0
+    for _ in range(300):
+        names = {
+            f"2025-11-{rng.randint(1, 28):02d}_{rng.randrange(24):02d}-"
+            f"{rng.randrange(60):02d}-{rng.randrange(60):02d}-session-{rng.randrange(9)}.json"
+            for _ in range(rng.randint(0, 150))
+        }
+        if rng.random() < 0.3:
+            names.add(rng.choice(odd_names))
+        count = rng.randint(1, 60)
+        quick_used += newest_names(names, count) is not None
+        own, unstamped = newest_messages_of(names, count)
+        expected_own, expected_unstamped = newest_messages_one_by_one(names, count)
+        assert own == expected_own  # newest first, the same
+        assert sorted(unstamped) == sorted(expected_unstamped)
+    assert 150 < quick_used < 300  # both roads were taken

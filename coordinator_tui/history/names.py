@@ -16,7 +16,7 @@ import time
 from collections.abc import Collection
 
 from coordinator_tui.files.layout import is_below
-from coordinator_tui.history.early import HEARTBEAT_FOLDERS, newest_of_each
+from coordinator_tui.history.early import HEARTBEAT_FOLDERS, newest_names, newest_of_each
 
 BROADCAST_FOLDER = "messages/broadcast"
 DIRECT_FOLDER = "messages/direct"
@@ -66,6 +66,34 @@ def newest_beats_one_by_one(
     for key, who, name in odd:
         groups.setdefault(who, []).append((key, name))
     return {who: heapq.nlargest(count, items) for who, items in groups.items()}, unstamped
+
+
+def newest_messages_of(
+    names: Collection[str], count: int
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """(the ``count`` newest ``(stamp, name)`` of a message folder, the names without a
+    stamp); straight from the names when all have the usual shape (``newest_names``)."""
+    quick = newest_names(names, count)
+    if quick is not None:
+        return [(name[:19], name) for name in quick], []
+    return newest_messages_one_by_one(names, count)
+
+
+def newest_messages_one_by_one(
+    names: Collection[str], count: int
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """``newest_messages_of`` looking at each name on its own."""
+    common = heapq.nlargest(count, (n for n in names if is_common(n)))
+    own = [(name[:19], name) for name in common]
+    unstamped = []
+    for name in names:
+        if not is_common(name):
+            key, _ = split_name(name)
+            if key:
+                own.append((key, name))
+            else:
+                unstamped.append(name)
+    return heapq.nlargest(count, own), unstamped
 
 
 def split_name(name: str) -> tuple[str, str]:

@@ -27,9 +27,9 @@ from coordinator_tui.history.names import (
     BROADCAST_FOLDER,
     DIRECT_FOLDER,
     HEARTBEAT_FOLDERS,
-    is_common,
     kind_of_folder,
     newest_beats,
+    newest_messages_of,
     split_name,
 )
 
@@ -304,18 +304,7 @@ class HistoryWindow:
                 listing = self._listing.pop(folder, None)
                 self._choose_beats(folder, names if listing is None else listing, selection)
                 continue
-            # Names of the usual shape sort by time: the newest of them, then the others.
-            common = heapq.nlargest(self.newest_messages, (n for n in names if is_common(n)))
-            own = [(name[:19], name) for name in common]
-            unstamped = []
-            for name in names:
-                if not is_common(name):
-                    key, _ = split_name(name)
-                    if key:
-                        own.append((key, name))
-                    else:
-                        unstamped.append(name)
-            own = heapq.nlargest(self.newest_messages, own)
+            own, unstamped = newest_messages_of(names, self.newest_messages)
             messages += [(key, f"{folder}/{name}") for key, name in own]
             selection.update(f"{folder}/{name}" for name in unstamped)  # no stamp: read
             self._candidates[folder] = [name for _, name in own] + unstamped

@@ -15,8 +15,9 @@ this module is the bookkeeping between them and the ``Snapshot``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,7 @@ from coordinator_tui.files.layout import (
     list_folders,
 )
 from coordinator_tui.files.load import Loaded, load
-from coordinator_tui.files.records import (
-    FileError,
-    FileKind,
-    PriorityItem,
-    Session,
-)
+from coordinator_tui.files.records import FileError, FileKind, PriorityItem, Session
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.gcpause import paused_gc
 from coordinator_tui.history.index import HistoryIndex
@@ -197,7 +193,8 @@ class Store:
         forget what is gone. A folder that cannot be listed is reported, once."""
         change = StoreChange()
         listing = list_folders(self._root_text, under, self._signatures, history=False)
-        for folder, error in self._relist_history(under).items():
+        early = partial(self._read_now, listing.files, change) if self.one_shot else None
+        for folder, error in self._relist_history(under, early).items():
             if not any(is_below(folder, reported) for reported in listing.folder_errors):
                 listing.folder_errors[folder] = error  # said once: below the root's error
         for folder in [f for f in self.folder_failures if is_below(f, under)]:
@@ -247,16 +244,24 @@ class Store:
                     prefetch.absorb()  # the child's frames so far, while it reads on
         return {**prefetch.take(), **mine}
 
-    def _relist_history(self, under: str) -> dict[str, FileError]:
+    def _read_now(self, files: Iterable[str], change: StoreChange) -> None:
+        """While a child still lists a big history folder (one-shot): ``files`` and the
+        window of the history folders done so far."""
+        with Folders(self._within()) as folders:
+            for path in [*files, *self.history.selection()]:
+                self._read(path, change, None, folders)
+
+    def _relist_history(
+        self, under: str, meanwhile: Callable[[], None] | None = None
+    ) -> dict[str, FileError]:
         if self.sessions_only:  # the first pass of ``sessions_first``
             return self.history.first_pass(self._root_text, self.history_index)
         if under == "":
             self.history_pending = None
         index = self.history_index
         summaries = index.load() if index is not None and under == "" else None
-        errors = self.history.relist(
-            self._root_text, under, summaries, window_only=self.one_shot and summaries is not None
-        )
+        only = self.one_shot and summaries is not None
+        errors = self.history.relist(self._root_text, under, summaries, only, meanwhile)
         if index is not None and summaries is not None and self.history.listed:
             index.save(self.history.summaries(), set(summaries) - set(self.history.folders))
         if index is not None:

@@ -311,3 +311,36 @@ def test_the_index_is_read_once_before_the_listing_however_many_ask(
         capsys.readouterr()
         assert len(loads) == 2  # the early look, then the store's scan
         assert forking == []
+
+
+def test_while_a_child_lists_the_files_already_known_are_read(
+    big: Path,  # noqa: F811
+    expected: Any,
+    forking: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sessions and the window of the folders done so far are read before the child's
+    summary is waited for; what the child adds is read after: the same document."""
+    from coordinator_tui.store import Store
+
+    order: list[str] = []
+    read_now, collect = Store._read_now, elsewhere.collect
+
+    def reading(self: Store, files: Any, change: Any) -> None:
+        order.append("read now")
+        read_now(self, files, change)
+        order.append(f"{len(self._kinds)} files read")
+
+    def collecting(child: Any, folder: str) -> Any:
+        order.append(f"collect {folder}")
+        return collect(child, folder)
+
+    monkeypatch.setattr(Store, "_read_now", reading)
+    monkeypatch.setattr(elsewhere, "collect", collecting)
+    assert _status(big, capsys) == expected
+    assert order[0] == "read now" and order[2:] == [
+        "collect heartbeats",
+        "collect messages/broadcast",
+    ]
+    assert int(order[1].split()[0]) > 3  # the sessions at least

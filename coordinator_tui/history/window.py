@@ -16,7 +16,7 @@ import heapq
 import os
 import threading
 from bisect import bisect_left
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from coordinator_tui.files.layout import folder_error, is_below, leads_out
 from coordinator_tui.files.records import FileError
@@ -74,9 +74,10 @@ class HistoryWindow:
         under: str,
         summaries: dict[str, FolderSummary] | None = None,
         window_only: bool = False,
+        meanwhile: Callable[[], None] | None = None,
     ) -> dict[str, FileError]:
         with self.lock:
-            return self._relist(root, under, summaries, window_only)
+            return self._relist(root, under, summaries, window_only, meanwhile)
 
     def _relist(
         self,
@@ -84,12 +85,14 @@ class HistoryWindow:
         under: str,
         summaries: dict[str, FolderSummary] | None,
         window_only: bool,
+        meanwhile: Callable[[], None] | None,
     ) -> dict[str, FileError]:
         """List the history folders at or below ``under`` (``""``: all); the folders
         that exist but could not be listed, with why. A folder whose ``summaries`` entry
         is fresh is not listed: its window names and count are taken from it.
         ``window_only`` (one-shot commands: paging and file events need every name): a big
-        folder is summarised, not kept whole (``history.elsewhere``)."""
+        folder is summarised, not kept whole (``history.elsewhere``); while children
+        summarise, ``meanwhile`` runs (the window of the folders done so far is known)."""
         errors: dict[str, FileError] = {}
         self.listed = {}
         folders = [f for f in (*HEARTBEAT_FOLDERS, BROADCAST_FOLDER) if is_below(f, under)]
@@ -119,6 +122,9 @@ class HistoryWindow:
                 self._take(root, folder, elsewhere.summarise(root, folder, *sizes), errors)
             else:
                 self._list(root, folder, errors)
+        if children and meanwhile is not None:
+            self._changed()
+            meanwhile()
         for folder, child in children.items():
             self._take(root, folder, elsewhere.collect(child, folder), errors)
         self._changed()

@@ -13,10 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 
 from coordinator_tui.clock import Clock, frozen_clock, system_clock
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
+from coordinator_tui.pace import KEYS
 from coordinator_tui.settings import Settings
 from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.palette import DashboardCommands
@@ -74,7 +76,17 @@ def shown_path(path: Path) -> str:
     return str(path)
 
 
-class CoordinatorApp(App[None]):
+class KeysFirstApp(App[None]):
+    """An app whose worker threads step aside while it handles a key or a click
+    (``pace.KEYS``: they sleep at their next step instead of sharing the interpreter)."""
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            KEYS.pressed()
+        await super().on_event(event)
+
+
+class CoordinatorApp(KeysFirstApp):
     """The live dashboard over one coordination directory."""
 
     TITLE = "coordinator-tui"

@@ -22,6 +22,7 @@ from watchfiles import awatch
 
 from coordinator_tui.gcpause import freeze_survivors
 from coordinator_tui.history.first import sessions_first
+from coordinator_tui.pace import KEYS
 from coordinator_tui.store import Snapshot, Store, StoreChange
 from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
 
@@ -76,6 +77,7 @@ class DirectoryWatcher:
         return change, self.store.snapshot()
 
     def _apply(self, paths: list[str]) -> tuple[StoreChange, Snapshot]:
+        KEYS.step_aside()  # a key being handled goes first; the files wait for it
         return self.store.apply(paths), self.store.snapshot()
 
     async def run(self) -> None:

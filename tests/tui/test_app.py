@@ -137,3 +137,14 @@ async def test_one_history_sample_a_minute(coordination: Path) -> None:
         await app.workers.wait_for_complete()
         assert len(history.load()) == 1
     assert NOW + timedelta(seconds=91) == clock()
+
+
+async def test_a_key_tells_the_workers_to_step_aside(coordination: Path) -> None:
+    from coordinator_tui import pace
+
+    app = create_app(coordination, Settings(), clock=MovableClock())
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        before = pace.KEYS.last
+        await pilot.press("s")
+        assert pace.KEYS.last > before  # the workers' next steps aside wait for the quiet

@@ -323,3 +323,33 @@ async def test_the_first_acting_run_waits_for_the_first_rows_on_screen(
         await ready(pilot)
         await wait_for(pilot, lambda: bool(seen), "the first acting request")
         assert seen[0] == len(shown(app)) > 0
+
+
+async def test_a_row_turning_stale_waits_while_keys_come(
+    coordination: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clock's moments (a session turning stale) wait for a pause in typing too, as
+    file changes do: the second's tick does not re-read sessions under a key."""
+    import time
+
+    from coordinator_tui.tui.screens import dashboard_flow
+
+    monkeypatch.setattr(dashboard_flow, "TYPING_PAUSE_S", 0.8)
+    clock = MovableClock()
+    app = create_app(coordination, Settings(), clock=clock, watch=False)
+    key = "sessions/session-1012.json"
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        table = app.dashboard.table
+        assert (table.shown_cells(key) or {}).get("health") == "● working"
+        await pilot.press("s")
+        typed = time.monotonic()
+        clock.advance(minutes=4, seconds=30)  # its heartbeat was 6 minutes old: now 10.5
+        app.dashboard.tick()
+        assert (table.shown_cells(key) or {}).get("health") == "● working"  # after typing
+        await wait_for(
+            pilot,
+            lambda: (table.shown_cells(key) or {}).get("health") == "▲ stale",
+            "the pause in typing",
+        )
+        assert time.monotonic() - typed >= 0.7

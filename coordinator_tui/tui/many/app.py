@@ -11,14 +11,20 @@ from textual.app import App
 from coordinator_tui.clock import Clock
 from coordinator_tui.collectives.names import Collective
 from coordinator_tui.settings import Settings
-from coordinator_tui.tui.app import STYLE_FILES, StylesNotFound, quick_switches, styles_folder
+from coordinator_tui.tui.app import (
+    STYLE_FILES,
+    KeysFirstApp,
+    StylesNotFound,
+    quick_switches,
+    styles_folder,
+)
 from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.many.screen import ManyScreen
 from coordinator_tui.tui.palette import DashboardCommands
 from coordinator_tui.tui.screens.help import HelpScreen
 
 
-class ManyApp(App[None]):
+class ManyApp(KeysFirstApp):
     """One screen over every collective given."""
 
     TITLE = "coordinator-tui"

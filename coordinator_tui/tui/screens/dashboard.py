@@ -343,7 +343,8 @@ class DashboardScreen(DashboardFlow):
             return
         now = self.clock()
         deadline = self.scheduler.deadline
-        if deadline is not None and now >= deadline and self.feed.engine is not None:
+        due_now = deadline is not None and now >= deadline and self.feed.engine is not None
+        if due_now and not self.defer_while_typing([]):
             self._live_update([])  # the sessions whose stale or gone moment came, read again
         due = self.feed.aged(now)
         if due:

@@ -344,3 +344,26 @@ def test_while_a_child_lists_the_files_already_known_are_read(
         "collect messages/broadcast",
     ]
     assert int(order[1].split()[0]) > 3  # the sessions at least
+
+
+def test_the_first_milliseconds_load_only_the_smallest_standard_modules() -> None:
+    """``history.early`` runs before the parser: anything it imports delays the fork."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import coordinator_tui.history.early\n"
+        "print(' '.join(sorted(set(sys.modules) - before)))\n"
+    )
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    ours = {name for name in loaded if name.startswith("coordinator_tui")}
+    assert ours == {"coordinator_tui", "coordinator_tui.history", "coordinator_tui.history.early"}
+    heavy = {"typing", "pathlib", "sqlite3", "dataclasses", "argparse", "threading", "json"}
+    assert not loaded & heavy
+    assert "heapq" in loaded and "pickle" in loaded  # what it does use

@@ -68,7 +68,8 @@ _CHUNK = 1 << 16
 
 
 class Forked:
-    """A forked child computing one value (``fork_call``); ``result`` waits for it (once)."""
+    """A forked child computing one value (``history.early.fork_call``); ``result`` waits for
+    it (once)."""
 
     def __init__(self, pid: int, fd: int) -> None:
         self.pid = pid

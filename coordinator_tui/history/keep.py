@@ -16,13 +16,12 @@ watcher knows); a folder changed after that is left for the next save.
 
 from __future__ import annotations
 
-import heapq
 import os
 import time
 from pathlib import Path
 
 from coordinator_tui.history.index import SETTLED_NS, FolderSummary, HistoryIndex
-from coordinator_tui.history.names import is_common, kind_of_folder, split_name
+from coordinator_tui.history.names import kind_of_folder, newest_messages_of
 from coordinator_tui.history.window import HistoryWindow
 
 
@@ -108,14 +107,5 @@ def followed_summaries(
 def _newest_messages(names: set[str], limit: int) -> list[str]:
     """What ``HistoryWindow`` chooses of one message folder: its newest ``limit`` stamped
     names (the usual shape sorts by time) and every name without a stamp."""
-    common = heapq.nlargest(limit, (n for n in names if is_common(n)))
-    own = [(name[:19], name) for name in common]
-    unstamped = []
-    for name in names:
-        if not is_common(name):
-            key, _ = split_name(name)
-            if key:
-                own.append((key, name))
-            else:
-                unstamped.append(name)
-    return [name for _, name in heapq.nlargest(limit, own)] + unstamped
+    own, unstamped = newest_messages_of(names, limit)
+    return [name for _, name in own] + unstamped

@@ -281,9 +281,7 @@ def newest_of_each(names: Collection[str], count: int) -> dict[str, list[str]] |
     """
     if not names:
         return {}
-    if min(map(len, names)) <= 25:
-        return None
-    if set(map(_SEPARATORS, names)) != {"--_---"} or not _DIGITS.issuperset(map(_FIRST, names)):
+    if not _stamped_alike(names):
         return None
     groups: defaultdict[str, list[str]] = defaultdict(list)
     for name in names:
@@ -301,14 +299,19 @@ def newest_names(names: Collection[str], count: int) -> list[str] | None:
     time), when every name has the usual shape (as ``newest_of_each``); else None."""
     if not names:
         return []
-    if (
-        min(map(len, names)) <= 25
-        or set(map(_SEPARATORS, names)) != {"--_---"}
-        or not _DIGITS.issuperset(map(_FIRST, names))
-        or set(map(_SUFFIX, names)) != {".json"}
-    ):
+    if not _stamped_alike(names) or set(map(_SUFFIX, names)) != {".json"}:
         return None
     return heapq.nlargest(count, names)
+
+
+def _stamped_alike(names: Collection[str]) -> bool:
+    """Every name is longer than a stamp and its dash, starts with a digit and has ``-`` and
+    ``_`` where ``2025-11-15_19-30-31-`` has them (passes that run in C)."""
+    return (
+        min(map(len, names)) > 25
+        and set(map(_SEPARATORS, names)) == {"--_---"}
+        and _DIGITS.issuperset(map(_FIRST, names))
+    )
 
 
 _SEPARATORS = itemgetter(slice(4, 20, 3))

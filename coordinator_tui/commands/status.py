@@ -80,7 +80,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         # `status --line` never gets here (cli.main hands it to statusline first).
         return fail(CommandError("status: --tmux goes with --line (see --help)", code=2))
     if len(args.dir) > 1:
-        from coordinator_tui.collectives.command import main_many
+        from coordinator_tui.commands.status_many import main_many
 
         return main_many(args, settings)
     args.dir = args.dir[0] if args.dir else None

@@ -353,3 +353,24 @@ async def test_the_alerts_panel_reflows_the_screen_only_when_its_height_changes(
         await pilot.pause()
         assert asked == [False, True]
         assert "renamed alert text" not in screen_text(app)
+
+
+async def test_the_detail_shows_the_heartbeat_age_at_the_moment_it_opens(
+    coordination: Path,
+) -> None:
+    """The live analysis reads a session again only when it changes: the detail opened
+    two minutes after the last read must say the age now, not the age then."""
+    clock = MovableClock()
+    app = create_app(coordination, Settings(), clock=clock, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        table = app.dashboard.table
+        table.move_cursor(row=table.get_row_index("sessions/session-1012.json"))
+        clock.advance(minutes=2)  # its heartbeat was 6 minutes old: now 8
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionDetailScreen), "the detail")
+        detail = app.screen
+        assert isinstance(detail, SessionDetailScreen)
+        assert detail.view.heartbeat_age_s == 8 * 60
+        await pilot.pause()
+        assert "(8 minutes ago)" in screen_text(app)

@@ -8,7 +8,6 @@ checks the directory is there and words the outcome.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from textual import on, work
@@ -18,7 +17,6 @@ from textual.widgets import DataTable
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.clock import Clock
 from coordinator_tui.tui.dialogs.compose import ComposeScreen
-from coordinator_tui.tui.screens.detail import SessionDetailScreen
 from coordinator_tui.tui.screens.errors import ErrorsScreen
 from coordinator_tui.tui.widgets.session_table import SessionTable
 from coordinator_tui.write.history import History, HistoryError, Sample
@@ -43,14 +41,7 @@ class DashboardActions(Screen[None]):
         self.action_detail()
 
     def action_detail(self) -> None:
-        key = self.table.selected_key()
-        view = self.analysis.session(key) if self.analysis and key else None
-        if view is None or self.analysis is None:
-            self.notify("No session selected", severity="warning", timeout=3)
-            return
-        if view.heartbeat is not None:  # the live analysis reads a view again only on change
-            view = replace(view, heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
-        self.app.push_screen(SessionDetailScreen(view, self.analysis))
+        raise NotImplementedError
 
     def action_errors(self) -> None:
         if self.analysis is None:

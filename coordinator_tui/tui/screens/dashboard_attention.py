@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -277,6 +278,8 @@ class DashboardAttention(DashboardActions):
         if view is None or self.analysis is None:
             self.notify("No session selected", severity="warning", timeout=3)
             return
+        if view.heartbeat is not None:  # the live analysis reads a view again only on change
+            view = replace(view, heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
         detail = SessionDetailScreen(view, self.analysis, self.jump_to, self.history_pages)
         self.app.push_screen(detail)
 

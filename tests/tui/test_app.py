@@ -66,17 +66,11 @@ def test_the_dashboard_runs_with_quick_thread_switches_and_restores_them(
 ) -> None:
     from textual.app import App
 
-    from coordinator_tui.collectives.names import collectives
-    from coordinator_tui.tui.many.app import run_many
-
     during: list[float] = []
     monkeypatch.setattr(App, "run", lambda self, *a, **k: during.append(sys.getswitchinterval()))
     before = sys.getswitchinterval()
-    if entry == "one":
-        assert app_module.run_dashboard(tmp_path, Settings()) == 0
-    else:
-        found = collectives([tmp_path / "a", tmp_path / "b"])
-        assert run_many(found, Settings(), clock=MovableClock(), poll_ms=None) == 0
+    roots = tmp_path if entry == "one" else [tmp_path / "a", tmp_path / "b"]
+    assert app_module.run_dashboard(roots, Settings()) == 0
     assert during == [app_module.SWITCH_INTERVAL]
     assert before > app_module.SWITCH_INTERVAL
     assert sys.getswitchinterval() == before
@@ -137,14 +131,3 @@ async def test_one_history_sample_a_minute(coordination: Path) -> None:
         await app.workers.wait_for_complete()
         assert len(history.load()) == 1
     assert NOW + timedelta(seconds=91) == clock()
-
-
-async def test_a_key_tells_the_workers_to_step_aside(coordination: Path) -> None:
-    from coordinator_tui import pace
-
-    app = create_app(coordination, Settings(), clock=MovableClock())
-    async with app.run_test(size=(160, 50)) as pilot:
-        await ready(pilot)
-        before = pace.KEYS.last
-        await pilot.press("s")
-        assert pace.KEYS.last > before  # the workers' next steps aside wait for the quiet

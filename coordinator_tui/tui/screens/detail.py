@@ -175,12 +175,15 @@ class SessionDetailScreen(Screen[None]):
         analysis: Analysis,
         jump: Callable[[SessionView], None] | None = None,
         pages: HistoryPages | None = None,
+        collective: str = "",
     ) -> None:
+        """``collective``: its name, when the dashboard shows several."""
         super().__init__()
         self.view = view
         self.analysis = analysis
         self.jump = jump
         self.pages = pages
+        self.collective = collective
 
     def _section(self, ident: str, title: str, body: RenderableType) -> Static:
         section = Static(body, id=f"detail-{ident}", classes="section")
@@ -203,7 +206,8 @@ class SessionDetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = cell_text(self.view.id, 60)
+        where = f"{cell_text(self.collective, 40)} · " if self.collective else ""
+        self.sub_title = where + cell_text(self.view.id, 60)
         for timeline in self.query(SessionTimeline):
             timeline.focus()
             # Focus given while the screen is being pushed may arrive before the widget

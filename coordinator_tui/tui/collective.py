@@ -16,8 +16,9 @@ worker (``analyse_for_screen``) and land whole (``install``).
 
 from __future__ import annotations
 
+import heapq
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from coordinator_tui.analysis.changes import Changes
 from coordinator_tui.analysis.deadlines import next_deadline
 from coordinator_tui.analysis.live import LiveAnalysis
 from coordinator_tui.analysis.live.search import OverlapSearch
+from coordinator_tui.collectives.names import Collective as Named
 from coordinator_tui.files.records import FileError
 from coordinator_tui.history.index import HistoryIndex
 from coordinator_tui.history.pages import HistoryPages
@@ -42,6 +44,7 @@ from coordinator_tui.tui import decisions as words
 from coordinator_tui.tui import panels
 from coordinator_tui.tui.decisions import Decisions
 from coordinator_tui.tui.panels import (
+    NEWEST_FIRST,
     Alert,
     BroadcastLine,
     MilestoneBoard,
@@ -54,7 +57,9 @@ from coordinator_tui.tui.rows import RowBuilder, SessionRow, cell_text
 from coordinator_tui.tui.scheduler import Scheduler
 from coordinator_tui.tui.table_view import FirstPage, TableView, VisibleOrder, first_page
 from coordinator_tui.tui.trend import Sampler, Trend
-from coordinator_tui.write.history import History, Sample
+from coordinator_tui.write.history import History, HistoryError, Sample
+from coordinator_tui.write.messages import Draft, write_message
+from coordinator_tui.write.reports import write_report
 
 if TYPE_CHECKING:
     from coordinator_tui.tui.watcher import DirectoryWatcher
@@ -460,6 +465,29 @@ class Collective:
         self.sync_view = read_sync_view(self.root)
         return True
 
+    def send(self, draft: Draft, now: datetime) -> Path:
+        """Write a message into its directory (the compose dialog shows what it raises)."""
+        if not self.root.is_dir():
+            raise OSError(f"{self.root} does not exist")
+        return write_message(self.root, draft, now=now)
+
+    def report(self, analysis: Analysis) -> Path:
+        """In a worker thread: its sprint report; a history it cannot read is said in it."""
+        samples: list[Sample] = []
+        problem: str | None = None
+        try:
+            samples = self.history.load()
+        except HistoryError as error:  # the report still goes out, and says why
+            problem = error.describe(self.root)
+        return write_report(self.root, analysis, samples, history_problem=problem)
+
+    def relative(self, path: Path) -> str:
+        """``path`` as a notification shows it: relative to the directory when inside."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
     def errors(self) -> list[FileError]:
         """Its file problems (and an unreadable sync state), named with it among several."""
         problems = list(self.analysis.errors) if self.analysis else []
@@ -470,10 +498,102 @@ class Collective:
         return problems
 
 
-def several_sorted(parts: Sequence[Sequence[Alert]]) -> list[Alert]:
-    """Alerts of several collectives, each list newest first, merged newest first."""
-    import heapq
+class Collectives:
+    """Every collective the screen shows, and what their panels say together: each
+    panel's lines of every collective, in the collectives' order (alerts by kind, then
+    newest first; broadcasts newest first)."""
 
-    if len(parts) == 1:
-        return list(parts[0])
-    return list(heapq.merge(*parts, key=panels.NEWEST_FIRST, reverse=True))
+    def __init__(self, found: Sequence[Named], settings: Settings) -> None:
+        several = len(found) > 1
+        self.members = [
+            Collective(index, named.name, named.root, settings, several)
+            for index, named in enumerate(found)
+        ]
+        self.several = several
+
+    def __iter__(self) -> Iterator[Collective]:
+        return iter(self.members)
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __getitem__(self, index: int) -> Collective:
+        return self.members[index]
+
+    def owner(self, key: str) -> Collective:
+        """The collective a row key belongs to (names may hold ``/``: the longest prefix)."""
+        found = [c for c in self.members if key.startswith(c.prefix)]
+        return max(found, key=lambda c: len(c.prefix))
+
+    @property
+    def analyses(self) -> int:
+        return sum(c.analyses for c in self.members)
+
+    @property
+    def acted(self) -> int:
+        return sum(c.acted for c in self.members)
+
+    @property
+    def up_to_date(self) -> bool:
+        return all(c.up_to_date for c in self.members)
+
+    @property
+    def settled(self) -> bool:
+        """Each analysed, its decisions on screen."""
+        return all(c.analyses and c.deciding.up_to_date for c in self.members)
+
+    def alerts(self, now: datetime) -> tuple[Alert, ...]:
+        """Incidents, then who keeps and who yields, then claims lost to another machine,
+        then the analyses' alerts, newest first."""
+        incidents: list[Alert] = []
+        resolutions: list[Alert] = []
+        lost: list[Alert] = []
+        for collective in self.members:
+            raised, keeps = collective.decision_alerts()
+            incidents += raised
+            resolutions += keeps
+            lost += collective.lost_alerts(now)
+        parts = [c.base_alerts for c in self.members]
+        base = parts[0] if len(parts) == 1 else heapq.merge(*parts, key=NEWEST_FIRST, reverse=True)
+        return (*incidents, *resolutions, *lost, *base)
+
+    def priorities(self) -> tuple[PriorityLine, ...]:
+        return tuple(line for c in self.members for line in c.priorities)
+
+    def broadcasts(self) -> tuple[BroadcastLine, ...]:
+        lines = [line for c in self.members for line in c.broadcasts]
+        if self.several:
+            lines.sort(key=lambda line: line.moment, reverse=True)
+        return tuple(lines)
+
+    def board(self) -> MilestoneBoard:
+        return panels.joined_board([c.board for c in self.members])
+
+    def advice(self) -> str:
+        return "\n".join(line for c in self.members if (line := c.advice()))
+
+    def summary(self, compact: bool) -> tuple[SummaryLine, ...] | None:
+        """A line each; None while none is analysed (the strip says "starting…")."""
+        lines = [c.summary(compact) for c in self.members]
+        if all(line is None for line in lines):
+            return None
+        return tuple(
+            line or SummaryLine(name=c.label, waiting="starting…")
+            for c, line in zip(self.members, lines, strict=True)
+        )
+
+    def quality(self) -> tuple[tuple[str, QualityRecord], ...]:
+        return tuple(pair for c in self.members for pair in c.quality())
+
+    def errors(self) -> tuple[list[FileError], int]:
+        """Every file problem, and how many files are being rewritten."""
+        errors = [error for c in self.members for error in c.errors()]
+        return errors, sum(c.analysis.pending_errors for c in self.members if c.analysis)
+
+    def incidents_text(self) -> Text:
+        text = Text()
+        for number, collective in enumerate(self.members):
+            if number:
+                text.append("\n")
+            collective.incidents_text(text)
+        return text

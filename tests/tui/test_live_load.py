@@ -13,7 +13,7 @@ from coordinator_tui.analysis import Analysis
 from coordinator_tui.settings import Settings
 from coordinator_tui.tui.app import create_app
 from coordinator_tui.tui.rows import RowBuilder, SessionRow
-from coordinator_tui.tui.screens.dashboard import FIRST_PAGE
+from coordinator_tui.tui.table_feed import FIRST_PAGE
 from coordinator_tui.tui.widgets.session_table import SessionTable
 from tests.collective import NOW, session
 from tests.tui.conftest import MovableClock, only, ready, shown, wait_for
@@ -48,7 +48,7 @@ async def test_first_page_first_then_every_row_and_counts_from_the_start(
         screen = app.dashboard
         visible = COUNT - COUNT // 10
         await wait_for(pilot, lambda: len(shown(app)) == visible, "every row")
-        assert screen.rows.order is not None and shown(app) == screen.rows.order.keys
+        assert screen.feed.rows.order is not None and shown(app) == screen.feed.rows.order.keys
         assert screen.summary is not None
         assert ("live", visible, "bold") in screen.summary[0].counts
         assert f"Sessions {visible}/{COUNT}" in str(screen.table.border_title)

@@ -33,7 +33,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -55,9 +54,9 @@ from coordinator_tui.tui import panels, tmux_jump
 from coordinator_tui.tui.collective import (
     REBASE_ABOVE,
     Collective,
+    Collectives,
     Result,
     changed_paths,
-    several_sorted,
 )
 from coordinator_tui.tui.decisions import Decisions
 from coordinator_tui.tui.dialogs.compose import ComposeScreen
@@ -77,7 +76,8 @@ from coordinator_tui.tui.scheduler import Start, Wait
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
 from coordinator_tui.tui.screens.errors import ErrorsScreen
 from coordinator_tui.tui.screens.quality import QualityScreen
-from coordinator_tui.tui.table_view import FirstPage, TableRows, TableView
+from coordinator_tui.tui.table_feed import FIRST_PAGE, TableFeed
+from coordinator_tui.tui.table_view import FirstPage, TableView
 from coordinator_tui.tui.watcher import DirectoryWatcher
 from coordinator_tui.tui.widgets.alerts import AlertsPanel
 from coordinator_tui.tui.widgets.broadcasts import BroadcastFeed
@@ -88,17 +88,10 @@ from coordinator_tui.tui.widgets.priorities import PriorityPanel
 from coordinator_tui.tui.widgets.selectable import SelectablePanel
 from coordinator_tui.tui.widgets.session_table import SessionTable
 from coordinator_tui.tui.widgets.summary import SummaryStrip
-from coordinator_tui.write.history import HistoryError, Sample
-from coordinator_tui.write.messages import BROADCAST, Draft, write_message
-from coordinator_tui.write.reports import write_report
+from coordinator_tui.write.history import Sample
+from coordinator_tui.write.messages import BROADCAST, Draft
 
 FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
-FIRST_PAGE = 120
-"""Rows put in an empty table before the first paint (more than a tall terminal shows)."""
-STREAM_CHUNK = 1000
-"""Rows added after each paint until the table holds them all."""
-STREAM_PAUSE_S = 0.03
-"""Between two chunks: time for a frame and for waiting keys."""
 FIRST_OVERLAPS_AFTER_S = 1.0
 """Over ``HOLD_OVERLAPS_ABOVE`` sessions the first overlap search waits this long: the
 first rows paint and stream in first (below, the search takes milliseconds)."""
@@ -149,11 +142,7 @@ class DashboardScreen(Screen[None]):
         problems: ProblemSource | None = None,
     ) -> None:
         super().__init__()
-        several = len(found) > 1
-        self.collectives = [
-            Collective(index, named.name, named.root, settings, several)
-            for index, named in enumerate(found)
-        ]
+        self.collectives = Collectives(found, settings)
         self.clock = clock
         self.poll_ms = poll_ms
         self.watching = watch
@@ -161,25 +150,17 @@ class DashboardScreen(Screen[None]):
         self.forced_compact = compact
         self.set_reactive(DashboardScreen.compact, bool(compact))
         self.set_reactive(DashboardScreen.table_view, TableView.for_collectives(len(found)))
-        self.rows = TableRows()
+        self.feed = TableFeed(lambda: self.table, self.set_timer, self._fit_heights)
+        self.feed.view = self.table_view
         self.bells = 0
         """Times the bell rang (tests read this)."""
-        self._shown_limit = 0
-        """How many rows of the order the table holds (the first page first, then the rest)."""
-        self._stream_next = False
-        """A chunk of the first load is due after the next paint."""
-        self._first_page_only = False
-        """The table holds a first page sent ahead of its analysis's other rows."""
-        self._title: tuple[str, str] | None = None
-        self._rows_shown = 0
-        """Rows the view shows (the table's title counts them)."""
         self._typed_at = -float("inf")
 
     # --- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         screen = DashboardScreen
-        several = len(self.collectives) > 1
+        several = self.collectives.several
         width = max(len(cell_text(c.name, 18)) for c in self.collectives) if several else 0
         words_filtered = "collective, id, work or health" if several else "id, work or health"
         yield Header()
@@ -212,7 +193,7 @@ class DashboardScreen(Screen[None]):
         self.query_one("#filter").display = False
         self.query_one("#summary").styles.height = len(self.collectives)
         self.watch_compact(self.compact)
-        self._update_title()
+        self.feed.title()
         self.table.focus()
         for collective in self.collectives:
             if self.watching:
@@ -255,7 +236,7 @@ class DashboardScreen(Screen[None]):
         feed = self.query_one(BroadcastFeed).item_count()
         wanted = share_height(
             height,
-            table=self._rows_shown + 3,  # the header and the borders
+            table=self.feed.shown + 3,  # the header and the borders
             side=max(alerts, advice + min(max(priorities, 1), PRIORITY_LIMIT + 1), 1) + 2,
             bottom=max(len(board.lines) + 1 if board else 1, min(feed, BROADCASTS_SHOWN)) + 2,
         )
@@ -278,9 +259,10 @@ class DashboardScreen(Screen[None]):
     def watch_broadcast_lines(self) -> None:
         self._fit_heights()
 
-    def watch_table_view(self) -> None:
+    def watch_table_view(self, view: TableView) -> None:
+        self.feed.view = view
         if any(c.engine is not None for c in self.collectives):
-            self._show_table()
+            self.feed.show()
 
     @property
     def table(self) -> SessionTable:
@@ -289,22 +271,22 @@ class DashboardScreen(Screen[None]):
     @property
     def analyses(self) -> int:
         """Analyses applied so far, over every collective (tests wait on this)."""
-        return sum(c.analyses for c in self.collectives)
+        return self.collectives.analyses
 
     @property
     def acted(self) -> int:
         """Runs of the coordinator's decisions applied so far (tests wait on this)."""
-        return sum(c.acted for c in self.collectives)
+        return self.collectives.acted
 
     @property
     def up_to_date(self) -> bool:
         """Every collective shows a full analysis of its newest snapshot (tests, the bench)."""
-        return all(c.up_to_date for c in self.collectives)
+        return self.collectives.up_to_date
 
     @property
     def settled(self) -> bool:
         """Every collective analysed and its decisions on screen (tests, screenshots)."""
-        return all(c.analyses and c.deciding.up_to_date for c in self.collectives)
+        return self.collectives.settled
 
     # --- background work --------------------------------------------------------------
 
@@ -387,14 +369,9 @@ class DashboardScreen(Screen[None]):
         delta = collective.live_update(self.clock(), paths)
         if delta is None:
             return
-        applied = self.rows.apply(delta.fresh, delta.removed)
+        applied = self.feed.rows.apply(delta.fresh, delta.removed)
         self._toast(collective, panels.change_notes(delta.news))
-        order = self.rows.order
-        if self._streaming or order is None or order.view != self.table_view:
-            self._show_table(reorder=order is None or order.view != self.table_view)
-        else:
-            self.table.apply_changes(applied.rows, applied.leaving, order.keys)
-            self._update_title()
+        self.feed.live(applied)
         self._refresh_panels(collective, delta.previous, delta.analysis, applied.stale_moved)
         self._search_overlaps(collective)
 
@@ -423,13 +400,13 @@ class DashboardScreen(Screen[None]):
         """A full analysis landed; changes made since it started are applied on top."""
         first = collective.engine is None
         previous = collective.install(result)  # the first page's analysis, if any: equal
-        alone = len(self.collectives) == 1
-        self.rows.install(collective.label, result.rows, result.order if alone else None)
+        alone = not self.collectives.several
+        self.feed.rows.install(collective.label, result.rows, result.order if alone else None)
         analysis = result.analysis
         self._toast(collective, panels.change_notes(changes(previous, analysis)))
         self._refresh_panels(collective, previous, analysis, True, result.alerts)  # counts first
-        order = self.rows.order
-        self._show_table(reorder=order is None or order.view != self.table_view)
+        order = self.feed.rows.order
+        self.feed.show(reorder=order is None or order.view != self.table_view)
         if first and analysis.counts.total > HOLD_OVERLAPS_ABOVE:
             collective.overlaps.hold(FIRST_OVERLAPS_AFTER_S)
         if collective.watcher is not None:
@@ -453,45 +430,25 @@ class DashboardScreen(Screen[None]):
         what differs (each assignment repaints a bound widget). ``attend``: ring for new
         waiting sessions and queue a run of the decisions (not for a first page)."""
         changed = collective.refresh_panels(previous, analysis, stale_moved, found)
-        everyone = self.collectives
         if "alerts" in changed:
             self._show_alerts()
         if "priorities" in changed:
-            _assign(self, "priority_lines", tuple(p for c in everyone for p in c.priorities))
+            _assign(self, "priority_lines", self.collectives.priorities())
         if "broadcasts" in changed:
-            lines = [line for c in everyone for line in c.broadcasts]
-            if len(everyone) > 1:
-                lines.sort(key=lambda line: line.moment, reverse=True)
-            _assign(self, "broadcast_lines", tuple(lines))
+            _assign(self, "broadcast_lines", self.collectives.broadcasts())
         if "milestones" in changed:
-            _assign(self, "milestone_board", panels.joined_board([c.board for c in everyone]))
+            _assign(self, "milestone_board", self.collectives.board())
         self._refresh_summary()
         if attend:
             self._attend(collective, analysis)
 
     def _show_alerts(self) -> None:
-        """Incidents, then who keeps and who yields, then lost claims, then the analyses'
-        alerts (newest first), over every collective."""
-        now = self.clock()
-        incidents: list[Alert] = []
-        resolutions: list[Alert] = []
-        lost: list[Alert] = []
-        for collective in self.collectives:
-            raised, keeps = collective.decision_alerts()
-            incidents += raised
-            resolutions += keeps
-            lost += collective.lost_alerts(now)
-        base = several_sorted([c.base_alerts for c in self.collectives])
-        combined = (*incidents, *resolutions, *lost, *base)
-        if combined != self.alert_items:  # each assignment repaints the bound panels
-            self.alert_items = combined
+        _assign(self, "alert_items", self.collectives.alerts(self.clock()))
 
     def _refresh_summary(self) -> None:
-        lines = [c.summary(self.compact) for c in self.collectives]
-        if all(line is None for line in lines):
-            return
-        starting = [SummaryLine(name=c.label, waiting="starting…") for c in self.collectives]
-        self.summary = tuple(line or starting[i] for i, line in enumerate(lines))
+        summary = self.collectives.summary(self.compact)
+        if summary is not None:
+            self.summary = summary
 
     def _toast(self, collective: Collective, notes: list[str]) -> None:
         """What changed, as toasts; in a side pane one short toast, not a stack."""
@@ -503,42 +460,14 @@ class DashboardScreen(Screen[None]):
                 collective.labelled(note), severity="warning", markup=False, timeout=timeout
             )
 
-    # --- the table: the first page first, the rest streamed in -------------------------
-
-    def _update_title(self, counts: tuple[int, int] | None = None) -> None:
-        """Set only when the words change: each assignment repaints the whole table.
-        ``counts``: (shown, total) when the rows are not held yet."""
-        shown, total = counts or (len(self.rows.order or ()), len(self.rows.rows))
-        self._rows_shown = shown
-        title = self.table_view.title(shown, total), self.table_view.subtitle(shown, total)
-        if title != self._title:
-            self._title = title
-            self.table.border_title, self.table.border_subtitle = title
-            self._fit_heights()  # the number of rows may have changed with the title
-
-    @property
-    def _streaming(self) -> bool:
-        return self.rows.order is not None and self._shown_limit < len(self.rows.order)
-
-    def _show_table(self, reorder: bool = True) -> None:
-        """Show the whole order (a new view, a full analysis). An empty table gets the
-        first page at once and the rest in chunks after each paint."""
-        if reorder or self.rows.order is None:
-            self.rows.reorder(self.table_view)
-        total = len(self.rows.order or ())
-        if not self.table.shown_keys or self._first_page_only:
-            self._first_page_only = False
-            self._shown_limit = min(total, FIRST_PAGE)
-        elif not self._stream_next:
-            self._shown_limit = total
-        self._show_prefix()
+    # --- the first page of a first analysis ---------------------------------------------
 
     def on_first_page_ready(self, message: FirstPageReady) -> None:
         """A first analysis's first rows, before its worker has built the others: the
         counts, the panels and the top of the table paint now. The full result lands on
         them unchanged (an equal analysis, equal rows) and streams the rest in."""
         collective, page = self.collectives[message.collective], message.page
-        if collective.engine is not None or self.table.shown_keys or page.view != self.table_view:
+        if collective.engine is not None or self.table.shown_keys or page.view != self.feed.view:
             page.painted.set()
             return  # the full result is here, or the view changed (it re-orders)
         collective.analysis = page.analysis
@@ -548,25 +477,9 @@ class DashboardScreen(Screen[None]):
         self.call_after_refresh(self._show_first_page, collective, page)
 
     def _show_first_page(self, collective: Collective, page: FirstPage) -> None:
-        if collective.engine is None and not self.table.shown_keys:
-            self.table.show(page.rows)
-            self._first_page_only = True
-            self._update_title((page.shown, len(page.analysis.sessions)))
+        if collective.engine is None:
+            self.feed.first_page(page)
         self.call_after_refresh(page.painted.set)  # then the worker builds the other rows
-
-    def _show_prefix(self) -> None:
-        self.table.show(self.rows.visible_rows(self._shown_limit))
-        self._update_title()
-        if self._streaming and not self._stream_next:
-            # A timer, not call_after_refresh: the first page must reach the terminal
-            # (and keys be served) before the next chunk is added.
-            self._stream_next = True
-            self.set_timer(STREAM_PAUSE_S, self._stream_more)
-
-    def _stream_more(self) -> None:
-        self._stream_next = False
-        self._shown_limit += STREAM_CHUNK
-        self._show_prefix()
 
     # --- overlaps: a search over every distinct work, in a worker ----------------------
 
@@ -664,13 +577,13 @@ class DashboardScreen(Screen[None]):
     def _apply_decisions(self, collective: Collective, decided: Decisions) -> None:
         events = collective.apply_decisions(decided)
         self._show_alerts()
-        self.milestone_board = panels.joined_board([c.board for c in self.collectives])
-        self.advice = "\n".join(line for c in self.collectives if (line := c.advice()))
+        self.milestone_board = self.collectives.board()
+        self.advice = self.collectives.advice()
         self._refresh_summary()
         self._announce(collective, events)
         for screen in self.app.screen_stack:
             if isinstance(screen, QualityScreen):
-                screen.records = self._quality_records()
+                screen.records = self.collectives.quality()
 
     def _announce(self, collective: Collective, events: Sequence[EscalationEvent]) -> None:
         """The bell once for what this run raised; a toast each, or one for many.
@@ -698,9 +611,6 @@ class DashboardScreen(Screen[None]):
         self.bells += 1
         self.app.bell()
 
-    def _quality_records(self) -> tuple[tuple[str, Any], ...]:
-        return tuple(pair for c in self.collectives for pair in c.quality())
-
     # --- the clock --------------------------------------------------------------------
 
     def tick(self) -> None:
@@ -720,9 +630,7 @@ class DashboardScreen(Screen[None]):
             sample = collective.sample_due(now)
             if sample is not None:
                 self._run(collective, "sample", partial(self._append_sample, collective, sample))
-        aged = self.rows.aged(now)
-        if aged:
-            self.table.patch(aged)
+        self.feed.aged(now)
         if synced:
             self._show_alerts()
             self._refresh_summary()
@@ -746,25 +654,18 @@ class DashboardScreen(Screen[None]):
 
     # --- the selection ------------------------------------------------------------------
 
-    def _owner(self, key: str) -> Collective:
-        """The collective a row key belongs to (names may hold ``/``: the longest prefix)."""
-        if len(self.collectives) == 1:
-            return self.collectives[0]
-        found = [c for c in self.collectives if key.startswith(c.prefix)]
-        return max(found, key=lambda c: len(c.prefix))
-
     def _selected(self) -> tuple[Collective, SessionView] | None:
         key = self.table.selected_key()
         if key is None:
             return None
-        collective = self._owner(key)
+        collective = self.collectives.owner(key)
         analysis = collective.analysis
         view = analysis.session(collective.file_key(key)) if analysis else None
         return None if view is None else (collective, view)
 
     def _target(self) -> Collective | None:
         """The collective ``b`` and ``r`` act on: the only one, or the selected row's."""
-        if len(self.collectives) == 1:
+        if not self.collectives.several:
             return self.collectives[0]
         selected = self._selected()
         if selected is None:
@@ -849,14 +750,10 @@ class DashboardScreen(Screen[None]):
         self.app.push_screen(detail)
 
     def action_quality(self) -> None:
-        self.app.push_screen(QualityScreen(self._quality_records()))
+        self.app.push_screen(QualityScreen(self.collectives.quality()))
 
     def action_incidents(self) -> None:
-        text = Text()
-        for number, collective in enumerate(self.collectives):
-            if number:
-                text.append("\n")
-            collective.incidents_text(text)
+        text = self.collectives.incidents_text()
         self.app.push_screen(ReaderScreen("Incidents and advice", text))
 
     def action_jump(self) -> None:
@@ -883,9 +780,7 @@ class DashboardScreen(Screen[None]):
         self.app.call_from_thread(self.notify, note.message, severity=note.severity, markup=False)
 
     def action_errors(self) -> None:
-        errors = [error for c in self.collectives for error in c.errors()]
-        pending = sum(c.analysis.pending_errors for c in self.collectives if c.analysis)
-        self.app.push_screen(ErrorsScreen(errors, pending))
+        self.app.push_screen(ErrorsScreen(*self.collectives.errors()))
 
     def action_broadcast(self) -> None:
         collective = self._target()
@@ -904,11 +799,9 @@ class DashboardScreen(Screen[None]):
 
     def _send(self, collective: Collective, draft: Draft) -> Path:
         """Called by the compose dialog; raises for the dialog to show the error."""
-        if not collective.root.is_dir():
-            raise OSError(f"{collective.root} does not exist")
-        path = write_message(collective.root, draft, now=self.clock())
+        path = collective.send(draft, self.clock())
         where = f" to {collective.label}" if collective.label else ""
-        self.notify(f"Sent{where}: {_relative(path, collective.root)}", markup=False)
+        self.notify(f"Sent{where}: {collective.relative(path)}", markup=False)
         return path
 
     def action_report(self) -> None:
@@ -922,25 +815,11 @@ class DashboardScreen(Screen[None]):
 
     @work(thread=True, group="report", exit_on_error=False)
     def export_report(self, collective: Collective, analysis: Analysis) -> None:
-        samples: list[Sample] = []
-        problem: str | None = None
         try:
-            samples = collective.history.load()
-        except HistoryError as error:  # the report still goes out, and says why
-            problem = error.describe(collective.root)
-        try:
-            path = write_report(collective.root, analysis, samples, history_problem=problem)
+            path = collective.report(analysis)
         except OSError as error:
             note = collective.labelled(f"Report not written: {error}")
             self.app.call_from_thread(self.notify, note, severity="error", markup=False)
             return
-        note = collective.labelled(f"Report written: {_relative(path, collective.root)}")
+        note = collective.labelled(f"Report written: {collective.relative(path)}")
         self.app.call_from_thread(self.notify, note, markup=False)
-
-
-def _relative(path: Path, root: Path) -> str:
-    """``path`` as a notification shows it: relative to the directory when inside."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)

@@ -117,7 +117,7 @@ class Transcript:
             if not stat.S_ISREG(info.st_mode):
                 self.problem = "transcript is not a regular file"
                 return 0
-            self.problem = None
+            self.problem = self._skipped()
             if self.whole_json:
                 return self._whole(fd, info)
             self._check_identity(fd, info, tail if info.st_size >= whole_below else 0)
@@ -199,8 +199,13 @@ class Transcript:
         start = self.offset
         self.offset = self._line_after(fd, self.offset + MAX_LINE)
         self.skipped_lines += 1
-        self.problem = f"{self.skipped_lines} line(s) over {MAX_LINE >> 20} MiB skipped"
+        self.problem = self._skipped()
         return self.offset - start
+
+    def _skipped(self) -> str | None:
+        if not self.skipped_lines:
+            return None
+        return f"{self.skipped_lines} line(s) over {MAX_LINE:,} bytes skipped"
 
     def _lines(self, chunk: bytes, fallback: float) -> None:
         """Feed the reader every line holding one of its needles, in file order."""

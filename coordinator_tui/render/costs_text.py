@@ -98,9 +98,9 @@ def detail_lines(cost: SessionCost) -> list[str]:
     least = "" if cost.complete else " (at least: only the transcript's end is read yet)"
     total = spend_text(cost.spend) or "$0.00"
     today = spend_text(cost.today) or "$0.00"
-    hour = spend_text(cost.last_hour) or "$0.00"
+    last_hour = spend_text(cost.last_hour) or "$0.00"
     lines = [f"spent {total}{least} · {tokens_text(cost.spend.tokens)}"]
-    lines.append(f"today {today} · last hour {hour}")
+    lines.append(f"today {today} · last hour {last_hour}")
     for model, spend in cost.by_model:
         lines.append(f"  {display(model, 60)}: {spend_text(spend)} · {tokens_text(spend.tokens)}")
     if cost.by_hour:

@@ -268,3 +268,38 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         server.shutdown()
         server.server_close()
         thread.join(10)
+
+
+def test_the_report_and_status_show_spend_per_session_milestone_and_priority(
+    tmp_path: Path,
+) -> None:
+    from rich.console import Console
+
+    from coordinator_tui.render.report import render_report
+    from coordinator_tui.render.status import render_status
+
+    session(tmp_path, "session-a", "search page", ago(minutes=1), agent="claude")
+    session(tmp_path, "session-b", "tests", ago(minutes=1), agent="codex")
+    milestone(tmp_path, "search-page", title="Search page", status="in_progress", progress=50)
+    priorities(tmp_path, "90:search_page:Ship the search page")
+    analysis = analysed(tmp_path, settings=Settings(budget_session_usd=16.0))
+    moment = ago(minutes=20).timestamp()
+    usage = UsageSnapshot(
+        {
+            "session-a": usage_of("session-a", (moment, "claude-sonnet-4-5", MILLION_OUT)),
+            "session-b": usage_of("session-b", (moment, "house-model", MILLION_OUT)),
+        }
+    )
+    acting = act(analysis, usage=usage)
+    report = render_report(analysis, acting=acting)
+    assert "| session-a | claude | $15.00 | claude-sonnet-4-5 | 0 in · 1.0M out |" in report
+    assert "| session-b | claude | 1.0M tok, price unknown | house-model |" in report
+    # $15 over the 20 minutes of spend seen so far: $45/h; no ETA without progress data.
+    assert "| search-page |  | $15.00 | $45.00/h | no ETA (too little data) |" in report
+    assert "| search\\_page | $15.00 | session-a |" in report
+    assert "**budget**: session session-a: $15.00 of $16.00 (94%, near budget)" in report
+    console = Console(width=200, record=True)
+    console.print(render_status(analysis, acting=acting))
+    text = console.export_text()
+    assert "Spend: $15.00 + 1.0M tok, price unknown in all" in text
+    assert "budget: session session-a: $15.00 of $16.00 (94%, near budget)" in text

@@ -9,7 +9,7 @@ summary strip's spend) all say it the same way. Tokens stand in where there is n
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from coordinator_tui.analysis.costs import (
     BudgetCheck,
@@ -22,6 +22,7 @@ from coordinator_tui.render.sanitize import display
 from coordinator_tui.usage.tokens import Tokens
 
 PRICE_UNKNOWN = "price unknown"
+CENT = Decimal("0.01")
 AT_LEAST = "≥"
 
 
@@ -34,8 +35,8 @@ def money(usd: Decimal | None) -> str:
     if usd < Decimal("0.01"):
         return "<$0.01"
     if usd >= 10_000:
-        return f"${usd:,.0f}"
-    return f"${usd:,.2f}"
+        return f"${usd.quantize(Decimal(1), ROUND_HALF_UP):,}"
+    return f"${usd.quantize(CENT, ROUND_HALF_UP):,}"
 
 
 def token_count(count: int) -> str:

@@ -153,8 +153,11 @@ class UsageFollower:
         save_every_s: float = SAVE_EVERY_S,
         homes: Homes | None = None,
         clock: Callable[[], float] = time.time,
+        note_work: bool = True,
     ) -> None:
         self.root = Path(root)
+        self.note_work = note_work
+        """Keep the work log (a one-shot look does not: it saw one moment only)."""
         self.save = save
         self.tail = tail
         self.whole_below = whole_below
@@ -229,7 +232,8 @@ class UsageFollower:
                 if followed is None:
                     followed = self._followed[session] = self._open(watched)
                 followed.watched = watched
-                self._note_work(followed, watched.work, now)
+                if self.note_work:
+                    self._note_work(followed, watched.work, now)
                 busy |= self._follow(followed, now)
             busy |= self._rebuild_one()
             self._save_due(now, force=False)
@@ -274,11 +278,11 @@ class UsageFollower:
                 transcript = self._transcript(followed, path)
                 if transcript is None:
                     continue
-            read = transcript.step(self.step_bytes, self.tail, self.whole_below)
-            busy |= read >= self.step_bytes
+            transcript.step(self.step_bytes, self.tail, self.whole_below)
+            busy |= transcript.more
             if transcript.changed:
                 followed.dirty = True
-            if not transcript.complete and path not in followed.rebuilds:
+            if self.rebuild_bytes > 0 and not transcript.complete and path not in followed.rebuilds:
                 followed.rebuilds[path] = Transcript(path, transcript.agent, _model(followed))
         return busy
 
@@ -338,7 +342,7 @@ class UsageFollower:
                 if rebuild.problem is not None and read == 0:
                     del followed.rebuilds[path]  # the file went away: stay with the tail
                     continue
-                if read < self.rebuild_bytes and rebuild.offset >= live.offset:
+                if not rebuild.more and rebuild.offset >= live.offset:
                     followed.transcripts[path] = rebuild  # caught up: exact from here on
                     del followed.rebuilds[path]
                     followed.dirty = True
@@ -361,7 +365,8 @@ class UsageFollower:
             relative = f"{PRIVATE_FOLDER}/{saved_state.FOLDER}/"
             relative += saved_state.state_name(watched.session)
             try:
-                self.save(relative, data)
+                if data is not None:
+                    self.save(relative, data)
             except OSError as error:
                 self._problems = [f"usage state not saved: {error}"]
                 continue
@@ -436,8 +441,10 @@ def read_usage(
 ) -> UsageSnapshot:
     """One look at every session's transcripts, for a one-shot command (``status``):
     saved states resumed, small transcripts read whole, large ones by their tail
-    (marked "at least"). States of what was read whole are saved when ``save`` is given."""
-    follower = UsageFollower(root, save, **options)  # type: ignore[arg-type]
+    (marked "at least", not read from the start: that is for a follower that stays).
+    States of what was read whole are saved when ``save`` is given."""
+    options.setdefault("rebuild_bytes", 0)  # no background read: the process ends now
+    follower = UsageFollower(root, save, note_work=False, **options)  # type: ignore[arg-type]
     follower.watch(watched_from(sessions))
     follower.step()
     with contextlib.suppress(OSError):

@@ -1,4 +1,11 @@
-"""One transcript's spend, kept per (bucket, model, size band) as it is read."""
+"""One transcript's spend, kept per (bucket, model, size band) as it is read.
+
+Buckets are 5 minutes for the newest ``FINE_S`` of the transcript (the last hour's
+spend, the detail's latest turns), an hour back to ``HOURLY_S``, and a day before
+that: the per-hour breakdown, "today" and the cost of the work need no finer, and a
+state of weeks of work stays small (``bench_usage``: opening 100 sessions of 200 MB
+transcripts reads their saved states, and the cost is per bucket).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,12 @@ from coordinator_tui.usage.tokens import (
     Response,
     Tokens,
     band_of,
-    bucket_of,
 )
 
-MAX_CELLS = 20_000
-"""Past this many cells (weeks of constant work) the older half is kept per hour."""
-COARSE_S = 3600
+FINE_S = 2 * 3600
+HOUR_S = 3600
+DAY_S = 86400
+HOURLY_S = 7 * DAY_S
 
 Key = tuple[int, str, int]
 
@@ -25,43 +32,49 @@ class Ledger:
     def __init__(self) -> None:
         self.cells: dict[Key, Tokens] = {}
         self.last: Response | None = None
-        self.coarse_before = 0
-        """Buckets that start before this are kept per hour (``MAX_CELLS``)."""
+        self.fine_from = -(2**62)
+        """Buckets at or after this are 5 minutes; before, an hour back to ``hourly_from``."""
+        self.hourly_from = -(2**62)
 
-    def key(self, moment: float, model: str, band: int) -> Key:
-        start = bucket_of(moment)
-        if start < self.coarse_before:
-            start = int(moment // COARSE_S) * COARSE_S
-        return (start, model, band)
+    def start_of(self, moment: float) -> int:
+        """The start of the bucket ``moment`` falls in, at its age's granularity."""
+        if moment >= self.fine_from:
+            return int(moment // BUCKET_S) * BUCKET_S
+        if moment >= self.hourly_from:
+            return int(moment // HOUR_S) * HOUR_S
+        return int(moment // DAY_S) * DAY_S
+
+    def settle(self, newest: float) -> None:
+        """Coarsen what has grown old since spend as new as ``newest`` (an hour at a time)."""
+        if newest - FINE_S >= self.fine_from + HOUR_S:
+            self._coarsen(newest)
 
     def add(self, moment: float, model: str, tokens: Tokens) -> Key:
         """Count one response; the key it went to (``adjust`` takes it back)."""
-        key = self.key(moment, model, band_of(tokens.whole_input))
+        self.settle(moment)
+        key = (self.start_of(moment), model, band_of(tokens.whole_input))
         self.cells[key] = self.cells.get(key, NO_TOKENS).plus(tokens)
         if self.last is None or moment >= self.last.time:
             self.last = Response(moment, model, tokens)
-        if len(self.cells) > MAX_CELLS:
-            self._coarsen()
         return key
 
     def adjust(self, key: Key, delta: Tokens, moment: float, model: str, tokens: Tokens) -> None:
         """A response counted before turned out larger: add the difference where it went."""
-        start, _, band = key
-        if start < self.coarse_before and start % COARSE_S:
-            key = (int(start // COARSE_S) * COARSE_S, model, band)
+        start, key_model, band = key
+        key = (self.start_of(start), key_model, band)
         self.cells[key] = self.cells.get(key, NO_TOKENS).plus(delta)
         if self.last is not None and self.last.time == moment and self.last.model == model:
             self.last = Response(moment, model, tokens)
 
-    def _coarsen(self) -> None:
-        starts = sorted({start for start, _, _ in self.cells})
-        self.coarse_before = starts[len(starts) // 2]
+    def _coarsen(self, newest: float) -> None:
+        """The newest spend moved on: older buckets merged to hours, then to days."""
+        self.fine_from = int((newest - FINE_S) // HOUR_S) * HOUR_S
+        self.hourly_from = int((newest - HOURLY_S) // DAY_S) * DAY_S
         merged: dict[Key, Tokens] = {}
         for (start, model, band), tokens in self.cells.items():
-            if start < self.coarse_before:
-                start = int(start // COARSE_S) * COARSE_S
-            key = (start, model, band)
-            merged[key] = merged.get(key, NO_TOKENS).plus(tokens)
+            key = (self.start_of(start), model, band)
+            known = merged.get(key)
+            merged[key] = tokens if known is None else known.plus(tokens)
         self.cells = merged
 
     def merge(self, other: Ledger) -> None:

@@ -36,8 +36,9 @@ from coordinator_tui.usage.ledger import Key, Ledger
 from coordinator_tui.usage.tokens import UNKNOWN_MODEL, Tokens, clean_model
 
 MAX_COUNT = 10**12
-RECENT_IDS = 256
-"""Ids remembered to count each response once (the lines of one response are adjacent)."""
+RECENT_IDS = 32
+"""Ids remembered to count each response once (the lines of one response are adjacent, and
+Gemini appends a changed message again right after)."""
 
 
 def count(value: object) -> int:

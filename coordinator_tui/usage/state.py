@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from coordinator_tui.usage.ledger import Key, Ledger
-from coordinator_tui.usage.readers import count
+from coordinator_tui.usage.readers import MAX_COUNT, count
 from coordinator_tui.usage.tokens import Response, Tokens, clean_model
 from coordinator_tui.usage.transcript import Identity, Transcript, acceptable_path
 
@@ -50,8 +50,9 @@ def _last(response: Response | None) -> list[Any] | None:
 
 def encode(
     session: str, agent: str, transcripts: list[Transcript], work_log: list[tuple[float, str]]
-) -> bytes:
-    """The state of a session's complete transcripts (partial ones are not saved)."""
+) -> bytes | None:
+    """The state of a session's complete transcripts (partial ones are not saved); None
+    when there is nothing to keep."""
     items = []
     for transcript in transcripts:
         if not transcript.complete:
@@ -61,6 +62,8 @@ def encode(
         item["carried"] = _cells(transcript.carried)
         item["last"] = _last(transcript.ledger.last)
         items.append(item)
+    if not items and not work_log:
+        return None
     document = {
         "version": VERSION,
         "session": session,
@@ -129,18 +132,28 @@ def restore(transcript: Transcript, item: dict[str, Any]) -> bool:
     return True
 
 
+_INT = {int}
+"""The only type a saved count may have (a cell is checked at once, not value by value)."""
+
+
 def _ledger(cells: object, last: object) -> Ledger:
     ledger = Ledger()
     if not isinstance(cells, list) or len(cells) > MAX_CELLS_READ:
         raise ValueError("cells")
+    newest = 0
     for cell in cells:
         if not isinstance(cell, list) or len(cell) != 3 + _FIELDS:
             raise ValueError("cell")
-        start, model, band = cell[:3]
-        if not isinstance(model, str) or isinstance(start, bool):
+        start, model, band, *values = cell
+        numbers = (start, band, *values)
+        if not isinstance(model, str) or set(map(type, numbers)) != _INT:
             raise ValueError("cell")
-        key: Key = (count(start), clean_model(model), count(band))
-        ledger.cells[key] = Tokens(*(count(value) for value in cell[3:]))
+        if min(numbers) < 0 or max(numbers) > MAX_COUNT:
+            raise ValueError("cell")
+        key: Key = (start, clean_model(model), band)
+        ledger.cells[key] = Tokens(*values)
+        newest = max(newest, start)
+    ledger.settle(newest)
     if isinstance(last, list) and len(last) == 2 + _FIELDS and isinstance(last[1], str):
         moment = last[0]
         if isinstance(moment, (int, float)) and not isinstance(moment, bool):

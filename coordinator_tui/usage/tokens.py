@@ -18,10 +18,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 BUCKET_S = 300
-"""Spend is kept per bucket of this many seconds (5 minutes)."""
+"""Spend is kept per bucket of this many seconds (5 minutes) for the newest spend, coarser
+for older (``ledger``)."""
 EDGES = (32_000, 100_000, 128_000, 199_999, 200_000, 256_000, 272_000, 512_000, 524_288)
 """Whole-input sizes at which some price tier starts (a response above an edge is in the
 next band). ``analysis.costs.prices`` refuses to price a model with a tier elsewhere."""
@@ -76,6 +78,11 @@ def clean_model(value: object) -> str:
     """A model name fit to show and to key on: printable, at most ``MAX_MODEL`` chars."""
     if not isinstance(value, str):
         return UNKNOWN_MODEL
+    return _clean_model(value[: MAX_MODEL * 4])
+
+
+@lru_cache(maxsize=1024)
+def _clean_model(value: str) -> str:
     text = "".join(char for char in value if char.isprintable()).strip()[:MAX_MODEL]
     return text or UNKNOWN_MODEL
 

@@ -98,6 +98,8 @@ class Transcript:
         self.whole_signature: tuple[int, float] | None = None
         self.changed = False
         """Something was counted since the state was last saved."""
+        self.more = False
+        """The last step stopped at its budget: more is waiting to be read."""
 
     # --- a step --------------------------------------------------------------------------
 
@@ -178,6 +180,7 @@ class Transcript:
     def _read(self, fd: int, info: os.stat_result, budget: int) -> int:
         fallback = info.st_mtime
         total = 0
+        self.more = False
         while total < budget and self.offset < info.st_size:
             want = min(budget - total, info.st_size - self.offset, MAX_LINE)
             chunk = os.pread(fd, want, self.offset)
@@ -193,6 +196,8 @@ class Transcript:
             self._lines(chunk[: end + 1], fallback)
             self.offset += end + 1
             total += end + 1
+        # Stopped by the budget with more than what is left of it still to read.
+        self.more = info.st_size - self.offset > budget - total
         return total
 
     def _skip_line(self, fd: int) -> int:

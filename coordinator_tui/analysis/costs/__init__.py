@@ -14,11 +14,12 @@ per hour is the spend of the last hour.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from coordinator_tui.analysis.acting.predict import MilestoneForecast
 from coordinator_tui.analysis.costs.attribution import (
@@ -194,9 +195,9 @@ class _Sums:
     within a size band, so this prices every response exactly at a fraction of the work."""
 
     def __init__(self) -> None:
-        self.cells: dict[tuple[object, str, int], list[int]] = {}
+        self.cells: dict[tuple[Any, str, int], list[int]] = {}
 
-    def add(self, group: object, model: str, band: int, tokens: Tokens) -> None:
+    def add(self, group: tuple[Any, ...], model: str, band: int, tokens: Tokens) -> None:
         known = self.cells.get((group, model, band))
         if known is None:
             self.cells[(group, model, band)] = list(tokens)
@@ -204,12 +205,9 @@ class _Sums:
             for index, value in enumerate(tokens):
                 known[index] += value
 
-    def spends(self, pricer: Pricer) -> dict[object, Spend]:
-        result: dict[object, Spend] = {}
+    def priced(self, pricer: Pricer) -> Iterator[tuple[tuple[Any, str, int], Spend]]:
         for (group, model, band), counts in self.cells.items():
-            tokens = Tokens(*counts)
-            result[group] = result.get(group, NO_SPEND).plus(_priced(pricer, model, band, tokens))
-        return result
+            yield (group, model, band), _priced(pricer, model, band, Tokens(*counts))
 
 
 def _priced(pricer: Pricer, model: str, band: int, tokens: Tokens) -> Spend:
@@ -238,7 +236,10 @@ def compute_costs(
         views.setdefault(view.id, view)
     matcher = Matcher(analysis, frozenset(normalise_work(item) for item in settings.placeholders))
     claims = claims_by_session(analysis)
+    # One sum per (session, milestone, priority) a bucket goes to, one per window for the
+    # recent buckets only; priced once each (``_Sums``), then added up per view.
     sums = _Sums()
+    recent = min(day_start, now - HOURS_SHOWN * HOUR_S, now - RATE_WINDOW_S)
     for session, used in usage.sessions.items():
         timeline = timeline_of(
             views.get(session),
@@ -248,33 +249,48 @@ def compute_costs(
             None,
         )
         for start, model, band, tokens in used.cells:
-            middle = bucket_middle(start)
-            sums.add(("session", session), model, band, tokens)
-            sums.add(("model", session, model), model, band, tokens)
+            work = matcher.match(session, timeline.at(bucket_middle(start)))
+            sums.add(("work", session, *work), model, band, tokens)
+            if start < recent:
+                continue
             if start >= day_start:
                 sums.add(("today", session), model, band, tokens)
             if start + BUCKET_S > hour_ago and start <= now:
                 sums.add(("hour", session), model, band, tokens)
             if start >= now - HOURS_SHOWN * HOUR_S:
                 sums.add(("by-hour", session, int(start // HOUR_S) * HOUR_S), model, band, tokens)
-            milestone, priority = matcher.match(session, timeline.at(middle))
-            recent = start + BUCKET_S > now - RATE_WINDOW_S
-            sums.add(("milestone", milestone), model, band, tokens)
-            sums.add(("priority", priority), model, band, tokens)
-            if recent:
-                sums.add(("milestone-recent", milestone), model, band, tokens)
+            if start + BUCKET_S > now - RATE_WINDOW_S:
+                sums.add(("milestone-recent", work[0]), model, band, tokens)
                 if start + BUCKET_S > hour_ago:
-                    sums.add(("priority-hour", priority), model, band, tokens)
-            sums.add(("who", milestone, priority, session), model, band, NO_TOKENS)
-    spends = sums.spends(pricer)
+                    sums.add(("priority-hour", work[1]), model, band, tokens)
+    spends: dict[object, Spend] = {}
+    hours: dict[str, dict[int, Spend]] = {}
+    workers: dict[tuple[str, str | None], set[str]] = {}
+    for (group, model, _), spend in sums.priced(pricer):
+        if group[0] == "work":
+            _, session, milestone, priority = group
+            for key in (
+                ("session", session),
+                ("model", session, model),
+                ("milestone", milestone),
+                ("priority", priority),
+            ):
+                spends[key] = spends.get(key, NO_SPEND).plus(spend)
+            workers.setdefault(("milestone", milestone), set()).add(session)
+            workers.setdefault(("priority", priority), set()).add(session)
+        elif group[0] == "by-hour":
+            of_session = hours.setdefault(group[1], {})
+            of_session[group[2]] = of_session.get(group[2], NO_SPEND).plus(spend)
+        else:
+            spends[group] = spends.get(group, NO_SPEND).plus(spend)
     sessions = {
-        session: _session_cost(used, spends, pricer) for session, used in usage.sessions.items()
+        session: _session_cost(used, spends, hours.get(session, {}), pricer)
+        for session, used in usage.sessions.items()
     }
     total = today = last_hour = NO_SPEND
     for cost in sessions.values():
         total, today = total.plus(cost.spend), today.plus(cost.today)
         last_hour = last_hour.plus(cost.last_hour)
-    workers = _workers(sums)
     milestones = _milestones(analysis, spends, workers, forecasts, usage, now)
     priorities = tuple(
         WorkCost(
@@ -302,18 +318,8 @@ def compute_costs(
     return _with_budgets(costs, analysis)
 
 
-def _workers(sums: _Sums) -> dict[tuple[str, str | None], set[str]]:
-    workers: dict[tuple[str, str | None], set[str]] = {}
-    for group, _, _ in sums.cells:
-        if isinstance(group, tuple) and group[0] == "who":
-            _, milestone, priority, session = group
-            workers.setdefault(("milestone", milestone), set()).add(session)
-            workers.setdefault(("priority", priority), set()).add(session)
-    return workers
-
-
 def _session_cost(
-    used: SessionUsage, spends: Mapping[object, Spend], pricer: Pricer
+    used: SessionUsage, spends: Mapping[object, Spend], hours: Mapping[int, Spend], pricer: Pricer
 ) -> SessionCost:
     session = used.session
     by_model = sorted(
@@ -323,10 +329,8 @@ def _session_cost(
         ),
         key=lambda item: (not item[1].priced, -item[1].usd, -item[1].tokens.total, item[0]),
     )
-    hours = sorted(
-        (datetime.fromtimestamp(group[2], tz=timezone.utc), spend)
-        for group, spend in spends.items()
-        if isinstance(group, tuple) and group[0] == "by-hour" and group[1] == session
+    by_hour = sorted(
+        (datetime.fromtimestamp(start, tz=timezone.utc), spend) for start, spend in hours.items()
     )
     return SessionCost(
         session=session,
@@ -335,7 +339,7 @@ def _session_cost(
         today=spends.get(("today", session), NO_SPEND),
         last_hour=spends.get(("hour", session), NO_SPEND),
         by_model=tuple(by_model),
-        by_hour=tuple(hours),
+        by_hour=tuple(by_hour),
         last_turn=_last_turn(used.last, pricer),
         complete=used.complete,
         problems=used.problems,

@@ -30,7 +30,7 @@ def share_height(height: int, table: int, side: int, bottom: int) -> Heights:
     """Lines for each box, out of ``height``, given the lines each would fill."""
     first = min(max(table, TABLE_MIN), max(TABLE_MIN, int(height * TABLE_SHARE)))
     budget = max(0, height - first)
-    side_lines = min(side, max(budget - bottom, budget // 2))
+    side_lines = min(side, max(budget - bottom, (budget + 1) // 2))  # the alerts first
     bottom_lines = min(bottom, budget - side_lines)
     side_lines = min(side, budget - bottom_lines)  # what the bottom left unused
     side_lines, bottom_lines = max(side_lines, PANEL_MIN), max(bottom_lines, PANEL_MIN)

@@ -233,7 +233,7 @@ class DashboardScreen(Screen[None]):
         priorities = len(self.priority_lines or ())
         advice = self.advice.count("\n") + 1 if self.advice else 0
         board = self.milestone_board
-        feed = self.query_one(BroadcastFeed).item_count()
+        feed = len(self.broadcast_lines or ())
         wanted = share_height(
             height,
             table=self.feed.shown + 3,  # the header and the borders

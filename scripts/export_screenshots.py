@@ -104,6 +104,11 @@ async def read_broadcast(app: CoordinatorApp) -> None:
     await app.run_action("detail", app.screen)
 
 
+async def top_row(app: CoordinatorApp) -> None:
+    """The cursor on the first row (it follows the row it was on as collectives land)."""
+    app.dashboard.table.move_cursor(row=0)
+
+
 async def problems(app: CoordinatorApp) -> None:
     await app.run_action("errors", app.screen)
 
@@ -159,7 +164,8 @@ async def main_async(out: Path) -> None:
         await shoot(root, WIDE, out / "session-detail.svg", detail)
         await shoot(root, (120, 30), out / "quality.svg", quality)
         await shoot(root, WIDE, out / "broadcast-read.svg", read_broadcast)
-        await shoot([root, second_collective(root)], WIDE, out / "dashboard-many.svg", None)
+        both = [root, second_collective(root)]
+        await shoot(both, WIDE, out / "dashboard-many.svg", top_row)
         break_some_files(root)
         await shoot(root, COMPACT, out / "file-problems.svg", problems)
     finally:

@@ -1,8 +1,8 @@
-"""The one owner of background I/O: watch the directory, feed the store, report batches.
+"""The one owner of a directory's background I/O: watch it, feed its store, report batches.
 
-Runs inside the dashboard's single exclusive watcher worker. Store reads go
-to a thread (``asyncio.to_thread``) one batch at a time, so the store is only
-ever touched from one place. The root may vanish and come back: while it is
+Runs inside one watcher worker per collective. Store reads go to a thread
+(``asyncio.to_thread``) one batch at a time, so the store is only ever touched
+from one place. The root may vanish and come back: while it is
 missing we watch its nearest existing parent (not recursively) until it
 reappears, then rescan. If the operating system refuses native watching (the
 inotify watch limit), we fall back to polling and say so.

@@ -37,6 +37,7 @@ from coordinator_tui.collectives.names import Collective as Named
 from coordinator_tui.files.records import FileError
 from coordinator_tui.history.index import HistoryIndex
 from coordinator_tui.history.pages import HistoryPages
+from coordinator_tui.render.trends import sparkline
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, Store, StoreChange
 from coordinator_tui.sync.view import SyncView, read_sync_view, state_mtime
@@ -51,7 +52,6 @@ from coordinator_tui.tui.panels import (
     PriorityLine,
     StaleAlerts,
     SummaryLine,
-    summary_line,
 )
 from coordinator_tui.tui.rows import RowBuilder, SessionRow, cell_text
 from coordinator_tui.tui.scheduler import Scheduler
@@ -374,17 +374,29 @@ class Collective:
         return f"{self.label}: {line}" if line and self.label else line
 
     def summary(self, compact: bool) -> SummaryLine | None:
-        note = words.advice_short(self.decisions.acting.resources if self.decisions else None)
-        sync = panels.sync_note(self.sync_view)
-        line = summary_line(
-            self.analysis,
-            waiting_for=str(self.root),
-            watch_mode=self.watch_mode,
-            points=self.trend.points(),
-            compact=compact,
-            acting_note=" · ".join(part for part in (note, sync) if part),
+        """Its line of the summary strip; None while there is nothing to show yet. A
+        compact strip draws the last ten points of the utilization trend."""
+        analysis = self.analysis
+        if self.watch_mode == "waiting" or (analysis is not None and not analysis.exists):
+            return SummaryLine(waiting=f"waiting for {self.root} to appear…", name=self.label)
+        if analysis is None:
+            return None
+        advice = words.advice_short(self.decisions.acting.resources if self.decisions else None)
+        problems = len(analysis.errors)
+        notes = (
+            " · ".join(part for part in (advice, panels.sync_note(self.sync_view)) if part),
+            f"{problems} file problem{'s' if problems != 1 else ''}" if problems else "",
+            "polling" if self.watch_mode == "polling" else "",
         )
-        return replace(line, name=self.label) if line is not None and self.label else line
+        points = self.trend.points()
+        return SummaryLine(
+            counts=panels.summary_counts(analysis),
+            utilization=analysis.counts.utilization,
+            sparkline=sparkline(points[-10:] if compact else points),
+            note="  ".join(note for note in notes if note),
+            short=compact,
+            name=self.label,
+        )
 
     def labelled(self, note: str) -> str:
         """A notification's words, led by the collective's name among several."""

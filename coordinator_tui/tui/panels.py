@@ -24,7 +24,6 @@ from coordinator_tui.files.records import Message
 from coordinator_tui.render.health import HEALTH, MILESTONE_STATUS
 from coordinator_tui.render.sanitize import clip, display, strip_control
 from coordinator_tui.render.timetext import short_age
-from coordinator_tui.render.trends import sparkline
 from coordinator_tui.sync.view import SyncView
 from coordinator_tui.tui.rows import cell_text
 
@@ -477,38 +476,6 @@ class SummaryLine:
     """When set, the strip shows only this notice (the directory is not there)."""
     name: str = ""
     """The collective's name when the strip shows several."""
-
-
-def summary_line(
-    analysis: Analysis | None,
-    *,
-    waiting_for: str,
-    watch_mode: str,
-    points: Sequence[float],
-    compact: bool,
-    acting_note: str = "",
-) -> SummaryLine | None:
-    """The strip for ``analysis``; None while there is nothing to show yet.
-
-    ``points`` is the utilization trend, oldest first; a compact strip shows the last ten.
-    """
-    if watch_mode == "waiting" or (analysis is not None and not analysis.exists):
-        return SummaryLine(waiting=f"waiting for {waiting_for} to appear…")
-    if analysis is None:
-        return None
-    note = "polling" if watch_mode == "polling" else ""
-    problems = len(analysis.errors)
-    if problems:
-        note = f"{problems} file problem{'s' if problems != 1 else ''}  {note}".strip()
-    if acting_note:
-        note = f"{acting_note}  {note}".strip()
-    return SummaryLine(
-        counts=summary_counts(analysis),
-        utilization=analysis.counts.utilization,
-        sparkline=sparkline(list(points)[-10:] if compact else points),
-        note=note,
-        short=compact,
-    )
 
 
 # --- notifications ------------------------------------------------------------------------

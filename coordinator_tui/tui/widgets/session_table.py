@@ -268,14 +268,6 @@ class SessionTable(KeyedTable):
             self._health[row.key] = row.health
         return touched
 
-    def drop(self, keys: Sequence[str]) -> None:
-        """Remove rows whose files were deleted (the quick path)."""
-        doomed = [key for key in keys if key in self._shown]
-        if doomed:
-            self._remove(doomed)
-            gone = set(doomed)
-            self._order = [key for key in self._order if key not in gone]
-
     def shown_cells(self, key: str) -> dict[str, str] | None:
         """The plain text each column shows for a row (tests and the load benchmark)."""
         cells = self._shown.get(key)

@@ -1,5 +1,5 @@
 """The summary strip: counts, utilization and its sparkline, or the waiting notice, one
-line per collective (``panels.summary_line`` words each)."""
+line per collective (``Collective.summary`` words each)."""
 
 from __future__ import annotations
 

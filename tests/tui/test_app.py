@@ -60,6 +60,23 @@ def test_main_passes_the_options_to_the_dashboard(
     assert callable(clock) and clock() == NOW
 
 
+def test_several_directories_are_one_dashboard_compact_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_run(root: object, settings: Settings, **options: object) -> int:
+        seen.update(options, root=root)
+        return 0
+
+    monkeypatch.setattr(app_module, "run_dashboard", fake_run)
+    monkeypatch.chdir(tmp_path)
+    args = argparse.Namespace(dir=["a", "b/c"], compact=True, poll=False, poll_ms=None, now=None)
+    assert main(args, Settings()) == 0
+    assert seen["root"] == [tmp_path / "a", tmp_path / "b" / "c"]  # absolute: named apart
+    assert seen["compact"] is True
+
+
 @pytest.mark.parametrize("entry", ["one", "many"])
 def test_the_dashboard_runs_with_quick_thread_switches_and_restores_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str

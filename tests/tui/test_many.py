@@ -120,6 +120,12 @@ async def test_incidents_etas_and_who_keeps_of_each_collective_are_on_screen(
     app = _app(*two)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, analyses=2)
+        # The bell: once for each collective's waiting session, once for the incidents
+        # each one's first decisions raised (raised together, they share a ring).
+        assert app.dashboard.bells == 4
+        notes = _messages(app)
+        assert "alpha: 3 incidents escalated — i lists them" in notes
+        assert "beta: 2 incidents escalated — i lists them" in notes
         app.clear_notifications()
         await pilot.pause()
         assert app.dashboard.settled

@@ -81,8 +81,8 @@ def split(relative: str) -> list[str]:
     """The steps of a ``/``-separated relative path; ``..`` is refused, empty parts and
     ``.`` are dropped."""
     parts = [part for part in relative.split("/") if part not in ("", ".")]
-    if ".." in parts or any("\0" in part for part in parts):
-        raise UnsafeFolder(relative, "'..' is not allowed in a path we use")
+    if ".." in parts or "\0" in relative:
+        raise UnsafeFolder(relative, "'..' (or a NUL) is not allowed in a path we use")
     return parts
 
 
@@ -282,7 +282,12 @@ def read_in(root: PathLike, relative: str, max_bytes: int) -> tuple[bytes | None
     (data, None); (None, None) when it or a folder on the way does not exist; else
     (None, why not)."""
     try:
-        fd = open_in(root, relative)
+        folder, name = _folder_and_name(relative)
+        dir_fd = open_folder(root, folder, create=False)
+        try:
+            fd = _open_at(dir_fd, name)
+        finally:
+            os.close(dir_fd)
     except FileNotFoundError:
         return None, None
     except OSError as error:
@@ -290,23 +295,14 @@ def read_in(root: PathLike, relative: str, max_bytes: int) -> tuple[bytes | None
     return _read_and_close(fd, max_bytes)[:2]
 
 
-def open_in(root: PathLike, relative: str) -> int:
-    """A read descriptor for ``root/relative``, reached without following a link, opened
-    non-blocking (check it is a regular file with ``fstat`` before reading)."""
-    folder, name = _folder_and_name(relative)
-    dir_fd = open_folder(root, folder, create=False)
-    try:
-        return _open_at(dir_fd, name)
-    finally:
-        os.close(dir_fd)
-
-
 def _open_at(dir_fd: int, name: str) -> int:
     return os.open(check_name(name), _READ | _NOFOLLOW, dir_fd=dir_fd)
 
 
 def _open_reason(error: OSError) -> str:
-    return FINAL_LINK if error.errno == errno.ELOOP else os_reason(error)
+    if error.errno == errno.ELOOP and not isinstance(error, UnsafeFolder):
+        return FINAL_LINK  # O_NOFOLLOW met a link at the name itself
+    return os_reason(error)
 
 
 def _read_and_close(fd: int, max_bytes: int) -> tuple[bytes | None, str | None, float, int]:
@@ -496,18 +492,13 @@ def read_json(path: str, limit: int = MAX_READ_BYTES) -> Any:
 def read_json_in(root: str, folder: str, name: str, limit: int = MAX_READ_BYTES) -> Any:
     """``read_json`` of ``root/folder/name``, every folder reached without following a
     link and ``name`` one plain step (an id that holds ``/`` or ``..`` reads nothing)."""
-    try:
-        data = read_in(root, f"{folder}/{check_name(name)}", limit)[0]
-    except OSError:
-        return None
+    data = None if "/" in name else read_in(root, f"{folder}/{name}", limit)[0]
     return None if data is None else loads(data)
 
 
 def read_json_at(dir_fd: int, name: str, limit: int = MAX_READ_BYTES) -> Any:
-    try:
-        data = read_at(dir_fd, name, limit)[0]
-    except OSError:
-        return None
+    """``read_json`` of ``name`` in the open folder ``dir_fd``."""
+    data = read_at(dir_fd, name, limit)[0]
     return None if data is None else loads(data)
 
 

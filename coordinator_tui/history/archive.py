@@ -47,7 +47,7 @@ ARCHIVE_FOLDER = ".coordinator/archive"
 SUFFIXES = {"gz": ".tar.gz", "xz": ".tar.xz"}
 MAX_MEMBER_BYTES = 1024 * 1024
 """Archived files larger than this are not searched by ``--list`` (they are listed)."""
-MAX_ARCHIVE_BYTES = 1 << 30
+MAX_ARCHIVE_BYTES = 256 << 20
 MAX_UNPACKED_BYTES = 8 << 30
 """An archive that unpacks to more than this is not read further (a decompression bomb)."""
 MAX_LIST_BYTES = 256 << 20

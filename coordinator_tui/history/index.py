@@ -125,16 +125,17 @@ class HistoryIndex:
             sizes = [_size(folder, self.path.name + suffix) for suffix in ("", "-wal")]
         finally:
             os.close(folder)
+        total = sum(size or 0 for size in sizes)
         if sizes[0] is None:
             return create
         if -1 in sizes:
             self._bad("not a regular file")
-        elif sum(size or 0 for size in sizes) > MAX_INDEX_BYTES:
-            self._bad(fsio.too_large(sum(size or 0 for size in sizes), MAX_INDEX_BYTES))
+        elif total > MAX_INDEX_BYTES:
+            self._bad(fsio.too_large(total, MAX_INDEX_BYTES))
         else:
             return True
         if create:
-            _remove(self.path)
+            _remove(self.path)  # never written through (a link) or grown further
         return create
 
     def load(self) -> dict[str, FolderSummary]:
@@ -142,20 +143,21 @@ class HistoryIndex:
         db = self._connection(create=False)
         if db is None:
             return {}
+        summaries: dict[str, FolderSummary] = {}
+        read = 0  # the file was checked before it was opened; so is what is read from it
         try:
-            rows = db.execute(
+            for row in db.execute(
                 "SELECT folder, mtime_ns, recorded_ns, count, names FROM folders"
-            ).fetchall()
+            ):
+                summary = _summary(row)
+                read += len(row[4]) if summary is not None else 0
+                if summary is None or read > MAX_INDEX_BYTES:
+                    self._bad("a row of the wrong shape" if summary is None else "too large")
+                    return {}
+                summaries[row[0]] = summary
         except sqlite3.Error as error:
             self._bad(f"not a history index ({error})")
             return {}
-        summaries = {}
-        for row in rows:
-            summary = _summary(row)
-            if summary is None:
-                self._bad("a row of the wrong shape")
-                return {}
-            summaries[row[0]] = summary
         return summaries
 
     def save(self, summaries: dict[str, FolderSummary], gone: set[str]) -> bool:

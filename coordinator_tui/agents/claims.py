@@ -205,46 +205,45 @@ def _retire(folder: int, file_name: str, session_id: str, now: float, expired_on
     return False
 
 
-def _claim_files(
-    root: str, limit: int, prefix: str = ""
-) -> tuple[int | None, list[tuple[str, dict[str, Any]]]]:
-    """The open ``claims`` folder (None when absent or a link) and its claims whose file
-    name starts with ``prefix``, by name."""
+def _open(root: str) -> int | None:
+    """The ``claims`` folder, reached without following a link; None when absent or not."""
     try:
-        folder = fsio.open_folder(root, "claims", create=False)
+        return fsio.open_folder(root, "claims", create=False)
     except OSError:
-        return None, []
+        return None
+
+
+def _claims_in(folder: int, limit: int, prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """(file name, claim) of the claims in the open folder whose name starts with
+    ``prefix``, by name."""
     try:
         names = sorted(os.listdir(folder))
     except OSError:
-        os.close(folder)
-        return None, []
+        return []
     found = []
     for name in names:
         if name.startswith(prefix) and not name.startswith(".") and name.endswith(".claim"):
             held = _held(folder, name, limit)
             if held:
                 found.append((name, held))
-    return folder, found
+    return found
 
 
 def release(root: str, session_id: str, file_names: list[str] | None = None) -> list[str]:
     """Drop this session's claims (the named files, or all of them); the names released."""
-    folder, held = _claim_files(root, fsio.MAX_READ_BYTES)
+    folder = _open(root)
     if folder is None:
         return []
-    released = []
     try:
-        for name, claim in held:
-            if file_names is not None and name not in file_names:
-                continue
-            if claim.get("claimed_by") != session_id:
-                continue
-            if _retire(folder, name, session_id, time.time(), expired_only=False):
-                released.append(name)
+        return [
+            name
+            for name, claim in _claims_in(folder, fsio.MAX_READ_BYTES)
+            if (file_names is None or name in file_names)
+            and claim.get("claimed_by") == session_id
+            and _retire(folder, name, session_id, time.time(), expired_only=False)
+        ]
     finally:
         os.close(folder)
-    return released
 
 
 def live_claims(
@@ -252,8 +251,12 @@ def live_claims(
 ) -> list[dict[str, Any]]:
     """Unexpired claims in ``claims/`` whose file name starts with ``prefix``, except those
     of ``exclude``; each with ``_file``. Reads the one ``claims`` folder only."""
-    folder, held = _claim_files(root, 65536, prefix)
-    if folder is not None:
+    folder = _open(root)
+    if folder is None:
+        return []
+    try:
+        held = _claims_in(folder, 65536, prefix)
+    finally:
         os.close(folder)
     return [
         {**claim, "_file": name}

@@ -193,9 +193,12 @@ def test_a_resume_list_naming_live_files_deletes_nothing(tmp_path: Path) -> None
     (root / "priorities.txt").write_text("1. ship\n")
     (root / "sessions" / "MILESTONES").mkdir()
     (root / "sessions" / "MILESTONES" / "m.json").write_text('{"title": "m"}')
-    live = ["sessions/session-a.json", "priorities.txt", "sessions/MILESTONES/m.json"]
-    never_archived = sorted(str(p.relative_to(root)) for p in (root / "heartbeats").iterdir())[:2]
-    # The forged tar even holds exact copies of the live files: still not history.
+    beats = sorted(str(p.relative_to(root)) for p in (root / "heartbeats").iterdir())
+    newest_a = max(beat for beat in beats if beat.endswith("-session-a.json"))
+    live = ["sessions/session-a.json", "priorities.txt", "sessions/MILESTONES/m.json", newest_a]
+    never_archived = [beat for beat in beats if beat != newest_a][:2]
+    # The forged tar even holds exact copies of the live files and of session-a's newest
+    # beat (its liveness): none of them is what archiving may take.
     _forge_resume(root, live + never_archived, {name: (root / name).read_bytes() for name in live})
     before = files_with_bytes(root)
     result = archive.archive_history(root, 10 * 365 * 86400.0, END.timestamp())

@@ -13,9 +13,10 @@ next run); a crash in (2) leaves duplicates, and the next run deletes the origin
 that the archive already holds instead of archiving them again.
 
 A list is untrusted (anyone who can write the directory can write one): an original
-is deleted only when it is a stamped history file, reached inside the directory
-without following a link, with the size and time the list says, and the list's own
-archive holds it byte for byte. Anything else is kept.
+is deleted only when archiving could take it (a stamped heartbeat event or message, not
+a session's newest beat), it is reached inside the directory without following a link,
+it has the size and time the list says, and the list's own archive holds it byte for
+byte. Anything else is kept.
 
 Kept back: the newest heartbeat event of every session (its liveness must not
 change), files whose name carries no stamp (``sessions/HEARTBEATS/<id>.json``) and
@@ -40,7 +41,7 @@ from pathlib import Path
 
 from coordinator_tui.files import fsio
 from coordinator_tui.files.reader import decode_text
-from coordinator_tui.history.names import cutoff_key, is_history, kind_of_folder, split_name
+from coordinator_tui.history.names import cutoff_key, kind_of_folder, split_name
 from coordinator_tui.history.window import HistoryWindow
 
 ARCHIVE_FOLDER = ".coordinator/archive"
@@ -103,12 +104,12 @@ def archive_history(
     root = Path(root)
     folder = _open_folder(root, create=not dry_run)
     try:
-        finished = 0 if dry_run or folder is None else finish_interrupted(root, folder, max_bytes)
-        window = HistoryWindow()
-        errors = window.relist(str(root), "")
-        if errors:
-            first = next(iter(errors.values()))
-            raise ArchiveError(f"{first.path}: {first.reason}")
+        window = _listed(root)
+        finished = 0
+        if not dry_run and folder is not None:
+            deletable = {path for _, path in old_files(window, _EVER)}
+            finished = finish_interrupted(root, folder, deletable, max_bytes)
+            window = _listed(root) if finished else window
         chosen = old_files(window, cutoff_key(now - older_than_s))
         result = ArchiveResult(
             before=window.counts(), archived=dict.fromkeys(window.counts(), 0), finished=finished
@@ -127,6 +128,19 @@ def archive_history(
     finally:
         if folder is not None:
             os.close(folder)
+
+
+def _listed(root: Path) -> HistoryWindow:
+    window = HistoryWindow()
+    errors = window.relist(str(root), "")
+    if errors:
+        first = next(iter(errors.values()))
+        raise ArchiveError(f"{first.path}: {first.reason}")
+    return window
+
+
+_EVER = "\uffff"
+"""A cut-off after every stamp: ``old_files`` then gives all that may ever be archived."""
 
 
 def old_files(window: HistoryWindow, cutoff: str) -> list[tuple[str, str]]:
@@ -203,15 +217,13 @@ def _write_archive(
 
 
 def _delete_originals(root: Path, held: Held, max_bytes: int) -> int:
-    """Delete each stamped history file whose bytes, size and time are what ``held`` says,
-    reached without following a link; how many were deleted."""
+    """Delete each file whose bytes, size and time are what ``held`` says, reached without
+    following a link; how many were deleted."""
     deleted = 0
     folders: dict[str, int | None] = {}
     try:
         for relative, (size, mtime, digest) in held.items():
             folder_name, _, name = relative.rpartition("/")
-            if not is_history(relative) or not split_name(name)[0]:
-                continue  # never anything but a history file, whatever a list says
             if folder_name not in folders:
                 try:
                     folders[folder_name] = fsio.open_folder(root, folder_name, create=False)
@@ -236,9 +248,11 @@ def _delete_originals(root: Path, held: Held, max_bytes: int) -> int:
     return deleted
 
 
-def finish_interrupted(root: Path, folder: int, max_bytes: int = MAX_MEMBER_BYTES) -> int:
-    """Complete what an interrupted run left: temporary files go, a list without its
-    tar goes, originals an archive already holds are deleted. How many were deleted."""
+def finish_interrupted(root: Path, folder: int, deletable: set[str], max_bytes: int) -> int:
+    """Complete what an interrupted run left: temporary files go, a list without its tar
+    goes, originals an archive already holds are deleted — only among ``deletable``, what
+    archiving could ever take (never a live file, nor a session's newest beat, whatever a
+    list names). How many were deleted."""
     deleted = 0
     for entry in sorted(os.listdir(folder)):
         tar = entry[: -len(".list")] if entry.endswith(".list") else None
@@ -252,6 +266,7 @@ def finish_interrupted(root: Path, folder: int, max_bytes: int = MAX_MEMBER_BYTE
                 held = _held_by(folder, tar, max_bytes)
             except ArchiveError:
                 held = {}  # an archive we cannot read vouches for nothing
+            held = {path: info for path, info in held.items() if path in deletable}
             deleted += _delete_originals(root, held, max_bytes)
             _mark_done(folder, tar)
     return deleted

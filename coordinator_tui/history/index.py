@@ -93,7 +93,9 @@ class HistoryIndex:
 
     def _bad(self, reason: str) -> None:
         self.problem = FileError(
-            path=INDEX_FILE, reason=f"{reason}; not used, rebuilt", kind="folder"
+            path=INDEX_FILE,
+            reason=f"{reason}; not used, the folders are listed instead",
+            kind="folder",
         )
 
     def _connection(self, create: bool) -> sqlite3.Connection | None:

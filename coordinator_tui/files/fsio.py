@@ -681,16 +681,16 @@ def create_new(
         os.close(dir_fd)
 
 
-def replace_in(root: PathLike, relative: str, data: bytes) -> Path:
+def replace_in(root: PathLike, relative: str, data: bytes, durable: bool = True) -> Path:
     """Write ``root/relative`` atomically; every folder below the root is opened without
-    following a link (``open_folder``)."""
+    following a link (``open_folder``). ``durable`` as in ``replace_file``."""
     from pathlib import Path
 
     folder, name = _folder_and_name(relative)
     where = Path(root) / relative
     dir_fd = open_folder(root, folder)
     try:
-        replace_at(dir_fd, name, data, True, str(where))
+        replace_at(dir_fd, name, data, durable, str(where))
     finally:
         os.close(dir_fd)
     return where

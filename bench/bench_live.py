@@ -9,11 +9,15 @@ timed (the counts, the final comparison). Earlier versions timed by polling
 busy, which slowed the 10,000-session start (two busy processes) more than the
 100-session one.
 
-* first rows: from launching the process to the table's title counting shown rows
-  (drawn in the frame that adds them; a session id is no sign, the alerts panel names
-  sessions a frame earlier), the median of five starts per size (the sizes take
-  turns); and whether the summary counts on that very screen are already the final
-  ones;
+* first rows: from launching the process to the rendered pane showing the table's
+  title counting rows and a row under it, polled every 20 ms from outside as a person
+  timing it does (the goal's method), three starts a size, the sizes taking turns; and,
+  in other starts with nobody polling, to the title in the pane's output. The two
+  differ at 10,000 sessions: that start keeps both cores busy (the read-ahead child
+  and the parent loading Textual) and the observer's tmux client every 20 ms takes
+  its share of them, while the 100-session start is short and on one core. What a user
+  sees is the rendered pane, so that is the headline, and the quiet figure is printed
+  beside it. Also: whether the summary counts on the first screen are the final ones;
 * write → screen: the table is filtered (``/benchw``) so a new row is visible;
   once the typing is over (changes arriving while a user types wait for a pause,
   1 s at most), a new session file is written atomically (temporary file, then
@@ -42,7 +46,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -143,8 +146,10 @@ class Pane:
                 time.sleep(0.001)
 
 
-def wait_screen(name: str, predicate, timeout: float = 60.0) -> tuple[float, str]:  # type: ignore[no-untyped-def]
-    """(seconds until ``predicate(screen)`` held, that screen)."""
+def wait_screen(
+    name: str, predicate, timeout: float = 60.0, every: float = 0.002
+) -> tuple[float, str]:  # type: ignore[no-untyped-def]
+    """(seconds until ``predicate(screen)`` held, that screen), looking ``every`` seconds."""
     start = time.perf_counter()
     while True:
         text = screen(name)
@@ -152,7 +157,7 @@ def wait_screen(name: str, predicate, timeout: float = 60.0) -> tuple[float, str
             return time.perf_counter() - start, text
         if time.perf_counter() - start > timeout:
             raise TimeoutError(f"screen never matched; last screen:\n{text}")
-        time.sleep(0.002)
+        time.sleep(every)
 
 
 def summary_line(text: str) -> str:
@@ -226,29 +231,21 @@ def shows_rows(text: str) -> bool:
     )
 
 
-def first_rows_only(root: Path, name: str, off: str = "") -> tuple[float, float]:
-    """One start, timed two ways at once: (seconds until the output stream holds the
-    table's title, seconds until the rendered pane shows rows, polled every 20 ms as a
-    person timing from outside would); then quit."""
+def first_rows_only(root: Path, name: str, off: str, poll: bool) -> float:
+    """One start: seconds until the rendered pane shows rows, polled every 20 ms from
+    outside as a person timing it would (``poll``), or else until the output stream holds
+    the table's title, with nobody polling; then quit."""
     pane = Pane(name, root.parent)
-    seen: list[float] = []
-
-    def look() -> None:
-        while not seen and time.perf_counter() - begin < 120:
-            if shows_rows(screen(name)):
-                seen.append(time.perf_counter() - begin)
-            else:
-                time.sleep(OUTSIDE_POLL_S)
-
     begin = launch(root, pane, off)
-    watcher = threading.Thread(target=look, daemon=True)
-    watcher.start()
-    stream = pane.wait(SHOWING, begin, 120)
-    watcher.join(120)
+    if poll:
+        seconds, _ = wait_screen(name, shows_rows, 120, OUTSIDE_POLL_S)
+        seconds = time.perf_counter() - begin
+    else:
+        seconds = pane.wait(SHOWING, begin, 120)
     tmux("send-keys", "-t", name, "C-q")
     time.sleep(0.5)
     tmux("kill-session", "-t", name)
-    return stream, seen[0] if seen else float("nan")
+    return seconds
 
 
 def measure(
@@ -384,13 +381,16 @@ def report_variant(results: list[dict]) -> None:  # type: ignore[type-arg]
         for kind in ("on_screen", "in_stream")
     }
     for r in results:
-        for kind, words in (("on_screen", "on screen"), ("in_stream", "in the stream")):
+        for kind, words in (
+            ("on_screen", "on screen, polled every 20 ms"),
+            ("in_stream", "in the output, nobody polling"),
+        ):
             shown = ", ".join(f"{seconds:.2f}" for seconds in r[kind])
             print(f"  first rows at {r['sessions']} {words}: {shown} s")
     print(
         f"ratios {large['sessions']}/{small['sessions']}: write→screen p95 {write_ratio:.2f}× "
         f"(goal ≤ 1.5×), first rows on screen {ratio['on_screen']:.2f}× of the medians "
-        f"(goal ≤ 2×; in the output stream {ratio['in_stream']:.2f}×)"
+        f"(goal ≤ 2×; in the output with nobody polling {ratio['in_stream']:.2f}×)"
     )
     if "key_load" in large:
         idle, busy = figures(large["key_idle"]), figures(large["key_load"])
@@ -446,14 +446,19 @@ def main() -> int:
             variants = ["", *args.off]
             # First rows vary with the machine from one start to the next: the sizes
             # (and variants) take turns, several times, and the median of each is compared.
-            starts: dict[tuple[str, int], list[tuple[float, float]]] = {
-                (off, count): [] for off in variants for count in sizes
+            starts: dict[tuple[str, int, bool], list[float]] = {
+                (off, count, poll): []
+                for off in variants
+                for count in sizes
+                for poll in (True, False)
             }
             for turn in range(args.starts):
                 for off in variants:
-                    for count, root in roots.items():
-                        name = f"f{count}-{turn}{off.replace(',', '-')}"
-                        starts[off, count].append(first_rows_only(root, name, off))
+                    for poll in (True, False):
+                        for count, root in roots.items():
+                            name = f"f{count}-{turn}{int(poll)}{off.replace(',', '-')}"
+                            seconds = first_rows_only(root, name, off, poll)
+                            starts[off, count, poll].append(seconds)
             for off in variants:
                 for count, root in roots.items():
                     heavy = (
@@ -466,8 +471,8 @@ def main() -> int:
                         result["counts_right_at_first_paint"] = None
                     else:
                         result = measure(root, count, args.writes, heavy, off)
-                    result["in_stream"] = [stream for stream, _ in starts[off, count]]
-                    result["on_screen"] = [seen for _, seen in starts[off, count]]
+                    result["on_screen"] = starts[off, count, True]
+                    result["in_stream"] = starts[off, count, False]
                     results.append(result)
                     print(f"  {count} {off} done", flush=True)
     finally:

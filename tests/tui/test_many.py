@@ -379,7 +379,7 @@ def _sync_state(root: Path, text: str) -> None:
     (root / ".coordinator" / "sync-state.json").write_text(text)
 
 
-async def test_a_claim_lost_to_another_machine_is_an_alert_of_its_collective(
+async def test_a_claim_lost_to_another_machine_is_an_alert(
     two: tuple[Path, Path],
 ) -> None:
     state = {

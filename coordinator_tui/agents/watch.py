@@ -1,0 +1,139 @@
+"""Leaving ``waiting`` when the person answers: a short-lived watcher of the transcript.
+
+An agent asks for permission and the hook marks the session ``waiting``; but when the
+person answers "No" (or presses Esc) Claude Code fires no further event, so nothing
+would ever clear it. The hook therefore starts this watcher, detached, which reads
+what the agent appends to its transcript (``transcript_path``) from that moment on.
+It ends at the first of: a tool result or an interruption in the transcript (the
+state becomes ``working``, or ``idle`` for a rejection or an interruption), any later
+event of the session (the state or its moment changed), the agent's exit, or six
+hours. It polls five times a second and reads only new lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from coordinator_tui.agents import client, process
+
+POLL_S = 0.2
+MAX_WAIT_S = 6 * 3600.0
+MAX_CHUNK = 1 << 20
+ANSWERED = ('"tool_result"', '"function_call_output"', '"custom_tool_call_output"')
+REFUSED = (
+    "[Request interrupted by user",
+    "doesn't want to proceed",
+    "The user denied",
+    '"turn_aborted"',
+    "rejected by user",
+)
+
+
+def transcript_size(path: object) -> int | None:
+    """The size of the transcript file now, or None when it is not a readable file."""
+    if not isinstance(path, str) or not os.path.isabs(path):
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size if (info.st_mode & 0o170000) == 0o100000 else None
+
+
+def verdict(lines: list[str], tool_use_id: str | None) -> str | None:
+    """``idle`` when the lines show the request refused or interrupted, ``working`` when
+    answered (a tool result, for ``tool_use_id`` when the agent named it), else None."""
+    for line in lines:
+        if any(marker in line for marker in REFUSED):
+            return "idle"
+        if any(marker in line for marker in ANSWERED) and (
+            tool_use_id is None or json.dumps(tool_use_id) in line
+        ):
+            return "working"
+    return None
+
+
+def read_new(path: str, offset: int) -> tuple[list[str], int]:
+    """Complete lines appended to ``path`` since ``offset``, and the offset after them."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return [], offset
+    try:
+        if (os.fstat(fd).st_mode & 0o170000) != 0o100000:
+            return [], offset
+        os.lseek(fd, offset, os.SEEK_SET)
+        data = os.read(fd, MAX_CHUNK)
+    finally:
+        os.close(fd)
+    end = data.rfind(b"\n")
+    if end < 0:
+        return [], offset
+    text = data[: end + 1].decode("utf-8", "replace")
+    return text.splitlines(), offset + end + 1
+
+
+def watch(
+    root: str,
+    session_id: str,
+    since: str,
+    transcript: str,
+    offset: int,
+    agent: tuple[int, int] | None,
+    tool_use_id: str | None,
+) -> str | None:
+    """Wait for the answer to the request the session has waited on since ``since``;
+    the state written, or None when something else ended the wait."""
+    deadline = time.monotonic() + MAX_WAIT_S
+    while time.monotonic() < deadline:
+        time.sleep(POLL_S)
+        document = client.load(root, session_id)
+        if document is None or not still_waiting(document, since):
+            return None
+        if agent is not None and process.is_gone(process.host(), *agent):
+            return None
+        lines, offset = read_new(transcript, offset)
+        state = verdict(lines, tool_use_id)
+        if state is not None:
+            document = client.load(root, session_id)
+            if document is None or not still_waiting(document, since):
+                return None
+            client.beat(root, session_id, state=state, agent=str(document.get("agent")))
+            return state
+    return None
+
+
+def still_waiting(document: dict[str, object], since: str) -> bool:
+    return document.get("state") == "waiting" and document.get("state_since") == since
+
+
+def spawn(
+    root: str,
+    session_id: str,
+    since: str,
+    transcript: str,
+    offset: int,
+    agent: tuple[int, int] | None,
+    tool_use_id: str | None,
+) -> None:
+    """Start ``watch`` detached (double fork, own session, standard streams on
+    /dev/null so the agent is not kept waiting for the hook's output to close)."""
+    try:
+        child = os.fork()
+    except OSError:
+        return
+    if child:
+        os.waitpid(child, 0)
+        return
+    try:
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        watch(root, session_id, since, transcript, offset, agent, tool_use_id)
+    finally:
+        os._exit(0)

@@ -1,0 +1,146 @@
+"""Each real agent CLI with our hooks: registration, health over a turn, messages exactly
+once (also across a resume), a claimed path blocked, a killed agent ended at once.
+
+The numbers in the test names are the points of issue 25 each one holds."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from harness import Agent, Codex, Trail, World, agent_processes, kill_tree, unique
+from mock_api import Hang, MockAPI, Say
+
+INTRO = "[coordinator-tui] This session is"
+ALL = ["claude", "codex", "gemini"]
+
+
+def _prepare(world: World, agent: Agent, *install: str) -> str:
+    """Hooks installed as a person would: for Codex, the project trusted first (what
+    ``hooks install`` tells them to do), so that the install trusts the hooks."""
+    if isinstance(agent, Codex):
+        agent.trust_project()
+    return world.install_hooks(agent.name, *install)
+
+
+def _last_main_text(api: MockAPI) -> str:
+    requests = api.main_requests()
+    assert requests, "the agent never asked the model"
+    return requests[-1].text
+
+
+def _in_order(states: list[str], *wanted: str) -> bool:
+    """``wanted`` appear in ``states`` in this order (other states may come between)."""
+    rest = iter(states)
+    return all(state in rest for state in wanted)
+
+
+def _problems(world: World, sid: str) -> list[str]:
+    return [
+        error["reason"]
+        for error in world.status().get("errors", [])
+        if sid in str(error.get("path"))
+    ]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_a_turn_registers_the_agent_with_its_process_and_health_1_5_6_8(
+    name: str, world: World, api: MockAPI, make_agent
+) -> None:
+    agent: Agent = make_agent(name)
+    _prepare(world, agent)
+    news = unique("BROADCAST")
+    world.send("broadcast", "news", f"please read {news}")
+    work = unique("Fix the login bug")
+    agent.script(agent.edit("src/free.py"), Say("All done."))
+    with Trail(world) as trail:
+        done = agent.run(f"{work}\nThe cookie is dropped after the redirect.")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (world.project / "src" / "free.py").read_text() == "y = 2\n"
+
+    session = world.agent_session()
+    sid = str(session["session_id"])
+    assert session["agent"] == name
+    assert session["current_work"] == work  # 6: Gemini's work is the prompt, not our context
+    # 1: while the model was asked, the recorded pid was the agent itself, with its start time
+    seen = api.main_requests()[0].snapshot[sid]
+    assert seen["state"] == "working"
+    assert any(agent.executable in Path(part).name for part in seen["cmdline"][:2]), seen
+    assert isinstance(seen["pid_start"], int) and seen["pid_start"] > 0
+    # working -> idle -> ended (5: Codex ends when its run ends)
+    states = trail.states[sid]
+    assert states[-1] == "ended", states
+    assert _in_order(states, "working", "idle", "ended"), states
+    assert _last_main_text(api).count(news) == 1
+    assert _problems(world, sid) == []  # 8: the hook's file shows no file problem
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_messages_reach_the_model_once_across_a_resume_7(
+    name: str, world: World, api: MockAPI, make_agent
+) -> None:
+    agent: Agent = make_agent(name)
+    _prepare(world, agent)
+    first = unique("BROADCAST")
+    world.send("broadcast", "first", f"read {first}")
+    agent.script(Say("One."))
+    assert agent.run("Start the work").returncode == 0
+    sid = str(world.agent_session()["session_id"])
+    assert _last_main_text(api).count(first) == 1
+
+    second, direct = unique("BROADCAST"), unique("DIRECT")
+    world.send("broadcast", "second", f"read {second}")
+    world.send(sid, "for you", f"read {direct}")
+    agent.script(Say("Two."))
+    done = agent.run("Go on", resume=sid if name != "gemini" else "latest")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert set(world.session_files()) == {sid}
+    text = _last_main_text(api)
+    assert "Go on" in text and "Start the work" in text  # the resumed conversation
+    assert (text.count(first), text.count(second), text.count(direct)) == (1, 1, 1)
+    assert text.count(INTRO) == 1  # 7: introduced once per session, not per resume
+
+
+@pytest.mark.parametrize("conflict", ["default", "deny"])
+@pytest.mark.parametrize("name", ALL)
+def test_a_claimed_path_is_blocked_3_9(
+    name: str, conflict: str, world: World, api: MockAPI, make_agent
+) -> None:
+    agent: Agent = make_agent(name)
+    _prepare(world, agent, *(["--on-conflict", conflict] if conflict != "default" else []))
+    world.claim("holder-1", "src/*")
+    agent.script(agent.edit("src/new.py"), Say("Understood."))
+    done = agent.run("Write src/new.py")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not (world.project / "src" / "new.py").exists()  # 3: blocked, Codex too
+    answer = _last_main_text(api)
+    assert "claimed by session holder-1" in answer
+    assert "Coordination rule" in answer  # 9: reads as a rule the model can act on
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_a_killed_agent_is_ended_at_once_1(
+    name: str, world: World, api: MockAPI, make_agent
+) -> None:
+    agent: Agent = make_agent(name)
+    _prepare(world, agent)
+    agent.script(Hang())
+    process = agent.start("Work for a long time")
+    try:
+        api.wait_for_main(1)
+        sid = str(world.wait_for(world.session_files, 10, "the agent registered").popitem()[0])
+        assert _health(world, sid) == "working"
+        for pid in agent_processes(agent.executable, process.pid):
+            os.kill(pid, signal.SIGKILL)
+        world.wait_for(lambda: _health(world, sid) == "ended", 2.0, "the killed agent ended")
+    finally:
+        kill_tree(process)
+
+
+def _health(world: World, sid: str) -> str:
+    for session in world.status()["sessions"]:
+        if session["id"] == sid:
+            return str(session["health"])
+    return ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -249,6 +250,11 @@ class Claude(Agent):
         argv = [str(AGENTS_BIN / "claude"), "-p", prompt, "--permission-mode", "acceptEdits"]
         return argv + (["--resume", resume] if resume else [])
 
+    def interactive(self, prompt: str) -> list[str]:
+        """The interactive CLI (it has the permission dialog), bounded in time."""
+        claude = str(AGENTS_BIN / "claude")
+        return ["timeout", "--foreground", "120", claude, "--permission-mode", "default", prompt]
+
 
 class Codex(Agent):
     name = "codex"
@@ -343,6 +349,50 @@ def kill_tree(process: subprocess.Popen[str]) -> None:
     except OSError:
         pass
     process.wait(timeout=10)
+
+
+class Pane:
+    """A terminal of its own: a private tmux server (``-S socket``) with one pane."""
+
+    def __init__(self, socket: Path, env: dict[str, str], cwd: Path) -> None:
+        self.base = ["tmux", "-S", str(socket)]
+        self.env = env
+        self.cwd = cwd
+
+    def start(self, argv: list[str]) -> None:
+        command = shlex.join(["env", "-i", *(f"{k}={v}" for k, v in self.env.items()), *argv])
+        subprocess.run(
+            [
+                *self.base,
+                "new-session",
+                "-d",
+                "-x",
+                "160",
+                "-y",
+                "50",
+                "-c",
+                str(self.cwd),
+                command,
+            ],
+            check=True,
+            env={**os.environ, "TMUX": ""},
+        )
+
+    def text(self) -> str:
+        done = subprocess.run([*self.base, "capture-pane", "-p"], capture_output=True, text=True)
+        return done.stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run([*self.base, "send-keys", *keys], check=True)
+
+    def pid(self) -> int:
+        done = subprocess.run(
+            [*self.base, "display-message", "-p", "#{pane_pid}"], capture_output=True, text=True
+        )
+        return int(done.stdout.strip())
+
+    def close(self) -> None:
+        subprocess.run([*self.base, "kill-server"], capture_output=True)
 
 
 def have_tmux() -> bool:

@@ -10,7 +10,17 @@ import signal
 from pathlib import Path
 
 import pytest
-from harness import Agent, Codex, Trail, World, agent_processes, kill_tree, unique
+from harness import (
+    Agent,
+    Codex,
+    Pane,
+    Trail,
+    World,
+    agent_processes,
+    have_tmux,
+    kill_tree,
+    unique,
+)
 from mock_api import Hang, MockAPI, Say
 
 INTRO = "[coordinator-tui] This session is"
@@ -98,8 +108,10 @@ def test_messages_reach_the_model_once_across_a_resume_7(
     assert done.returncode == 0, done.stderr[-2000:]
     assert set(world.session_files()) == {sid}
     text = _last_main_text(api)
-    assert "Go on" in text and "Start the work" in text  # the resumed conversation
-    assert (text.count(first), text.count(second), text.count(direct)) == (1, 1, 1)
+    # Gemini CLI 0.61 resumes without the earlier prompts (the first context goes too)
+    kept = 0 if name == "gemini" else 1
+    assert (text.count("Start the work"), text.count("Go on")) == (kept, 1)
+    assert (text.count(first), text.count(second), text.count(direct)) == (kept, 1, 1)
     assert text.count(INTRO) == 1  # 7: introduced once per session, not per resume
 
 
@@ -144,3 +156,33 @@ def _health(world: World, sid: str) -> str:
         if session["id"] == sid:
             return str(session["health"])
     return ""
+
+
+@pytest.mark.skipif(not have_tmux(), reason="tmux is not installed")
+def test_a_rejected_permission_dialog_leaves_waiting_within_5_s_2(
+    world: World, api: MockAPI, make_agent
+) -> None:
+    """Claude Code in its interactive mode (the only one with a permission dialog), in
+    tmux: waiting while the dialog is up; Esc refuses; idle within 5 s; killed: ended."""
+    agent: Agent = make_agent("claude")
+    _prepare(world, agent)
+    agent.script(agent.edit("src/new.py"), Say("Fine, I will not."))
+    pane = Pane(world.base / "tmux.sock", agent.env, world.project)
+    try:
+        pane.start(agent.interactive("Write src/new.py"))
+        sid = str(world.wait_for(world.session_files, 30, "the agent registered").popitem()[0])
+
+        def state() -> str:
+            return str(world.session_files().get(sid, {}).get("state"))
+
+        world.wait_for(lambda: state() == "waiting", 30, "waiting on the dialog")
+        world.wait_for(lambda: "Do you want" in pane.text(), 10, "the dialog on screen")
+        assert _health(world, sid) == "waiting"
+        pane.keys("Escape")
+        world.wait_for(lambda: state() == "idle", 5.0, "waiting cleared after Esc")
+        assert not (world.project / "src" / "new.py").exists()
+        for pid in agent_processes(agent.executable, pane.pid()):
+            os.kill(pid, signal.SIGKILL)
+        world.wait_for(lambda: _health(world, sid) == "ended", 2.0, "the killed agent ended")
+    finally:
+        pane.close()

@@ -42,9 +42,14 @@ WAITING_NOTICES = ("permission_prompt", "elicitation_dialog", "ToolPermission")
 PATH_KEYS = ("file_path", "notebook_path", "path", "absolute_path")
 PATCH_MARKERS = ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: ")
 HOOK_CONTEXT = ("<hook_context>", "</hook_context>")
-CANNOT_ASK = ("codex",)
-"""Agents whose PreToolUse has no ``ask`` (Codex: "unsupported permissionDecision:ask"):
-there the default ``ask`` is a ``deny``, or a claimed path would not be protected."""
+CANNOT_ASK = ("codex", "gemini")
+"""Agents where the default ``ask`` is a ``deny``: Codex has no ``ask`` in PreToolUse
+(its binary: "unsupported permissionDecision:ask"), so a claimed path would not be
+protected; Gemini CLI 0.61's BeforeTool ``ask`` hangs a headless run (``gemini -p``)
+waiting for a confirmation nobody can give."""
+RESUME_DROPS_HISTORY = ("gemini",)
+"""Agents whose ``--resume`` does not send the earlier turns back to the model (Gemini
+CLI 0.61.0 drops the first prompt with our introduction): introduced again on resume."""
 
 
 class Options:
@@ -183,7 +188,11 @@ class Runner:
     def session_start(self) -> dict[str, Any] | None:
         """Register (or bring back) the session; introduce it unless this is a resume of a
         session already introduced (its transcript holds the introduction)."""
-        resumed = self.payload.get("source") == "resume" and client.load(self.root, self.sid)
+        resumed = (
+            self.payload.get("source") == "resume"
+            and self.options.agent not in RESUME_DROPS_HISTORY
+            and client.load(self.root, self.sid) is not None
+        )
         client.start(self.root, self.sid, self.options.agent, place=self.place, now=self.now)
         lock, inbox = self._open_inbox()
         unread = inbox.unread() if lock.held else []

@@ -15,20 +15,14 @@ from __future__ import annotations
 import json
 import os
 import time
+from typing import Any
 
 from coordinator_tui.agents import client, process
 
 POLL_S = 0.2
 MAX_WAIT_S = 6 * 3600.0
 MAX_CHUNK = 1 << 20
-ANSWERED = ('"tool_result"', '"function_call_output"', '"custom_tool_call_output"')
-REFUSED = (
-    "[Request interrupted by user",
-    "doesn't want to proceed",
-    "The user denied",
-    '"turn_aborted"',
-    "rejected by user",
-)
+REFUSALS = ("doesn't want to proceed", "[Request interrupted", "rejected")
 
 
 def transcript_size(path: object) -> int | None:
@@ -43,15 +37,51 @@ def transcript_size(path: object) -> int | None:
 
 
 def verdict(lines: list[str], tool_use_id: str | None) -> str | None:
-    """``idle`` when the lines show the request refused or interrupted, ``working`` when
-    answered (a tool result, for ``tool_use_id`` when the agent named it), else None."""
+    """``idle`` when the transcript lines show the request refused or the turn
+    interrupted, ``working`` when it was answered (a tool result, for ``tool_use_id``
+    when the agent named it), else None. Claude Code's transcript and Codex's rollout
+    are read; lines of any other shape say nothing."""
     for line in lines:
-        if any(marker in line for marker in REFUSED):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        found = _claude(entry, tool_use_id) or _codex(entry) if isinstance(entry, dict) else None
+        if found:
+            return found
+    return None
+
+
+def _claude(entry: dict[str, Any], tool_use_id: str | None) -> str | None:
+    message = entry.get("message")
+    if entry.get("type") != "user" or not isinstance(message, dict):
+        return None
+    content = message.get("content")
+    for part in content if isinstance(content, list) else []:
+        if not isinstance(part, dict):
+            continue
+        if part.get("type") == "text" and str(part.get("text")).startswith("[Request interrupted"):
             return "idle"
-        if any(marker in line for marker in ANSWERED) and (
-            tool_use_id is None or json.dumps(tool_use_id) in line
-        ):
-            return "working"
+        if part.get("type") == "tool_result" and tool_use_id in (None, part.get("tool_use_id")):
+            refused = part.get("is_error") and any(
+                word in str(part.get("content")) for word in REFUSALS
+            )
+            return "idle" if refused else "working"
+    return None
+
+
+def _codex(entry: dict[str, Any]) -> str | None:
+    payload = entry.get("payload")
+    if not isinstance(payload, dict):
+        return None
+    kind = payload.get("type")
+    if entry.get("type") == "event_msg" and kind == "turn_aborted":
+        return "idle"
+    if entry.get("type") == "response_item" and kind in (
+        "function_call_output",
+        "custom_tool_call_output",
+    ):
+        return "working"
     return None
 
 

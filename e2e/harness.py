@@ -31,6 +31,9 @@ AGENTS_DIR = Path(os.environ.get("E2E_AGENTS") or HERE / ".agents")
 AGENTS_BIN = AGENTS_DIR / "node_modules" / ".bin"
 PYTHON = os.environ.get("E2E_PYTHON") or sys.executable
 RUN_TIMEOUT_S = 90.0
+BYPASS_CODEX_TRUST = os.environ.get("E2E_CODEX_HOOK_TRUST") == "bypass"
+"""Only to try another checkout's hooks without its install trusting them: Codex then runs
+hooks it was never told to trust (``--dangerously-bypass-hook-trust``)."""
 CLAUDE_KEY = "sk-ant-api03-" + "e2e" * 30
 
 
@@ -283,10 +286,10 @@ class Codex(Agent):
         return Call("apply_patch", {"input": patch})
 
     def argv(self, prompt: str, resume: str | None) -> list[str]:
-        codex = str(AGENTS_BIN / "codex")
-        if resume:
-            return [codex, "exec", "resume", resume, prompt]
-        return [codex, "exec", prompt]
+        codex = [str(AGENTS_BIN / "codex"), "exec"]
+        if BYPASS_CODEX_TRUST:
+            codex.append("--dangerously-bypass-hook-trust")
+        return [*codex, "resume", resume, prompt] if resume else [*codex, prompt]
 
 
 class Gemini(Agent):

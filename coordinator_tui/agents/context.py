@@ -43,7 +43,6 @@ _DROP = {
     **dict.fromkeys(range(0x20), None),
     **dict.fromkeys(range(0x7F, 0xA0), None),
     **dict.fromkeys(map(ord, _BIDI), None),
-    **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
 }
 _ONE_LINE = {**_DROP, **dict.fromkeys(map(ord, LINE_BREAKS + "\t"), " ")}
 _QUOTED = {
@@ -56,7 +55,9 @@ _QUOTED = {
 
 
 def _text(value: object) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
+    """``value`` as text, lone surrogates (from a ``\\ud800`` escape) made U+FFFD."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _clip(text: str, width: int) -> str:

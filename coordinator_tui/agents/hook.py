@@ -315,6 +315,14 @@ class Runner:
         self._beat(work=client.one_line(last), state="idle", source=client.SET_BY_PROMPT)
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Every byte to ``fd`` (straight to the descriptor: a closed or broken stdout is an
+    ``OSError`` here, not a failure at exit after the messages were marked read)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _fail(root: str, what: str) -> int:
     """One log line, nothing on stdout, exit 0: the agent carries on."""
     if not (root and os.path.isabs(root) and os.path.isdir(root) and fsio.log_line(root, what)):
@@ -341,9 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(root, f"{type(error).__name__}: {error}")
     if output is not None:
         try:
-            sys.stdout.write(json.dumps(output) + "\n")  # ASCII: no text can break the write
-            sys.stdout.flush()
-        except (OSError, ValueError) as error:
+            write_all(1, (json.dumps(output) + "\n").encode())  # ASCII: nothing breaks it
+        except OSError as error:
             runner.abandon()
             return _fail(root, f"could not write the reply: {error}")
     try:

@@ -15,9 +15,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any
 
 from coordinator_tui.agents import client, process
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 POLL_S = 0.2
 MAX_WAIT_S = 6 * 3600.0

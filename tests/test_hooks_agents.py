@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from coordinator_tui.agents import hook, process
+from coordinator_tui.agents import client, hook, process
 from coordinator_tui.cli import main
 from tests.hookkit import commands, fire, fixture, install, run
 
@@ -81,10 +81,12 @@ def test_the_agent_process_is_recorded_and_its_death_ends_the_session_at_once(
         assert recorded["pid_start"] == process.stat(agent.pid)[2]  # type: ignore[index]
         seen = view(coord, capsys)
         assert seen["health"] == "idle" and seen["_errors"] == []  # 8: no file problem
+        assert client.is_live(session(coord), time.time())  # its claims hold
     finally:
         agent.kill()
         agent.wait()
     assert view(coord, capsys)["health"] == "ended"  # at once, not after stale_after_s
+    assert not client.is_live(session(coord), time.time())  # its claims no longer hold
 
 
 def test_a_reused_pid_is_not_the_agent(coord: Path, capsys: pytest.CaptureFixture[str]) -> None:

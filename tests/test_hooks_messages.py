@@ -86,6 +86,9 @@ def test_a_deeply_nested_message_is_listed_and_blocks_nothing(
     assert '"still delivered"' in text
     assert '-deep.json" is nested too deeply to read' in text
     assert prompt(project) == ""  # listed once, not again
+    (coord / "sessions" / "session-deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (coord / "claims").mkdir()
+    (coord / "claims" / "task-deep.claim").write_text("{" * 100_000)
     started = context_of(fire(project, "claude", "SessionStart", "session-other-1"))
     assert '"still delivered"' in started  # another session is not blocked either
 

@@ -233,7 +233,10 @@ def live_claims(
     for name in sorted(names):
         if not name.startswith(prefix) or name.startswith(".") or not name.endswith(".claim"):
             continue
-        held = fsio.read_json(os.path.join(folder, name), 65536)
+        try:
+            held = fsio.read_json(os.path.join(folder, name), 65536)
+        except RecursionError:  # one hostile claim must not stop the hook
+            continue
         if not isinstance(held, dict) or is_expired(held, now):
             continue
         if exclude is not None and held.get("claimed_by") == exclude:

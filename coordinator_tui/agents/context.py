@@ -140,7 +140,10 @@ def duplicate_lines(root: str, now: float, budget: int) -> list[str]:
     for name in sorted(names):
         if not (name.startswith("session") and name.endswith(".json")):
             continue
-        document = fsio.read_json(os.path.join(folder, name), 256 * 1024)
+        try:
+            document = fsio.read_json(os.path.join(folder, name), 256 * 1024)
+        except RecursionError:  # one hostile file must not stop the context
+            continue
         if not client.is_live(document, now, STALE_AFTER_S):
             continue
         key = _work_key(document.get("current_work"))

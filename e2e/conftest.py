@@ -59,3 +59,9 @@ def make_agent(world: World, api: MockAPI):  # type: ignore[no-untyped-def]
         return AGENTS[name](world, api, f"http://127.0.0.1:{api.server.server_address[1]}")
 
     return make
+
+
+@pytest.fixture(params=sorted(AGENTS))
+def agent(request: pytest.FixtureRequest, make_agent) -> Agent:  # type: ignore[no-untyped-def]
+    """Each agent's CLI in turn, set up in the test's world (hooks not yet installed)."""
+    return make_agent(request.param)  # type: ignore[no-any-return]

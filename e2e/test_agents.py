@@ -24,7 +24,6 @@ from harness import (
 from mock_api import Hang, MockAPI, Say
 
 INTRO = "[coordinator-tui] This session is"
-ALL = ["claude", "codex", "gemini"]
 
 
 def _prepare(world: World, agent: Agent, *install: str) -> str:
@@ -55,11 +54,9 @@ def _problems(world: World, sid: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("name", ALL)
 def test_a_turn_registers_the_agent_with_its_process_and_health_1_5_6_8(
-    name: str, world: World, api: MockAPI, make_agent
+    agent: Agent, world: World, api: MockAPI
 ) -> None:
-    agent: Agent = make_agent(name)
     _prepare(world, agent)
     news = unique("BROADCAST")
     world.send("broadcast", "news", f"please read {news}")
@@ -72,7 +69,7 @@ def test_a_turn_registers_the_agent_with_its_process_and_health_1_5_6_8(
 
     session = world.agent_session()
     sid = str(session["session_id"])
-    assert session["agent"] == name
+    assert session["agent"] == agent.name
     # each point checked on its own, so a run against older code names every one it misses
     seen = api.main_requests()[0].snapshot[sid]  # taken while the model was being asked
     states = trail.states[sid]
@@ -98,11 +95,9 @@ def test_a_turn_registers_the_agent_with_its_process_and_health_1_5_6_8(
     assert failed == [], f"{failed}: states {states}, process {seen}"
 
 
-@pytest.mark.parametrize("name", ALL)
 def test_messages_reach_the_model_once_across_a_resume_7(
-    name: str, world: World, api: MockAPI, make_agent
+    agent: Agent, world: World, api: MockAPI
 ) -> None:
-    agent: Agent = make_agent(name)
     _prepare(world, agent)
     first = unique("BROADCAST")
     world.send("broadcast", "first", f"read {first}")
@@ -115,23 +110,21 @@ def test_messages_reach_the_model_once_across_a_resume_7(
     world.send("broadcast", "second", f"read {second}")
     world.send(sid, "for you", f"read {direct}")
     agent.script(Say("Two."))
-    done = agent.run("Go on", resume=sid if name != "gemini" else "latest")
+    done = agent.run("Go on", resume=sid if agent.name != "gemini" else "latest")
     assert done.returncode == 0, done.stderr[-2000:]
     assert set(world.session_files()) == {sid}
     text = _last_main_text(api)
     # Gemini CLI 0.61 resumes without the earlier prompts (the first context goes too)
-    kept = 0 if name == "gemini" else 1
+    kept = 0 if agent.name == "gemini" else 1
     assert (text.count("Start the work"), text.count("Go on")) == (kept, 1)
     assert (text.count(first), text.count(second), text.count(direct)) == (kept, 1, 1)
     assert text.count(INTRO) == 1  # 7: introduced once per session, not per resume
 
 
 @pytest.mark.parametrize("conflict", ["default", "deny"])
-@pytest.mark.parametrize("name", ALL)
 def test_a_claimed_path_is_blocked_3_9(
-    name: str, conflict: str, world: World, api: MockAPI, make_agent
+    agent: Agent, conflict: str, world: World, api: MockAPI
 ) -> None:
-    agent: Agent = make_agent(name)
     _prepare(world, agent, *(["--on-conflict", conflict] if conflict != "default" else []))
     world.claim("holder-1", "src/*")
     agent.script(agent.edit("src/new.py"), Say("Understood."))
@@ -143,11 +136,7 @@ def test_a_claimed_path_is_blocked_3_9(
     assert "Coordination rule" in answer  # 9: reads as a rule the model can act on
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_a_killed_agent_is_ended_at_once_1(
-    name: str, world: World, api: MockAPI, make_agent
-) -> None:
-    agent: Agent = make_agent(name)
+def test_a_killed_agent_is_ended_at_once_1(agent: Agent, world: World, api: MockAPI) -> None:
     _prepare(world, agent)
     agent.script(Hang())
     process = agent.start("Work for a long time")

@@ -285,14 +285,9 @@ class Runner:
         place = self.place
         agent = (place["pid"], place["pid_start"]) if place.get("pid_start") else None
         tool_use = self.payload.get("tool_use_id")
+        tool_use_id = tool_use if isinstance(tool_use, str) else None
         watch.spawn(
-            self.root,
-            self.sid,
-            stamp,
-            str(transcript),
-            size,
-            agent,
-            tool_use if isinstance(tool_use, str) else None,
+            watch.Wait(self.root, self.sid, stamp, str(transcript), size, agent, tool_use_id)
         )
 
     def notification(self) -> None:

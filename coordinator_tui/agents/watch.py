@@ -16,7 +16,7 @@ import json
 import os
 import time
 
-from coordinator_tui.agents import client, process
+from coordinator_tui.agents import client, fsio, process
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,32 +108,43 @@ def read_new(path: str, offset: int) -> tuple[list[str], int]:
     return text.splitlines(), offset + end + 1
 
 
-def watch(
-    root: str,
-    session_id: str,
-    since: str,
-    transcript: str,
-    offset: int,
-    agent: tuple[int, int] | None,
-    tool_use_id: str | None,
-) -> str | None:
-    """Wait for the answer to the request the session has waited on since ``since``;
-    the state written, or None when something else ended the wait."""
+class Wait:
+    """What one watcher waits on: the moment ``since`` its session started waiting, the
+    transcript and its size then, the agent process, and the tool use asked about."""
+
+    def __init__(
+        self,
+        root: str,
+        session_id: str,
+        since: str,
+        transcript: str,
+        offset: int,
+        agent: tuple[int, int] | None,
+        tool_use_id: str | None,
+    ) -> None:
+        self.root, self.session_id, self.since = root, session_id, since
+        self.transcript, self.offset = transcript, offset
+        self.agent, self.tool_use_id = agent, tool_use_id
+
+
+def watch(wait: Wait) -> str | None:
+    """Wait for the answer; the state written, or None when something else ended the wait."""
     deadline = time.monotonic() + MAX_WAIT_S
+    offset = wait.offset
     while time.monotonic() < deadline:
         time.sleep(POLL_S)
-        document = client.load(root, session_id)
-        if document is None or not still_waiting(document, since):
+        document = client.load(wait.root, wait.session_id)
+        if document is None or not still_waiting(document, wait.since):
             return None
-        if agent is not None and process.is_gone(process.host(), *agent):
+        if wait.agent is not None and process.is_gone(process.host(), *wait.agent):
             return None
-        lines, offset = read_new(transcript, offset)
-        state = verdict(lines, tool_use_id)
+        lines, offset = read_new(wait.transcript, offset)
+        state = verdict(lines, wait.tool_use_id)
         if state is not None:
-            document = client.load(root, session_id)
-            if document is None or not still_waiting(document, since):
+            document = client.load(wait.root, wait.session_id)
+            if document is None or not still_waiting(document, wait.since):
                 return None
-            client.beat(root, session_id, state=state, agent=str(document.get("agent")))
+            client.beat(wait.root, wait.session_id, state=state, agent=str(document.get("agent")))
             return state
     return None
 
@@ -142,15 +153,7 @@ def still_waiting(document: dict[str, object], since: str) -> bool:
     return document.get("state") == "waiting" and document.get("state_since") == since
 
 
-def spawn(
-    root: str,
-    session_id: str,
-    since: str,
-    transcript: str,
-    offset: int,
-    agent: tuple[int, int] | None,
-    tool_use_id: str | None,
-) -> None:
+def spawn(wait: Wait) -> None:
     """Start ``watch`` detached (double fork, own session, standard streams on
     /dev/null so the agent is not kept waiting for the hook's output to close)."""
     try:
@@ -167,6 +170,8 @@ def spawn(
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
-        watch(root, session_id, since, transcript, offset, agent, tool_use_id)
+        watch(wait)
+    except Exception as error:  # detached: the log is the only place left to say it
+        fsio.log_line(wait.root, f"waiting watcher: {type(error).__name__}: {error}")
     finally:
         os._exit(0)

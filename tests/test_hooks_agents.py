@@ -249,3 +249,14 @@ def test_a_codex_edit_of_a_claimed_path_is_denied_by_default_as_a_rule(
     output = decision["hookSpecificOutput"]
     assert output["permissionDecision"] == "deny"
     assert output["permissionDecisionReason"].startswith("Coordination rule, not a failure:")
+
+
+def test_a_codex_run_that_ends_ends_its_session(
+    project: Path, coord: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install(project, coord, "codex")
+    fire(project, "codex", "SessionStart", SESSION)
+    fire(project, "codex", "Stop", SESSION)
+    assert view(coord, capsys)["health"] == "idle"
+    fire(project, "codex", "SessionEnd", SESSION)  # Codex 0.171 sends it when `exec` ends
+    assert view(coord, capsys)["health"] == "ended"

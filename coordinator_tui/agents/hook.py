@@ -21,7 +21,7 @@ import os
 import sys
 import time
 
-from coordinator_tui.agents import claims, client, context, fsio, watch
+from coordinator_tui.agents import claims, client, context, fsio, usage_fields, watch
 from coordinator_tui.agents.inbox import Inbox, Lock
 
 TYPE_CHECKING = False
@@ -340,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(root, f"{event}: coordination directory {root} does not exist")
         runner = Runner(options, payload, event)
         output = runner.run()
+        usage_fields.record(root, payload)  # where its transcript is, for what it costs
     except Exception as error:  # the agent must never see a failure of ours
         return _fail(root, f"{type(error).__name__}: {error}")
     if output is not None:

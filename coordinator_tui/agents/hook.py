@@ -21,8 +21,9 @@ import os
 import sys
 import time
 
-from coordinator_tui.agents import claims, client, context, fsio, usage_fields, watch
+from coordinator_tui.agents import claims, client, context, usage_fields, watch
 from coordinator_tui.agents.inbox import Inbox, Lock
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -22,10 +22,11 @@ is delivered as a notice naming it, once, and never stops the others. A message 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import time
 
-from coordinator_tui.agents import fsio
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -231,14 +232,15 @@ def _read_message(path: str) -> dict[str, Any] | None:
             "_notice": f"is {info.st_size // 1024} KiB, over the {MESSAGE_MAX_BYTES // 1024} KiB"
             f" limit for a message; its first characters: {head!r}"
         }
+    data = fsio.read_bytes(path, MESSAGE_MAX_BYTES)[0]
+    if data is None:
+        return None
     try:
-        message = fsio.read_json(path, MESSAGE_MAX_BYTES)
+        message = json.loads(data.decode("utf-8", "replace"))
     except RecursionError:
         return {"_notice": "is nested too deeply to read; skipped."}
-    except (ValueError, UnicodeError) as error:
-        return {"_notice": f"could not be read ({type(error).__name__}); skipped."}
-    if message is None:
-        return None
+    except ValueError:
+        message = fsio.loads(data)  # the collective's broken JSON, through the lenient reader
     if not isinstance(message, dict):
         return {"_notice": "is not a JSON object; skipped."}
     return message

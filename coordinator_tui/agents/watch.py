@@ -16,7 +16,8 @@ import json
 import os
 import time
 
-from coordinator_tui.agents import client, fsio, process
+from coordinator_tui.agents import client, process
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

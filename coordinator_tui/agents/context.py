@@ -131,18 +131,28 @@ def _work_key(text: object) -> str:
 def duplicate_lines(root: str, now: float, budget: int) -> list[str]:
     """Live sessions (fresh heartbeat, not ended) that share one work: read once, at
     SessionStart only, from ``sessions/session*.json``."""
-    folder = os.path.join(root, "sessions")
+    try:
+        folder = fsio.open_folder(root, "sessions", create=False)
+    except OSError:  # missing, or a link out of the directory
+        return []
     try:
         names = os.listdir(folder)
     except OSError:
-        return []
+        names = []
+    try:
+        return _duplicates_in(folder, names, now, budget)
+    finally:
+        os.close(folder)
+
+
+def _duplicates_in(folder: int, names: list[str], now: float, budget: int) -> list[str]:
     groups: dict[str, list[tuple[str, str]]] = {}
     placeholders = {_work_key(text) for text in PLACEHOLDER_TEXTS}
     for name in sorted(names):
         if not (name.startswith("session") and name.endswith(".json")):
             continue
         try:
-            document = fsio.read_json(os.path.join(folder, name), 256 * 1024)
+            document = fsio.read_json_at(folder, name, 256 * 1024)
         except RecursionError:  # one hostile file must not stop the context
             continue
         if not client.is_live(document, now, STALE_AFTER_S):

@@ -421,7 +421,7 @@ def main() -> int:
         action="append",
         default=[],
         help="also measure with these mechanisms off, taking turns (mechanisms_off.py: "
-        "switch, freeze, hold, defer; comma-separated; repeatable)",
+        "freeze, hold, defer; comma-separated; repeatable)",
     )
     parser.add_argument("--no-rest", action="store_true", help="first rows only")
     args = parser.parse_args()

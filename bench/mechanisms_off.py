@@ -3,7 +3,6 @@ off, for ``bench_live.py --off`` to measure each against the program as shipped.
 
     python bench/mechanisms_off.py switch,freeze DIR
 
-- ``switch``: Python's own thread switch interval (not ``app.SWITCH_INTERVAL``);
 - ``freeze``: no ``gc.freeze`` of what the first analysis leaves alive;
 - ``hold``: the coordinator's decisions do not wait for a pause in typing;
 - ``defer``: changed files do not wait for a pause in typing.
@@ -21,7 +20,6 @@ from types import ModuleType
 from typing import Any
 
 PATCHES: dict[str, dict[str, tuple[str, Any]]] = {
-    "switch": {"coordinator_tui.tui.app": ("SWITCH_INTERVAL", sys.getswitchinterval())},
     "freeze": {"coordinator_tui.tui.watcher": ("freeze_survivors", lambda records: None)},
     "hold": {"coordinator_tui.tui.screens.dashboard": ("KEYS_FIRST_S", 0.0)},
     "defer": {"coordinator_tui.tui.screens.dashboard": ("TYPING_PAUSE_S", 0.0)},

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -27,23 +26,6 @@ from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.watcher import DEFAULT_POLL_MS
 
 STYLE_FILES = ("dashboard.tcss", "dialogs.tcss")
-
-SWITCH_INTERVAL = 0.0005
-"""Seconds a busy worker thread holds the GIL while the screen's thread waits for it
-(Python's default is 0.005). bench_live --off: key p95 under 200 rewrites/s at 10,000
-sessions 120 ms with the four keys-first mechanisms, 154 ms without (one run, load ~100)."""
-
-
-@contextmanager
-def quick_switches() -> Iterator[None]:
-    """While the dashboard runs, the thread that draws gets the GIL back within
-    ``SWITCH_INTERVAL`` of asking; the process's own setting is restored after."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
 
 
 class StylesNotFound(FileNotFoundError):
@@ -162,8 +144,7 @@ def run_dashboard(
     except StylesNotFound as error:
         print(f"coordinator-tui: {error}", file=sys.stderr)
         return 1
-    with quick_switches():
-        app.run()
+    app.run()
     return app.return_code or 0
 
 

@@ -149,8 +149,7 @@ class DirectoryWatcher:
                 change, snapshot = await asyncio.to_thread(self._scan)
                 if change:
                     self._changed(snapshot, change)
-                # bench_live --off: key p95 under load at 10k 120 ms with the keys-first
-                # mechanisms, this among them, 154 ms without (one run, load ~100).
+                # bench_live --off freeze: key p95 under 200 rewrites/s at 10k 42 ms, 55 without.
                 freeze_survivors(len(snapshot.sessions) + len(snapshot.heartbeats))
             gone = False
             if changes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -75,22 +74,6 @@ def test_several_directories_are_one_dashboard_compact_too(
     assert main(args, Settings()) == 0
     assert seen["root"] == [tmp_path / "a", tmp_path / "b" / "c"]  # absolute: named apart
     assert seen["compact"] is True
-
-
-@pytest.mark.parametrize("entry", ["one", "many"])
-def test_the_dashboard_runs_with_quick_thread_switches_and_restores_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str
-) -> None:
-    from textual.app import App
-
-    during: list[float] = []
-    monkeypatch.setattr(App, "run", lambda self, *a, **k: during.append(sys.getswitchinterval()))
-    before = sys.getswitchinterval()
-    roots = tmp_path if entry == "one" else [tmp_path / "a", tmp_path / "b"]
-    assert app_module.run_dashboard(roots, Settings()) == 0
-    assert during == [app_module.SWITCH_INTERVAL]
-    assert before > app_module.SWITCH_INTERVAL
-    assert sys.getswitchinterval() == before
 
 
 def test_styles_are_found_and_complete() -> None:

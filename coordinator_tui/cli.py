@@ -172,14 +172,21 @@ class _Registry:
         return self.parsers[name]
 
 
+SETTING_FLAGS = {
+    "stale_after_s": "--stale-after",
+    "gone_after_s": "--gone-after",
+    "overlap_threshold": "--overlap-threshold",
+    "max_file_bytes": "--max-file-bytes",
+}
+"""The settings every command takes as a flag (``arguments.common_options``)."""
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     overrides = {
-        "stale_after_s": getattr(args, "stale_after", None),
-        "gone_after_s": getattr(args, "gone_after", None),
-        "overlap_threshold": getattr(args, "overlap_threshold", None),
-        "max_file_bytes": getattr(args, "max_file_bytes", None),
+        name: getattr(args, flag[2:].replace("-", "_"), None)
+        for name, flag in SETTING_FLAGS.items()
     }
-    return load_settings(overrides)
+    return load_settings(overrides, SETTING_FLAGS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,6 +44,7 @@ AGENT_SIDE = {
 SELF_REGISTERED = {
     "sync": "coordinator_tui.commands.sync",
     "serve": "coordinator_tui.commands.serve",
+    "schema": "coordinator_tui.commands.schema",
 }
 """Commands that add their own parser through argparse's ``add_parser`` (see ``_Registry``)."""
 COMMANDS = (*HEADLESS, "demo", "dashboard", *AGENT_SIDE, *SELF_REGISTERED)
@@ -60,6 +61,7 @@ EPILOG = """commands:
   coordinator-tui hooks ACTION     install/uninstall hooks for Claude Code, Codex, Gemini CLI
   coordinator-tui sync [DIR]       share the directory with other machines through git
   coordinator-tui serve [DIR]      the dashboard in a web browser (extra: web)
+  coordinator-tui schema           the JSON Schema of what status --json prints
 
 DIR defaults to $COORDINATOR_DIR, ./docs/coordination, ./COORDINATION, or . when
 it has a sessions/ folder. 'coordinator-tui COMMAND --help' for details.

@@ -12,7 +12,7 @@ from coordinator_tui.analysis import analyse
 from coordinator_tui.files.records import FileKind
 from coordinator_tui.history.names import split_name
 from coordinator_tui.history.window import HEARTBEATS_PER_SESSION, NEWEST_MESSAGES
-from coordinator_tui.render.status_json import dumps
+from coordinator_tui.render.sanitize import dumps
 from coordinator_tui.store import Store
 from tests.history_kit import END, SESSIONS, beat_name, build_history
 

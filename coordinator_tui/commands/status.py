@@ -99,12 +99,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         return finish(unread | _check(result.code, result.reasons))
     if args.json:
         from coordinator_tui.commands.common import acting_of
-        from coordinator_tui.render.status_json import analysis_to_dict, write
+        from coordinator_tui.render.status_json import status_document, write
 
         acting, problem = acting_of(root, analysis, settings)
         if problem is not None:
             print(f"coordinator-tui: {display(problem, 300)}", file=sys.stderr)
-        write(analysis_to_dict(analysis, acting), pretty=args.pretty)
+        write(status_document(analysis, acting), pretty=args.pretty)
         code = _check(acting.check.code, acting.check.reasons) if args.check else 0
         return finish(unread | code)
     return finish(unread | _print_tables(root, analysis, settings))

@@ -1,17 +1,17 @@
-"""``status --json``: the analysis as a documented, stable JSON document.
+"""``status --json``: the analysis as the documented ``StatusDocument`` (``status_document``).
 
-Schema version 3 (documented in the README): version 2 plus what the
-coordinator decides (``analysis.acting.act``): resolutions, forecasts, early
-suggestions, resource advice, quality, incidents and the ``--check`` result.
-Strings are emitted whole; the encoder escapes every control character (C0,
-DEL and C1) and lone surrogates (a file name that is not UTF-8), so the
-document is safe to print to any terminal.
+Each part of the document is made by its own function below, from the analysis and
+what the coordinator decides (``analysis.acting.act``). ``write`` prints it: strings
+whole, every control character (C0, DEL and C1) and lone surrogate escaped by the
+encoder (``render.sanitize``), so the document is safe to print to any terminal.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel
 
 from coordinator_tui.analysis import (
     Analysis,
@@ -26,13 +26,23 @@ from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.analysis.acting.predict import MilestoneForecast, SessionForecast
 from coordinator_tui.analysis.results import Suggestion
 from coordinator_tui.files.timeparse import format_utc
-from coordinator_tui.render.sanitize import dumps, write
+from coordinator_tui.render import sanitize
+from coordinator_tui.render import status_document as doc
 
-__all__ = ["acting_to_dict", "analysis_to_dict", "dumps", "write"]
+__all__ = ["dumps", "status_document", "write"]
 
-SCHEMA_VERSION = 3
 LATEST_MESSAGES = 20
 """Newest messages listed; ``broadcast``/``direct`` count them all."""
+
+
+def write(document: BaseModel, pretty: bool = False) -> None:
+    """The document and a newline on standard output."""
+    sanitize.write(document.model_dump(by_alias=True), pretty)
+
+
+def dumps(document: BaseModel, pretty: bool = False) -> str:
+    """The document as the text ``write`` prints."""
+    return sanitize.dumps(document.model_dump(by_alias=True), pretty)
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -43,55 +53,45 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def analysis_to_dict(analysis: Analysis, acting: Acting | None = None) -> dict[str, Any]:
-    """The whole schema-3 document; each part is built by its own function below.
-
-    ``acting`` is computed from the analysis alone (no history) when not given."""
+def status_document(analysis: Analysis, acting: Acting | None = None) -> doc.StatusDocument:
+    """The whole document. ``acting`` is computed from the analysis alone (no history)
+    when not given."""
     acting = acting if acting is not None else act(analysis)
-    document = _analysis_part(analysis)
-    for session in document["sessions"]:
-        session["forecast"] = _session_forecast(acting.forecast_of_session(session["id"]))
-    for item in document["milestones"]["items"]:
-        item["forecast"] = _milestone_forecast(acting.forecast_of_milestone(item["id"]))
-    document.update(acting_to_dict(acting))
-    return document
-
-
-def _analysis_part(analysis: Analysis) -> dict[str, Any]:
     counts = analysis.counts
-    return {
-        "schema": SCHEMA_VERSION,
-        "root": str(analysis.root),
-        "now": _time(analysis.now),
-        "exists": analysis.exists,
-        "counts": {
-            "total": counts.total,
-            "live": counts.live,
-            "working": counts.working,
-            "idle": counts.idle,
-            "stale": counts.stale,
-            "gone": counts.gone,
-            "waiting": counts.waiting,
-            "ended": counts.ended,
-            "utilization": round(counts.utilization, 4),
-        },
-        "sessions": [_session(view) for view in analysis.sessions],
+    return doc.StatusDocument(
+        schema_version=doc.SCHEMA_VERSION,
+        root=str(analysis.root),
+        now=_time(analysis.now),
+        exists=analysis.exists,
+        counts=doc.Counts(
+            total=counts.total,
+            live=counts.live,
+            working=counts.working,
+            idle=counts.idle,
+            stale=counts.stale,
+            gone=counts.gone,
+            waiting=counts.waiting,
+            ended=counts.ended,
+            utilization=round(counts.utilization, 4),
+        ),
+        sessions=[_session(view, acting) for view in analysis.sessions],
         **_work(analysis),
-        "claims": [_claim(view) for view in analysis.claims],
-        "priorities": [_priority(view) for view in analysis.priorities],
-        "suggestions": [
-            {
-                "session": suggestion.session,
-                "priority": suggestion.priority,
-                "score": suggestion.score,
-                "reason": suggestion.reason,
-            }
+        claims=[_claim(view) for view in analysis.claims],
+        priorities=[_priority(view) for view in analysis.priorities],
+        suggestions=[
+            doc.Suggestion(
+                session=suggestion.session,
+                priority=suggestion.priority,
+                score=suggestion.score,
+                reason=suggestion.reason,
+            )
             for suggestion in analysis.suggestions
         ],
-        "milestones": _milestones(analysis.milestones),
-        "messages": _messages(analysis.messages),
+        milestones=_milestones(analysis.milestones, acting),
+        messages=_messages(analysis.messages),
         **_files(analysis),
-    }
+        **_acting(acting),
+    )
 
 
 _AGENT_FIELDS = ("state", "agent", "cwd", "tmux_pane", "host", "pid")
@@ -103,7 +103,7 @@ _NO_AGENT_FIELDS: dict[str, Any] = dict.fromkeys(_AGENT_FIELDS)
 def _agent_fields(extra: dict[str, Any]) -> dict[str, Any]:
     """What the agent hooks and the session client add, null when a session lacks it."""
     if not extra:
-        return _NO_AGENT_FIELDS  # only ever unpacked into a session's dict
+        return _NO_AGENT_FIELDS  # only ever unpacked into a session's arguments
     fields: dict[str, Any] = {}
     for name in _AGENT_FIELDS:
         value = extra.get(name)
@@ -118,236 +118,237 @@ _HEALTH_WORDS = {health: health.value for health in Health}
 """``Health.value`` is a property, slow 10,000 times over."""
 
 
-def _session(view: SessionView) -> dict[str, Any]:
-    return {
-        "id": view.id,
-        "file": view.key,
-        "health": _HEALTH_WORDS[view.health],
-        "status": view.session.status,
-        "current_work": view.session.current_work,
-        "placeholder_work": view.placeholder,
-        "last_heartbeat": _time(view.heartbeat),
-        "heartbeat_age_s": _round(view.heartbeat_age_s),
-        "heartbeat_count": view.session.heartbeat_count,
-        "capabilities": list(view.session.capabilities),
-        "started_at": _time(view.session.started_at),
-        "duplicate": view.duplicate,
-        "conflict": view.conflict,
-        "recovered": view.session.recovered,
-        "kept_last_good": view.kept_last_good,
+def _session(view: SessionView, acting: Acting) -> doc.Session:
+    return doc.Session(
+        id=view.id,
+        file=view.key,
+        health=_HEALTH_WORDS[view.health],
+        status=view.session.status,
+        current_work=view.session.current_work,
+        placeholder_work=view.placeholder,
+        last_heartbeat=_time(view.heartbeat),
+        heartbeat_age_s=_round(view.heartbeat_age_s),
+        heartbeat_count=view.session.heartbeat_count,
+        capabilities=list(view.session.capabilities),
+        started_at=_time(view.session.started_at),
+        duplicate=view.duplicate,
+        conflict=view.conflict,
+        recovered=view.session.recovered,
+        kept_last_good=view.kept_last_good,
         **_agent_fields(view.session.extra),
-    }
+        forecast=_session_forecast(acting.forecast_of_session(view.id)),
+    )
 
 
 def _work(analysis: Analysis) -> dict[str, Any]:
     """Who does the same or similar work: duplicates, overlaps and claim conflicts."""
     return {
         "duplicates": [
-            {"work": group.work, "key": group.work_key, "sessions": list(group.sessions)}
+            doc.Duplicate(work=group.work, key=group.work_key, sessions=list(group.sessions))
             for group in analysis.duplicates
         ],
         "overlaps": [
-            {
-                "sessions": [overlap.first, overlap.second],
-                "works": [overlap.first_work, overlap.second_work],
-                "score": overlap.score,
-            }
+            doc.Overlap(
+                sessions=[overlap.first, overlap.second],
+                works=[overlap.first_work, overlap.second_work],
+                score=overlap.score,
+            )
             for overlap in analysis.overlaps
         ],
         "overlap_threshold": analysis.settings.overlap_threshold,
         "overlaps_found": analysis.overlaps_found,
         "overlaps_capped": analysis.overlaps_capped,
         "conflicts": [
-            {
-                "session": conflict.session,
-                "work": conflict.work,
-                "claim": conflict.claim,
-                "claimed_by": conflict.claimed_by,
-            }
+            doc.Conflict(
+                session=conflict.session,
+                work=conflict.work,
+                claim=conflict.claim,
+                claimed_by=conflict.claimed_by,
+            )
             for conflict in analysis.conflicts
         ],
     }
 
 
-def _claim(view: ClaimView) -> dict[str, Any]:
-    return {
-        "name": view.claim.name,
-        "file": view.claim.path,
-        "claimed_by": view.claim.claimed_by,
-        "resource_type": view.claim.resource_type,
-        "resource_name": view.claim.resource_name,
-        "expires_at": _time(view.claim.expires_at),
-        "active": view.active,
-    }
+def _claim(view: ClaimView) -> doc.Claim:
+    return doc.Claim(
+        name=view.claim.name,
+        file=view.claim.path,
+        claimed_by=view.claim.claimed_by,
+        resource_type=view.claim.resource_type,
+        resource_name=view.claim.resource_name,
+        expires_at=_time(view.claim.expires_at),
+        active=view.active,
+    )
 
 
-def _priority(view: PriorityView) -> dict[str, Any]:
-    return {
-        "score": view.item.score,
-        "name": view.item.name,
-        "description": view.item.description,
-        "available": view.available,
-        "worked_on_by": list(view.worked_on_by),
-        "claimed_by": view.claimed_by,
-    }
+def _priority(view: PriorityView) -> doc.Priority:
+    return doc.Priority(
+        score=view.item.score,
+        name=view.item.name,
+        description=view.item.description,
+        available=view.available,
+        worked_on_by=list(view.worked_on_by),
+        claimed_by=view.claimed_by,
+    )
 
 
-def _milestones(summary: MilestoneSummary) -> dict[str, Any]:
-    return {
-        "total": summary.total,
-        "by_status": summary.by_status,
-        "completion_pct": summary.completion_pct,
-        "mean_progress": summary.mean_progress,
-        "stalled": summary.stalled,
-        "items": [
-            {
-                "id": view.milestone.milestone_id,
-                "file": view.milestone.path,
-                "title": view.milestone.title,
-                "status": view.milestone.status,
-                "owner": view.milestone.owner,
-                "priority": view.milestone.priority,
-                "progress": view.progress,
-                "progress_source": view.progress_source,
-                "steps_done": view.steps_done,
-                "steps_total": view.steps_total,
-                "updated_at": _time(view.milestone.updated_at),
-                "stalled": view.stalled,
-            }
+def _milestones(summary: MilestoneSummary, acting: Acting) -> doc.Milestones:
+    return doc.Milestones(
+        total=summary.total,
+        by_status=summary.by_status,
+        completion_pct=summary.completion_pct,
+        mean_progress=summary.mean_progress,
+        stalled=summary.stalled,
+        items=[
+            doc.Milestone(
+                id=view.milestone.milestone_id,
+                file=view.milestone.path,
+                title=view.milestone.title,
+                status=view.milestone.status,
+                owner=view.milestone.owner,
+                priority=view.milestone.priority,
+                progress=view.progress,
+                progress_source=view.progress_source,
+                steps_done=view.steps_done,
+                steps_total=view.steps_total,
+                updated_at=_time(view.milestone.updated_at),
+                stalled=view.stalled,
+                forecast=_milestone_forecast(
+                    acting.forecast_of_milestone(view.milestone.milestone_id)
+                ),
+            )
             for view in summary.items
         ],
-    }
+    )
 
 
-def _messages(summary: MessageSummary) -> dict[str, Any]:
-    return {
-        "broadcast": summary.broadcast,
-        "direct": summary.direct,
-        "recovered": summary.recovered,
-        "latest": [
-            {
-                "file": message.path,
-                "kind": message.kind,
-                "from": message.sender,
-                "to": message.to,
-                "timestamp": _time(message.timestamp),
-                "subject": message.subject,
-                "recovered": message.recovered,
-            }
+def _messages(summary: MessageSummary) -> doc.Messages:
+    return doc.Messages(
+        broadcast=summary.broadcast,
+        direct=summary.direct,
+        recovered=summary.recovered,
+        latest=[
+            doc.Message(
+                file=message.path,
+                kind=message.kind,
+                sender=message.sender,
+                to=message.to,
+                timestamp=_time(message.timestamp),
+                subject=message.subject,
+                recovered=message.recovered,
+            )
             for message in summary.latest[:LATEST_MESSAGES]
         ],
-    }
+    )
 
 
 def _files(analysis: Analysis) -> dict[str, Any]:
     """What was read, and every file that could not be (path + reason)."""
     return {
         "files": {
-            kind: {"found": count.found, "read": count.read, "recovered": count.recovered}
+            kind: doc.FileCount(found=count.found, read=count.read, recovered=count.recovered)
             for kind, count in analysis.files.items()
         },
         "errors": [
-            {
-                "path": error.path,
-                "reason": error.reason,
-                "kind": error.kind,
-                "severity": error.severity,
-            }
+            doc.FileProblem(
+                path=error.path, reason=error.reason, kind=error.kind, severity=error.severity
+            )
             for error in analysis.errors
         ],
     }
 
 
-def acting_to_dict(acting: Acting) -> dict[str, Any]:
-    """The schema-3 additions that are not attached to a session or a milestone."""
+def _acting(acting: Acting) -> dict[str, Any]:
+    """What the coordinator decides that is not attached to a session or a milestone."""
     advice = acting.resources
     return {
         "resolutions": [
-            {
-                "kind": item.kind,
-                "work": item.work,
-                "yielder_work": item.yielder_work,
-                "keeper": item.keeper,
-                "yielder": item.yielder,
-                "rule": item.rule,
-                "reason": item.reason,
-                "suggestion": _suggestion(item.suggestion) if item.suggestion else None,
-                "situation_key": item.situation_key,
-            }
+            doc.Resolution(
+                kind=item.kind,
+                work=item.work,
+                yielder_work=item.yielder_work,
+                keeper=item.keeper,
+                yielder=item.yielder,
+                rule=item.rule,
+                reason=item.reason,
+                suggestion=_suggestion(item.suggestion) if item.suggestion else None,
+                situation_key=item.situation_key,
+            )
             for item in acting.resolutions
         ],
         "early_suggestions": [_suggestion(item) for item in acting.early_suggestions],
-        "resources": {
-            "action": advice.action,
-            "count": advice.count,
-            "sessions": list(advice.sessions),
-            "reason": advice.reason,
-            "waiting_work": advice.waiting_work,
-            "idle_now": advice.idle_now,
-            "window_samples": advice.window_samples,
-        },
+        "resources": doc.Resources(
+            action=advice.action,
+            count=advice.count,
+            sessions=list(advice.sessions),
+            reason=advice.reason,
+            waiting_work=advice.waiting_work,
+            idle_now=advice.idle_now,
+            window_samples=advice.window_samples,
+        ),
         "quality": [
-            {
-                "session": record.session,
-                "finished": record.finished,
-                "steps_completed": record.steps_completed,
-                "milestones_completed": record.milestones_completed,
-                "claims_completed": record.claims_completed,
-                "claims_expired": record.claims_expired,
-                "duplicates_caused": record.duplicates_caused,
-                "waiting_s": record.waiting_s,
-                "messages_received": record.messages_received,
-                "messages_answered": record.messages_answered,
-                "approximations": list(record.approximations),
-            }
+            doc.Quality(
+                session=record.session,
+                finished=record.finished,
+                steps_completed=record.steps_completed,
+                milestones_completed=record.milestones_completed,
+                claims_completed=record.claims_completed,
+                claims_expired=record.claims_expired,
+                duplicates_caused=record.duplicates_caused,
+                waiting_s=record.waiting_s,
+                messages_received=record.messages_received,
+                messages_answered=record.messages_answered,
+                approximations=list(record.approximations),
+            )
             for record in acting.quality
         ],
         "incidents": [
-            {
-                "id": item.id,
-                "kind": item.kind,
-                "subject": item.subject,
-                "title": item.title,
-                "since": _time(item.since),
-            }
+            doc.Incident(
+                id=item.id,
+                kind=item.kind,
+                subject=item.subject,
+                title=item.title,
+                since=_time(item.since),
+            )
             for item in acting.incidents
         ],
-        "check": {
-            "code": acting.check.code,
-            "problems": list(acting.check.problems),
-            "reasons": list(acting.check.reasons),
-        },
+        "check": doc.Check(
+            code=acting.check.code,
+            problems=list(acting.check.problems),
+            reasons=list(acting.check.reasons),
+        ),
     }
 
 
-def _suggestion(item: Suggestion) -> dict[str, Any]:
-    return {
-        "session": item.session,
-        "priority": item.priority,
-        "score": item.score,
-        "description": item.description,
-        "reason": item.reason,
-    }
+def _suggestion(item: Suggestion) -> doc.NextPriority:
+    return doc.NextPriority(
+        session=item.session,
+        priority=item.priority,
+        score=item.score,
+        description=item.description,
+        reason=item.reason,
+    )
 
 
-def _milestone_forecast(item: MilestoneForecast | None) -> dict[str, Any] | None:
+def _milestone_forecast(item: MilestoneForecast | None) -> doc.MilestoneForecast | None:
     if item is None:
         return None
-    return {
-        "eta": _time(item.eta),
-        "method": item.method,
-        "velocity_per_h": _round(item.velocity_per_h, 3),
-        "basis": item.basis,
-        "why_not": item.why_not,
-    }
+    return doc.MilestoneForecast(
+        eta=_time(item.eta),
+        method=item.method,
+        velocity_per_h=_round(item.velocity_per_h, 3),
+        basis=item.basis,
+        why_not=item.why_not,
+    )
 
 
-def _session_forecast(item: SessionForecast | None) -> dict[str, Any] | None:
+def _session_forecast(item: SessionForecast | None) -> doc.SessionForecast | None:
     if item is None:
         return None
-    return {
-        "eta": _time(item.eta),
-        "milestone": item.milestone_id,
-        "method": item.method,
-        "finishing_soon": item.finishing_soon,
-    }
+    return doc.SessionForecast(
+        eta=format_utc(item.eta),
+        milestone=item.milestone_id,
+        method=item.method,
+        finishing_soon=item.finishing_soon,
+    )

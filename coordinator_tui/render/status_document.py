@@ -1,0 +1,509 @@
+"""The ``status --json`` document (schema version 3), as pydantic models.
+
+Each field's docstring is its description in the JSON Schema that ``coordinator-tui
+schema`` prints (``docstrings``) (``docs/schema.md``). Stable: fields may be added, never renamed or
+removed without raising ``SCHEMA_VERSION``. Every field is always present (null when
+unknown). Times are UTC ISO 8601 with ``Z``. ``render.status_json`` fills the models
+from the analysis; the types are exact (a float stays a float, an integer an integer),
+so the document is the very one the hand-built dictionaries printed before.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic_core.core_schema import SerializerFunctionWrapHandler
+
+from coordinator_tui.docstrings import describe
+
+SCHEMA_VERSION: Final = 3
+
+
+class Part(BaseModel):
+    """A part of the document: its fields are all there, none other."""
+
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, json_schema_extra=describe)
+
+
+class Counts(Part):
+    """Sessions by health."""
+
+    total: int
+    """Every session file read."""
+    live: int
+    """working + idle + waiting."""
+    working: int
+    """Sessions doing real work with a fresh heartbeat."""
+    idle: int
+    """Fresh sessions with no work (a placeholder such as ``idle``)."""
+    stale: int
+    """Sessions whose heartbeat is older than ``stale_after_s``."""
+    gone: int
+    """Sessions whose heartbeat is older than ``gone_after_s``, or that say they stopped."""
+    waiting: int
+    """Sessions waiting for a human (their own ``state``)."""
+    ended: int
+    """Sessions that ended themselves (their own ``state``)."""
+    utilization: float
+    """working / live, 0–1 (0 when nothing is live)."""
+
+
+class SessionForecast(Part):
+    """When a working session's current work should be done."""
+
+    eta: str
+    """Expected finish (ISO 8601)."""
+    milestone: str
+    """The milestone whose progress the ETA follows."""
+    method: str
+    """How it was forecast (as ``milestones.items[].forecast.method``)."""
+    finishing_soon: bool
+    """Due within ``finishing_within_s``: its next suggestion is made early."""
+
+
+class Session(Part):
+    """One session file, as the analysis sees it."""
+
+    id: str
+    """The session's id."""
+    file: str
+    """Its file, relative to the directory (unique)."""
+    health: str
+    """``working``, ``idle``, ``waiting``, ``stale``, ``gone`` or ``ended``: ``waiting`` and
+    ``ended`` come from the session's own ``state``; heartbeat age decides ``stale`` and
+    ``gone``."""
+    status: str | None
+    """``status`` as the session wrote it."""
+    current_work: str | None
+    """``current_work`` as the session wrote it."""
+    placeholder_work: bool
+    """The work is a placeholder that means "no work" (the ``placeholders`` setting)."""
+    last_heartbeat: str | None
+    """The newest heartbeat seen (its file or its heartbeat events)."""
+    heartbeat_age_s: float | None
+    """Seconds since the last heartbeat."""
+    heartbeat_count: int | None
+    """``heartbeat_count`` as written."""
+    capabilities: list[str]
+    """``capabilities`` as written."""
+    started_at: str | None
+    """``started_at`` as written."""
+    duplicate: bool
+    """Another live session does the same work."""
+    conflict: bool
+    """It works on something another session claimed."""
+    recovered: bool
+    """Its file was broken the way shell scripts break JSON and was read anyway."""
+    kept_last_good: bool
+    """Its file is broken now: the last good reading is shown."""
+    state: str | None
+    """What the agent hooks record (null otherwise): the agent's own state."""
+    agent: str | None
+    """The agent (``claude``, ``codex``, ``gemini``…), from the hooks."""
+    cwd: str | None
+    """The agent's working folder, from the hooks."""
+    tmux_pane: str | None
+    """The tmux pane it runs in, from the hooks."""
+    host: str | None
+    """The machine it runs on, from the hooks."""
+    pid: int | None
+    """Its process id, from the hooks."""
+    forecast: SessionForecast | None
+    """null, or the expected finish of its current work."""
+
+
+class Duplicate(Part):
+    """Sessions doing the same work."""
+
+    work: str
+    """The work as one session wrote it."""
+    key: str
+    """The work normalised (what made them equal)."""
+    sessions: list[str]
+    """Their ids."""
+
+
+class Overlap(Part):
+    """Two sessions doing similar work."""
+
+    sessions: list[str]
+    """The two ids."""
+    works: list[str]
+    """Their two works."""
+    score: float
+    """Similarity, 0–1."""
+
+
+class Conflict(Part):
+    """A session working on something another one claimed."""
+
+    session: str
+    """The session."""
+    work: str
+    """Its work."""
+    claim: str
+    """The claim file's name."""
+    claimed_by: str
+    """Who holds the claim."""
+
+
+class Claim(Part):
+    """One claim file."""
+
+    name: str
+    """The claim's name."""
+    file: str
+    """Its file, relative to the directory."""
+    claimed_by: str | None
+    """Who holds it."""
+    resource_type: str | None
+    """What kind of thing is claimed."""
+    resource_name: str | None
+    """What is claimed."""
+    expires_at: str | None
+    """When it expires."""
+    active: bool
+    """Not expired, and held by a session that is not gone."""
+
+
+class Priority(Part):
+    """One line of ``priorities.txt``, best first."""
+
+    score: float
+    """Its score."""
+    name: str
+    """Its name."""
+    description: str
+    """Its description."""
+    available: bool
+    """Nobody works on it or holds a claim on it."""
+    worked_on_by: list[str]
+    """Ids of the sessions working on it."""
+    claimed_by: str | None
+    """Who claimed it."""
+
+
+class Suggestion(Part):
+    """A priority suggested to an idle session."""
+
+    session: str
+    """The session."""
+    priority: str
+    """The priority's name."""
+    score: float
+    """The priority's score."""
+    reason: str
+    """Why, in words."""
+
+
+class NextPriority(Part):
+    """A priority suggested to a session about to finish or yielding its work."""
+
+    session: str
+    """The session."""
+    priority: str
+    """The priority's name."""
+    score: float
+    """The priority's score."""
+    description: str
+    """The priority's description."""
+    reason: str
+    """Why, in words."""
+
+
+class MilestoneForecast(Part):
+    """When a milestone should be done, or why that cannot be said."""
+
+    eta: str | None
+    """Expected completion (ISO 8601), or null."""
+    method: str | None
+    """``history``, ``steps`` or ``created``, or null."""
+    velocity_per_h: float | None
+    """Percentage points an hour, or null."""
+    basis: str
+    """How it was forecast, in words."""
+    why_not: str | None
+    """``completed``, ``abandoned``, ``blocked``, ``stalled``, ``no progress`` or ``too
+    little data``; null when there is an ETA."""
+
+
+class Milestone(Part):
+    """One milestone file."""
+
+    id: str
+    """The milestone's id."""
+    file: str
+    """Its file, relative to the directory."""
+    title: str
+    """Its title."""
+    status: str
+    """Its status as written (``unknown`` when missing)."""
+    owner: str | None
+    """Its owner."""
+    priority: str | None
+    """Its priority as written."""
+    progress: float
+    """0–100."""
+    progress_source: str
+    """Where ``progress`` came from: ``progress``, ``steps`` or ``status``."""
+    steps_done: int
+    """Steps completed."""
+    steps_total: int
+    """Steps listed."""
+    updated_at: str | None
+    """When it was last updated."""
+    stalled: bool
+    """In progress and not updated for ``stalled_after_s``."""
+    forecast: MilestoneForecast | None
+    """When it should be done."""
+
+
+class Milestones(Part):
+    """The milestones and how far they are."""
+
+    total: int
+    """Milestone files read."""
+    by_status: dict[str, int]
+    """Status → count."""
+    completion_pct: float
+    """Completed milestones in percent of those not abandoned."""
+    mean_progress: float
+    """Mean progress (0–100) of those not abandoned."""
+    stalled: int
+    """How many are stalled."""
+    items: list[Milestone]
+    """Each milestone: in progress first, then blocked, pending, unknown, completed."""
+
+
+class Message(Part):
+    """One message file."""
+
+    file: str
+    """Its file, relative to the directory."""
+    kind: str
+    """``broadcast`` or ``direct``."""
+    sender: str = Field(validation_alias="from", serialization_alias="from")
+    """Who sent it."""
+    to: str
+    """Who it is for (``all`` for a broadcast)."""
+    timestamp: str | None
+    """When it was sent."""
+    subject: str
+    """Its subject."""
+    recovered: bool
+    """Its file was broken and read anyway."""
+
+
+class Messages(Part):
+    """Message counts and the newest messages."""
+
+    broadcast: int
+    """Broadcast message files found, less those read and found broken."""
+    direct: int
+    """Direct message files found, less those read and found broken."""
+    recovered: int
+    """Among those read, how many were broken and read anyway."""
+    latest: list[Message]
+    """The 20 newest."""
+
+
+class FileCount(Part):
+    """Files of one kind."""
+
+    found: int
+    """Listed."""
+    read: int
+    """Parsed into a record (for history: only the window of newest files)."""
+    recovered: int
+    """Broken and read anyway."""
+
+
+class FileProblem(Part):
+    """A file that could not be read, or was read but looks wrong."""
+
+    path: str
+    """The file (or folder), relative to the directory."""
+    reason: str
+    """Why, in words."""
+    kind: str
+    """What kind of file it is (``sessions``, ``messages``…)."""
+    severity: str
+    """``error`` (not read) or ``warning`` (read but suspicious)."""
+
+
+class Resolution(Part):
+    """One yielding session of a duplicate or overlap, and who keeps the work."""
+
+    kind: str
+    """``duplicate`` or ``overlap``."""
+    work: str
+    """The keeper's work."""
+    yielder_work: str
+    """The yielder's own work."""
+    keeper: str
+    """The session that keeps the work."""
+    yielder: str
+    """The session that yields it."""
+    rule: str
+    """Which rule decided: ``claim``, ``started-first``, ``further-along`` or ``tie``."""
+    reason: str
+    """Why the keeper keeps it, in words."""
+    suggestion: NextPriority | None
+    """The best available priority for the yielder, or null."""
+    situation_key: str
+    """Stable while the situation lasts: ``run`` messages the yielder once per key."""
+
+
+class Resources(Part):
+    """Whether to start or stop sessions."""
+
+    action: str
+    """``start``, ``stop`` or ``none``."""
+    count: int
+    """How many sessions to start or stop (0 for ``none``)."""
+    sessions: list[str]
+    """With ``stop``: the idle sessions that could go, longest idle first."""
+    reason: str
+    """Why, in words."""
+    waiting_work: int
+    """Available priorities no idle session will be suggested."""
+    idle_now: int
+    """Idle sessions now."""
+    window_samples: int
+    """History samples the advice looked at (0: judged on the present alone)."""
+
+
+class Quality(Part):
+    """What one session finished, left behind, caused and answered."""
+
+    session: str
+    """The session's id."""
+    finished: int
+    """Steps completed plus claims completed."""
+    steps_completed: int
+    """Milestone steps it completed."""
+    milestones_completed: int
+    """Completed milestones it owns."""
+    claims_completed: int
+    """Its claims that say they are completed (claims are usually deleted when released:
+    an estimate)."""
+    claims_expired: int
+    """Its claims that expired unfinished."""
+    duplicates_caused: int
+    """Duplicate situations it yielded in (as ``run`` counted them over time, else now)."""
+    waiting_s: float
+    """Seconds it spent waiting for a human."""
+    messages_received: int
+    """Direct messages it received (among the newest messages read)."""
+    messages_answered: int
+    """Of those, how many it answered with a direct message to the sender after."""
+    approximations: list[str]
+    """Which of these figures are estimates."""
+
+
+class Incident(Part):
+    """Stuck work a human should look at."""
+
+    id: str
+    """Stable while it lasts."""
+    kind: str
+    """``milestone-blocked``, ``milestone-stalled``, ``claim-expired``, ``waiting`` or
+    ``ghost-claim``."""
+    subject: str
+    """The milestone, claim or session."""
+    title: str
+    """What is wrong, in words."""
+    since: str | None
+    """Since when."""
+
+
+class Check(Part):
+    """What ``status --check`` would exit with."""
+
+    code: int
+    """The exit code (the problems' flags added up)."""
+    problems: list[str]
+    """The problems' names."""
+    reasons: list[str]
+    """One line each, as ``--check`` prints them."""
+
+
+class StatusDocument(Part):
+    """What ``coordinator-tui status DIR --json`` prints: the state of one directory."""
+
+    schema_version: Literal[3] = Field(validation_alias="schema", serialization_alias="schema")
+    """The schema's version: 3 (version 2 had none of the coordinator's decisions;
+    version 1 had no ``waiting``/``ended`` health, counts or agent fields)."""
+    root: str
+    """The directory."""
+    now: str | None
+    """The clock the analysis used."""
+    exists: bool
+    """Whether the directory exists."""
+    counts: Counts
+    """Sessions by health."""
+    sessions: list[Session]
+    """Every session, in attention order: waiting, duplicates and conflicts, stale,
+    working, idle, gone and ended."""
+    duplicates: list[Duplicate]
+    """Groups of sessions doing the same work."""
+    overlaps: list[Overlap]
+    """Pairs of sessions doing similar work: at most the 200 most similar."""
+    overlap_threshold: float
+    """The similarity at which two works overlap (the setting)."""
+    overlaps_found: int
+    """Pairs found."""
+    overlaps_capped: bool
+    """The list of overlaps is not whole (a dense cluster of alike works is not searched
+    exhaustively)."""
+    conflicts: list[Conflict]
+    """Sessions working on something another one claimed."""
+    claims: list[Claim]
+    """Every claim."""
+    priorities: list[Priority]
+    """``priorities.txt``, best first."""
+    suggestions: list[Suggestion]
+    """Priorities suggested to idle sessions."""
+    milestones: Milestones
+    """The milestones."""
+    messages: Messages
+    """The messages."""
+    files: dict[str, FileCount]
+    """Per kind (``sessions``, ``milestones``, ``messages``, ``claims``, ``heartbeats``)."""
+    errors: list[FileProblem]
+    """Every file that could not be read or looks wrong; history files older than the
+    window are not parsed, so a broken one appears here only once it is read."""
+    resolutions: list[Resolution]
+    """One per yielding session of a duplicate or overlap."""
+    early_suggestions: list[NextPriority]
+    """The next priority for sessions about to finish."""
+    resources: Resources
+    """Whether to start or stop sessions."""
+    quality: list[Quality]
+    """Per session id."""
+    incidents: list[Incident]
+    """Stuck work for a human."""
+    check: Check
+    """What ``--check`` would exit with."""
+
+
+class Collective(StatusDocument):
+    """One directory's own document, with its name in front."""
+
+    name: str
+    """The collective's name: its folder's name, made unique among those given."""
+
+    @model_serializer(mode="wrap")
+    def _name_first(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        document: dict[str, object] = handler(self)
+        return {"name": document.pop("name"), **document}
+
+
+class ManyDocument(Part):
+    """What ``coordinator-tui status DIR1 DIR2 … --json`` prints."""
+
+    schema_version: Literal[3] = Field(validation_alias="schema", serialization_alias="schema")
+    """The schema's version: 3."""
+    collectives: list[Collective]
+    """Each directory's document, as ``status DIR --json`` prints it, with ``name``."""

@@ -247,7 +247,6 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
         # collector's passes over every live record would cost a tenth of the run.
         from coordinator_tui.gcpause import paused_gc
 
-        _list_history_early(args)
         with paused_gc():
             return int(_module(command).main(args, settings))
     if command in HEADLESS or command in SELF_REGISTERED:
@@ -269,27 +268,6 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
     from coordinator_tui.tui import app  # Textual is loaded only for the dashboard
 
     return app.main(args, settings)
-
-
-def _list_history_early(args: argparse.Namespace) -> None:
-    """One directory: its big history folders listed by children while the analysis
-    modules load (``history.elsewhere.start_early``); the store's listing takes them."""
-    names = getattr(args, "dir", None)
-    names = [names] if isinstance(names, str) else list(names or [])
-    if len(names) > 1:
-        return
-    from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
-    from coordinator_tui.history.elsewhere import (
-        HEARTBEATS_PER_SESSION,
-        NEWEST_MESSAGES,
-        start_early,
-    )
-
-    try:
-        root = resolve_directory(names[0] if names else None, must_exist=True)
-    except (DirectoryNotFound, OSError):
-        return  # the command itself says what is wrong
-    start_early(str(root), HEARTBEATS_PER_SESSION, NEWEST_MESSAGES)
 
 
 def _prefetch_first_scan(args: argparse.Namespace, settings: Settings) -> None:

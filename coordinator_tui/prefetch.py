@@ -37,68 +37,24 @@ buffers).
 
 from __future__ import annotations
 
+import gc
 import mmap
 import os
 import pickle
 import struct
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from coordinator_tui.history.early import can_fork, spawn, write_all
-
-if TYPE_CHECKING:  # loaded where used: ``history.elsewhere`` forks before they load
-    from coordinator_tui.files.layout import Place
-    from coordinator_tui.files.load import Loaded
-
-
-def load(*args: Any) -> Loaded:
-    """``files.load.load`` (imported on first use)."""
-    from coordinator_tui.files.load import load as load_file
-
-    return load_file(*args)
-
+from coordinator_tui.files.guard import Folders
+from coordinator_tui.files.layout import Place, classify, list_folders
+from coordinator_tui.files.load import Loaded, load
 
 _STARTED: dict[str, Prefetch] = {}
 """``fork_first_scan``'s children by resolved directory, until a ``Store`` claims one."""
 FORK_MIN_FILES = 2000
 """Below this many files to read, a fork costs more than it saves."""
 _CHUNK = 1 << 16
-
-
-class Forked:
-    """A forked child computing one value (``history.early.fork_call``); ``result`` waits for
-    it (once)."""
-
-    def __init__(self, pid: int, fd: int) -> None:
-        self.pid = pid
-        self.fd = fd
-        self._done = False
-        self._result: Any = None
-
-    def result(self) -> Any:
-        """What the child returned, or None when it failed, died or sent bytes that do not
-        unpickle. Blocks until the child is done."""
-        if self._done:
-            return self._result
-        self._done = True
-        chunks = []
-        try:
-            while chunk := os.read(self.fd, _CHUNK):
-                chunks.append(chunk)
-        except OSError:
-            chunks = []
-        finally:
-            os.close(self.fd)
-        data, code = b"".join(chunks), _exit_status(self.pid)
-        if code != 0 or not data:
-            return None
-        try:
-            self._result = pickle.loads(data)
-        except Exception:
-            self._result = None
-        return self._result
 
 
 class Prefetch:
@@ -194,8 +150,6 @@ class Prefetch:
                     self._unpickle(frame)
 
     def _unpickle(self, frame: bytes) -> None:
-        from coordinator_tui.files.load import Loaded
-
         try:
             pairs = pickle.loads(frame)
         except Exception:
@@ -224,8 +178,6 @@ def fork_share(root: str, paths: Sequence[str], max_bytes: int, within: str) -> 
     possible (no fork)."""
     if len(paths) < FORK_MIN_FILES or not can_fork():
         return None
-    from coordinator_tui.files.layout import classify
-
     return _fork(root, [(path, classify(path)) for path in paths], max_bytes, within)
 
 
@@ -272,8 +224,6 @@ def fork_first_scan(root: Path, max_bytes: int) -> Prefetch | None:
     ``claim``; None for a small directory (or no fork)."""
     if not can_fork():
         return None
-    from coordinator_tui.files.layout import classify, list_folders
-
     root_text = str(root)
     try:
         within = os.path.realpath(root)
@@ -315,8 +265,6 @@ def _load_in_frames(
 ) -> None:
     """The child: read ``wanted`` in order until a file the parent has claimed, handing
     the results over ``FRAME_FILES`` at a time."""
-    from coordinator_tui.files.guard import Folders
-
     pairs: list[tuple[str, Loaded]] = []
     with Folders(within) as folders:
         for index, (path, place) in enumerate(wanted):
@@ -334,3 +282,48 @@ def _load_in_frames(
 def _send(fd: int, pairs: list[tuple[str, Loaded]]) -> None:
     data = pickle.dumps(pairs, protocol=pickle.HIGHEST_PROTOCOL)
     write_all(fd, _HEADER.pack(len(data)) + data)
+
+
+# --- forking ---------------------------------------------------------------------------
+
+
+def can_fork() -> bool:
+    """The platform forks and no other thread runs (a lock another thread holds would
+    stay locked in the child)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def spawn(work: Callable[[int], None]) -> tuple[int, int] | None:
+    """(pid, read end of its pipe) of a forked child that runs ``work(write end)`` and
+    leaves; None when no child could be forked."""
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: work, hand over, leave
+        os.close(read_end)
+        _child(work, write_end)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _child(work: Callable[[int], None], fd: int) -> None:
+    """Never returns. Exit 0 only when the work was all handed over."""
+    code = 1
+    try:
+        gc.disable()  # a short life that only allocates: no cycles worth finding
+        work(fd)
+        code = 0
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

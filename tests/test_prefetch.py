@@ -236,18 +236,6 @@ def test_only_whole_loaded_files_in_whole_frames_are_taken() -> None:
     }
 
 
-def test_a_forked_call_hands_back_its_value_or_none() -> None:
-    from coordinator_tui.history.early import fork_call
-
-    child = fork_call(lambda: {"heartbeats": (1, 2, "three")})
-    assert child is not None
-    forked = prefetch.Forked(*child)
-    assert forked.result() == {"heartbeats": (1, 2, "three")}
-    assert forked.result() == {"heartbeats": (1, 2, "three")}  # once read, kept
-    child = fork_call(lambda: os.kill(os.getpid(), 9))
-    assert child is not None and prefetch.Forked(*child).result() is None
-
-
 def test_frames_are_taken_as_they_come_while_the_child_reads_on() -> None:
     """The first frame is taken (``absorb``) while the child still holds back the
     second: the parent never waits for the whole read, the child never for the parent."""

@@ -11,7 +11,6 @@ from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.clock import Clock, frozen_clock, system_clock
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
-from coordinator_tui.history.index import HistoryIndex
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
@@ -41,14 +40,8 @@ def clock_of(args: argparse.Namespace) -> Clock:
 
 
 def analyse_once(root: Path, settings: Settings, clock: Clock) -> tuple[Store, Analysis]:
-    store = Store(root, settings)
-    store.history_index = HistoryIndex(root)
-    store.one_shot = True
-    try:
-        store.scan()
-    finally:
-        if store.history_index is not None:
-            store.history_index.close()
+    store = Store(root, settings, one_shot=True)
+    store.scan()
     return store, analyse(store.snapshot(), clock(), settings)
 
 

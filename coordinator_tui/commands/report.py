@@ -24,7 +24,6 @@ from coordinator_tui.commands.common import (
     fail,
     os_error_text,
 )
-from coordinator_tui.leave import finish
 from coordinator_tui.render.report import render_report
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
@@ -57,7 +56,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     acting = act(analysis, history, counts)
     if args.output == "-":
         sys.stdout.write(render_report(analysis, history, history_problem=problem, acting=acting))
-        return finish(0)
+        return 0
     target = Path(args.output) if args.output else None
     if target is not None:
         problem = _unwritable(target)
@@ -68,7 +67,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as error:
         return fail(CommandError(f"could not write the report: {os_error_text(error)}"))
     print(path)
-    return finish(0)
+    return 0
 
 
 def _unwritable(target: Path) -> str | None:

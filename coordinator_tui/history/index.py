@@ -23,8 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from coordinator_tui.history.early import INDEX_FILE
-
+INDEX_FILE = ".coordinator/history-index.sqlite"
 SCHEMA_VERSION = 1
 SETTLED_NS = 2_000_000_000
 MIN_FILES = 2000

@@ -17,22 +17,38 @@ from typing import Any
 
 
 def attribute_docstrings(cls: type) -> dict[str, str]:
-    """Field name → its docstring (on one line), of ``cls`` and the classes it inherits."""
+    """Field name → its docstring (on one line), of ``cls`` and the classes it inherits
+    (a ``TypedDict``'s bases too); a class made without a body gives its own
+    ``__field_docs__``."""
     found: dict[str, str] = {}
-    for klass in reversed(cls.__mro__):
+    for klass in _lineage(cls):
         found.update(_module_docstrings(klass.__module__).get(klass.__qualname__, {}))
+        found.update(getattr(klass, "__field_docs__", {}))
     return found
 
 
+def _lineage(cls: type) -> list[type]:
+    """``cls`` and its bases, the furthest first (a ``TypedDict`` keeps its bases in
+    ``__orig_bases__``, not in its MRO)."""
+    bases = [base for base in getattr(cls, "__orig_bases__", ()) if isinstance(base, type)]
+    if bases and cls.__mro__[1:] == (dict, object):
+        return [ancestor for base in bases for ancestor in _lineage(base)] + [cls]
+    return list(reversed(cls.__mro__))
+
+
 def describe(schema: dict[str, Any], cls: type) -> None:
-    """pydantic's ``json_schema_extra``: each property of ``cls``'s schema described by
-    its field's docstring (under the field's alias when it has one)."""
+    """pydantic's ``json_schema_extra``: ``cls``'s schema and each of its properties
+    described by the class's and the fields' docstrings (a field under its alias when it
+    has one)."""
     docs = attribute_docstrings(cls)
-    fields = getattr(cls, "model_fields", {})
+    fields = getattr(cls, "model_fields", None)
     properties = schema.get("properties", {})
-    for name, field in fields.items():
-        alias = field.validation_alias if isinstance(field.validation_alias, str) else None
-        key = alias or field.alias or name
+    if cls.__doc__ and "description" not in schema:
+        schema["description"] = " ".join(cls.__doc__.split())
+    for name in fields if fields is not None else list(properties):
+        field = fields[name] if fields is not None else None
+        alias = getattr(field, "validation_alias", None)
+        key = alias if isinstance(alias, str) else (getattr(field, "alias", None) or name)
         if key in properties and name in docs:
             properties[key]["description"] = docs[name]
 

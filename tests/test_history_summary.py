@@ -26,7 +26,7 @@ def _kept_whole(root: Path, now: str) -> dict[str, Any]:
     store = Store(root)
     store.scan()
     assert len(store.history.folders["heartbeats"]) >= 90  # every name
-    document = status_document(analyse(store.snapshot(), END)).model_dump(by_alias=True)
+    document = dict(status_document(analyse(store.snapshot(), END)))
     document.pop("root")
     return document | {"now": now}
 

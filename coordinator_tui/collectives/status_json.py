@@ -12,19 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from coordinator_tui.collectives.names import Collective
-from coordinator_tui.render.status_document import (
-    SCHEMA_VERSION,
-    ManyDocument,
-    StatusDocument,
-)
-from coordinator_tui.render.status_document import Collective as Entry
+from coordinator_tui.render.status_document import SCHEMA_VERSION, ManyDocument, StatusDocument
 
 
 def many_document(entries: Sequence[tuple[Collective, StatusDocument]]) -> ManyDocument:
     """The document for several directories, from each one's ``status_document``."""
-    return ManyDocument(
-        schema_version=SCHEMA_VERSION,
-        collectives=[
-            Entry(name=collective.name, **dict(document)) for collective, document in entries
-        ],
-    )
+    return {
+        "schema": SCHEMA_VERSION,
+        "collectives": [{"name": collective.name, **document} for collective, document in entries],
+    }

@@ -1,8 +1,9 @@
 """``coordinator-tui schema``: the JSON Schema of what ``status --json`` prints.
 
 One schema for both documents: one directory's (``StatusDocument``) and several
-directories' (``ManyDocument``), made from the models in ``render.status_document``
-(each field's docstring is its description). ``docs/schema.md`` says how to use it.
+directories' (``ManyDocument``), made by pydantic from the typed dictionaries in
+``render.status_document`` (each field's docstring is its description).
+``docs/schema.md`` says how to use it.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ def document_schema() -> dict[str, Any]:
         SCHEMA_VERSION,
         ManyDocument,
         StatusDocument,
+        pydantic_config,
     )
 
+    pydantic_config()
     schema = TypeAdapter(StatusDocument | ManyDocument).json_schema(by_alias=True)
     return {
         "$schema": DIALECT,

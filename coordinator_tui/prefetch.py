@@ -1,28 +1,25 @@
-"""Reading a big directory on two cores: a forked child reads and builds part of the files.
+"""The dashboard's read-ahead: a child forked before Textual loads reads the first scan.
+
+Figure it serves: the dashboard's first rows at 10,000 sessions (``bench/bench_live.py``,
+first rows ≤ 2× of 100 sessions); not measured again in issue 24 (its machine ran at load
+averages of 40-260).
 
 Reading one session file is a few system calls, ``json.loads`` and building its
-record, all under one interpreter lock: at 10,000 sessions a scan is about a
-second of one core while the machine's other cores sit idle. So a scan of many
-files forks a child (``os.fork``: the child starts with every module already
-imported, so it costs milliseconds) that reads its share of the files with the
-very same ``files.load.load``, and hands the results back through a pipe, in
-frames of ``FRAME_FILES`` files as it goes (a thread of the parent drains the pipe,
-so the child never waits; the parent unpickles each frame as it comes):
+record, all under one interpreter lock. The dashboard forks before it imports Textual
+(``fork_first_scan``; ``os.fork``: the child starts with every module already
+imported): the child lists the directory and reads it with the very same
+``files.load.load`` while the parent loads the interface, and hands the results back
+through a pipe in frames of ``FRAME_FILES`` files as it goes (a thread of the parent
+drains the pipe, so the child never waits). The first ``Store`` made for that directory
+claims it (``claim``) and its first scan takes the results. Changes made after the
+child read a file are caught by the watcher's catch-up rescan, as for any scan.
 
-- ``Store`` shares a scan's files with a child when it runs alone in its process
-  (``status``, ``report``, ``run``; ``fork_share``);
-- the dashboard forks before it imports Textual (``fork_first_scan``): the child
-  lists the directory and reads it while the parent loads the interface; the
-  first ``Store`` made for that directory claims it (``claim``) and its first
-  scan takes the results. Changes made after the child read a file are caught by
-  the watcher's catch-up rescan, as for any scan.
-
-Either way the child reads its list from the first file on and the parent, once it
-is free, from the last file back (``steal``), until they meet: neither waits for
-the other whatever their speeds (the child also pickles; the dashboard's parent
-joins late). Two numbers in memory both processes share say how far each has got:
-the child stops before the first file the parent has claimed, and the parent
-stops at the first file the child has read. A file both took at the meeting point
+The child reads its list from the first file on and the parent, once it is free, from
+the last file back (``steal``), until they meet: neither waits for the other whatever
+their speeds (the child also pickles; the parent joins late). Two numbers in memory
+both processes share say how far each has got (``Meeting``): the child stops before
+the first file the parent has claimed, and the parent stops at the first file the
+child has read. A file both took at the meeting point
 is read twice, never not at all.
 
 A process that already runs threads never forks (a lock held by another thread
@@ -170,15 +167,6 @@ def _exit_status(pid: int) -> int:
     except ChildProcessError:
         return -1
     return os.waitstatus_to_exitcode(status)
-
-
-def fork_share(root: str, paths: Sequence[str], max_bytes: int, within: str) -> Prefetch | None:
-    """A child reading ``paths`` from the first on while the caller ``steal``s from the
-    last back, or None when it is not worth it (too few files) or not safe (threads) or
-    possible (no fork)."""
-    if len(paths) < FORK_MIN_FILES or not can_fork():
-        return None
-    return _fork(root, [(path, classify(path)) for path in paths], max_bytes, within)
 
 
 class Meeting:

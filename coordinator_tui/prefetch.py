@@ -17,9 +17,9 @@ child read a file are caught by the watcher's catch-up rescan, as for any scan.
 The child reads its list from the first file on and the parent, once it is free, from
 the last file back (``steal``), until they meet: neither waits for the other whatever
 their speeds (the child also pickles; the parent joins late). Two numbers in memory
-both processes share say how far each has got (``Meeting``): the child stops before
+both processes share say how far each has got (``SharedProgress``): the child stops before
 the first file the parent has claimed, and the parent stops at the first file the
-child has read. A file both took at the meeting point
+child has read. A file both took where they met
 is read twice, never not at all.
 
 A process that already runs threads never forks (a lock held by another thread
@@ -70,13 +70,13 @@ class Prefetch:
         fd: int,
         paths: frozenset[str],
         items: Sequence[tuple[str, Place]] = (),
-        shared: Meeting | None = None,
+        shared: SharedProgress | None = None,
     ) -> None:
         self.pid = pid
         self.paths = paths
         """The relative paths given to the child (the parent reads any others)."""
         self._items = items
-        self._meeting = shared
+        self._progress = shared
         self._fd = fd
         self._arrived = threading.Condition()
         self._frames: list[bytes] = []
@@ -113,15 +113,15 @@ class Prefetch:
     def steal(self) -> Iterator[tuple[str, Place]]:
         """The child's files from the last one back, each claimed (the child will not
         start it) before it is yielded, until the child has read the next one."""
-        meeting = self._meeting
-        if meeting is None:
+        progress = self._progress
+        if progress is None:
             return
         index = len(self._items)
         while True:
             index -= 1
-            if index < meeting.read():
+            if index < progress.read():
                 return
-            meeting.claim(index)
+            progress.claim(index)
             yield self._items[index]
 
     def absorb(self) -> None:
@@ -169,9 +169,10 @@ def _exit_status(pid: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-class Meeting:
-    """Where the child's reading (from the first file on) and the parent's (from the
-    last back) meet: two integers in an anonymous shared mapping, made before the fork.
+class SharedProgress:
+    """How far the child has read (from the first file on) and the first file the parent
+    has claimed (from the last back): two integers in an anonymous shared mapping, made
+    before the fork; where they meet, both stop.
 
     Each is written by one process only, as one aligned 8-byte machine word (a native
     ``memoryview`` item: ``struct.pack_into`` writes byte by byte, and the child once
@@ -231,11 +232,11 @@ def _fork(
     root: str, items: Iterable[tuple[str, Place | None]], max_bytes: int, within: str
 ) -> Prefetch | None:
     wanted = [(path, place) for path, place in items if place is not None]
-    meeting = Meeting(len(wanted))
-    spawned = spawn(lambda fd: _load_in_frames(root, wanted, max_bytes, within, fd, meeting))
+    progress = SharedProgress(len(wanted))
+    spawned = spawn(lambda fd: _load_in_frames(root, wanted, max_bytes, within, fd, progress))
     if spawned is None:
         return None
-    return Prefetch(*spawned, frozenset(path for path, _ in wanted), wanted, meeting)
+    return Prefetch(*spawned, frozenset(path for path, _ in wanted), wanted, progress)
 
 
 FRAME_FILES = 500
@@ -249,17 +250,17 @@ def _load_in_frames(
     max_bytes: int,
     within: str,
     fd: int,
-    meeting: Meeting,
+    progress: SharedProgress,
 ) -> None:
     """The child: read ``wanted`` in order until a file the parent has claimed, handing
     the results over ``FRAME_FILES`` at a time."""
     pairs: list[tuple[str, Loaded]] = []
     with Folders(within) as folders:
         for index, (path, place) in enumerate(wanted):
-            if index >= meeting.limit():
+            if index >= progress.limit():
                 break
             pairs.append((path, load(root, path, place, max_bytes, within, folders)))
-            meeting.done(index + 1)
+            progress.done(index + 1)
             if len(pairs) == FRAME_FILES:
                 _send(fd, pairs)
                 pairs = []

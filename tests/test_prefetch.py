@@ -126,24 +126,24 @@ def test_the_parent_reads_from_the_end_until_it_meets_the_child(
 
 
 def test_the_child_stops_at_the_first_file_the_parent_claimed(tmp_path: Path) -> None:
-    """The meeting point itself: a claim made before the child starts leaves the child
+    """The progress point itself: a claim made before the child starts leaves the child
     only the files before it, and ``steal`` yields nothing the child has read."""
     place = classify("sessions/session-x.json")
     assert place is not None
     items = [(f"sessions/session-f{i}.json", place) for i in range(10)]
-    meeting = prefetch.Meeting(len(items))
-    assert (meeting.limit(), meeting.read()) == (10, 0)
-    meeting.claim(4)
+    progress = prefetch.SharedProgress(len(items))
+    assert (progress.limit(), progress.read()) == (10, 0)
+    progress.claim(4)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        prefetch._load_in_frames(str(tmp_path), items, 1024, str(tmp_path), write_end, meeting)
+        prefetch._load_in_frames(str(tmp_path), items, 1024, str(tmp_path), write_end, progress)
         os._exit(0)
     os.close(write_end)
-    child = prefetch.Prefetch(pid, read_end, frozenset(p for p, _ in items), items, meeting)
+    child = prefetch.Prefetch(pid, read_end, frozenset(p for p, _ in items), items, progress)
     assert sorted(child.take()) == [f"sessions/session-f{i}.json" for i in range(4)]
-    assert meeting.read() == 4
+    assert progress.read() == 4
     assert [path for path, _ in child.steal()] == [
         f"sessions/session-f{i}.json" for i in (9, 8, 7, 6, 5, 4)
     ]

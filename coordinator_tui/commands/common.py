@@ -15,7 +15,7 @@ from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from coordinator_tui.write.acting_state import duplicate_counts
-from coordinator_tui.write.history import History, HistoryError
+from coordinator_tui.write.trend_log import TrendLog, TrendLogError
 
 
 class CommandError(Exception):
@@ -55,8 +55,8 @@ def acting_of(root: Path, analysis: Analysis, settings: Settings) -> tuple[Actin
     and why the history or ``run``'s state could not be read (None: all read)."""
     problems = []
     try:
-        samples = History(root, settings.history_limit).load()
-    except HistoryError as error:
+        samples = TrendLog(root, settings.history_limit).load()
+    except TrendLogError as error:
         samples = []
         problems.append(f"history not read, forecasts without it: {error.describe(root)}")
     counts, problem = duplicate_counts(root)

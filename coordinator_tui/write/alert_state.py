@@ -16,7 +16,7 @@ from pathlib import Path
 
 from coordinator_tui.files.guard import read_bytes
 from coordinator_tui.write.atomic import replace_in
-from coordinator_tui.write.history import PRIVATE_FOLDER
+from coordinator_tui.write.trend_log import PRIVATE_FOLDER
 
 ALERT_STATE_FILE = "alerts.json"
 MAX_STATE_BYTES = 4 << 20

@@ -104,6 +104,58 @@ Words = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_words)]
 """Words, from a list or one comma-separated string."""
 
 
+def _unset_if_empty(value: Any) -> Any:
+    return None if value == "" else value
+
+
+Budget = Annotated[Seconds | None, BeforeValidator(_unset_if_empty)]
+"""A positive amount, or none (unset, or an empty string)."""
+
+PRICE_KINDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
+PriceTable = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
+
+
+def _prices(value: Any) -> PriceTable:
+    """Price overrides as a TOML table or JSON text, made hashable: ((model, ((kind, usd
+    per million tokens), …)), …), each price a finite number ≥ 0 of a known kind."""
+    if isinstance(value, str):
+        import json
+
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except ValueError:
+            raise PydanticCustomError("json", 'must be JSON: {"model": {"input": 3, …}}') from None
+    if isinstance(value, tuple):
+        value = {model: dict(kinds) for model, kinds in value}
+    if not isinstance(value, dict):
+        raise PydanticCustomError("table", "must be a table of models")
+    result = []
+    for model, kinds in sorted(value.items()):
+        if not isinstance(model, str) or not model or not isinstance(kinds, dict):
+            raise PydanticCustomError("table", "must map each model name to a table of prices")
+        where = {"setting": f"prices.{model}"[:60]}
+        entry = []
+        for kind, price in sorted(kinds.items()):
+            if kind not in PRICE_KINDS:
+                raise PydanticCustomError("kind", f"has no price kind {str(kind)[:40]!r}", where)
+            where = {"setting": f"prices.{model}.{kind}"[:60]}
+            try:
+                number = _real(price)
+            except PydanticCustomError as problem:
+                raise PydanticCustomError(problem.type, problem.message(), where) from None
+            if not isinstance(number, float):
+                raise PydanticCustomError("number", "must be a number", where)
+            if number < 0:
+                raise PydanticCustomError("price", "must be at least 0", where)
+            entry.append((kind, number))
+        result.append((model, tuple(entry)))
+    return tuple(result)
+
+
+Prices = Annotated[PriceTable, NoDecode, BeforeValidator(_prices)]
+"""Prices per model: a TOML table of tables, or the same as JSON text."""
+
+
 class Settings(BaseSettings):
     """Everything the analysis, the store and the commands can be tuned by."""
 
@@ -169,6 +221,21 @@ class Settings(BaseSettings):
 
     resources_idle_after_s: Seconds = 1800.0
     """An idle session with nothing available for this long may be stopped (seconds)."""
+
+    prices: Prices = ()
+    """Prices per model that replace genai-prices' (USD per million tokens): in the config
+    file a table ``[prices."model-name"]`` with ``input``, ``output``, ``cache_read``,
+    ``cache_write`` (and ``cache_write_1h``), in ``COORDINATOR_TUI_PRICES`` the same as
+    JSON. A kind of token a model used but that has no price makes it "price unknown"."""
+
+    budget_session_usd: Budget = None
+    """Spend one session may reach (USD); 80 % warns, 100 % is an incident. None: no budget."""
+
+    budget_collective_day_usd: Budget = None
+    """Spend of the whole collective in one day (UTC) (USD); 80 % warns, 100 % an incident."""
+
+    budget_milestone_usd: Budget = None
+    """Spend attributed to one milestone (USD); 80 % warns, 100 % is an incident."""
 
     @model_validator(mode="after")
     def _gone_after_stale(self) -> Settings:
@@ -249,10 +316,11 @@ def _in_words(error: ValidationError, origin_of: Callable[[str], str]) -> str:
     """The first problem in the user's words, with where the value came from:
     ``overlap_threshold must be at most 1 (got 3 from --overlap-threshold)``."""
     problem = error.errors(include_url=False)[0]
-    name = str(problem["loc"][0])[:60] if problem["loc"] else "gone_after_s"
+    field = str(problem["loc"][0])[:60] if problem["loc"] else "gone_after_s"
     kind, got, context = problem["type"], problem["input"], problem.get("ctx", {})
+    name, origin = str(context.get("setting", field)), origin_of(field)  # ``prices.m.input``
     if kind == "extra_forbidden":
-        where = origin_of(name).replace("from ", "in ", 1)
+        where = origin.replace("from ", "in ", 1)
         return f"{name} is not a setting" + (f" ({where})" if where else "")
     if kind == "order":
         return (
@@ -263,10 +331,10 @@ def _in_words(error: ValidationError, origin_of: Callable[[str], str]) -> str:
             )
             + ")"
         )
-    rule = _RULES.get(kind, problem["msg"]).format(**context)
+    rule = _RULES[kind].format(**context) if kind in _RULES else problem["msg"]
     if isinstance(got, (dict, list, tuple)):
-        return f"{name} {rule}" + (f" ({origin_of(name)})" if origin_of(name) else "")
-    return f"{name} {rule} (got {_shown(got)[:60]} {origin_of(name)}".rstrip() + ")"
+        return f"{name} {rule}" + (f" ({origin})" if origin else "")
+    return f"{name} {rule} (got {_shown(got)[:60]} {origin}".rstrip() + ")"
 
 
 _RULES = {

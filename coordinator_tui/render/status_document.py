@@ -59,6 +59,157 @@ class SessionForecast(TypedDict):
     """Due within ``finishing_within_s``: its next suggestion is made early."""
 
 
+class Tokens(TypedDict):
+    """Tokens by kind, and the responses they came in."""
+
+    input: int
+    """Input tokens (cache reads and writes not included)."""
+    cache_write: int
+    """Tokens written to the prompt cache (5 minutes)."""
+    cache_read: int
+    """Tokens read from the prompt cache."""
+    output: int
+    """Output tokens."""
+    cache_write_1h: int
+    """Tokens written to the prompt cache for an hour."""
+    responses: int
+    """Responses counted."""
+
+
+class Spend(TypedDict):
+    """What some tokens cost. USD rounded to 6 places; null where a price is unknown."""
+
+    usd: float | None
+    """What the priced tokens cost (USD)."""
+    priced: bool
+    """Every token had a price (else: at least ``usd``)."""
+    tokens: Tokens
+    """Every token counted."""
+    unpriced_tokens: Tokens
+    """The tokens of models with no price ("price unknown", never guessed)."""
+    price_unknown: list[str]
+    """The models with no price."""
+
+
+class ModelSpend(Spend):
+    """What one model's tokens cost (``model`` first)."""
+
+    model: str
+    """The model."""
+
+
+class LastTurn(TypedDict):
+    """A session's newest response."""
+
+    at: str
+    """When it came."""
+    model: str
+    """Its model."""
+    tokens: Tokens
+    """Its tokens."""
+    usd: float | None
+    """What it cost (USD), or null without a price."""
+
+
+class SessionUsage(TypedDict):
+    """What a session's agent spent, from its transcripts."""
+
+    agent: str
+    """The agent whose transcript was read."""
+    complete: bool
+    """False while only the transcripts' tails were read: the figures are at least these."""
+    total: Spend
+    """Everything read."""
+    today: Spend
+    """Today (UTC)."""
+    last_hour: Spend
+    """The last hour."""
+    by_model: list[ModelSpend]
+    """Per model."""
+    last_turn: LastTurn | None
+    """The newest response."""
+    problems: list[str]
+    """What could not be read, in words."""
+
+
+class MilestoneCost(TypedDict):
+    """Spend attributed to one milestone through the work timeline."""
+
+    id: str
+    """The milestone's id."""
+    title: str
+    """Its title."""
+    priority: str | None
+    """Its priority."""
+    spent: Spend
+    """Spent on it so far."""
+    rate_usd_h: float | None
+    """Recent spend rate (USD an hour)."""
+    eta: str | None
+    """Its forecast completion."""
+    to_finish_usd: float | None
+    """What finishing it should cost at that rate (USD)."""
+    to_finish_basis: str
+    """How that was estimated, in words."""
+    sessions: list[str]
+    """The sessions whose spend it holds."""
+
+
+class WorkCost(TypedDict):
+    """Spend attributed to one priority."""
+
+    name: str
+    """The priority."""
+    spent: Spend
+    """Spent on it so far."""
+    last_hour: Spend
+    """Spent on it in the last hour."""
+    sessions: list[str]
+    """The sessions whose spend it holds."""
+
+
+class BudgetState(TypedDict):
+    """A budget at or past 80 %."""
+
+    scope: str
+    """``session``, ``collective-day`` or ``milestone``."""
+    subject: str
+    """The session id, the UTC day (``YYYY-MM-DD``) or the milestone id."""
+    spent_usd: float | None
+    """Spent (USD)."""
+    limit_usd: float | None
+    """The budget (USD)."""
+    share: float
+    """spent / limit."""
+    level: str
+    """``warn`` (80 % or more) or ``over`` (100 % or more: an incident)."""
+    complete: bool
+    """False while only the transcripts' tails were read."""
+
+
+class Usage(TypedDict):
+    """What the collective's agents spent, and on what."""
+
+    complete: bool
+    """False while only the transcripts' tails were read: the figures are at least these."""
+    day: str | None
+    """The day ``today`` is (UTC)."""
+    total: Spend
+    """Everything read."""
+    today: Spend
+    """Today (UTC)."""
+    last_hour: Spend
+    """The last hour."""
+    milestones: list[MilestoneCost]
+    """Spend attributed to milestones."""
+    priorities: list[WorkCost]
+    """Spend attributed to priorities."""
+    unattributed: Spend
+    """Spend not attributed to any milestone or priority."""
+    budgets: list[BudgetState]
+    """The budgets at or past 80 %."""
+
+
 class Session(TypedDict):
     """One session file, as the analysis sees it."""
 
@@ -108,6 +259,8 @@ class Session(TypedDict):
     """Its process id, from the hooks."""
     forecast: SessionForecast | None
     """null, or the expected finish of its current work."""
+    usage: SessionUsage | None
+    """What its agent spent; null when none of its transcripts was read."""
 
 
 class Duplicate(TypedDict):
@@ -481,6 +634,8 @@ class StatusDocument(TypedDict):
     """Stuck work for a human."""
     check: Check
     """What ``--check`` would exit with."""
+    usage: Usage
+    """What the agents spent (``docs/costs.md``)."""
 
 
 class Collective(StatusDocument):

@@ -31,6 +31,7 @@ from coordinator_tui.analysis.results import Suggestion
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render import status_document as doc
 from coordinator_tui.render.sanitize import dumps, write
+from coordinator_tui.render.usage_json import session_usage, usage_dict
 
 __all__ = ["dumps", "status_document", "write"]
 
@@ -137,6 +138,7 @@ def status_document(analysis: Analysis, acting: Acting | None = None) -> doc.Sta
             "problems": list(acting.check.problems),
             "reasons": list(acting.check.reasons),
         },
+        "usage": usage_dict(acting.costs),
     }
 
 
@@ -190,6 +192,7 @@ def _session(view: SessionView, acting: Acting) -> doc.Session:
         "host": agent["host"],
         "pid": agent["pid"],
         "forecast": _session_forecast(acting.forecast_of_session(view.id)),
+        "usage": session_usage(acting.costs.of_session(view.id)),
     }
 
 

@@ -12,8 +12,11 @@ import errno
 import os
 import stat
 import sys
-from collections.abc import Mapping
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the status line imports this module: typing would cost it milliseconds
+    from collections.abc import Mapping
+    from typing import Any
 
 APP = "coordinator-tui"
 CONFIG_VARIABLE = "COORDINATOR_TUI_CONFIG"

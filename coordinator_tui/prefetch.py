@@ -43,7 +43,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from coordinator_tui.files.guard import Folders
+from coordinator_tui.files.fsio import Folders
 from coordinator_tui.files.layout import Place, classify, list_folders
 from coordinator_tui.files.load import Loaded, load
 

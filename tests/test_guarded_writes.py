@@ -21,7 +21,6 @@ from coordinator_tui.files.fsio import UnsafeFolder, create_new_in, replace_in
 from coordinator_tui.headless.coordinator import Coordinator, LogEvent, RunOptions
 from coordinator_tui.settings import Settings
 from coordinator_tui.write.alert_state import AlertState, load_alert_state, save_alert_state
-from coordinator_tui.write.trend_log import Sample, TrendLog, TrendLogError
 from coordinator_tui.write.messages import Draft, write_message
 from coordinator_tui.write.trend_log import Sample, TrendLog, TrendLogError
 from tests.collective import NOW

@@ -57,9 +57,9 @@ from coordinator_tui.tui.rows import RowBuilder, SessionRow, cell_text
 from coordinator_tui.tui.scheduler import Scheduler
 from coordinator_tui.tui.table_view import FirstPage, TableView, VisibleOrder, first_page
 from coordinator_tui.tui.trend import Sampler, Trend
-from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.messages import Draft, write_message
 from coordinator_tui.write.reports import write_report
+from coordinator_tui.write.trend_log import Sample, TrendLog, TrendLogError
 
 if TYPE_CHECKING:
     from coordinator_tui.tui.watcher import DirectoryWatcher
@@ -184,7 +184,7 @@ class Collective:
         self.store.history_index = HistoryIndex(root)  # first paint without listing history
         self.pages = HistoryPages(root, self.store.history, settings.max_file_bytes)
         self.builder = RowBuilder(self.label, self.prefix)
-        self.history = History(root, settings.history_limit)
+        self.history = TrendLog(root, settings.history_limit)
         self.watcher: DirectoryWatcher | None = None
         """Set by the screen when it watches (its worker runs it)."""
         self.snapshot: Snapshot | None = None
@@ -489,7 +489,7 @@ class Collective:
         problem: str | None = None
         try:
             samples = self.history.load()
-        except HistoryError as error:  # the report still goes out, and says why
+        except TrendLogError as error:  # the report still goes out, and says why
             problem = error.describe(self.root)
         return write_report(self.root, analysis, samples, history_problem=problem)
 

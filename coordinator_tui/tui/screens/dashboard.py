@@ -88,8 +88,8 @@ from coordinator_tui.tui.widgets.priorities import PriorityPanel
 from coordinator_tui.tui.widgets.selectable import SelectablePanel
 from coordinator_tui.tui.widgets.session_table import SessionTable
 from coordinator_tui.tui.widgets.summary import SummaryStrip
-from coordinator_tui.write.history import Sample
 from coordinator_tui.write.messages import BROADCAST, Draft
+from coordinator_tui.write.trend_log import Sample
 
 FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 FIRST_OVERLAPS_AFTER_S = 1.0

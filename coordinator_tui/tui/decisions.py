@@ -26,8 +26,10 @@ from coordinator_tui.analysis.acting.quality import (
 from coordinator_tui.analysis.acting.resources import ResourceAdvice
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.timetext import short_age
+from coordinator_tui.tui.costs import NO_WORDS, CostWords, cost_words
 from coordinator_tui.tui.panels import Alert
 from coordinator_tui.tui.rows import cell_text
+from coordinator_tui.usage.tokens import UsageSnapshot
 
 FULL_TEXT = 4000
 """An item opened in full is still cut here (a file can hold megabytes on one line)."""
@@ -41,13 +43,21 @@ class Decisions:
     now: datetime
     acting: Acting
     seconds: float
+    costs: CostWords = NO_WORDS
+    """What ``acting.costs`` shows: cost cells, the rows they go to, the strip's words."""
 
 
-def decide(analysis: Analysis, samples: Sequence[HistorySample] = ()) -> Decisions:
-    """The core's acting step for ``analysis`` (a worker thread calls this), timed."""
+def decide(
+    analysis: Analysis,
+    samples: Sequence[HistorySample] = (),
+    usage: UsageSnapshot | None = None,
+) -> Decisions:
+    """The core's acting step for ``analysis`` and the sessions' ``usage`` (a worker
+    thread calls this), timed."""
     started = time.perf_counter()
-    acting = act(analysis, samples)
-    return Decisions(analysis.now, acting, time.perf_counter() - started)
+    acting = act(analysis, samples, usage=usage)
+    words = cost_words(acting.costs, analysis)
+    return Decisions(analysis.now, acting, time.perf_counter() - started, words)
 
 
 def full_text(value: object) -> str:

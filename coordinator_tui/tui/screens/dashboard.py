@@ -29,6 +29,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -58,10 +59,16 @@ from coordinator_tui.tui.collective import (
     Result,
     changed_paths,
 )
+from coordinator_tui.tui.costs import UsageFeed
 from coordinator_tui.tui.decisions import Decisions
 from coordinator_tui.tui.dialogs.compose import ComposeScreen
 from coordinator_tui.tui.dialogs.reader import ReaderScreen
-from coordinator_tui.tui.events import DirectoryChanged, FirstPageReady, WatchStatus
+from coordinator_tui.tui.events import (
+    DirectoryChanged,
+    FirstPageReady,
+    UsageChanged,
+    WatchStatus,
+)
 from coordinator_tui.tui.keys import bindings, catch_up_filter
 from coordinator_tui.tui.layout import share_height
 from coordinator_tui.tui.panels import (
@@ -207,7 +214,13 @@ class DashboardScreen(Screen[None]):
             else:
                 self._run(collective, "loader", partial(self._load_once, collective))
             self._run(collective, "history", collective.load_history)
+            self._follow_usage(collective)
         self.set_interval(1.0, self.tick)
+
+    def on_unmount(self) -> None:
+        for collective in self.collectives:
+            if collective.usage_feed is not None:
+                collective.usage_feed.stop()
 
     def on_resize(self) -> None:
         if self.forced_compact is None:
@@ -346,6 +359,8 @@ class DashboardScreen(Screen[None]):
         only the first load and mass changes wait for a full analysis in a worker."""
         collective = self.collectives[message.collective]
         collective.snapshot = message.snapshot
+        if collective.usage_feed is not None:
+            collective.usage_feed.watch(message.snapshot)
         feed = self.query_one(BroadcastFeed)
         feed.history_state(message.snapshot, collective.label)  # progress, counts
         collective.scheduler.snapshot_arrived()
@@ -404,6 +419,7 @@ class DashboardScreen(Screen[None]):
         previous = collective.install(result)  # the first page's analysis, if any: equal
         alone = not self.collectives.several
         self.feed.rows.install(collective.label, result.rows, result.order if alone else None)
+        self.feed.rows.apply(collective.cost_rows(self.feed.rows.rows), [])  # newer costs
         analysis = result.analysis
         self._toast(collective, panels.change_notes(changes(previous, analysis)))
         self._refresh_panels(collective, previous, analysis, True, result.alerts)  # counts first
@@ -583,6 +599,7 @@ class DashboardScreen(Screen[None]):
         self.advice = self.collectives.advice()
         self._refresh_summary()
         self._announce(collective, events)
+        self._show_costs(collective, decided, events)
         for screen in self.app.screen_stack:
             if isinstance(screen, QualityScreen):
                 screen.records = self.collectives.quality()
@@ -612,6 +629,55 @@ class DashboardScreen(Screen[None]):
     def ring(self) -> None:
         self.bells += 1
         self.app.bell()
+
+    # --- what the sessions cost (``tui.costs``) ------------------------------------------
+
+    def _follow_usage(self, collective: Collective) -> None:
+        """Its transcripts followed in a thread of their own, until unmount."""
+        index = collective.index
+        feed = UsageFeed(
+            collective.root,
+            lambda usage: self.post_message(UsageChanged(usage, index)),
+            clock=lambda: self.clock().timestamp(),
+        )
+        collective.usage_feed = feed
+        self._run(collective, "usage", feed.run)
+
+    def on_usage_changed(self, message: UsageChanged) -> None:
+        """New totals: the decisions price them and hold them to the budgets again."""
+        collective = self.collectives[message.collective]
+        if collective.take_usage(message.usage) and collective.analysis is not None:
+            collective.deciding.snapshot_arrived()
+            self._request_decisions(collective)
+
+    def _show_costs(
+        self, collective: Collective, decided: Decisions, events: Sequence[EscalationEvent]
+    ) -> None:
+        """The decisions' costs: the cells that changed, the cost column and sort, budgets
+        newly near (a toast each), budget messages and the status line's summary (in a
+        worker), and an open detail of one of its sessions."""
+        changed = collective.cost_rows(self.feed.rows.rows)
+        if changed:
+            self.feed.live(self.feed.rows.apply(changed, []))
+        shown = self.collectives.costs_shown
+        self.table.set_costs(shown)
+        self.table_view = self.table_view.with_cost_sort(shown)
+        costs = decided.acting.costs
+        for note in collective.budget_watch.warnings(costs):
+            self.notify(collective.labelled(note), severity="warning", markup=False, timeout=10)
+        analysis = collective.analysis
+        if analysis is not None and collective.cost_writer.due(events, costs):
+            write = partial(collective.cost_writer.write, collective.root, events, analysis, costs)
+            self._run(collective, "costs", partial(self._write_costs, collective, write))
+        for screen in self.app.screen_stack:
+            if isinstance(screen, SessionDetailScreen) and screen.collective == collective.label:
+                screen.cost = costs.of_session(screen.view.id)
+
+    def _write_costs(self, collective: Collective, write: Callable[[datetime], list[str]]) -> None:
+        """In a worker thread: what the dashboard writes about costs; problems as toasts."""
+        for note in write(self.clock()):
+            text = collective.labelled(note)
+            self.app.call_from_thread(self.notify, text, severity="warning", markup=False)
 
     # --- the clock --------------------------------------------------------------------
 
@@ -746,8 +812,14 @@ class DashboardScreen(Screen[None]):
         if view.heartbeat is not None:  # the live analysis reads a view again only on change
             view = replace(view, heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
         assert collective.analysis is not None
+        costs = collective.decisions.acting.costs if collective.decisions else None
         detail = SessionDetailScreen(
-            view, collective.analysis, self.jump_to, collective.pages, collective.label
+            view,
+            collective.analysis,
+            self.jump_to,
+            collective.pages,
+            collective.label,
+            costs.of_session(view.id) if costs else None,
         )
         self.app.push_screen(detail)
 

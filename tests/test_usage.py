@@ -224,7 +224,10 @@ def test_links_fifos_and_foreign_paths_are_refused(tmp_path: Path) -> None:
     link = tmp_path / "link.jsonl"
     link.symlink_to(real)
     linked = Transcript(str(link), "claude")
-    assert linked.step(1 << 20) == 0 and linked.problem is not None
+    assert linked.step(1 << 20) == 0
+    assert linked.problem == "transcript not read: symbolic link; not followed"
+    gone = Transcript(str(tmp_path / "gone.jsonl"), "claude")
+    assert gone.step(1 << 20) == 0 and gone.problem == "transcript not found"
     fifo = tmp_path / "fifo.jsonl"
     os.mkfifo(fifo)
     piped = Transcript(str(fifo), "claude")
@@ -248,6 +251,40 @@ def test_hostile_lines_count_nothing_and_never_raise() -> None:
     ):
         reader.feed(line, ledger, 0.0)
     assert sum_tokens(cell.tokens for cell in ledger.as_cells()).total == 0
+
+
+def test_lines_orjson_refuses_count_as_the_standard_parser_reads_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from coordinator_tui.usage import readers
+
+    def usage_line(ident: str, extra: str) -> bytes:
+        return (
+            b'{"type":"assistant","timestamp":"2025-11-15T19:00:00Z","message":{"id":"'
+            + ident.encode()
+            + b'","model":"claude-haiku-4-5","usage":{"input_tokens":3,"output_tokens":7'
+            + extra.encode()
+            + b"}}}"
+        )
+
+    lines = [
+        usage_line("a", ',"x":NaN'),  # orjson refuses NaN and 1e400; json reads them
+        usage_line("b", ',"x":1e400'),
+        usage_line("c", ',"x":"\\ud800"'),  # a lone surrogate
+        usage_line("d", ',"cache_read_input_tokens":123456789012345678901'),  # past 64 bits
+        usage_line("e", ""),
+    ]
+
+    def read_all() -> Tokens:
+        ledger = Ledger()
+        reader = ClaudeReader()
+        for line in lines:
+            reader.feed(line, ledger, 0.0)
+        return sum_tokens(cell.tokens for cell in ledger.as_cells())
+
+    both_ways = read_all()
+    monkeypatch.setattr(readers, "_fast_loads", json.loads)
+    assert read_all() == both_ways == Tokens(input=15, output=35, responses=5)
 
 
 def test_bands_follow_the_tier_rule() -> None:

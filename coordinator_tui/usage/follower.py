@@ -315,6 +315,8 @@ class UsageFollower:
         named = watched.transcript if acceptable_path(watched.transcript) is None else None
         if watched.agent == "claude" and named:
             stem = named[: -len(".jsonl")] if named.endswith(".jsonl") else named
+            if not os.path.isdir(os.path.join(stem, "subagents")):
+                return []  # one stat instead of two globs for most sessions
             found = glob.glob(os.path.join(glob.escape(stem), "subagents", "agent-*.jsonl"))
             found += glob.glob(os.path.join(glob.escape(stem), "subagents", "*", "agent-*.jsonl"))
             return sorted(found)[:MAX_TRANSCRIPTS]

@@ -335,7 +335,9 @@ def test_saved_state_resumes_from_the_offset(tmp_path: Path) -> None:
     follower.watch([watched(path)])
     follower.step()
     follower.flush()
-    (state,) = (root / ".coordinator" / "usage").iterdir()
+    from coordinator_tui.usage.state import state_name
+
+    state = root / ".coordinator" / "usage" / state_name("s1")
     with path.open("ab") as handle:
         handle.write(claude_line("late", 1) + b"\n")
     again = UsageFollower(root, saver(root))

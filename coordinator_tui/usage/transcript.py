@@ -61,6 +61,14 @@ def acceptable_path(path: object) -> str | None:
     return None
 
 
+Signature = tuple[int, int, int, int]
+"""(device, inode, size, modification time in ns) of a transcript when it was read."""
+
+
+def signature(info: os.stat_result) -> Signature:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
 @dataclass
 class Identity:
     """What a transcript was when last read."""
@@ -98,6 +106,9 @@ class Transcript:
         """Something was counted since the state was last saved."""
         self.more = False
         """The last step stopped at its budget: more is waiting to be read."""
+        self.seen: Signature | None = None
+        """The file as the last step found it (``signature``); what was counted covers it
+        to its end unless ``more``."""
 
     # --- a step --------------------------------------------------------------------------
 
@@ -114,6 +125,7 @@ class Transcript:
             if not stat.S_ISREG(info.st_mode):
                 self.problem = "transcript is not a regular file"
                 return 0
+            self.seen = signature(info)
             self.problem = self._skipped()
             if self.whole_json:
                 return self._whole(fd, info)

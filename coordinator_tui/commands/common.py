@@ -17,7 +17,7 @@ from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from coordinator_tui.write.acting_state import duplicate_counts
 from coordinator_tui.write.history import History, HistoryError
-from coordinator_tui.write.usage_state import usage_once
+from coordinator_tui.write.usage_state import keep_summary, usage_once
 
 
 class CommandError(Exception):
@@ -72,6 +72,7 @@ def acting_of(root: Path, analysis: Analysis, settings: Settings) -> tuple[Actin
     if problem is not None:
         problems.append(f"run's acting state: {problem}")
     acting = act(analysis, samples, counts, usage_once(root, analysis))
+    keep_summary(root, analysis, acting.costs)
     return acting, "; ".join(problems) or None
 
 

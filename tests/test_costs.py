@@ -225,6 +225,15 @@ def test_the_sums_are_each_cell_priced_on_its_own_and_added(
         assert cost.spend.unpriced == sum_tokens(c.tokens for c in items if c not in priced)
         today = [c for c in items if c.start >= day_start]
         assert cost.today.tokens == sum_tokens(c.tokens for c in today)
+        last_hour = [c for c in items if now - 3600 < c.start + BUCKET_S and c.start <= now]
+        assert cost.last_hour.tokens == sum_tokens(c.tokens for c in last_hour)
+        hours: dict[int, list[Tokens]] = {}
+        for c in items:
+            if c.start >= now - 24 * 3600:
+                hours.setdefault(c.start - c.start % 3600, []).append(c.tokens)
+        assert [(hour.timestamp(), spend.tokens) for hour, spend in cost.by_hour] == [
+            (hour, sum_tokens(tokens)) for hour, tokens in sorted(hours.items())
+        ]
     assert costs.total.tokens == sum_tokens(c.tokens for items in cells.values() for c in items)
     assert costs.total.usd == sum((cost.spend.usd for cost in costs.sessions.values()), Decimal(0))
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coordinator_tui.usage import transcript as transcript_module
 from coordinator_tui.usage.follower import UsageFollower, Watched, read_usage
@@ -285,6 +288,23 @@ def test_lines_orjson_refuses_count_as_the_standard_parser_reads_them(
     both_ways = read_all()
     monkeypatch.setattr(readers, "_fast_loads", json.loads)
     assert read_all() == both_ways == Tokens(input=15, output=35, responses=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.datetimes(
+            min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.none()
+        ).map(lambda moment: moment.isoformat(timespec="milliseconds") + "Z"),
+        st.text(alphabet="0123456789-:T.Z +x", min_size=24, max_size=24),
+    )
+)
+def test_claudes_timestamps_read_fast_are_the_moments_parse_timestamp_gives(text: str) -> None:
+    from coordinator_tui.files.timeparse import parse_timestamp
+    from coordinator_tui.usage.readers import moment_of
+
+    parsed = parse_timestamp(text)
+    assert moment_of(text, -1.0) == (parsed.timestamp() if parsed is not None else -1.0)
 
 
 def test_bands_follow_the_tier_rule() -> None:

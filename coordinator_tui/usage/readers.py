@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
@@ -49,6 +50,8 @@ Gemini appends a changed message again right after)."""
 
 def count(value: object) -> int:
     """A token count from an untrusted field: a whole number 0…10¹², else 0."""
+    if type(value) is int:  # the usual case first (a bool's type is bool)
+        return value if 0 <= value <= MAX_COUNT else 0
     if isinstance(value, bool):
         return 0
     if isinstance(value, int):
@@ -59,6 +62,15 @@ def count(value: object) -> int:
 
 
 def moment_of(value: object, fallback: float) -> float:
+    """Epoch seconds of a transcript's timestamp; ``fallback`` when it has none."""
+    if type(value) is str and len(value) == 24 and value[23] == "Z" and value[19] == ".":
+        # Claude Code's form, ``2025-11-15T19:30:28.123Z``: read with an explicit offset,
+        # the same moment as ``parse_timestamp`` gives (a test compares both on random
+        # text) in a fraction of its time.
+        try:
+            return datetime.fromisoformat(value[:23] + "+00:00").timestamp()
+        except ValueError:
+            pass
     parsed = parse_timestamp(value) if value is not None else None
     return parsed.timestamp() if parsed is not None else fallback
 
@@ -149,19 +161,21 @@ class ClaudeReader:
             return
         model = clean_model(raw_model) if raw_model else self.default_model
         tokens = claude_tokens(usage)
-        moment = moment_of(document.get("timestamp"), fallback)
         ident = message.get("id")
         if not isinstance(ident, str) or not ident:
-            ledger.add(moment, model, tokens)
+            ledger.add(moment_of(document.get("timestamp"), fallback), model, tokens)
             return
         known = self.recent.ids.get(ident[:200])
         if known is not None:
             key, first_moment, first_model, before = known
+            if tokens == before:  # the next content block of the response: nothing new
+                return
             larger = Tokens(*(max(a, b) for a, b in zip(before, tokens, strict=True)))
             if larger != before:
                 ledger.adjust(key, larger.minus(before), first_moment, first_model, larger)
                 self.recent.remember(ident[:200], key, first_moment, first_model, larger)
             return
+        moment = moment_of(document.get("timestamp"), fallback)  # a new response only
         key = ledger.add(moment, model, tokens)
         self.recent.remember(ident[:200], key, moment, model, tokens)
 

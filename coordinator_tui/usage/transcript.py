@@ -175,14 +175,16 @@ class Transcript:
         if offset <= 0:
             return 0
         position = offset - 1  # a line that starts exactly at offset follows a newline there
+        size = 1 << 12
         while True:
-            chunk = os.pread(fd, 1 << 16, position)
+            chunk = os.pread(fd, size, position)
             if not chunk:
                 return position
             newline = chunk.find(b"\n")
             if newline >= 0:
                 return position + newline + 1
             position += len(chunk)
+            size = min(size * 4, 1 << 20)
 
     def _read(self, fd: int, info: os.stat_result, budget: int) -> int:
         fallback = info.st_mtime

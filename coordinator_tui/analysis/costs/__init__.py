@@ -23,8 +23,8 @@ from typing import Any
 
 from coordinator_tui.analysis.acting.predict import MilestoneForecast
 from coordinator_tui.analysis.costs.attribution import (
+    HALF_BUCKET_S,
     Matcher,
-    bucket_middle,
     claims_by_session,
     timeline_of,
 )
@@ -199,13 +199,13 @@ class _Sums:
     def __init__(self) -> None:
         self.cells: dict[tuple[Any, str, int], list[Tokens]] = {}
 
-    def add(self, group: tuple[Any, ...], model: str, band: int, tokens: Tokens) -> None:
+    def add(self, group: tuple[Any, ...], model: str, band: int, tokens: list[Tokens]) -> None:
         key = (group, model, band)
         known = self.cells.get(key)
         if known is None:
-            self.cells[key] = [tokens]
+            self.cells[key] = tokens
         else:
-            known.append(tokens)
+            known += tokens
 
     def priced(self, pricer: Pricer) -> Iterator[tuple[tuple[Any, str, int], Spend]]:
         for (group, model, band), items in self.cells.items():
@@ -252,16 +252,20 @@ def compute_costs(
     pricer = pricer or pricer_for(settings.prices)
     now = analysis.now.timestamp()
     day_start = now - now % DAY_S
-    hour_ago = now - HOUR_S
     views: dict[str, SessionView] = {}
     for view in analysis.sessions:
         views.setdefault(view.id, view)
     matcher = Matcher(analysis, frozenset(normalise_work(item) for item in settings.placeholders))
     claims = claims_by_session(analysis)
     # One sum per (session, milestone, priority) a bucket goes to, one per window for the
-    # recent buckets only; priced once each (``_Sums``), then added up per view.
+    # recent buckets only; priced once each (``_Sums``), then added up per view. Every
+    # bucket is gathered per (work, model, band) first, so a work is matched once, not
+    # once a bucket; today's sums are the hours' since midnight (``by-hour``: every
+    # recent bucket lies in one hour, and midnight is on the hour).
     sums = _Sums()
-    recent = min(day_start, now - HOURS_SHOWN * HOUR_S, now - RATE_WINDOW_S)
+    recent = now - HOURS_SHOWN * HOUR_S
+    rate_from = now - RATE_WINDOW_S - BUCKET_S
+    hour_from = now - HOUR_S - BUCKET_S
     for session, used in usage.sessions.items():
         timeline = timeline_of(
             views.get(session),
@@ -270,26 +274,27 @@ def compute_costs(
             claims.get(session, ()),
             None,
         )
-        groups: dict[int, tuple[str, str, str | None, str | None]] = {}
-        """The work each bucket went to (cells of one bucket share it)."""
+        by_work: dict[tuple[str, str, int], list[Tokens]] = {}
+        work_at = timeline.at
         for start, model, band, tokens in used.cells:
-            group = groups.get(start)
-            if group is None:
-                work = matcher.match(session, timeline.at(bucket_middle(start)))
-                group = groups[start] = ("work", session, *work)
-            sums.add(group, model, band, tokens)
+            work = work_at(start + HALF_BUCKET_S)
+            known = by_work.get((work, model, band))
+            if known is None:
+                by_work[(work, model, band)] = [tokens]
+            else:
+                known.append(tokens)
             if start < recent:
                 continue
-            if start >= day_start:
-                sums.add(("today", session), model, band, tokens)
-            if start + BUCKET_S > hour_ago and start <= now:
-                sums.add(("hour", session), model, band, tokens)
-            if start >= now - HOURS_SHOWN * HOUR_S:
-                sums.add(("by-hour", session, int(start // HOUR_S) * HOUR_S), model, band, tokens)
-            if start + BUCKET_S > now - RATE_WINDOW_S:
-                sums.add(("milestone-recent", group[2]), model, band, tokens)
-                if start + BUCKET_S > hour_ago:
-                    sums.add(("priority-hour", group[3]), model, band, tokens)
+            sums.add(("by-hour", session, start - start % HOUR_S), model, band, [tokens])
+            if start > rate_from:
+                milestone, priority = matcher.match(session, work)
+                sums.add(("milestone-recent", milestone), model, band, [tokens])
+                if start > hour_from:
+                    sums.add(("priority-hour", priority), model, band, [tokens])
+                    if start <= now:
+                        sums.add(("hour", session), model, band, [tokens])
+        for (text, model, band), items in by_work.items():
+            sums.add(("work", session, *matcher.match(session, text)), model, band, items)
     gathered: dict[object, list[Spend]] = {}
     hours_gathered: dict[str, dict[int, list[Spend]]] = {}
     workers: dict[tuple[str, str | None], set[str]] = {}
@@ -306,7 +311,10 @@ def compute_costs(
             workers.setdefault(("milestone", milestone), set()).add(session)
             workers.setdefault(("priority", priority), set()).add(session)
         elif group[0] == "by-hour":
-            hours_gathered.setdefault(group[1], {}).setdefault(group[2], []).append(spend)
+            _, session, hour = group
+            hours_gathered.setdefault(session, {}).setdefault(hour, []).append(spend)
+            if hour >= day_start:
+                gathered.setdefault(("today", session), []).append(spend)
         else:
             gathered.setdefault(group, []).append(spend)
     spends = {key: _total(items) for key, items in gathered.items()}

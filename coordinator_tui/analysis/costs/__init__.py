@@ -18,22 +18,24 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from operator import itemgetter
+from typing import Any, overload
 
 from coordinator_tui.analysis.acting.predict import MilestoneForecast
 from coordinator_tui.analysis.costs.attribution import (
-    HALF_BUCKET_S,
     Matcher,
     claims_by_session,
     timeline_of,
 )
 from coordinator_tui.analysis.costs.prices import Pricer
+from coordinator_tui.analysis.costs.windows import add_hours, add_sums
 from coordinator_tui.analysis.results import Analysis, SessionView
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.usage.tokens import (
     BUCKET_S,
     NO_TOKENS,
+    Cell,
     Response,
     SessionUsage,
     Tokens,
@@ -96,6 +98,57 @@ class LastTurn:
     usd: Decimal | None
 
 
+class Hours(Sequence[tuple[datetime, Spend]]):
+    """A session's spend per hour, priced when first read (``len``, an item, a loop).
+
+    Pricing every session's last 24 hours was a third of a one-shot look at 100 sessions
+    (``bench_usage``), and only the dashboard's detail view of one session shows them.
+    Read from any thread: every model and band it prices was priced by ``compute_costs``
+    already (the pricer's cache), so it reads the pricer and never writes its table."""
+
+    def __init__(self, cells: tuple[Cell, ...], pricer: Pricer, since: float) -> None:
+        self._cells, self._pricer, self._since = cells, pricer, since
+        self._made: tuple[tuple[datetime, Spend], ...] | None = None
+
+    def _all(self) -> tuple[tuple[datetime, Spend], ...]:
+        if self._made is None:
+            sums = _Sums()
+            add_hours(self._cells, self._since, sums.add)
+            gathered: dict[int, list[Spend]] = {}
+            for (group, _, _), spend in sums.priced(self._pricer):
+                gathered.setdefault(group[1], []).append(spend)
+            self._made = tuple(
+                (datetime.fromtimestamp(hour, tz=timezone.utc), _total(items))
+                for hour, items in sorted(gathered.items())
+            )
+        return self._made
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[datetime, Spend]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[datetime, Spend]]: ...
+
+    def __getitem__(
+        self, index: int | slice
+    ) -> tuple[datetime, Spend] | Sequence[tuple[datetime, Spend]]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Hours, tuple)):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"Hours({self._all()!r})"
+
+
 @dataclass(frozen=True)
 class SessionCost:
     session: str
@@ -105,8 +158,9 @@ class SessionCost:
     last_hour: Spend
     by_model: tuple[tuple[str, Spend], ...]
     """Most expensive first (unpriced models last, by tokens)."""
-    by_hour: tuple[tuple[datetime, Spend], ...]
-    """The last ``HOURS_SHOWN`` hours with spend, oldest first."""
+    by_hour: Sequence[tuple[datetime, Spend]]
+    """The last ``HOURS_SHOWN`` hours with spend, oldest first (``Hours``: priced when
+    first read, as only the detail view shows them)."""
     last_turn: LastTurn | None
     complete: bool
     """False while only the transcripts' tails are read: the totals are at least these."""
@@ -193,19 +247,19 @@ def pricer_for(prices: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]) ->
 class _Sums:
     """Token sums per (group, model, band), priced once each at the end: cost is linear
     within a size band, so this prices every response exactly at a fraction of the work.
-    The counts are gathered and summed column by column at the end (``summed``): adding
-    them one by one was most of opening on 100 sessions (``bench_usage``)."""
+    The sums of ranges of buckets (``windows``) are gathered and added column by column
+    at the end (``summed``)."""
 
     def __init__(self) -> None:
         self.cells: dict[tuple[Any, str, int], list[Tokens]] = {}
 
-    def add(self, group: tuple[Any, ...], model: str, band: int, tokens: list[Tokens]) -> None:
+    def add(self, group: tuple[Any, ...], model: str, band: int, tokens: Tokens) -> None:
         key = (group, model, band)
         known = self.cells.get(key)
         if known is None:
-            self.cells[key] = tokens
+            self.cells[key] = [tokens]
         else:
-            known += tokens
+            known.append(tokens)
 
     def priced(self, pricer: Pricer) -> Iterator[tuple[tuple[Any, str, int], Spend]]:
         for (group, model, band), items in self.cells.items():
@@ -258,14 +312,10 @@ def compute_costs(
     matcher = Matcher(analysis, frozenset(normalise_work(item) for item in settings.placeholders))
     claims = claims_by_session(analysis)
     # One sum per (session, milestone, priority) a bucket goes to, one per window for the
-    # recent buckets only; priced once each (``_Sums``), then added up per view. Every
-    # bucket is gathered per (work, model, band) first, so a work is matched once, not
-    # once a bucket; today's sums are the hours' since midnight (``by-hour``: every
-    # recent bucket lies in one hour, and midnight is on the hour).
+    # recent buckets; priced once each (``_Sums``), then added up per view. The sums are
+    # taken per range of buckets (``windows``); the per-hour ones when shown (``Hours``).
     sums = _Sums()
-    recent = now - HOURS_SHOWN * HOUR_S
-    rate_from = now - RATE_WINDOW_S - BUCKET_S
-    hour_from = now - HOUR_S - BUCKET_S
+    windows = (day_start, now - RATE_WINDOW_S - BUCKET_S, now - HOUR_S - BUCKET_S)
     for session, used in usage.sessions.items():
         timeline = timeline_of(
             views.get(session),
@@ -274,29 +324,16 @@ def compute_costs(
             claims.get(session, ()),
             None,
         )
-        by_work: dict[tuple[str, str, int], list[Tokens]] = {}
-        work_at = timeline.at
-        for start, model, band, tokens in used.cells:
-            work = work_at(start + HALF_BUCKET_S)
-            known = by_work.get((work, model, band))
-            if known is None:
-                by_work[(work, model, band)] = [tokens]
-            else:
-                known.append(tokens)
-            if start < recent:
-                continue
-            sums.add(("by-hour", session, start - start % HOUR_S), model, band, [tokens])
-            if start > rate_from:
-                milestone, priority = matcher.match(session, work)
-                sums.add(("milestone-recent", milestone), model, band, [tokens])
-                if start > hour_from:
-                    sums.add(("priority-hour", priority), model, band, [tokens])
-                    if start <= now:
-                        sums.add(("hour", session), model, band, [tokens])
-        for (text, model, band), items in by_work.items():
-            sums.add(("work", session, *matcher.match(session, text)), model, band, items)
+        add_sums(
+            session,
+            used.cells,
+            timeline,
+            partial(matcher.match, session),
+            now,
+            windows,
+            sums.add,
+        )
     gathered: dict[object, list[Spend]] = {}
-    hours_gathered: dict[str, dict[int, list[Spend]]] = {}
     workers: dict[tuple[str, str | None], set[str]] = {}
     for (group, model, _), spend in sums.priced(pricer):
         if group[0] == "work":
@@ -310,20 +347,12 @@ def compute_costs(
                 gathered.setdefault(key, []).append(spend)
             workers.setdefault(("milestone", milestone), set()).add(session)
             workers.setdefault(("priority", priority), set()).add(session)
-        elif group[0] == "by-hour":
-            _, session, hour = group
-            hours_gathered.setdefault(session, {}).setdefault(hour, []).append(spend)
-            if hour >= day_start:
-                gathered.setdefault(("today", session), []).append(spend)
         else:
             gathered.setdefault(group, []).append(spend)
     spends = {key: _total(items) for key, items in gathered.items()}
-    hours = {
-        session: {hour: _total(items) for hour, items in of_session.items()}
-        for session, of_session in hours_gathered.items()
-    }
+    hours_from = now - HOURS_SHOWN * HOUR_S
     sessions = {
-        session: _session_cost(used, spends, hours.get(session, {}), pricer)
+        session: _session_cost(used, spends, Hours(used.cells, pricer, hours_from), pricer)
         for session, used in usage.sessions.items()
     }
     total = _total([cost.spend for cost in sessions.values()] or [NO_SPEND])
@@ -357,18 +386,15 @@ def compute_costs(
 
 
 def _session_cost(
-    used: SessionUsage, spends: Mapping[object, Spend], hours: Mapping[int, Spend], pricer: Pricer
+    used: SessionUsage, spends: Mapping[object, Spend], hours: Hours, pricer: Pricer
 ) -> SessionCost:
     session = used.session
     by_model = sorted(
         (
             (model, spends[("model", session, model)])
-            for model in {cell.model for cell in used.cells}
+            for model in set(map(itemgetter(1), used.cells))
         ),
         key=lambda item: (not item[1].priced, -item[1].usd, -item[1].tokens.total, item[0]),
-    )
-    by_hour = sorted(
-        (datetime.fromtimestamp(start, tz=timezone.utc), spend) for start, spend in hours.items()
     )
     return SessionCost(
         session=session,
@@ -377,7 +403,7 @@ def _session_cost(
         today=spends.get(("today", session), NO_SPEND),
         last_hour=spends.get(("hour", session), NO_SPEND),
         by_model=tuple(by_model),
-        by_hour=tuple(by_hour),
+        by_hour=hours,
         last_turn=_last_turn(used.last, pricer),
         complete=used.complete,
         problems=used.problems,
@@ -402,7 +428,8 @@ def _milestones(
 ) -> tuple[MilestoneCost, ...]:
     by_id = {forecast.milestone_id: forecast for forecast in forecasts}
     first_seen = min(
-        (cell.start for used in usage.sessions.values() for cell in used.cells), default=now
+        (min(map(itemgetter(0), used.cells)) for used in usage.sessions.values() if used.cells),
+        default=now,
     )
     span_s = max(min(RATE_WINDOW_S, now - first_seen), MIN_RATE_SPAN_S)
     result = []

@@ -151,6 +151,11 @@ def test_the_work_log_comes_back_with_the_totals(tmp_path: Path) -> None:
     assert usage(look(root, watched(path))).work_log == ((1000.0, "search page"), (2000.0, "tests"))
 
 
+def cell(start: int, model: int = 0) -> list[int]:
+    """One bucket as the index writes it: start, model, band, then its tokens."""
+    return [start, model, 0, 1, 0, 0, 9, 0, 1]
+
+
 def forge(root: Path, change: dict[str, object]) -> None:
     document = json.loads((root / INDEX).read_bytes())
     document["sessions"]["s1"].update(change)
@@ -169,6 +174,11 @@ def forge(root: Path, change: dict[str, object]) -> None:
         {"cells": [0, 0, 0, True, 0, 0, 10**6, 0, 1]},
         {"cells": [0, 0, 0, 1.5, 0, 0, 10**6, 0, 1]},
         {"cells": [0, 0, 0, 10**13, 0, 0, 10**6, 0, 1]},
+        {"cells": [*cell(600), *cell(0)]},  # not sorted by start
+        {  # one model's buckets in two runs
+            "models": ["claude-haiku-4-5", "other"],
+            "cells": [*cell(0), *cell(300, model=1), *cell(600)],
+        },
         {"models": [7]},
         {"paths": [["relative.jsonl", 1, 2, 3, 4]]},
         {"paths": "all"},
@@ -181,7 +191,7 @@ def test_a_forged_entry_is_ignored_and_the_session_read(
     root, path = setup(tmp_path, responses=3)
     look(root, watched(path))
     honest = json.loads((root / INDEX).read_bytes())["sessions"]["s1"]
-    assert len(honest["cells"]) == 9  # the forgeries above are of one cell
+    assert len(honest["cells"]) == 9  # one cell: a forgery of two or three is never honest
     forge(root, change)
     reads.clear()
     found = usage(look(root, watched(path)))

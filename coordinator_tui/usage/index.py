@@ -22,7 +22,7 @@ import json
 import os
 import stat
 from dataclasses import dataclass
-from functools import partial
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -31,7 +31,7 @@ from coordinator_tui.usage.readers import MAX_COUNT, count
 from coordinator_tui.usage.state import MAX_CELLS_READ, is_moment, work_log_of
 from coordinator_tui.usage.tokens import (
     EDGES,
-    Cell,
+    ColumnCells,
     Response,
     SessionUsage,
     Tokens,
@@ -49,6 +49,8 @@ _FIELDS = len(Tokens._fields)
 _CELL = 3 + _FIELDS
 """A cell is written flat: start, model (its place in ``models``), band, then the tokens."""
 _LIMIT_NS = 2**63
+_BY_RUN = itemgetter(1, 2, 0)
+"""Cells are written by model, band and start: one sorted run per model and band."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def encode(entries: dict[str, Entry]) -> bytes:
         usage = entry.usage
         models: dict[str, int] = {}
         cells: list[int] = []
-        for start, model, band, tokens in usage.cells:
+        for start, model, band, tokens in sorted(usage.cells, key=_BY_RUN):
             cells += (start, models.setdefault(model, len(models)), band, *tokens)
         last = usage.last
         sessions[session] = {
@@ -157,13 +159,15 @@ def _seen(value: object) -> dict[str, Signature] | None:
     return seen
 
 
-def _cells(flat: object, models: object) -> tuple[Cell, ...] | None:
+def _cells(flat: object, models: object) -> ColumnCells | None:
+    """The cells as ``encode`` writes them: flat, sorted by model, band and start (so each
+    model and band is one run, as the cost views take them)."""
     if not isinstance(flat, list) or not isinstance(models, list) or len(models) > MAX_MODELS:
         return None
     if len(flat) % _CELL or len(flat) > MAX_CELLS_READ * _CELL:
         return None
     if not flat:
-        return ()
+        return ColumnCells(())
     if set(map(type, flat)) != {int} or min(flat) < 0 or max(flat) > MAX_COUNT:
         return None
     if max(flat[1::_CELL]) >= len(models) or max(flat[2::_CELL]) > len(EDGES):
@@ -172,15 +176,20 @@ def _cells(flat: object, models: object) -> tuple[Cell, ...] | None:
         return None
     names = [clean_model(model) for model in models]
     columns = [flat[at::_CELL] for at in range(_CELL)]
-    # Built column by column in C (``tuple.__new__`` of the named tuples): a Python call per
-    # cell was a third of opening on 100 sessions' saved totals (``bench_usage``).
-    tokens = map(_NEW_TOKENS, zip(*columns[3:], strict=True))
-    named = map(names.__getitem__, columns[1])
-    return tuple(map(_NEW_CELL, zip(columns[0], named, columns[2], tokens, strict=True)))
-
-
-_NEW_TOKENS = partial(tuple.__new__, Tokens)
-_NEW_CELL = partial(tuple.__new__, Cell)
+    starts, counts = columns[0], columns[3:]
+    pairs = list(zip(columns[1], columns[2], strict=True))
+    runs = []
+    low = 0
+    while low < len(pairs):
+        pair = pairs[low]
+        high = low + pairs.count(pair)
+        run_starts = starts[low:high]
+        if pairs[low:high].count(pair) != high - low or run_starts != sorted(run_starts):
+            return None  # not one sorted run per model and band: not as we write it
+        model, band = pair
+        runs.append((names[model], band, run_starts, tuple(count[low:high] for count in counts)))
+        low = high
+    return ColumnCells(tuple(runs))
 
 
 def _last(value: object) -> Response | None:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache, partial
-from operator import itemgetter
 from typing import Any, overload
 
 from coordinator_tui.analysis.acting.predict import MilestoneForecast
@@ -41,6 +40,8 @@ from coordinator_tui.usage.tokens import (
     Tokens,
     UsageSnapshot,
     band_of,
+    first_start,
+    models_of,
 )
 
 ZERO = Decimal(0)
@@ -106,7 +107,7 @@ class Hours(Sequence[tuple[datetime, Spend]]):
     Read from any thread: every model and band it prices was priced by ``compute_costs``
     already (the pricer's cache), so it reads the pricer and never writes its table."""
 
-    def __init__(self, cells: tuple[Cell, ...], pricer: Pricer, since: float) -> None:
+    def __init__(self, cells: Sequence[Cell], pricer: Pricer, since: float) -> None:
         self._cells, self._pricer, self._since = cells, pricer, since
         self._made: tuple[tuple[datetime, Spend], ...] | None = None
 
@@ -390,10 +391,7 @@ def _session_cost(
 ) -> SessionCost:
     session = used.session
     by_model = sorted(
-        (
-            (model, spends[("model", session, model)])
-            for model in set(map(itemgetter(1), used.cells))
-        ),
+        ((model, spends[("model", session, model)]) for model in models_of(used.cells)),
         key=lambda item: (not item[1].priced, -item[1].usd, -item[1].tokens.total, item[0]),
     )
     return SessionCost(
@@ -427,10 +425,8 @@ def _milestones(
     now: float,
 ) -> tuple[MilestoneCost, ...]:
     by_id = {forecast.milestone_id: forecast for forecast in forecasts}
-    first_seen = min(
-        (min(map(itemgetter(0), used.cells)) for used in usage.sessions.values() if used.cells),
-        default=now,
-    )
+    starts = (first_start(used.cells) for used in usage.sessions.values())
+    first_seen = min((start for start in starts if start is not None), default=now)
     span_s = max(min(RATE_WINDOW_S, now - first_seen), MIN_RATE_SPAN_S)
     result = []
     for item in analysis.milestones.items:

@@ -13,13 +13,13 @@ its sums one by one, most of the cost of the view (``bench_usage``).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import accumulate, groupby
 from operator import itemgetter, sub
 
 from coordinator_tui.analysis.costs.attribution import HALF_BUCKET_S, Timeline
-from coordinator_tui.usage.tokens import Cell, Tokens
+from coordinator_tui.usage.tokens import Cell, ColumnCells, Tokens
 
 HOUR_S = 3600
 _BY_MODEL_BAND = itemgetter(1, 2)
@@ -37,12 +37,10 @@ Match = Callable[[str], tuple[str | None, str | None]]
 class Run:
     """The buckets of one model and size band, sorted by start, with running sums."""
 
-    def __init__(self, cells: list[Cell]) -> None:
-        self.starts = list(map(_START, cells))
-        columns = zip(*map(_TOKENS, cells), strict=True)
-        self.running = list(
-            zip(*(accumulate(column, initial=0) for column in columns), strict=True)
-        )
+    def __init__(self, starts: list[int], columns: Iterable[Iterable[int]]) -> None:
+        self.starts = starts
+        running = (accumulate(column, initial=0) for column in columns)
+        self.running = list(zip(*running, strict=True))
         """``running[i]``: the sums of the first ``i`` buckets, kind by kind."""
 
     def total(self, low: int, high: int) -> Tokens:
@@ -57,10 +55,16 @@ class Run:
         return bisect_right(self.starts, moment)
 
 
-def runs_of(cells: tuple[Cell, ...]) -> Iterator[tuple[str, int, Run]]:
-    """(model, band, its run) for each model and size band of ``cells``."""
+def runs_of(cells: Sequence[Cell]) -> Iterator[tuple[str, int, Run]]:
+    """(model, band, its run) for each model and size band of ``cells`` (the index's
+    columns as they are)."""
+    if isinstance(cells, ColumnCells):
+        for model, band, starts, columns in cells.runs:
+            yield model, band, Run(starts, columns)
+        return
     for (model, band), group in groupby(sorted(cells, key=_ORDER), key=_BY_MODEL_BAND):
-        yield model, band, Run(list(group))
+        run = list(group)
+        yield model, band, Run(list(map(_START, run)), zip(*map(_TOKENS, run), strict=True))
 
 
 def works_of(run: Run, timeline: Timeline) -> list[tuple[int, int, str]]:
@@ -83,7 +87,7 @@ def works_of(run: Run, timeline: Timeline) -> list[tuple[int, int, str]]:
 
 def add_sums(
     session: str,
-    cells: tuple[Cell, ...],
+    cells: Sequence[Cell],
     timeline: Timeline,
     match: Match,
     now: float,
@@ -115,7 +119,7 @@ def add_sums(
             add(("today", session), model, band, run.total(today_low, count))
 
 
-def add_hours(cells: tuple[Cell, ...], since: float, add: Add) -> None:
+def add_hours(cells: Sequence[Cell], since: float, add: Add) -> None:
     """Hand ``add`` the spend of each hour from ``since`` on, as (``hour``, start of the
     hour) groups: what the detail view shows, made only when it is shown."""
     for model, band, run in runs_of(cells):

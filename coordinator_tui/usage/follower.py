@@ -187,6 +187,8 @@ class UsageFollower:
         """The last look's index (raw entries, each checked when its session is opened)."""
         self._index_dirty = False
         self._index_saved_at = 0.0
+        self._within: str | None = None
+        """The root, resolved once (where a link to one of our files may point)."""
         self._lock = threading.Lock()
         self._stepping = threading.Lock()
         self._stop = threading.Event()
@@ -266,16 +268,15 @@ class UsageFollower:
         with self._stepping:
             self._save_due(self.clock(), force=True)
 
-    def _private(self, name: str) -> Path:
-        return self.root / PRIVATE_FOLDER / saved_state.FOLDER / name
-
     def _read_private(self, name: str, limit: int) -> tuple[bytes | None, str | None]:
         """One of our files in ``.coordinator/usage/``: (data, None), (None, None) when it
         does not exist, (None, why) when it cannot be read."""
-        path = self._private(name)
+        path = os.path.join(self.root, PRIVATE_FOLDER, saved_state.FOLDER, name)
         if not os.path.lexists(path):
             return None, None
-        data, reason, _, _ = read_bytes(path, limit, within=str(self.root.resolve()))
+        if self._within is None:
+            self._within = str(self.root.resolve())
+        data, reason, _, _ = read_bytes(path, limit, within=self._within)
         return data, reason
 
     def _read_index(self) -> dict[str, object]:

@@ -143,9 +143,9 @@ def _parse_record(raw: bytes | None) -> dict[str, Any] | None:
 
 
 SPEND_SUMMARY = (".coordinator/usage", "summary.json")
-"""Written by every look at the usage (``write.usage_state``: ``run`` each cycle, ``status``,
-the report, the dashboard): today's spend, priced there (pricing needs genai-prices,
-which the status line must not import)."""
+"""Written by every look that priced the usage (``write.usage_state``: ``run`` each cycle,
+``status``, the report): today's spend, priced there (pricing needs genai-prices, which
+the status line must not import)."""
 SPEND_RECENT_S = 900.0
 """A summary older than this is left out: today's spend as of an earlier look would
 understate it, and nothing on the line would say so."""

@@ -176,3 +176,10 @@ def test_status_leaves_todays_spend_for_the_status_line(
     assert capsys.readouterr().out.strip().endswith(" $15.00")
     assert status_line([str(root), "--now", "2025-11-15T20:30:00Z"]) == 0  # half an hour on
     assert "$" not in capsys.readouterr().out
+    later = "2025-11-15T20:30:00Z"  # the report is a look too
+    done = cli("report", str(root), "-o", "-", "--now", later)
+    assert done.returncode == 0, done.stderr
+    written = json.loads((root / ".coordinator" / "usage" / "summary.json").read_text())
+    assert written["at"] == later
+    assert status_line([str(root), "--now", later]) == 0
+    assert capsys.readouterr().out.strip().endswith(" $15.00")

@@ -71,6 +71,8 @@ class Target:
     branch: str
     hash_name: str = "sha1"
     """The repository's object format (``git rev-parse --show-object-format``)."""
+    git_dir: Path | None = None
+    """The work tree's own git folder (``git rev-parse --absolute-git-dir``)."""
 
     @property
     def remote_ref(self) -> str:
@@ -113,7 +115,20 @@ def open_target(folder: Path, remote: str) -> Target:
     if not git.ok("remote", "get-url", "--", remote):
         raise SyncBlocked(f"the repository has no remote named {remote!r}")
     name = branch.stdout.decode("utf-8", "replace").strip()
-    return Target(folder.resolve(), top, prefix, remote, name, object_format(git))
+    git_dir = Path(git.text("rev-parse", "--absolute-git-dir"))
+    return Target(folder.resolve(), top, prefix, remote, name, object_format(git), git_dir)
+
+
+def index_only(git: Git, target: Target) -> Git:
+    """``git`` for writing an index without a work tree: writing an index makes git read
+    back the files of its "racily clean" entries, through the filters a ``.gitattributes``
+    names; pointed at an empty folder instead, it reads no file at all (the user's own
+    ``git status`` checks those entries again, as git always does)."""
+    git_dir = target.git_dir or Path(git.text("rev-parse", "--absolute-git-dir"))
+    empty = git_dir / "coordinator-sync-empty"
+    empty.mkdir(exist_ok=True)
+    detached = {"GIT_DIR": str(git_dir), "GIT_WORK_TREE": str(empty)}
+    return Git(empty, git.index_file, {**git.extra_env, **detached})
 
 
 def fetch(git: Git, target: Target) -> str | None:
@@ -259,17 +274,17 @@ def _index_info(prefix: str, entries: dict[str, Entry | None]) -> bytes:
     return b"\0".join(lines) + (b"\0" if lines else b"")
 
 
-def _private_index(git: Git) -> Git:
-    path = Path(git.text("rev-parse", "--git-path", "coordinator-sync.index"))
-    path = path if path.is_absolute() else git.work_tree / path
+def _private_index(git: Git, target: Target) -> Git:
+    detached = index_only(git, target)
+    path = Path(detached.extra_env["GIT_DIR"]) / "coordinator-sync.index"
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
-    return git.with_index(path)
+    return detached.with_index(path)
 
 
 def _commit(git: Git, target: Target, start: str | None, updates: dict[str, Entry | None]) -> str:
     """A commit of ``start`` with ``updates`` laid on it (built in a private index)."""
-    private = _private_index(git)
+    private = _private_index(git, target)
     if start:
         private.run("read-tree", start)
     else:
@@ -330,7 +345,8 @@ def apply(
             on_arrival(path, content)
     if changed:
         index = {path: new.get(path) for path in sorted(changed)}
-        git.run("update-index", "-z", "--index-info", input_data=_index_info(target.prefix, index))
+        entries = _index_info(target.prefix, index)
+        index_only(git, target).run("update-index", "-z", "--index-info", input_data=entries)
     if attempt.new_commit and attempt.new_commit != attempt.head_before:
         head_now = attempt.head_before or _ZERO
         git.run("update-ref", "-m", "coordinator-tui sync", "HEAD", attempt.new_commit, head_now)

@@ -20,7 +20,7 @@ from coordinator_tui.clock import Clock, frozen_clock, system_clock
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
 from coordinator_tui.pace import KEYS
 from coordinator_tui.settings import Settings
-from coordinator_tui.tui.keys import bindings
+from coordinator_tui.tui.keys import bindings, without_writes
 from coordinator_tui.tui.palette import DashboardCommands
 from coordinator_tui.tui.screens.dashboard import DashboardScreen
 from coordinator_tui.tui.screens.dashboard_attention import ProblemSource
@@ -80,6 +80,9 @@ class KeysFirstApp(App[None]):
     """An app whose worker threads step aside while it handles a key or a click
     (``pace.KEYS``: they sleep at their next step instead of sharing the interpreter)."""
 
+    read_only = False
+    """``--read-only``: no key that writes is bound or offered (``keys.without_writes``)."""
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             KEYS.pressed()
@@ -103,13 +106,14 @@ class CoordinatorApp(KeysFirstApp):
         poll_ms: int | None,
         watch: bool,
         problems: ProblemSource | None = None,
+        read_only: bool = False,
     ) -> None:
         folder = styles_folder()
         super().__init__(css_path=[str(folder / name) for name in STYLE_FILES])
         self.root = root
-        self.dashboard = DashboardScreen(
-            root, settings, clock, compact, poll_ms, watch, problems=problems
-        )
+        self.read_only = read_only
+        screen = without_writes(DashboardScreen) if read_only else DashboardScreen
+        self.dashboard = screen(root, settings, clock, compact, poll_ms, watch, problems=problems)
 
     def on_mount(self) -> None:
         self.sub_title = shown_path(self.root)
@@ -129,10 +133,12 @@ def create_app(
     poll_ms: int | None = None,
     watch: bool = True,
     problems: ProblemSource | None = None,
+    read_only: bool = False,
 ) -> CoordinatorApp:
     """The dashboard for ``root``. ``compact=None`` switches by width (under 100 columns);
     ``poll_ms`` polls instead of native file events; ``watch=False`` reads once;
-    ``problems`` is polled once a second for lines to notify (the demo's failed writes)."""
+    ``problems`` is polled once a second for lines to notify (the demo's failed writes);
+    ``read_only`` takes away every key that writes (a wall display)."""
     return CoordinatorApp(
         Path(root),
         settings or Settings(),
@@ -141,6 +147,7 @@ def create_app(
         poll_ms=poll_ms,
         watch=watch,
         problems=problems,
+        read_only=read_only,
     )
 
 
@@ -152,6 +159,7 @@ def run_dashboard(
     clock: Clock = system_clock,
     poll_ms: int | None = None,
     problems: ProblemSource | None = None,
+    read_only: bool = False,
 ) -> int:
     """Run the dashboard in this terminal until the user quits (``demo`` uses this, with
     ``problems`` returning its simulation's failed writes not shown yet).
@@ -166,6 +174,7 @@ def run_dashboard(
             compact=True if compact else None,
             poll_ms=poll_ms,
             problems=problems,
+            read_only=read_only,
         )
     except StylesNotFound as error:
         print(f"coordinator-tui: {error}", file=sys.stderr)
@@ -186,20 +195,28 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     poll_ms = getattr(args, "poll_ms", None)
     if poll_ms is None and getattr(args, "poll", False):
         poll_ms = DEFAULT_POLL_MS
+    read_only = bool(getattr(args, "read_only", False))
     if len(names) > 1:
-        return _main_many(names, settings, clock, poll_ms, bool(getattr(args, "compact", False)))
+        compact = bool(getattr(args, "compact", False))
+        return _main_many(names, settings, clock, poll_ms, compact, read_only)
     try:
         root = resolve_directory(names[0] if names else None, must_exist=False)
     except DirectoryNotFound as error:
         print(f"coordinator-tui: {error}", file=sys.stderr)
         return 2
+    compact = bool(getattr(args, "compact", False))
     return run_dashboard(
-        root, settings, compact=bool(getattr(args, "compact", False)), clock=clock, poll_ms=poll_ms
+        root, settings, compact=compact, clock=clock, poll_ms=poll_ms, read_only=read_only
     )
 
 
 def _main_many(
-    names: list[str], settings: Settings, clock: Clock, poll_ms: int | None, compact: bool
+    names: list[str],
+    settings: Settings,
+    clock: Clock,
+    poll_ms: int | None,
+    compact: bool,
+    read_only: bool,
 ) -> int:
     """Each DIR must name a coordination directory (or a path that will become one: a
     directory that is missing now is waited for, as with one DIR)."""
@@ -216,20 +233,4 @@ def _main_many(
         except DirectoryNotFound as error:
             print(f"coordinator-tui: {error}", file=sys.stderr)
             return 2
-    return run_many(collectives(roots), settings, clock=clock, poll_ms=poll_ms)
-
-
-# --- the web view (``serve``, the ``web`` extra): one dashboard process per page ---
-
-
-class WebExtraMissing(ImportError):
-    """textual-serve is not installed (``pip install 'coordinator-tui[web]'``)."""
-
-
-def serve_dashboard(command: str, host: str, port: int, public_url: str | None) -> None:
-    """Serve ``command`` (the dashboard's shell command) to browsers until interrupted."""
-    try:
-        from textual_serve.server import Server
-    except ImportError as error:
-        raise WebExtraMissing(str(error)) from None
-    Server(command, host=host, port=port, title="coordinator-tui", public_url=public_url).serve()
+    return run_many(collectives(roots), settings, clock=clock, poll_ms=poll_ms, read_only=read_only)

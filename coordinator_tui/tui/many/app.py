@@ -18,7 +18,7 @@ from coordinator_tui.tui.app import (
     quick_switches,
     styles_folder,
 )
-from coordinator_tui.tui.keys import bindings
+from coordinator_tui.tui.keys import bindings, without_writes
 from coordinator_tui.tui.many.screen import ManyScreen
 from coordinator_tui.tui.palette import DashboardCommands
 from coordinator_tui.tui.screens.help import HelpScreen
@@ -39,10 +39,13 @@ class ManyApp(KeysFirstApp):
         clock: Clock,
         poll_ms: int | None = None,
         watch: bool = True,
+        read_only: bool = False,
     ) -> None:
         folder = styles_folder()
         super().__init__(css_path=[str(folder / name) for name in STYLE_FILES])
-        self.many = ManyScreen(found, settings, clock, poll_ms, watch)
+        self.read_only = read_only
+        screen = without_writes(ManyScreen) if read_only else ManyScreen
+        self.many = screen(found, settings, clock, poll_ms, watch)
         self.found = found
 
     def on_mount(self) -> None:
@@ -55,12 +58,17 @@ class ManyApp(KeysFirstApp):
 
 
 def run_many(
-    found: list[Collective], settings: Settings, *, clock: Clock, poll_ms: int | None
+    found: list[Collective],
+    settings: Settings,
+    *,
+    clock: Clock,
+    poll_ms: int | None,
+    read_only: bool = False,
 ) -> int:
     """``coordinator-tui DIR1 DIR2 …`` until the user quits; 1 with one line on a broken
     install (no styles)."""
     try:
-        app = ManyApp(found, settings, clock=clock, poll_ms=poll_ms)
+        app = ManyApp(found, settings, clock=clock, poll_ms=poll_ms, read_only=read_only)
     except StylesNotFound as error:
         print(f"coordinator-tui: {error}", file=sys.stderr)
         return 1

@@ -299,11 +299,14 @@ def test_cli_sync_once_and_bad_command_lines(remote: Path, capsys) -> None:
 
 
 def pushed_by_another(remote: Path, name: str, files: dict[str, bytes], links=None) -> str:  # type: ignore[no-untyped-def]
-    """Another party pushes with plain git whatever it likes; the commit it pushed."""
+    """Another party pushes with plain git whatever it likes (a file starting ``#!`` as an
+    executable); the commit it pushed."""
     other = machine(remote, name)
     for path, data in files.items():
         (other / path).parent.mkdir(parents=True, exist_ok=True)
         (other / path).write_bytes(data)
+        if data.startswith(b"#!"):
+            (other / path).chmod(0o755)
     for path, target in (links or {}).items():
         (other / path).parent.mkdir(parents=True, exist_ok=True)
         os.symlink(target, other / path)
@@ -399,6 +402,21 @@ def test_a_filter_named_by_a_pushed_gitattributes_never_runs(remote: Path, tmp_p
     ]
 
 
+def test_a_hook_pushed_into_the_hooks_folder_never_lands_or_runs(
+    remote: Path, tmp_path: Path
+) -> None:
+    ran = tmp_path / "the-hook-ran"
+    a = machine(remote, "a")
+    git(a, "config", "core.hooksPath", ".githooks")  # hooks kept in the repository (husky)
+    hook = f"#!/bin/sh\ntouch {ran}\n".encode()
+    pushed_by_another(remote, "other", {".githooks/pre-push": hook})
+    session(a, "session-a")
+    result = round_on(a)
+    assert not ran.exists()
+    assert not (a / ".githooks" / "pre-push").exists()
+    assert result.outcome == "blocked"
+
+
 def _round_in_a_child(clone: Path) -> tuple[str, list[str], list[str], int]:
     import resource
 
@@ -448,6 +466,33 @@ def test_the_work_tree_moves_only_after_the_push_is_accepted(remote: Path, tmp_p
     assert git(a, "rev-parse", "HEAD") == head
     assert git(a, "diff", "--cached", "--name-only") == ""
     assert load_state(a / DIR).last_round["outcome"] == "error"
+
+
+def test_a_file_written_during_the_round_keeps_that_write(
+    remote: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coordinator_tui.sync import engine
+
+    a, b = machine(remote, "a"), machine(remote, "b")
+    (b / DIR / "priorities.txt").write_text("80:remote:theirs\n")
+    session(b, "session-x")
+    round_on(b)
+    (a / DIR / "priorities.txt").write_text("70:local:ours\n")  # loses to b's, but…
+    real_scan = engine.scan
+
+    def scan_then_a_session_writes(*args, **kwargs):  # type: ignore[no-untyped-def]
+        local = real_scan(*args, **kwargs)
+        (a / DIR / "priorities.txt").write_text("60:newer:written meanwhile\n")
+        session(a, "session-x").write_text('{"session_id": "session-x", "here": true}')
+        return local
+
+    monkeypatch.setattr(engine, "scan", scan_then_a_session_writes)
+    result = round_on(a)
+    monkeypatch.undo()
+    assert result.outcome == "pulled"
+    assert (a / DIR / "priorities.txt").read_text() == "60:newer:written meanwhile\n"
+    assert json.loads((a / DIR / "sessions" / "session-x.json").read_text())["here"] is True
+    assert round_on(a).committed == [f"{DIR}/priorities.txt", f"{DIR}/sessions/session-x.json"]
 
 
 def _claim_text(clone: Path, name: str = "work-loop") -> dict[str, str]:

@@ -93,6 +93,10 @@ def claim(clone: Path, session_id: str, name: str = "work-loop") -> Path:
     return path
 
 
+SEED_AND_SESSION_A = {"src/app.py", f"{DIR}/priorities.txt", f"{DIR}/sessions/session-a.json"}
+"""The remote's files after one round that sent only ``session-a``'s file."""
+
+
 def remote_files(remote: Path) -> set[str]:
     return set(git(remote, "ls-tree", "-r", "--name-only", "main").splitlines())
 
@@ -156,11 +160,7 @@ def test_only_coordination_files_travel_and_staged_changes_stay_staged(remote: P
     (a / DIR / "sessions" / ".tmp-1234.part").write_text("half a file")
     result = round_on(a)
     assert result.outcome == "pushed"
-    assert remote_files(remote) == {
-        "src/app.py",
-        f"{DIR}/priorities.txt",
-        f"{DIR}/sessions/session-a.json",
-    }
+    assert remote_files(remote) == SEED_AND_SESSION_A
     assert git(remote, "show", "main:src/app.py") == "print('v1')"
     assert git(a, "diff", "--cached", "--name-only") == "src/app.py"
     status = git(a, "status", "--porcelain", "--untracked-files=all").splitlines()
@@ -575,11 +575,7 @@ def test_local_links_fifos_and_oversized_files_are_not_sent(remote: Path, tmp_pa
     session(a, "session-a")
     result = round_on(a)
     assert result.outcome == "pushed"
-    assert remote_files(remote) == {
-        "src/app.py",
-        f"{DIR}/priorities.txt",
-        f"{DIR}/sessions/session-a.json",
-    }
+    assert remote_files(remote) == SEED_AND_SESSION_A
     assert sorted(line.split(":")[0] for line in result.refused) == [
         "sessions/big.json",  # the FIFO is not even listed: git lists files and links
         "sessions/linked-in.json",

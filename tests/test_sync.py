@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.cli import main
+from coordinator_tui.commands.sync import describe
 from coordinator_tui.sync import (
     claim_outcome,
     create_exclusive,
@@ -361,6 +362,7 @@ def test_a_link_pushed_into_the_directory_is_never_created(remote: Path, tmp_pat
         "sessions/session-l.json: a symbolic link in the repository: not written"
     ]
     assert list(load_state(a / DIR).refused) == ["sessions/session-l.json"]
+    assert describe(result).startswith("sync: pulled; 1 file(s) arrived; 1 file(s) refused (")
     again = round_on(a)  # the link is neither written nor sent back as a deletion
     assert (again.outcome, again.committed) == ("up-to-date", [])
     assert f"{DIR}/sessions/session-l.json" in remote_files(remote)

@@ -180,8 +180,12 @@ def check_outside(git: Git, target: Target, head: str | None, remote_tip: str | 
         )
 
 
-def _tree(git: Git, commit: str | None) -> str:
-    return git.text("rev-parse", f"{commit}^{{tree}}") if commit else EMPTY_TREE
+def _merge_base(git: Git, head: str | None, tip: str) -> str | None:
+    """The newest common ancestor of ``head`` and ``tip``; None when they share none."""
+    if head is None:
+        return None
+    done = git.run("merge-base", head, tip, check=False)
+    return done.stdout.decode("ascii", "replace").strip() or None if done.returncode == 0 else None
 
 
 def fold(git: Git, target: Target, head: str | None, tip: str | None, blobs: Blobs) -> Attempt:
@@ -196,9 +200,7 @@ def fold(git: Git, target: Target, head: str | None, tip: str | None, blobs: Blo
         base: str | None = head
         base_entries = attempt.head
     else:
-        base = (
-            git.text("merge-base", head, tip) if head and git.ok("merge-base", head, tip) else None
-        )
+        base = _merge_base(git, head, tip)
         base_entries = attempt.head if base == head else tree_entries(git, base, prefix)
     start_entries = attempt.head if start == head else tree_entries(git, start, prefix)
     objects = ObjectWriter(git)

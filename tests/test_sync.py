@@ -586,6 +586,33 @@ def test_local_links_fifos_and_oversized_files_are_not_sent(remote: Path, tmp_pa
     assert os.path.islink(folder / "linked-out.json")  # left as it was
 
 
+@pytest.mark.parametrize(
+    ("relative", "moved"),
+    [
+        ("sessions/session-a.json", True),
+        ("messages/direct/session-a/x.json", True),
+        ("claims/work-x.claim", True),
+        ("priorities.txt", True),
+        ("SPRINT_REPORT_2025-11-15.md", True),
+        ("notes.txt", False),
+        ("sessions", False),
+        ("sessions/", False),
+        ("sessions/.tmp-1.part", False),
+        ("heartbeats/x/.hidden/y.json", False),
+        (".gitattributes", False),
+        (".coordinator/sync-state.json", False),
+        ("messages//x.json", False),
+        ("/sessions/x.json", False),
+        ("SPRINT_REPORT_x.md/inside", False),
+        ("", False),
+    ],
+)
+def test_the_names_a_round_moves(relative: str, moved: bool) -> None:
+    from coordinator_tui.sync.paths import is_coordination
+
+    assert is_coordination(relative) is moved
+
+
 # --- network filesystems: create_exclusive (link, then believe the link count) ---
 
 

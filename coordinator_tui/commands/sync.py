@@ -21,6 +21,7 @@ from coordinator_tui.commands.common import CommandError, directory, fail
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.sync.engine import SyncBlocked, open_target
+from coordinator_tui.sync.local import StatCache
 from coordinator_tui.sync.rounds import RoundResult, sync_round
 
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -70,9 +71,10 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         result = sync_round(target, max_bytes=cap)
         print(describe(result), file=sys.stdout if result.ok else sys.stderr)
         return 0 if result.ok else 1
+    cache = StatCache()
     while True:
         started = time.monotonic()
-        result = sync_round(target, max_bytes=cap)
+        result = sync_round(target, max_bytes=cap, cache=cache)
         print(describe(result), file=sys.stdout if result.ok else sys.stderr, flush=True)
         time.sleep(max(0.0, args.every - (time.monotonic() - started)))
 

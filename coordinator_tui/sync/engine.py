@@ -46,7 +46,15 @@ from coordinator_tui.sync.git import (
     object_format,
     tree_entries,
 )
-from coordinator_tui.sync.local import Local, refusal, remove_file, scan, still, write_file
+from coordinator_tui.sync.local import (
+    Local,
+    StatCache,
+    refusal,
+    remove_file,
+    scan,
+    still,
+    write_file,
+)
 from coordinator_tui.sync.paths import inside, is_claim, is_coordination, join
 
 SYNC_TRAILER = "Coordinator-Sync"
@@ -188,7 +196,14 @@ def _merge_base(git: Git, head: str | None, tip: str) -> str | None:
     return done.stdout.decode("ascii", "replace").strip() or None if done.returncode == 0 else None
 
 
-def fold(git: Git, target: Target, head: str | None, tip: str | None, blobs: Blobs) -> Attempt:
+def fold(
+    git: Git,
+    target: Target,
+    head: str | None,
+    tip: str | None,
+    blobs: Blobs,
+    cache: StatCache | None = None,
+) -> Attempt:
     """Decide (not yet apply) the commit that puts this machine's coordination changes on
     the remote tip: the remote wins where both changed a file, and no rewrite of an
     accepted claim stands, from either side."""
@@ -205,7 +220,7 @@ def fold(git: Git, target: Target, head: str | None, tip: str | None, blobs: Blo
     start_entries = attempt.head if start == head else tree_entries(git, start, prefix)
     objects = ObjectWriter(git)
     try:
-        local = scan(git, target.root, prefix, attempt.head, cap, objects, target.hash_name)
+        local = scan(git, target.root, prefix, attempt.head, cap, objects, target.hash_name, cache)
     finally:
         objects.close()
     attempt.local = local

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,8 +74,38 @@ def refusal(entry: Entry, cap: int) -> str | None:
 
 def read_one(root: Path, relative: str, cap: int, folders: Folders) -> tuple[bytes | None, str]:
     """(content, "") of a regular file, or (None, why not); ``MISSING`` when absent."""
-    data, error, _mtime, _size = read_bytes(root / relative, cap, str(root), folders)
+    root_text = str(root)
+    data, error, _mtime, _size = read_bytes(
+        os.path.join(root_text, relative), cap, root_text, folders
+    )
     return data, "" if data is not None else (error or "not read")
+
+
+RACY_NS = 2_000_000_000
+"""A file changed this close to a scan is read again next round (a coarse file system
+may not tell two changes in one tick apart)."""
+
+
+@dataclass
+class StatCache:
+    """Blob ids of the files an earlier round read, by what ``lstat`` said of them.
+
+    A round of a long ``sync`` reads again only the files whose inode, size, mtime or
+    ctime changed (ctime cannot be set back): at the end of the day the bench's 3,091
+    files took 1.9 s to read every round, under profiling. In memory only, one per
+    ``sync`` process; a round that fails starts it over."""
+
+    seen: dict[str, tuple[tuple[int, ...], Entry]] = field(default_factory=dict)
+
+
+def _stat_key(path: str) -> tuple[int, ...] | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def scan(
@@ -84,9 +116,11 @@ def scan(
     cap: int,
     objects: ObjectWriter,
     hash_name: str,
+    cache: StatCache | None = None,
 ) -> Local:
     """Read every coordination file (those git lists, tracked or not ignored, and those in
-    ``HEAD``), streaming each one that differs from ``HEAD`` into ``objects``."""
+    ``HEAD``), streaming each one that differs from ``HEAD`` into ``objects``; with
+    ``cache``, a file unchanged since an earlier round is not read again."""
     listed = git.run(
         "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *pathspecs(prefix)
     )
@@ -96,8 +130,16 @@ def scan(
         if relative is not None and is_coordination(relative):
             candidates.add(relative)
     local = Local()
-    with _RegularOnly(str(root)) as folders:
+    root_text, settled = str(root), time.time_ns() - RACY_NS
+    kept: dict[str, tuple[tuple[int, ...], Entry]] = {}
+    with _RegularOnly(root_text) as folders:
         for relative in sorted(candidates):
+            key = _stat_key(os.path.join(root_text, relative)) if cache is not None else None
+            earlier = cache.seen.get(relative) if cache is not None else None
+            if key is not None and earlier is not None and earlier[0] == key:
+                local.files[relative] = earlier[1]
+                kept[relative] = earlier
+                continue
             data, why = read_one(root, relative, cap, folders)
             known = head.get(relative)
             if data is None:
@@ -112,6 +154,10 @@ def scan(
             if known is None or known.oid != oid:
                 objects.add(data)
             local.files[relative] = Entry("100644", oid, len(data))
+            if key is not None and key[4] < settled:
+                kept[relative] = (key, local.files[relative])
+    if cache is not None:
+        cache.seen = kept
     return local
 
 

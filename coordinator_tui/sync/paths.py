@@ -46,13 +46,16 @@ def pathspecs(prefix: str) -> list[str]:
 
 
 def is_coordination(relative: str) -> bool:
-    """Whether ``relative`` (a path relative to DIR) is a name sync moves."""
-    parts = relative.split("/")
-    if any(not part or part.startswith(".") for part in parts):
+    """Whether ``relative`` (a path relative to DIR) is a name sync moves: no empty or
+    hidden part, and a coordination folder or file at the top."""
+    if relative[:1] in ("", ".", "/") or "/." in relative or "//" in relative:
         return False
-    if len(parts) > 1:
-        return parts[0] in COORDINATION_FOLDERS
-    return any(fnmatch.fnmatchcase(parts[0], pattern) for pattern in COORDINATION_FILES)
+    if relative.endswith("/"):
+        return False
+    first, slash, _rest = relative.partition("/")
+    if slash:
+        return first in COORDINATION_FOLDERS
+    return any(fnmatch.fnmatchcase(first, pattern) for pattern in COORDINATION_FILES)
 
 
 def is_claim(relative: str) -> bool:

@@ -35,6 +35,7 @@ from coordinator_tui.sync.engine import (
     push,
 )
 from coordinator_tui.sync.git import Blobs, Git, GitError
+from coordinator_tui.sync.local import StatCache
 from coordinator_tui.sync.paths import join
 from coordinator_tui.sync.state import SyncState, load_state, record_arrival, save_state
 
@@ -92,23 +93,27 @@ def sync_round(
     sleep: Callable[[float], None] = time.sleep,
     max_attempts: int = 6,
     max_bytes: int = MAX_FILE_BYTES,
+    cache: StatCache | None = None,
 ) -> RoundResult:
     """Fetch, fold, push (retrying rejections), then apply; record it in the sync state.
 
-    ``max_bytes`` caps every file read or written (the ``max_file_bytes`` setting)."""
+    ``max_bytes`` caps every file read or written (the ``max_file_bytes`` setting); a
+    ``cache`` kept from round to round spares reading the files that did not change."""
     git = Git(target.work_tree)
     result = RoundResult(outcome=ERROR)
     state = load_state(target.root)
     state.remote, state.branch, state.remote_ref = target.remote, target.branch, target.remote_ref
     try:
         with _round_lock(git):
-            _attempts(git, target, state, result, now, sleep, max_attempts, max_bytes)
+            _attempts(git, target, state, result, now, sleep, max_attempts, max_bytes, cache)
     except SyncBlocked as error:
         result.outcome, result.error = BLOCKED, str(error)
     except GitError as error:
         result.outcome, result.error = ERROR, str(error)
     except OSError as error:
         result.outcome, result.error = ERROR, f"{error.strerror or error}: {error.filename or ''}"
+    if cache is not None and result.outcome == ERROR:
+        cache.seen.clear()  # read everything again: an object it relied on may be gone
     state.last_round = {
         "at": format_utc(now()),
         "outcome": result.outcome,
@@ -132,6 +137,7 @@ def _attempts(
     sleep: Callable[[float], None],
     max_attempts: int,
     max_bytes: int,
+    cache: StatCache | None,
 ) -> None:
     for number in range(1, max_attempts + 1):
         result.attempts = number
@@ -140,7 +146,7 @@ def _attempts(
         check_own_commits(git, head, tip)
         check_outside(git, target, head, tip)
         with Blobs(git, max_bytes) as blobs:
-            attempt = fold(git, target, head, tip, blobs)
+            attempt = fold(git, target, head, tip, blobs, cache)
             result.commit = attempt.new_commit
             if attempt.new_commit is None or attempt.new_commit == tip:
                 _settle(git, target, attempt, state, result, blobs, now())

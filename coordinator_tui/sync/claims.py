@@ -158,11 +158,14 @@ def local_rewrite(blobs: Blobs, path: str, accepted: Entry, ours: Entry) -> Loss
     return Loss(path, _who(new), _who(old), None, REWRITE)
 
 
-def race_loss(blobs: Blobs, path: str, ours: str | None, theirs: Entry | None, tip: str) -> Loss:
-    """Both sides changed claim ``path``; the remote's version came first."""
+def race_loss(
+    blobs: Blobs, path: str, ours: str | None, theirs: Entry | None, tip: str
+) -> Loss | None:
+    """Both sides changed claim ``path`` and the remote's version came first: the loss,
+    when ours named a holder the remote's does not."""
     mine = _who(claim_document(blobs.read(ours))) if ours else None
     winner = _who(claim_document(blobs.read(theirs.oid))) if theirs else None
-    return Loss(path, mine, winner, tip, RACE)
+    return Loss(path, mine, winner, tip, RACE) if mine is not None and mine != winner else None
 
 
 def tell(root: Path, loss: Loss, now: datetime) -> dict[str, Any]:

@@ -208,7 +208,7 @@ def fold(
     the remote tip: the remote wins where both changed a file, and no rewrite of an
     accepted claim stands, from either side."""
     attempt = Attempt(head_before=head, remote_tip=tip)
-    prefix, cap = target.prefix, blobs.cap
+    prefix = target.prefix
     attempt.head = tree_entries(git, head, prefix)
     start = tip or head
     if tip is None:
@@ -220,26 +220,47 @@ def fold(
     start_entries = attempt.head if start == head else tree_entries(git, start, prefix)
     objects = ObjectWriter(git)
     try:
-        local = scan(git, target.root, prefix, attempt.head, cap, objects, target.hash_name, cache)
+        attempt.local = scan(
+            git, target.root, prefix, attempt.head, blobs.cap, objects, target.hash_name, cache
+        )
     finally:
         objects.close()
-    attempt.local = local
-    files = local.files
+    updates = _decide(git, blobs, prefix, attempt, base, base_entries, start_entries)
+    attempt.new = dict(start_entries)
+    for path, entry in updates.items():
+        if entry is None:
+            attempt.new.pop(path, None)
+        else:
+            attempt.new[path] = entry
+    effective = {p: e for p, e in updates.items() if start_entries.get(p) != e}
+    attempt.new_commit = _commit(git, target, start, effective) if effective else start
+    return attempt
 
-    def oid(entries: dict[str, Entry], path: str) -> str | None:
-        entry = entries.get(path)
-        return entry.oid if entry is not None else None
 
+def _oid(entries: dict[str, Entry], path: str) -> str | None:
+    entry = entries.get(path)
+    return entry.oid if entry is not None else None
+
+
+def _decide(
+    git: Git,
+    blobs: Blobs,
+    prefix: str,
+    attempt: Attempt,
+    base: str | None,
+    base_entries: dict[str, Entry],
+    start_entries: dict[str, Entry],
+) -> dict[str, Entry | None]:
+    """What goes on top of the remote tip (None: deleted); records in ``attempt`` what
+    was sent, what lost, and whom to tell."""
+    files, tip = attempt.local.files, attempt.remote_tip
     ours = sorted(
-        p for p in set(files) | set(base_entries) if oid(files, p) != oid(base_entries, p)
+        p for p in set(files) | set(base_entries) if _oid(files, p) != _oid(base_entries, p)
     )
-    theirs = set()
+    theirs: set[str] = set()
     if tip is not None:
-        theirs = {
-            p
-            for p in set(start_entries) | set(base_entries)
-            if start_entries.get(p) != base_entries.get(p)
-        }
+        every = set(start_entries) | set(base_entries)
+        theirs = {p for p in every if start_entries.get(p) != base_entries.get(p)}
     # What the remote holds, with any rewrite of an accepted claim undone.
     remote = dict(start_entries)
     updates: dict[str, Entry | None] = {}
@@ -254,11 +275,11 @@ def fold(
     for path in ours:
         if path not in theirs:
             updates[path] = files.get(path)
-        elif oid(remote, path) != oid(files, path):
-            attempt.conflicts[path] = oid(files, path)
+        elif _oid(remote, path) != _oid(files, path):
+            attempt.conflicts[path] = _oid(files, path)
             if is_claim(path) and tip is not None:
-                mine, winner = oid(files, path), remote.get(path)
-                attempt.losses.append(race_loss(blobs, path, mine, winner, tip))
+                race = race_loss(blobs, path, _oid(files, path), remote.get(path), tip)
+                attempt.losses += [race] if race is not None else []
     for path, entry in list(updates.items()):
         accepted = remote.get(path)
         if not is_claim(path) or entry is None or accepted is None or path in theirs:
@@ -269,18 +290,7 @@ def fold(
             attempt.conflicts[path] = entry.oid
             attempt.losses.append(rewrite)
     attempt.sent = [p for p in updates if p in ours and p not in theirs]
-    attempt.new = dict(start_entries)
-    for path, entry in updates.items():
-        if entry is None:
-            attempt.new.pop(path, None)
-        else:
-            attempt.new[path] = entry
-    effective = {p: e for p, e in updates.items() if start_entries.get(p) != e}
-    if not effective:
-        attempt.new_commit = start
-    else:
-        attempt.new_commit = _commit(git, target, start, effective)
-    return attempt
+    return updates
 
 
 def _index_info(prefix: str, entries: dict[str, Entry | None]) -> bytes:

@@ -20,11 +20,11 @@ import http.cookiejar
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -70,7 +70,7 @@ def _opener() -> urllib.request.OpenerDirector:
 @contextlib.contextmanager
 def serving(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``coordinator-tui serve ARGS`` on a free loopback port until the block ends; the
-    login URL it printed."""
+    login URL it printed (within ``START_TIMEOUT_S``)."""
     port = free_port()
     command = [sys.executable, "-m", "coordinator_tui", "serve", *args, "--port", str(port)]
     process = subprocess.Popen(
@@ -78,19 +78,14 @@ def serving(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     )
     try:
         assert process.stdout is not None
+        ready, _w, _x = select.select([process.stdout], [], [], START_TIMEOUT_S)
+        assert ready, "serve printed no URL in time"
         printed = process.stdout.readline().decode()
         found = LOGIN.search(printed)
         assert found, f"no login URL in {printed!r}: {process.communicate()[1].decode()}"
         login = found.group(1)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            assert process.poll() is None, process.communicate()[1].decode()
-            try:
-                with _opener().open(login, timeout=5):
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "serve did not answer in time"
-                time.sleep(0.2)
+        with _opener().open(login, timeout=30):  # printed once it answers: no retry needed
+            pass
         yield login, process
     finally:
         with contextlib.suppress(ProcessLookupError):

@@ -18,6 +18,7 @@ The checks are an aiohttp middleware added to textual-serve's own application
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 import sys
@@ -204,6 +205,19 @@ def guarded_server(
             return app
 
         async def on_startup(self, app: web.Application) -> None:
+            # Called before the socket listens: the URL is printed once it answers.
+            self._announcing = asyncio.get_running_loop().create_task(self._announce())
+
+        async def _announce(self) -> None:
+            probe = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+            for _attempt in range(200):
+                try:
+                    _reader, writer = await asyncio.open_connection(probe, port)
+                except OSError:
+                    await asyncio.sleep(0.05)
+                    continue
+                writer.close()
+                break
             print(f"coordinator-tui serve: open {access.login_url}", file=out, flush=True)
             print("  (the token changes at each start; press Ctrl+C to stop)", file=out, flush=True)
 

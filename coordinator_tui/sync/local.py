@@ -22,11 +22,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordinator_tui.files.guard import Folders, os_reason, read_bytes
+from coordinator_tui.files.fsio import (
+    Folders,
+    create_new_in,
+    open_folder,
+    os_reason,
+    read_bytes,
+    replace_in,
+)
 from coordinator_tui.sync.git import REGULAR_MODES, Entry, Git, ObjectWriter, blob_id, names
 from coordinator_tui.sync.paths import inside, is_coordination, pathspecs
-from coordinator_tui.write.atomic import create_new_in, replace_in
-from coordinator_tui.write.guarded import open_folder
 
 MISSING = os.strerror(errno.ENOENT)
 NOT_REGULAR = "a symbolic link, or in a folder that is one: sync moves regular files only"
@@ -177,7 +182,7 @@ def write_file(root: Path, relative: str, data: bytes, existed: bool) -> None:
         replace_in(root, relative, data)
         return
     folder, _, name = relative.rpartition("/")
-    create_new_in(root, folder, name, data, max_attempts=1)
+    create_new_in(root, folder, name, data, attempts=1)
 
 
 def remove_file(root: Path, relative: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import http.cookiejar
 import json
 import os
@@ -173,6 +174,9 @@ def _against_a_guarded_server(check, public_url: str | None = None) -> None:  # 
         app = await guarded_server("true", "127.0.0.1", port, access)._make_app()
         async with TestClient(TestServer(app, host="127.0.0.1", port=port)) as client:
             await check(client, access)
+        # textual-serve never closes a dashboard's stdin pipe: let it go while the loop runs.
+        await asyncio.sleep(0.2)
+        gc.collect()
 
     asyncio.run(run())
 

@@ -318,7 +318,7 @@ def _drive(app, keys: str) -> tuple[set[str], set[str], str, list[str]]:  # type
             screen = type(app.screen).__name__
         return shown, offered, screen, sorted(path.name for path in root.glob("SPRINT_REPORT_*"))
 
-    root = app.root if hasattr(app, "root") else app.found[0].root
+    root = app.found[0].root
     return asyncio.run(run())
 
 
@@ -332,23 +332,23 @@ def test_a_read_only_dashboard_binds_and_offers_no_key_that_writes(collective: P
     assert not shown & WRITING and not offered & WRITING
     assert {"filter", "help", "quit"} <= shown | offered
     assert (screen, reports) == ("ReadOnlyDashboardScreen", [])
-    assert not {"b", "m", "r"} & {key for key, _meaning in help_lines("screen", read_only=True)}
+    assert not {"b", "m", "r"} & {key for key, _meaning in help_lines(read_only=True)}
     shown, offered, screen, _reports = _drive(create_app(collective, Settings(), watch=False), "b")
     assert shown >= WRITING and offered >= WRITING  # the same test sees them when they are there
     assert screen != "DashboardScreen"  # b opened the broadcast dialog
 
 
-def test_a_read_only_many_directory_screen_binds_no_key_that_writes(tmp_path: Path) -> None:
-    from coordinator_tui.collectives.names import collectives
-    from coordinator_tui.tui.many.app import ManyApp
+def test_a_read_only_dashboard_over_several_directories_binds_no_key_that_writes(
+    tmp_path: Path,
+) -> None:
+    from coordinator_tui.tui.app import create_app
     from tests.collective import build_collective
 
     roots = [build_collective(tmp_path / name) for name in ("one", "two")]
-    clock = lambda: datetime.now(timezone.utc)  # noqa: E731
-    app = ManyApp(collectives(roots), Settings(), clock=clock, watch=False, read_only=True)
-    shown, offered, screen, _reports = _drive(app, "b")
+    app = create_app(roots, Settings(), watch=False, read_only=True)
+    shown, offered, screen, reports = _drive(app, "br")
     assert not (shown | offered) & WRITING
-    assert screen == "ReadOnlyManyScreen"
+    assert (screen, reports) == ("ReadOnlyDashboardScreen", [])
 
 
 _COUNT_COLOURS = """async (data) => {

@@ -125,6 +125,11 @@ def _add_dashboard(parsers: Parsers) -> None:
         metavar="MS",
         help="polling interval in milliseconds (implies --poll; default: 500)",
     )
+    dashboard.add_argument(
+        "--read-only",
+        action="store_true",
+        help="no key that writes (broadcast, message, report): a wall display",
+    )
     dashboard.add_argument("--version", action="version", version=f"coordinator-tui {__version__}")
 
 

@@ -116,6 +116,16 @@ class Settings:
     resources_idle_after_s: float = 1800.0
     """An idle session with nothing available for this long may be stopped (seconds)."""
 
+    # --- the approval inbox (issue 27) ------------------------------------------------------
+
+    approval_wait_s: float = 120.0
+    """How long a permission request waits for an answer from the inbox before the agent's
+    own prompt answers alone (seconds; ``hooks install`` writes it into the hook)."""
+
+    approval_rules: tuple[dict[str, str], ...] = ()
+    """``[[approval_rules]]``: requests answered without a person (docs/approvals.md). The
+    hook reads them from the config file itself; here they are only checked for shape."""
+
     def __post_init__(self) -> None:
         for spec in fields(self):
             value = _check_field(spec.name, getattr(self, spec.name))
@@ -235,6 +245,7 @@ def load_settings(
 
 _POSITIVE = ("gt", 0)
 _BOUNDS: dict[str, tuple[tuple[str, float], ...]] = {
+    "approval_wait_s": (("ge", 0), ("le", 3600)),
     "overlap_threshold": (("ge", 0), ("le", 1)),
 }
 """Each number's bounds; a number not named here must be greater than 0."""
@@ -266,6 +277,8 @@ def _check_field(name: str, value: Any) -> Any:
     """``value`` as setting ``name`` holds it (a number from text, words from a
     comma-separated string), or ``SettingsError`` saying why it cannot be."""
     kind = Settings.__annotations__[name]
+    if kind == "tuple[dict[str, str], ...]":
+        return _tables(name, value)
     if kind == "tuple[str, ...]":
         return _words(name, value)
     number = _whole(name, value) if kind == "int" else _real(name, value)
@@ -315,3 +328,13 @@ def _words(name: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
         return tuple(value)
     raise _invalid(name, _WORDS, value)
+
+
+def _tables(name: str, value: Any) -> tuple[dict[str, str], ...]:
+    """A list of TOML tables of strings (``[[approval_rules]]``)."""
+    if isinstance(value, (list, tuple)) and all(
+        isinstance(table, dict) and all(isinstance(item, str) for item in table.values())
+        for table in value
+    ):
+        return tuple(dict(table) for table in value)
+    raise _invalid(name, "must be a list of tables of strings ([[" + name + "]])", value)

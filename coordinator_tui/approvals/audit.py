@@ -1,0 +1,86 @@
+"""The audit log: one JSON line per request, decision, refusal and end of a wait.
+
+``audit.log`` in the directory's corner of the private state folder, appended (never
+through a link, never blocking on a FIFO), rotated to ``audit.log.1`` past 1 MiB.
+``event`` is what happened, ``by`` who answered: ``dashboard``, ``cli``, ``web``,
+``rule``, ``demo`` (decisions), ``timeout`` (no answer in time), ``pane`` (answered in
+the agent's own dialog), ``gone`` (the hook's agent went away).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+
+from coordinator_tui.approvals.requests import Request
+from coordinator_tui.approvals.state import AUDIT, Place
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+LIMIT_BYTES = 1 << 20
+MAX_READ_BYTES = 4 << 20
+EVENTS = ("request", "decided", "applied", "refused", "ended")
+
+
+def record(place: Place, event: str, request: Request | None, **fields: Any) -> bool:
+    """Append one line; False when it cannot be written (the caller goes on: an audit
+    failure must not hang an agent, and the hook logs it)."""
+    line: dict[str, Any] = {"at": round(time.time(), 3), "event": event}
+    if request is not None:
+        line.update(
+            id=request.id,
+            session=request.session,
+            agent=request.agent,
+            tool=request.tool,
+            digest=request.digest,
+        )
+    line.update({key: value for key, value in fields.items() if value is not None})
+    data = (json.dumps(line, ensure_ascii=True, default=str) + "\n").encode("ascii")
+    try:
+        os.makedirs(place.base, mode=0o700, exist_ok=True)
+        return _append(place.base, data)
+    except OSError:
+        return False
+
+
+def _append(folder: str, data: bytes) -> bool:
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        try:
+            if os.stat(AUDIT, dir_fd=dir_fd, follow_symlinks=False).st_size > LIMIT_BYTES:
+                os.replace(AUDIT, AUDIT + ".1", src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except FileNotFoundError:
+            pass
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK
+        fd = os.open(AUDIT, flags | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return False
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    finally:
+        os.close(dir_fd)
+    return True
+
+
+def read(place: Place) -> list[dict[str, Any]]:
+    """The current log's lines that are JSON objects, oldest first."""
+    from coordinator_tui.agents import fsio
+
+    data = fsio.read_bytes(place.audit, MAX_READ_BYTES)
+    if not data:
+        return []
+    lines = []
+    for raw in data.splitlines():
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            lines.append(value)
+    return lines

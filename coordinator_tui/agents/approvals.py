@@ -173,9 +173,18 @@ def ask(
         requests.write(place, shown)
         audit.record(place, "request", shown, answerable=False)
         return None
-    requests.write(place, request)
-    audit.record(place, "request", request, wait_s=wait_s)
-    return wait(place, request, wait_s)
+    signals = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+    previous = {number: signal.signal(number, _cancel) for number in signals}
+    try:  # trapped before the request shows: a No in the pane may come at once
+        requests.write(place, request)
+        audit.record(place, "request", request, wait_s=wait_s)
+        return wait(place, request, wait_s)
+    except Cancelled:
+        _end(place, request, "pane")
+        return None
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _cancel(signum: int, frame: object) -> None:
@@ -184,41 +193,32 @@ def _cancel(signum: int, frame: object) -> None:
 
 def wait(place: state.Place, request: Request, wait_s: float) -> dict[str, Any] | None:
     """Look for a decision every ``POLL_S`` until one is taken, the request leaves the
-    inbox, the agent goes away, SIGTERM comes or ``wait_s`` runs out."""
+    inbox, the agent goes away or ``wait_s`` runs out (SIGTERM raises ``Cancelled``)."""
     from coordinator_tui.approvals import audit, decisions
 
-    signals = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
-    previous = {number: signal.signal(number, _cancel) for number in signals}
     decision_path = place.decision_path(request.id)
     pending_path = place.pending_path(request.id)
     parent = os.getppid()
     deadline = time.monotonic() + wait_s
-    try:
-        while True:
-            if os.path.lexists(decision_path):
-                taken = decisions.take(place, request, time.time())
-                if isinstance(taken, decisions.Decision):
-                    _end(place, request, None)
-                    audit.record(place, "applied", request, by=taken.by, behavior=taken.behavior)
-                    return reply(taken.behavior, taken.message)
-                if isinstance(taken, decisions.Refused):
-                    audit.record(place, "refused", request, reason=taken.reason)
-            if not os.path.exists(pending_path):
-                return None  # answered in the pane; whoever removed it audited it
-            if os.getppid() != parent:
-                _end(place, request, "gone")
-                return None
-            left = deadline - time.monotonic()
-            if left <= 0:
-                _end(place, request, "timeout")
-                return None
-            time.sleep(min(POLL_S, left))
-    except Cancelled:
-        _end(place, request, "pane")
-        return None
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    while True:
+        if os.path.lexists(decision_path):
+            taken = decisions.take(place, request, time.time())
+            if isinstance(taken, decisions.Decision):
+                _end(place, request, None)
+                audit.record(place, "applied", request, by=taken.by, behavior=taken.behavior)
+                return reply(taken.behavior, taken.message)
+            if isinstance(taken, decisions.Refused):
+                audit.record(place, "refused", request, reason=taken.reason)
+        if not os.path.exists(pending_path):
+            return None  # answered in the pane; whoever removed it audited it
+        if os.getppid() != parent:
+            _end(place, request, "gone")
+            return None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            _end(place, request, "timeout")
+            return None
+        time.sleep(min(POLL_S, left))
 
 
 def _end(place: state.Place, request: Request, by: str | None) -> None:

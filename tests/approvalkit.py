@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from coordinator_tui.approvals import requests
+from coordinator_tui.approvals import ids, requests
 from coordinator_tui.approvals.requests import Request
 from coordinator_tui.approvals.state import Place, open_state
 
@@ -31,18 +31,18 @@ def make(
     moment = time.time() if now is None else now
     given = {"command": "npm test"} if tool_input is None else tool_input
     values: dict[str, Any] = {
-        "id": requests.new_id(),
+        "id": ids.new_id(),
         "root": place.root,
         "session": session,
         "agent": agent,
         "tool": tool,
         "tool_input": given,
         "cwd": cwd,
-        "digest": requests.digest(tool, given),
+        "digest": ids.digest(tool, given),
         "created_at": moment,
         "expires_at": moment + wait_s,
         "pid": os.getpid(),
-        "pid_start": requests.process_start(os.getpid()),
+        "pid_start": ids.process_start(os.getpid()),
         "host": os.uname().nodename,
     }
     values.update(changes)

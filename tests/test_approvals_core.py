@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.approvals import audit, decisions, requests
+from coordinator_tui.approvals import audit, decisions, ids, requests
 from coordinator_tui.approvals.decisions import Decision, Refused
 from coordinator_tui.approvals.inbox import Inbox, NotFound, answer
 from coordinator_tui.approvals.state import Place, StateError, key_of, open_state, places
@@ -84,10 +84,10 @@ def test_places_lists_each_directory_once_by_its_own_path(tmp_path: Path) -> Non
 
 
 def test_digest_binds_tool_and_input_whatever_the_key_order() -> None:
-    one = requests.digest("Bash", {"command": "ls", "description": "list"})
-    assert one == requests.digest("Bash", {"description": "list", "command": "ls"})
-    assert one != requests.digest("Bash", {"command": "ls ", "description": "list"})
-    assert one != requests.digest("Write", {"command": "ls", "description": "list"})
+    one = ids.digest("Bash", {"command": "ls", "description": "list"})
+    assert one == ids.digest("Bash", {"description": "list", "command": "ls"})
+    assert one != ids.digest("Bash", {"command": "ls ", "description": "list"})
+    assert one != ids.digest("Write", {"command": "ls", "description": "list"})
 
 
 def test_a_request_is_written_once_read_back_and_removed(root: Path) -> None:

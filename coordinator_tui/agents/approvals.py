@@ -17,9 +17,7 @@ the rest of the approval core only when a request of this directory is pending.
 
 from __future__ import annotations
 
-import math
 import os
-import signal
 import time
 
 from coordinator_tui.approvals import state
@@ -56,6 +54,8 @@ class Cancelled(Exception):
 def wait_seconds(installed: float | None, environ: Mapping[str, str] = os.environ) -> float:
     """``$COORDINATOR_TUI_APPROVAL_WAIT_S``, else the installed ``--approval-wait``; never
     so long that the agent's hook timeout (installed wait + margin) would cut it."""
+    import math
+
     if installed is not None and not (math.isfinite(installed) and installed >= 0):
         installed = None
     limit = OLD_INSTALL_WAIT_S if installed is None else installed + TIMEOUT_MARGIN_S - 5
@@ -103,24 +103,24 @@ def make_request(
     wait_s: float,
     environ: Mapping[str, str],
 ) -> Request:
-    from coordinator_tui.approvals import requests
+    from coordinator_tui.approvals import ids, requests
 
     stored, clipped = requests.clip_input(tool_input)
     tmux = environ.get("TMUX", "")
     pid = os.getpid()
     return requests.Request(
-        id=requests.new_id(),
+        id=ids.new_id(),
         root=place.root,
         session=session,
         agent=agent,
         tool=tool,
         tool_input=stored,
         cwd=cwd,
-        digest=requests.digest(tool, tool_input),
+        digest=ids.digest(tool, tool_input),
         created_at=now,
         expires_at=now + wait_s,
         pid=pid,
-        pid_start=requests.process_start(pid),
+        pid_start=ids.process_start(pid),
         host=os.uname().nodename,
         tmux_pane=environ.get("TMUX_PANE") or None,
         tmux_socket=tmux.split(",", 1)[0] or None,
@@ -141,6 +141,7 @@ def ask(
 ) -> dict[str, Any] | None:
     """Answer a PermissionRequest by rule or from the inbox; None leaves it to the
     agent's own prompt."""
+    import signal
     from dataclasses import replace
 
     from coordinator_tui.approvals import audit, requests, rules
@@ -281,18 +282,37 @@ def _light_place(root: str, environ: Mapping[str, str]) -> state.Place | None:
 
 
 def _settle(place: state.Place, session: str, event: str, payload: dict[str, Any]) -> None:
-    from coordinator_tui.approvals import audit, requests
+    """End this session's shown-only requests, and on PostToolUse the request of the tool
+    and input that just ran. Read as plain JSON: no dataclass on the common path."""
+    import json
 
-    ran = None
-    if event == "PostToolUse" and isinstance(payload.get("tool_name"), str):
-        ran = requests.digest(payload["tool_name"], payload.get("tool_input"))
-    for request in requests.read_all(place)[0]:
-        if request.session != session:
+    from coordinator_tui.agents import fsio
+    from coordinator_tui.approvals import audit, ids
+
+    ran: str | None = None
+    for name in os.listdir(place.pending):
+        request_id = name[:-5]
+        if not (name.endswith(".json") and ids.is_id(request_id)):
             continue
-        ended = not request.answerable or request.digest == ran
-        if ended and requests.remove(place, request.id):
-            behavior = "allow" if request.digest == ran else None
-            audit.record(place, "ended", request, by="pane", behavior=behavior)
+        data = fsio.read_bytes(os.path.join(place.pending, name), 1 << 20)
+        try:
+            document = json.loads(data) if data else None
+        except ValueError:
+            continue
+        if not isinstance(document, dict) or document.get("session") != session:
+            continue
+        if document.get("answerable") is True:
+            if event != "PostToolUse" or not isinstance(payload.get("tool_name"), str):
+                continue
+            ran = ran or ids.digest(payload["tool_name"], payload.get("tool_input"))
+            if document.get("digest") != ran:
+                continue
+        try:
+            os.unlink(os.path.join(place.pending, name))
+        except FileNotFoundError:
+            continue
+        behavior = "allow" if document.get("answerable") is True else None
+        audit.record(place, "ended", document, by="pane", behavior=behavior)
 
 
 def observe(

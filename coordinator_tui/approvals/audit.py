@@ -14,30 +14,31 @@ import os
 import stat
 import time
 
-from coordinator_tui.approvals.requests import Request
+from coordinator_tui.agents import fsio
 from coordinator_tui.approvals.state import AUDIT, Place
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from coordinator_tui.approvals.requests import Request
+
 LIMIT_BYTES = 1 << 20
 MAX_READ_BYTES = 4 << 20
 EVENTS = ("request", "decided", "applied", "refused", "ended")
+NAMED = ("id", "session", "agent", "tool", "digest")
 
 
-def record(place: Place, event: str, request: Request | None, **fields: Any) -> bool:
-    """Append one line; False when it cannot be written (the caller goes on: an audit
-    failure must not hang an agent, and the hook logs it)."""
+def record(
+    place: Place, event: str, request: Request | dict[str, Any] | None, **fields: Any
+) -> bool:
+    """Append one line naming the request (a ``Request`` or its file's JSON); False when
+    it cannot be written (the caller goes on: an audit failure must not hang an agent)."""
     line: dict[str, Any] = {"at": round(time.time(), 3), "event": event}
-    if request is not None:
-        line.update(
-            id=request.id,
-            session=request.session,
-            agent=request.agent,
-            tool=request.tool,
-            digest=request.digest,
-        )
+    if isinstance(request, dict):
+        line.update({key: request.get(key) for key in NAMED})
+    elif request is not None:
+        line.update({key: getattr(request, key) for key in NAMED})
     line.update({key: value for key, value in fields.items() if value is not None})
     data = (json.dumps(line, ensure_ascii=True, default=str) + "\n").encode("ascii")
     try:
@@ -70,8 +71,6 @@ def _append(folder: str, data: bytes) -> bool:
 
 def read(place: Place) -> list[dict[str, Any]]:
     """The current log's lines that are JSON objects, oldest first."""
-    from coordinator_tui.agents import fsio
-
     data = fsio.read_bytes(place.audit, MAX_READ_BYTES)
     if not data:
         return []

@@ -15,6 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from coordinator_tui.agents import fsio
+from coordinator_tui.approvals.ids import is_id, process_start
 from coordinator_tui.approvals.state import Place
 
 TYPE_CHECKING = False
@@ -27,34 +28,6 @@ MAX_STRING_CHARS = 128 * 1024
 GRACE_S = 5.0
 """A request outlives its wait by this much before readers call it gone (the hook's own
 cleanup comes first)."""
-_ID_CHARS = frozenset("0123456789abcdef")
-
-
-def new_id() -> str:
-    return os.urandom(10).hex()
-
-
-def is_id(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 20 and set(value) <= _ID_CHARS
-
-
-def digest(tool: str, tool_input: object) -> str:
-    """SHA-256 of the tool name and its input as canonical JSON (keys sorted, ASCII)."""
-    import hashlib  # only when a request is made or matched: the hook's common path skips it
-
-    canonical = json.dumps([tool, tool_input], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
-
-
-def process_start(pid: int) -> int | None:
-    """The process's start time in clock ticks (``/proc/PID/stat`` field 22), so a reused
-    pid is not taken for the hook; None where there is no ``/proc``."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            text = handle.read().decode("ascii", "replace")
-        return int(text.rsplit(")", 1)[1].split()[19])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 @dataclass(frozen=True)

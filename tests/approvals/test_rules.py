@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.approvals import describe, rules
+from coordinator_tui.approvals import rules
 from coordinator_tui.approvals.rules import Rule
+from coordinator_tui.render import approval_text as describe
 from coordinator_tui.settings import load_settings
-from tests.approvalkit import make, place_for
+from tests.approvals.kit import make, place_for
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -194,7 +195,7 @@ def test_a_broken_config_is_a_problem_not_a_crash(
 def test_summary_per_tool_without_control_characters(root: Path) -> None:
     place = place_for(root)
     bash = make(place, tool_input={"command": "echo \x1b[31mred\x07\nsecond line"})
-    assert describe.summary(bash) == "echo [31mred …"
+    assert describe.summary(bash) == "echo red …"
     edit = make(place, "Edit", {"file_path": "a.py", "old_string": "a\nb", "new_string": "c"})
     assert describe.summary(edit) == "a.py (-2 +1 lines)"
     write = make(place, "Write", {"file_path": "b.py", "content": "1\n2\n3\n"})
@@ -209,7 +210,7 @@ def test_detail_shows_a_command_in_full_and_an_edit_as_a_diff(root: Path) -> Non
     command = "make \\\n  test\x1b]0;title\x07"
     bash = make(place, tool_input={"command": command, "description": "run tests"}, cwd="/p")
     shown = describe.detail(bash)
-    assert shown.kind == "command" and shown.body == "make \\\n  test]0;title"
+    assert shown.kind == "command" and shown.body == "make \\\n  test"
     assert ("cwd", "/p") in shown.fields and ("says", "run tests") in shown.fields
     edit = make(
         place, "Edit", {"file_path": "/p/a.py", "old_string": "x = 1", "new_string": "x = 2"}

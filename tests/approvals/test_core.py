@@ -16,7 +16,7 @@ from coordinator_tui.approvals.decisions import Decision, Refused
 from coordinator_tui.approvals.inbox import Inbox, NotFound, answer
 from coordinator_tui.approvals.state import Place, StateError, key_of, open_state, places
 from coordinator_tui.files.userdirs import user_config_file, user_state_folder
-from tests.approvalkit import make, pending, place_for
+from tests.approvals.kit import decision_document, make, pending, place_for
 
 
 @pytest.fixture
@@ -166,19 +166,6 @@ def _forge(place: Place, request_id: str, document: dict[str, object]) -> Path:
     return path
 
 
-def _valid(request: requests.Request, **changes: object) -> dict[str, object]:
-    document: dict[str, object] = {
-        "request_id": request.id,
-        "digest": request.digest,
-        "behavior": "allow",
-        "message": "",
-        "by": "cli",
-        "decided_at": time.time(),
-    }
-    document.update(changes)
-    return document
-
-
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
@@ -195,7 +182,7 @@ def test_a_decision_for_anything_else_is_refused_and_removed(
 ) -> None:
     place = place_for(root)
     request = pending(place, make(place))
-    path = _forge(place, request.id, _valid(request, **changes))
+    path = _forge(place, request.id, decision_document(request, **changes))
     taken = decisions.take(place, request, time.time())
     assert isinstance(taken, Refused) and reason in taken.reason
     assert not path.exists()
@@ -205,7 +192,7 @@ def test_a_stale_decision_is_refused(root: Path) -> None:
     place = place_for(root)
     now = time.time()
     request = pending(place, make(place, now=now - 600, wait_s=3600))
-    _forge(place, request.id, _valid(request, decided_at=now - decisions.MAX_AGE_S - 5))
+    _forge(place, request.id, decision_document(request, decided_at=now - decisions.MAX_AGE_S - 5))
     taken = decisions.take(place, request, now)
     assert isinstance(taken, Refused) and "too old" in taken.reason
 
@@ -216,7 +203,7 @@ def test_a_decision_that_is_a_link_a_fifo_or_not_ours_is_refused(
     place = place_for(root)
     request = pending(place, make(place))
     outside = tmp_path / "forged.json"
-    outside.write_text(json.dumps(_valid(request)))
+    outside.write_text(json.dumps(decision_document(request)))
     link = Path(place.folder("decisions")) / f"{request.id}.json"
     link.symlink_to(outside)
     taken = decisions.take(place, request, time.time())
@@ -228,7 +215,7 @@ def test_a_decision_that_is_a_link_a_fifo_or_not_ours_is_refused(
     assert isinstance(taken, Refused) and "regular" in taken.reason
 
     if os.geteuid() == 0:
-        path = _forge(place, request.id, _valid(request))
+        path = _forge(place, request.id, decision_document(request))
         os.chown(path, 12345, 12345)
         taken = decisions.take(place, request, time.time())
         assert isinstance(taken, Refused) and "another user" in taken.reason

@@ -1,8 +1,10 @@
-"""What a request would do, in words: one line for the inbox, the whole for its screen.
+"""What an approval request would do, in words: one line for the inbox, the whole for
+its screen, a notification's sentence.
 
 Every string here came from an agent's tool input: the callers show it as plain text
-(rich ``Text``, never markup) and this module drops control characters, so nothing in
-a command or a file can move the cursor or ring the terminal.
+(rich ``Text``, never markup) and this module removes terminal control sequences and
+characters (``sanitize``), so nothing in a command or a file can move the cursor, set
+the clipboard or ring the terminal.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 from coordinator_tui.approvals.requests import Request
 from coordinator_tui.approvals.rules import subject
+from coordinator_tui.render.sanitize import strip_control
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,20 +26,12 @@ MAX_DIFF_LINES = 2000
 
 
 def plain(text: object, keep_newlines: bool = False) -> str:
-    """``text`` without control characters (tabs become spaces); newlines kept only when
-    asked."""
+    """``text`` without terminal controls; tabs become spaces, line breaks a space unless
+    ``keep_newlines``."""
     value = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False, default=str)
-    out = []
-    for char in value:
-        if char == "\n" and keep_newlines:
-            out.append(char)
-        elif char == "\t":
-            out.append("    ")
-        elif char < " " or "\x7f" <= char <= "\x9f" or char in "\u2028\u2029":
-            out.append(" " if char in "\n\r" else "")
-        else:
-            out.append(char)
-    return "".join(out)
+    value = strip_control(value.replace("\r\n", "\n").replace("\r", "\n")).replace("\t", "    ")
+    value = value.replace("\u2028", "\n").replace("\u2029", "\n")
+    return value if keep_newlines else value.replace("\n", " ")
 
 
 def one_line(text: object, width: int = SUMMARY_WIDTH) -> str:

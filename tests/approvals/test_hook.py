@@ -8,12 +8,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,121 +18,8 @@ from coordinator_tui.approvals import audit, decisions
 from coordinator_tui.approvals.inbox import Inbox, answer
 from coordinator_tui.approvals.requests import Request
 from coordinator_tui.approvals.state import Place, open_state
+from tests.approvals.kit import SESSION, Waiting, arrived, decision_document, payload, start
 from tests.hookkit import commands, install, run
-
-SESSION = "5f1c6a2e-0d3b-4c47-9a39-3f0e2b7d9c11"
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "project"
-    folder.mkdir()
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("CODEX_HOME", raising=False)
-    monkeypatch.delenv("CLAUDE_PROJECT_DIR", raising=False)
-    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,123,0")
-    monkeypatch.setenv("TMUX_PANE", "%7")
-    return folder
-
-
-@pytest.fixture
-def coord(tmp_path: Path) -> Path:
-    folder = tmp_path / "coordination"
-    (folder / "sessions").mkdir(parents=True)
-    return folder
-
-
-def payload(project: Path, event: str = "PermissionRequest", **given: Any) -> str:
-    document = {
-        "session_id": SESSION,
-        "transcript_path": str(project / ".t.jsonl"),
-        "cwd": str(project),
-        "permission_mode": "default",
-        "hook_event_name": event,
-        "tool_name": "Bash",
-        "tool_input": {"command": "npm test", "description": "run the tests"},
-    }
-    document.update(given)
-    return json.dumps(document)
-
-
-class Waiting:
-    """A PermissionRequest hook running in the background."""
-
-    def __init__(self, command: str, data: str, cwd: Path, wait_s: float) -> None:
-        with tempfile.TemporaryFile() as stdin:
-            stdin.write(data.encode())
-            stdin.seek(0)
-            self.process = subprocess.Popen(
-                command,
-                shell=True,
-                cwd=cwd,
-                stdin=stdin,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env={**os.environ, "COORDINATOR_TUI_APPROVAL_WAIT_S": str(wait_s)},
-                start_new_session=True,
-            )
-
-    def result(self, timeout: float = 30) -> tuple[int, str]:
-        stdout, _ = self.process.communicate(timeout=timeout)
-        return self.process.returncode, stdout.decode()
-
-    def hook_pid(self) -> int:
-        """The hook's own process (the shell may have run it as a child)."""
-        for pid in [self.process.pid, *_children(self.process.pid)]:
-            if b"coordinator_tui.agents.hook" in Path(f"/proc/{pid}/cmdline").read_bytes().split(
-                b"\0"
-            ):
-                return pid
-        raise AssertionError("the hook's process is not found")
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def _children(parent: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                text = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(text.rsplit(")", 1)[1].split()[1]) == parent:
-                found.append(int(entry))
-    return found
-
-
-@pytest.fixture
-def hooks(project: Path, coord: Path) -> Iterator[list[Waiting]]:
-    assert install(project, coord, "claude") == 0
-    started: list[Waiting] = []
-    yield started
-    for hook in started:
-        hook.kill()
-
-
-def start(
-    hooks: list[Waiting], project: Path, wait_s: float = 20, agent: str = "claude", **given: Any
-) -> Waiting:
-    (command,) = commands(project, agent, "PermissionRequest")
-    hook = Waiting(command, payload(project, **given), project, wait_s)
-    hooks.append(hook)
-    return hook
-
-
-def arrived(coord: Path, timeout: float = 10) -> Request:
-    inbox = Inbox([str(coord)])
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = inbox.read().requests
-        if found:
-            return found[0]
-        time.sleep(0.02)
-    raise AssertionError("no request arrived")
 
 
 def place_of(coord: Path) -> Place:
@@ -246,16 +129,7 @@ def test_yes_in_the_pane_shows_as_post_tool_use_and_ends_the_wait(
 
 
 def _forged(request: Request) -> str:
-    return json.dumps(
-        {
-            "request_id": request.id,
-            "digest": request.digest,
-            "behavior": "allow",
-            "message": "",
-            "by": "cli",
-            "decided_at": time.time(),
-        }
-    )
+    return json.dumps(decision_document(request))
 
 
 def test_a_decision_written_into_the_coordination_directory_allows_nothing(

@@ -34,6 +34,7 @@ def session_text(
     beats: int,
     state: str | None = None,
     state_since: datetime | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> str:
     data: dict[str, Any] = {
         "session_id": session_id,
@@ -48,6 +49,7 @@ def session_text(
         data["state"] = state  # what a connected agent's hooks write (issue 11)
     if state_since is not None:
         data["waiting_since"] = iso(state_since)
+    data.update(extra or {})  # what the hooks record: agent, transcript_path, model
     return json.dumps(data, indent=2)
 
 

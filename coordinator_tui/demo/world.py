@@ -33,6 +33,7 @@ from coordinator_tui.demo.simfiles import (
     utc_words,
     write_in_place,
 )
+from coordinator_tui.demo.spend import Spender
 from coordinator_tui.files.reader import os_reason
 
 PLACEHOLDER = "session initialization"
@@ -113,6 +114,11 @@ class World:
         self._unseen: deque[Problem] = deque(maxlen=KEEP_PROBLEMS)
         self._problems_lock = threading.Lock()
         self._pool_next = 0
+        # Its own generator, seeded from the simulation's without drawing from it: spend
+        # leaves the rest of the simulated life as it was for a given seed.
+        self.spender = Spender(root, random.Random(repr(rng.getstate()[1][:8])))
+        """The sessions' transcripts: what they spend (issue 28)."""
+        self.spending: set[str] = set()
 
     # --- problems -------------------------------------------------------------------------------
 
@@ -166,8 +172,21 @@ class World:
             session.beats,
             "waiting" if session.state == "waiting" else None,
             session.waiting_since if session.state == "waiting" else None,
+            self.spender.fields(session.id) if session.id in self.spending else None,
         )
         self.write(self.root / "sessions" / f"{session.id}.json", text)
+
+    def spend(self, session: SimSession, now: datetime, hours: float = 0.0) -> None:
+        """One model response (or ``hours`` of them) in the session's transcript."""
+        try:
+            if hours:
+                self.spender.history(session.id, now, hours)
+            else:
+                self.spender.respond(session.id, now)
+        except OSError as error:
+            self._failed(self.spender.path(session.id), error)
+            return
+        self.spending.add(session.id)
 
     def capabilities(self) -> list[str]:
         extra = self.random.sample(["build", "debug", "deploy", "docs", "ops", "tests"], 2)

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import stat
+import time
 
 from coordinator_tui.files.timeparse import parse_timestamp
 
@@ -173,3 +174,28 @@ def _parse_record(raw: bytes | None) -> dict[str, Any] | None:
         else:
             found[key] = value
     return found or None
+
+
+SPEND_SUMMARY = (".coordinator/usage", "summary.json")
+"""Kept by ``run`` (``write.usage_state``): today's spend, priced there (pricing needs
+genai-prices, which the status line must not import)."""
+
+
+def spend_today(root_fd: int, now: float) -> tuple[float, bool] | None:
+    """(today's USD, over a budget) from the summary ``run`` keeps, when it is about the
+    current UTC day; None when there is none (the ``$`` field is then left out)."""
+    folder = _open_dir(SPEND_SUMMARY[0], root_fd)
+    if folder is None:
+        return None
+    try:
+        raw = _read(folder, SPEND_SUMMARY[1], 65536)
+    finally:
+        os.close(folder)
+    data = _parse_record(raw) if raw else None
+    if not data or data.get("day") != time.strftime("%Y-%m-%d", time.gmtime(now)):
+        return None
+    usd = data.get("today_usd")
+    if isinstance(usd, bool) or not isinstance(usd, (int, float)) or not 0 <= usd < 1e12:
+        return None
+    over = data.get("over_budget")
+    return float(usd), isinstance(over, int) and not isinstance(over, bool) and over > 0

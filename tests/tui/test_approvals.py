@@ -25,14 +25,16 @@ pytestmark = pytest.mark.anyio
 
 
 class Host(App[None]):
-    def __init__(self, root: Path, by: str = "dashboard") -> None:
+    def __init__(self, root: Path, by: str = "dashboard", read_only: bool = False) -> None:
         super().__init__()
         self.root = root
         self.by = by
+        self.read_only = read_only
         self.jumps: list[Request] = []
 
     def compose(self) -> ComposeResult:
-        yield ApprovalInbox(Inbox([str(self.root)]), by=self.by, poll_s=0.05)
+        inbox = Inbox([str(self.root)])
+        yield ApprovalInbox(inbox, by=self.by, poll_s=0.05, read_only=self.read_only)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -219,3 +221,18 @@ async def test_someone_answering_first_is_said_not_crashed(root: Path) -> None:
         await pilot.pause()
         assert decision_of(place, request)["by"] == "cli"
         assert any("Already answered" in str(note.message) for note in app._notifications)
+
+
+async def test_a_read_only_dashboard_shows_requests_and_answers_none(root: Path) -> None:
+    place = place_for(root)
+    request = pending(place, make(place))
+    app = Host(root, by="web", read_only=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: len(app.query_one(ApprovalInbox).requests) == 1, "request")
+        assert "read-only" in text_of(app)
+        await pilot.press("y", "n", "a")
+        await pilot.pause()
+        await pilot.press("enter", "y")
+        await pilot.pause()
+        assert not decisions.exists(place, request.id)
+        assert not isinstance(app.screen, (DenyDialog, RuleDialog))

@@ -107,11 +107,14 @@ class ApprovalInbox(Widget, can_focus=False):
         by: str = "dashboard",
         poll_s: float = POLL_S,
         clock: Callable[[], float] = time.time,
+        read_only: bool = False,
         id: str | None = None,
     ) -> None:
+        """``read_only`` (``serve --read-only``): requests are shown, never answered."""
         super().__init__(id=id)
         self.inbox = inbox
         self.by = by
+        self.read_only = read_only
         self.poll_s = poll_s
         self.clock = clock
         self._seen: set[str] = set()
@@ -148,9 +151,8 @@ class ApprovalInbox(Widget, can_focus=False):
         elif requests:
             listing.highlighted = 0
         count = len(requests)
-        listing.border_title = Text(
-            f"Approvals ({count}) · enter open · y allow · n deny · a always · t pane"
-        )
+        keys = "read-only" if self.read_only else "y allow · n deny · a always"
+        listing.border_title = Text(f"Approvals ({count}) · enter open · {keys} · t pane")
         self.set_class(bool(requests), "-waiting")
         for request in requests:
             if request.id not in self._seen:
@@ -206,6 +208,13 @@ class ApprovalInbox(Widget, can_focus=False):
             self.post_message(self.JumpTo(request))
 
     def _answerable(self, request: Request) -> bool:
+        if self.read_only:
+            self.notify(
+                "Read-only: answer with coordinator-tui approve/deny, or in the agent's pane",
+                severity="warning",
+                markup=False,
+            )
+            return False
         if not request.answerable:
             self.notify(
                 f"{cell_text(request.session, 40)} is answered in its pane: t jumps there",

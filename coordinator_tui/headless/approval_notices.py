@@ -13,15 +13,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from coordinator_tui.approvals import serving
 from coordinator_tui.approvals.inbox import Inbox
 from coordinator_tui.approvals.requests import Request
-from coordinator_tui.headless.notify import Notifier
 from coordinator_tui.render.approval_text import notice, plain, summary
 
 LOOK_EVERY_S = 1.0
+
+
+class Sender(Protocol):
+    """What delivers a notification: the ``Notifier`` (or the demo's log lines)."""
+
+    def send(self, payload: dict[str, Any], title: str, body: str = "") -> None: ...
+
+    def log(self, text: str) -> object: ...
 
 
 def payload_of(request: Request, link: str | None) -> dict[str, Any]:
@@ -48,7 +55,7 @@ class ApprovalNotices:
     def __init__(
         self,
         inbox: Inbox,
-        notifier: Notifier,
+        notifier: Sender,
         clock: Callable[[], float] = time.time,
         link: Callable[[], str | None] | None = None,
     ) -> None:

@@ -286,15 +286,15 @@ def _settle(place: state.Place, session: str, event: str, payload: dict[str, Any
     and input that just ran. Read as plain JSON: no dataclass on the common path."""
     import json
 
-    from coordinator_tui.agents import fsio
     from coordinator_tui.approvals import audit, ids
+    from coordinator_tui.files import fsio
 
     ran: str | None = None
     for name in os.listdir(place.pending):
         request_id = name[:-5]
         if not (name.endswith(".json") and ids.is_id(request_id)):
             continue
-        data = fsio.read_bytes(os.path.join(place.pending, name), 1 << 20)
+        data = fsio.read_bytes(os.path.join(place.pending, name), 1 << 20)[0]
         try:
             document = json.loads(data) if data else None
         except ValueError:

@@ -14,8 +14,8 @@ import os
 import stat
 import time
 
-from coordinator_tui.agents import fsio
 from coordinator_tui.approvals.state import AUDIT, Place
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _append(folder: str, data: bytes) -> bool:
 
 def read(place: Place) -> list[dict[str, Any]]:
     """The current log's lines that are JSON objects, oldest first."""
-    data = fsio.read_bytes(place.audit, MAX_READ_BYTES)
+    data = fsio.read_bytes(place.audit, MAX_READ_BYTES)[0]
     if not data:
         return []
     lines = []

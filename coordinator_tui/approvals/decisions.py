@@ -16,9 +16,9 @@ import os
 import stat
 from dataclasses import dataclass
 
-from coordinator_tui.agents import fsio
 from coordinator_tui.approvals.requests import Request, is_id
 from coordinator_tui.approvals.state import Place
+from coordinator_tui.files import fsio
 
 BEHAVIOURS = ("allow", "deny")
 ANSWERERS = ("dashboard", "cli", "web", "rule", "demo")

@@ -14,9 +14,9 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 
-from coordinator_tui.agents import fsio
 from coordinator_tui.approvals.ids import is_id, process_start
 from coordinator_tui.approvals.state import Place
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ def load(place: Place, request_id: str) -> Request | None:
     """One pending request by id, or None (absent, unreadable, not a request)."""
     if not is_id(request_id):
         return None
-    data = fsio.read_bytes(place.pending_path(request_id), MAX_REQUEST_BYTES)
+    data = fsio.read_bytes(place.pending_path(request_id), MAX_REQUEST_BYTES)[0]
     if data is None:
         return None
     try:
@@ -181,9 +181,9 @@ def read_all(place: Place) -> tuple[list[Request], list[tuple[str, str]]]:
         if not name.endswith(".json") or name.startswith("."):
             continue
         path = os.path.join(place.pending, name)
-        data = fsio.read_bytes(path, MAX_REQUEST_BYTES)
+        data, why, _, _ = fsio.read_bytes(path, MAX_REQUEST_BYTES)
         if data is None:
-            problems.append((path, "not a regular file, unreadable or too large"))
+            problems.append((path, why or "unreadable"))
             continue
         try:
             request = from_document(json.loads(data), place)

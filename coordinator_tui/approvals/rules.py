@@ -331,7 +331,7 @@ def load(
 def append(rule: Rule, environ: Mapping[str, str] = os.environ) -> str:
     """Add ``rule`` at the end of the user's config file (made when missing, mode 0600)
     after checking that the result parses with the rule last; the file's path."""
-    from coordinator_tui.agents import fsio
+    from coordinator_tui.files import fsio
 
     path, _ = user_config_file(environ)
     data = _read_config(path) or b""

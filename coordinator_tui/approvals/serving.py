@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import os
 
-from coordinator_tui.agents import fsio
 from coordinator_tui.approvals.ids import process_start
+from coordinator_tui.files import fsio
 
 NAME = "serve.json"
 
@@ -34,7 +34,7 @@ def forget_url(state: str) -> None:
 
 
 def _read(state: str) -> dict[str, object] | None:
-    data = fsio.read_bytes(os.path.join(state, NAME), 64 * 1024)
+    data = fsio.read_bytes(os.path.join(state, NAME), 64 * 1024)[0]
     try:
         document = json.loads(data) if data else None
     except ValueError:

@@ -18,7 +18,7 @@ import os
 import stat
 import zlib
 
-from coordinator_tui.agents import fsio
+from coordinator_tui.files import fsio
 from coordinator_tui.files.userdirs import user_state_folder
 
 TYPE_CHECKING = False
@@ -126,7 +126,7 @@ def places(state: str) -> list[Place]:
     except OSError:
         return []
     for name in names:
-        data = fsio.read_bytes(os.path.join(top, name, DIRECTORY), 8192)
+        data = fsio.read_bytes(os.path.join(top, name, DIRECTORY), 8192)[0]
         if not data:
             continue
         root = data.decode("utf-8", "surrogateescape")

@@ -1,7 +1,8 @@
 """The audit log: one JSON line per request, decision, refusal and end of a wait.
 
-``audit.log`` in the directory's corner of the private state folder, appended (never
-through a link, never blocking on a FIFO), rotated to ``audit.log.1`` past 1 MiB.
+``audit.log`` in the directory's corner of the private state folder, appended through
+the file layer (never through a link, never blocking on a FIFO), rotated to
+``audit.log.1`` past 1 MiB.
 ``event`` is what happened, ``by`` who answered: ``dashboard``, ``cli``, ``web``,
 ``rule``, ``demo`` (decisions), ``timeout`` (no answer in time), ``pane`` (answered in
 the agent's own dialog), ``gone`` (the hook's agent went away).
@@ -11,10 +12,9 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import time
 
-from coordinator_tui.approvals.state import AUDIT, Place
+from coordinator_tui.approvals.state import APPROVALS, AUDIT, Place
 from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
@@ -42,31 +42,20 @@ def record(
     line.update({key: value for key, value in fields.items() if value is not None})
     data = (json.dumps(line, ensure_ascii=True, default=str) + "\n").encode("ascii")
     try:
-        os.makedirs(place.base, mode=0o700, exist_ok=True)
-        return _append(place.base, data)
+        fsio.ensure_folder(place.state, APPROVALS, place.key)
+        _rotate(place.audit)
+        fsio.append_in(place.state, f"{APPROVALS}/{place.key}/{AUDIT}", data)
     except OSError:
         return False
-
-
-def _append(folder: str, data: bytes) -> bool:
-    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    try:
-        try:
-            if os.stat(AUDIT, dir_fd=dir_fd, follow_symlinks=False).st_size > LIMIT_BYTES:
-                os.replace(AUDIT, AUDIT + ".1", src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        except FileNotFoundError:
-            pass
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK
-        fd = os.open(AUDIT, flags | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return False
-            os.write(fd, data)
-        finally:
-            os.close(fd)
-    finally:
-        os.close(dir_fd)
     return True
+
+
+def _rotate(path: str) -> None:
+    try:
+        if os.lstat(path).st_size > LIMIT_BYTES:
+            os.replace(path, path + ".1")
+    except FileNotFoundError:
+        return
 
 
 def read(place: Place) -> list[dict[str, Any]]:

@@ -4,9 +4,9 @@ it and the reason reaches the model, no answer leaves the agent's own prompt wor
 and an answer in the pane clears the request at once.
 
 Claude Code runs interactively in tmux with ``--permission-mode default`` (the only
-mode with a dialog); Codex in its TUI with ``approval_policy = "on-request"`` in a read-only sandbox, the
-model asking to run outside it. Both
-against the mock model API, which records what reached the model."""
+mode with a dialog); Codex in its TUI with ``approval_policy = "on-request"`` in a
+read-only sandbox, the model asking to run outside it. Both against the mock model
+API, which records what reached the model."""
 
 from __future__ import annotations
 

@@ -92,7 +92,7 @@ def test_deny_carries_the_reason_to_the_model(
 def test_no_answer_in_time_leaves_the_dialog_to_answer(
     hooks: list[Waiting], project: Path, coord: Path
 ) -> None:
-    hook = start(hooks, project, wait_s=0.5)
+    hook = start(hooks, project, wait_s=2)
     arrived(coord)
     assert hook.result() == (0, "")
     assert Inbox([str(coord)]).read().requests == ()
@@ -135,7 +135,7 @@ def _forged(request: Request) -> str:
 def test_a_decision_written_into_the_coordination_directory_allows_nothing(
     hooks: list[Waiting], project: Path, coord: Path
 ) -> None:
-    hook = start(hooks, project, wait_s=1.5)
+    hook = start(hooks, project, wait_s=4)
     request = arrived(coord)
     for folder in (coord, coord / ".coordinator", coord / ".coordinator" / "approvals"):
         folder.mkdir(parents=True, exist_ok=True)
@@ -152,7 +152,7 @@ def test_a_decision_for_another_request_allows_nothing(
 ) -> None:
     first = start(hooks, project, wait_s=20, session_id="one")
     request = arrived(coord)
-    second = start(hooks, project, wait_s=2, session_id="two", tool_input={"command": "rm -rf ~"})
+    second = start(hooks, project, wait_s=4, session_id="two", tool_input={"command": "rm -rf ~"})
     deadline = time.monotonic() + 10
     while len(Inbox([str(coord)]).read().requests) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -178,7 +178,7 @@ def test_a_replayed_decision_allows_nothing(
     saved = Path(place.decision_path(request.id)).read_bytes()
     assert json.loads(hook.result()[1])["hookSpecificOutput"]["decision"]["behavior"] == "allow"
     # the same tool and input asked again: a new id; the old decision under either name
-    again = start(hooks, project, wait_s=2)
+    again = start(hooks, project, wait_s=4)
     second = arrived(coord)
     assert second.id != request.id and second.digest == request.digest
     Path(place.decision_path(request.id)).write_bytes(saved)
@@ -192,7 +192,7 @@ def test_a_replayed_decision_allows_nothing(
 def test_a_decision_that_is_a_link_allows_nothing(
     hooks: list[Waiting], project: Path, coord: Path, tmp_path: Path
 ) -> None:
-    hook = start(hooks, project, wait_s=1.5)
+    hook = start(hooks, project, wait_s=4)
     request = arrived(coord)
     forged = tmp_path / "forged.json"
     forged.write_text(_forged(request))
@@ -292,3 +292,33 @@ def test_gemini_permission_is_shown_then_cleared_by_its_next_event(
     done = {**notice, "hook_event_name": "AfterTool", "tool_name": "run_shell_command"}
     assert run(after, json.dumps(done), project).code == 0
     assert Inbox([str(coord)]).read().requests == ()
+
+
+def test_an_unusable_state_folder_leaves_the_dialog_at_once(
+    hooks: list[Waiting],
+    project: Path,
+    coord: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    not_a_folder = tmp_path / "state-file"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("XDG_STATE_HOME", str(not_a_folder))
+    started = time.monotonic()
+    hook = start(hooks, project, wait_s=20)
+    assert hook.result() == (0, "")
+    assert time.monotonic() - started < 15
+    log = (coord / ".coordinator" / "hooks.log").read_text()
+    assert "approvals: cannot make the state folder" in log
+    session = json.loads((coord / "sessions" / f"session-{SESSION}.json").read_text())
+    assert session["state"] == "waiting"  # the agent's own dialog is up
+
+
+@pytest.mark.parametrize("given", ["rm -rf ~", ["cargo", "test"], None, {"x": "y" * 600_000}])
+def test_odd_tool_inputs_still_wait_and_are_shown(
+    hooks: list[Waiting], project: Path, coord: Path, given: object
+) -> None:
+    hook = start(hooks, project, wait_s=2, tool_input=given)
+    request = arrived(coord)
+    assert isinstance(request.tool_input, dict)
+    assert hook.result() == (0, "")

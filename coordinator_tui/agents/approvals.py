@@ -41,6 +41,7 @@ OBSERVE_TTL_S = 3600.0
 """How long a shown-only request (Gemini's) stays without a later event of its session."""
 PROJECT_VARIABLES = ("CLAUDE_PROJECT_DIR", "GEMINI_PROJECT_DIR")
 DENIED = "The user denied this from the coordinator-tui approval inbox"
+DENIED_BY_RULE = "Denied by one of the user's coordinator-tui approval rules"
 NOT_PRIVATE = (
     "the private state folder lies inside this agent's project, where it could write a "
     "decision: answer in the pane"
@@ -71,11 +72,12 @@ def wait_seconds(installed: float | None, environ: Mapping[str, str] = os.enviro
     return max(0.0, min(value, limit))
 
 
-def reply(behavior: str, message: str = "") -> dict[str, Any]:
-    """The PermissionRequest answer Claude Code and Codex both read."""
+def reply(behavior: str, message: str = "", said: str = DENIED) -> dict[str, Any]:
+    """The PermissionRequest answer Claude Code and Codex both read; a deny tells the
+    model who said no (``said``) and why."""
     decision: dict[str, Any] = {"behavior": behavior}
     if behavior == "deny":
-        decision["message"] = f"{DENIED}: {message}" if message else f"{DENIED}."
+        decision["message"] = f"{said}: {message}" if message else f"{said}."
     return {"hookSpecificOutput": {"hookEventName": "PermissionRequest", "decision": decision}}
 
 
@@ -166,7 +168,7 @@ def ask(
         audit.record(
             place, "applied", request, by="rule", behavior=rule.decision, rule=rule.describe()
         )
-        return reply(rule.decision, rule.reason or f"rule {rule.describe()}")
+        return reply(rule.decision, rule.reason or rule.describe(), DENIED_BY_RULE)
     mark_waiting()
     if any(state.is_inside(place.state, folder) for folder in projects):
         shown = replace(request, answerable=False, note=NOT_PRIVATE, pid=None, pid_start=None)

@@ -241,7 +241,10 @@ def test_a_rule_answers_without_a_prompt_and_is_logged(
     )
     denied = start(hooks, project, wait_s=20, tool_input={"command": "rm -rf build"})
     decision = json.loads(denied.result(timeout=10)[1])["hookSpecificOutput"]["decision"]
-    assert decision["behavior"] == "deny" and decision["message"].endswith(": never")
+    assert decision["behavior"] == "deny"
+    assert (
+        decision["message"] == "Denied by one of the user's coordinator-tui approval rules: never"
+    )
     chained = start(hooks, project, wait_s=0.3, tool_input={"command": "npm test; rm -rf ~"})
     assert chained.result() == (0, "")  # not the rule's command: to the inbox, then the dialog
     session = json.loads((coord / "sessions" / f"session-{SESSION}.json").read_text())

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from coordinator_tui.approvals.requests import Request
 
 WAIT_VARIABLE = "COORDINATOR_TUI_APPROVAL_WAIT_S"
-DEFAULT_WAIT_S = 120.0
 TIMEOUT_MARGIN_S = 15
 """``hooks install`` gives the PermissionRequest hook ``approval_wait_s`` plus this."""
 OLD_INSTALL_WAIT_S = 8.0

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 LIMIT_BYTES = 1 << 20
 MAX_READ_BYTES = 4 << 20
 EVENTS = ("request", "decided", "applied", "refused", "ended")
+"""``request`` made, ``decided`` (a decision written), ``applied`` (taken by the hook, or
+a rule's), ``refused`` (a decision the hook would not use), ``ended`` (without one)."""
 NAMED = ("id", "session", "agent", "tool", "digest")
 
 

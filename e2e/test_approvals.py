@@ -21,9 +21,6 @@ from mock_api import Call, MockAPI, Say
 
 pytestmark = pytest.mark.skipif(not have_tmux(), reason="tmux is not installed")
 
-TRUST_BY_FLAG = True
-"""Until ``hooks install --agent codex`` trusts its hooks (the e2e branch), the TUI is told
-to run them untrusted."""
 DIALOG = {"claude": "Do you want", "codex": "Would you like to run"}
 
 
@@ -100,9 +97,7 @@ class Asking:
 
 def _interactive(agent: Agent, prompt: str) -> list[str]:
     if isinstance(agent, Codex):
-        codex = agent.argv(prompt, None)[0]
-        trust = ["--dangerously-bypass-hook-trust"] if TRUST_BY_FLAG else []
-        return ["timeout", "--foreground", "120", codex, *trust, prompt]
+        return ["timeout", "--foreground", "120", agent.argv(prompt, None)[0], prompt]
     return agent.interactive(prompt)  # type: ignore[attr-defined,no-any-return]
 
 

@@ -89,7 +89,7 @@ class Asking:
             if found:
                 return found[0], began
             time.sleep(0.05)
-        raise AssertionError("no request in approvals --json")
+        raise AssertionError(f"no request in approvals --json; the pane:\n{self.pane.text()}")
 
     def close(self) -> None:
         self.pane.close()

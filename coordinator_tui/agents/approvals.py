@@ -11,8 +11,9 @@ the dialog, there all along, still answers. Codex asks its hooks before it shows
 prompt, so there the prompt comes once the wait is over. Gemini CLI's ``ToolPermission``
 notification is only shown ("answer in the pane"), never answered.
 
-Standard library only on every other event: ``on_event`` lists one folder and loads
-the rest of the approval core only when a request of this directory is pending.
+Cheap on every other event: ``on_event`` lists one folder (its name from
+``files.userdirs`` and ``approvals.ids``) and loads the rest of the approval core only
+when a request of this directory is pending.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from __future__ import annotations
 import os
 import time
 
-from coordinator_tui.approvals import state
+from coordinator_tui.approvals.ids import key_of
+from coordinator_tui.files.userdirs import user_state_folder
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from coordinator_tui.approvals.requests import Request
+    from coordinator_tui.approvals.state import Place
 
 WAIT_VARIABLE = "COORDINATOR_TUI_APPROVAL_WAIT_S"
 TIMEOUT_MARGIN_S = 15
@@ -85,7 +88,9 @@ def _projects(cwd: str, environ: Mapping[str, str]) -> list[str]:
     return [folder for folder in found if folder and os.path.isabs(folder)]
 
 
-def _place(root: str, log: Callable[[str], Any], environ: Mapping[str, str]) -> state.Place | None:
+def _place(root: str, log: Callable[[str], Any], environ: Mapping[str, str]) -> Place | None:
+    from coordinator_tui.approvals import state
+
     try:
         return state.Place(state.open_state(None, environ), root)
     except state.StateError as error:
@@ -94,7 +99,7 @@ def _place(root: str, log: Callable[[str], Any], environ: Mapping[str, str]) -> 
 
 
 def make_request(
-    place: state.Place,
+    place: Place,
     agent: str,
     session: str,
     cwd: str,
@@ -169,7 +174,9 @@ def ask(
         )
         return reply(rule.decision, rule.reason or rule.describe(), DENIED_BY_RULE)
     mark_waiting()
-    if any(state.is_inside(place.state, folder) for folder in projects):
+    from coordinator_tui.approvals.state import is_inside
+
+    if any(is_inside(place.state, folder) for folder in projects):
         shown = replace(request, answerable=False, note=NOT_PRIVATE, pid=None, pid_start=None)
         shown = replace(shown, expires_at=now + OBSERVE_TTL_S)
         requests.write(place, shown)
@@ -193,7 +200,7 @@ def _cancel(signum: int, frame: object) -> None:
     raise Cancelled(signum)
 
 
-def wait(place: state.Place, request: Request, wait_s: float) -> dict[str, Any] | None:
+def wait(place: Place, request: Request, wait_s: float) -> dict[str, Any] | None:
     """Look for a decision every ``POLL_S`` until one is taken, the request leaves the
     inbox, the agent goes away or ``wait_s`` runs out (SIGTERM raises ``Cancelled``)."""
     from coordinator_tui.approvals import audit, decisions
@@ -223,7 +230,7 @@ def wait(place: state.Place, request: Request, wait_s: float) -> dict[str, Any] 
         time.sleep(min(POLL_S, left))
 
 
-def _end(place: state.Place, request: Request, by: str | None) -> None:
+def _end(place: Place, request: Request, by: str | None) -> None:
     """The request leaves the inbox; audited (``by``) when this call removed it."""
     from coordinator_tui.approvals import audit, requests
 
@@ -258,31 +265,25 @@ def on_event(
             return
         if event == "Notification":
             return
-        place = _light_place(root, environ)
-        if place is None:
-            return
+        folder = os.path.join(user_state_folder(environ), "approvals")
+        pending = os.path.join(folder, key_of(os.path.realpath(root)), "pending")
         try:
-            names = os.listdir(place.pending)
+            names = os.listdir(pending)
         except OSError:
             return
         if any(name.endswith(".json") for name in names):
+            from coordinator_tui.approvals import state
+
+            try:
+                place = state.Place(user_state_folder(environ), root)
+            except state.StateError:
+                return
             _settle(place, session, event, payload)
     except Exception as error:  # the event's own work (context, messages) must go on
         log(f"approvals: {type(error).__name__}: {error}")
 
 
-def _light_place(root: str, environ: Mapping[str, str]) -> state.Place | None:
-    """The directory's corner, without making or checking anything (a read of a folder
-    that may not exist)."""
-    from coordinator_tui.files.userdirs import user_state_folder
-
-    try:
-        return state.Place(user_state_folder(environ), root)
-    except state.StateError:
-        return None
-
-
-def _settle(place: state.Place, session: str, event: str, payload: dict[str, Any]) -> None:
+def _settle(place: Place, session: str, event: str, payload: dict[str, Any]) -> None:
     """End this session's shown-only requests, and on PostToolUse the request of the tool
     and input that just ran. Read as plain JSON: no dataclass on the common path."""
     import json
@@ -317,7 +318,7 @@ def _settle(place: state.Place, session: str, event: str, payload: dict[str, Any
 
 
 def observe(
-    place: state.Place,
+    place: Place,
     agent: str,
     session: str,
     cwd: str,

@@ -10,6 +10,7 @@ import json
 import os
 
 _ID_CHARS = frozenset("0123456789abcdef")
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
 def new_id() -> str:
@@ -37,3 +38,15 @@ def process_start(pid: int) -> int | None:
         return int(text.rsplit(")", 1)[1].split()[19])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def key_of(root: str) -> str:
+    """The folder name of a coordination directory in the state folder: its base name (for
+    people browsing the state) and a 64-bit FNV-1a of its resolved path, in plain Python
+    (no ``zlib`` or ``hashlib`` import on the hook's every event). Every request names its
+    directory, so a collision would only share a folder."""
+    name = "".join(char if char in _KEY_CHARS else "_" for char in os.path.basename(root))
+    value = 0xCBF29CE484222325
+    for byte in root.encode("utf-8", "surrogateescape"):
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{name.lstrip('.')[:40] or 'dir'}-{value:016x}"

@@ -5,7 +5,7 @@ a real folder owned by this user: a link, another owner's folder or one inside t
 coordination directory is refused (``StateError``), and the approval hook then leaves
 the agent's own dialog to answer. Inside it::
 
-    approvals/<name>-<crc>/        one coordination directory (its path in ``directory``)
+    approvals/<name>-<hash>/       one coordination directory (its path in ``directory``)
         pending/<id>.json          a request while its hook waits (or Gemini's, shown)
         decisions/<id>.json        an answer, taken once by the waiting hook
         audit.log                  one JSON line per request, decision and refusal
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 import stat
-import zlib
 
+from coordinator_tui.approvals.ids import key_of
 from coordinator_tui.files import fsio
 from coordinator_tui.files.userdirs import user_state_folder
 
@@ -31,7 +31,6 @@ PENDING = "pending"
 DECISIONS = "decisions"
 AUDIT = "audit.log"
 DIRECTORY = "directory"
-_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
 class StateError(OSError):
@@ -72,15 +71,6 @@ def open_state(folder: str | None = None, environ: Mapping[str, str] = os.enviro
         except (OSError, NotImplementedError) as error:
             raise StateError(f"cannot close the state folder {path} to others: {error}") from None
     return path
-
-
-def key_of(root: str) -> str:
-    """The folder name of a coordination directory: its base name (for people browsing
-    the state) and a CRC of its resolved path (``zlib`` costs the hook nothing; every
-    request names its directory, so a collision only shares a folder)."""
-    name = "".join(char if char in _KEY_CHARS else "_" for char in os.path.basename(root))
-    crc = zlib.crc32(root.encode("utf-8", "surrogateescape"))
-    return f"{name.lstrip('.')[:40] or 'dir'}-{crc:08x}"
 
 
 class Place:

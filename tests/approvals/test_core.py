@@ -13,8 +13,9 @@ import pytest
 
 from coordinator_tui.approvals import audit, decisions, ids, requests
 from coordinator_tui.approvals.decisions import Decision, Refused
+from coordinator_tui.approvals.ids import key_of
 from coordinator_tui.approvals.inbox import Inbox, NotFound, answer
-from coordinator_tui.approvals.state import Place, StateError, key_of, open_state, places
+from coordinator_tui.approvals.state import Place, StateError, open_state, places
 from coordinator_tui.files.userdirs import user_config_file, user_state_folder
 from tests.approvals.kit import decision_document, make, pending, place_for
 

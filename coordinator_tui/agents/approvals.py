@@ -12,7 +12,7 @@ prompt, so there the prompt comes once the wait is over. Gemini CLI's ``ToolPerm
 notification is only shown ("answer in the pane"), never answered.
 
 Cheap on every other event: ``on_event`` lists one folder (its name from
-``files.userdirs`` and ``approvals.ids``) and loads the rest of the approval core only
+``files.config_file`` and ``approvals.ids``) and loads the rest of the approval core only
 when a request of this directory is pending.
 """
 
@@ -22,7 +22,7 @@ import os
 import time
 
 from coordinator_tui.approvals.ids import key_of
-from coordinator_tui.files.userdirs import user_state_folder
+from coordinator_tui.files.config_file import user_state_folder
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Approval rules: requests answered without a person, from the user's own config file.
 
-``[[approval_rules]]`` tables in the config file (``files.userdirs.user_config_file``;
+``[[approval_rules]]`` tables in the config file (``files.config_file``;
 inside a ``[coordinator-tui]`` table when the file has one)::
 
     [[approval_rules]]
@@ -23,17 +23,15 @@ not read for rules: an agent could write itself a rule there.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
-import stat
 import sys
 from dataclasses import dataclass
 
 from coordinator_tui.approvals.requests import Request
 from coordinator_tui.approvals.state import is_inside
-from coordinator_tui.files.userdirs import user_config_file
+from coordinator_tui.files.config_file import ConfigError, config_bytes, config_file, read_config
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,7 +44,6 @@ DECISIONS = ("allow", "deny", "ask")
 PATTERN_KEYS = ("command", "path", "url")
 KNOWN_KEYS = frozenset(("tool", "decision", "directory", "reason", *PATTERN_KEYS))
 SHELL_OPERATORS = ";&|<>$`()\n\r"
-MAX_CONFIG_BYTES = 1 << 20
 PATH_KEYS = ("file_path", "notebook_path", "path", "filePath")
 RANK = {"deny": 0, "ask": 1, "allow": 2}
 
@@ -271,29 +268,6 @@ def _toml() -> Any:
         return None
 
 
-def _read_config(path: str) -> bytes | None:
-    """The file's bytes (a regular file, never a FIFO or device, capped); None when
-    there is no file."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        if error.errno == errno.ENOTDIR:
-            return None
-        raise RulesError(f"cannot read {path}: {error.strerror}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise RulesError(f"{path} is not a regular file")
-        data = os.read(fd, MAX_CONFIG_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_CONFIG_BYTES:
-        raise RulesError(f"{path} is larger than {MAX_CONFIG_BYTES} bytes")
-    return data
-
-
 def _parse_config(path: str, data: bytes) -> dict[str, Any]:
     toml = _toml()
     if toml is None:
@@ -315,17 +289,15 @@ def load(
 ) -> tuple[list[Rule], list[str]]:
     """The rules of the user's config file and the problems met; none from a file inside
     ``root`` (the coordination directory) or any of ``projects``."""
-    path, _ = user_config_file(environ)
+    path, named = config_file(environ)
     for folder in (root, *projects):
         if folder and os.path.isabs(folder) and is_inside(path, folder):
             return [], [f"rules not read: the config file {path} lies inside {folder}"]
     try:
-        data = _read_config(path)
-        if data is None:
-            return [], []
-        return parse(_section(_parse_config(path, data)).get(KEY))
-    except RulesError as error:
+        section = read_config(path, named)
+    except ConfigError as error:
         return [], [str(error)]
+    return parse(section.get(KEY))
 
 
 def append(rule: Rule, environ: Mapping[str, str] = os.environ) -> str:
@@ -333,8 +305,11 @@ def append(rule: Rule, environ: Mapping[str, str] = os.environ) -> str:
     after checking that the result parses with the rule last; the file's path."""
     from coordinator_tui.files import fsio
 
-    path, _ = user_config_file(environ)
-    data = _read_config(path) or b""
+    path, _ = config_file(environ)
+    try:
+        data = config_bytes(path, named=False) or b""
+    except ConfigError as error:
+        raise RulesError(str(error)) from None
     document = _parse_config(path, data) if data else {}
     section = SECTION if isinstance(document.get(SECTION), dict) else None
     before, _ = parse(_section(document).get(KEY))

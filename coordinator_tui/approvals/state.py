@@ -1,6 +1,6 @@
 """The private state folder and each coordination directory's corner of it.
 
-``$XDG_STATE_HOME/coordinator-tui`` (``files.userdirs``) is made mode 0700 and must be
+``$XDG_STATE_HOME/coordinator-tui`` (``files.config_file``) is made mode 0700 and must be
 a real folder owned by this user: a link, another owner's folder or one inside the
 coordination directory is refused (``StateError``), and the approval hook then leaves
 the agent's own dialog to answer. Inside it::
@@ -19,7 +19,7 @@ import stat
 
 from coordinator_tui.approvals.ids import key_of
 from coordinator_tui.files import fsio
-from coordinator_tui.files.userdirs import user_state_folder
+from coordinator_tui.files.config_file import user_state_folder
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

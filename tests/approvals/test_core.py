@@ -16,7 +16,7 @@ from coordinator_tui.approvals.decisions import Decision, Refused
 from coordinator_tui.approvals.ids import key_of
 from coordinator_tui.approvals.inbox import Inbox, NotFound, answer
 from coordinator_tui.approvals.state import Place, StateError, open_state, places
-from coordinator_tui.files.userdirs import user_config_file, user_state_folder
+from coordinator_tui.files.config_file import config_file, user_state_folder
 from tests.approvals.kit import decision_document, make, pending, place_for
 
 
@@ -37,8 +37,11 @@ def test_state_folder_follows_xdg_then_home() -> None:
     assert user_state_folder({"XDG_STATE_HOME": "relative", "HOME": "/h"}) == (
         "/h/.local/state/coordinator-tui"
     )
-    assert user_config_file({"HOME": "/h"}) == ("/h/.config/coordinator-tui/config.toml", False)
-    assert user_config_file({"COORDINATOR_TUI_CONFIG": "/c.toml"}) == ("/c.toml", True)
+    assert config_file({"XDG_CONFIG_HOME": "/h/.config"}) == (
+        "/h/.config/coordinator-tui/config.toml",
+        False,
+    )
+    assert config_file({"COORDINATOR_TUI_CONFIG": "/c.toml"}) == ("/c.toml", True)
 
 
 def test_state_folder_is_made_private_and_closed_when_open(tmp_path: Path) -> None:

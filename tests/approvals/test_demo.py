@@ -14,7 +14,7 @@ from coordinator_tui.approvals.inbox import Inbox, answer
 from coordinator_tui.approvals.requests import Request
 from coordinator_tui.cli import main
 from coordinator_tui.demo.simulate import PLACEHOLDER, Simulation
-from coordinator_tui.files.userdirs import user_state_folder
+from coordinator_tui.files.config_file import user_state_folder
 from tests.tui.conftest import MovableClock
 
 

@@ -23,7 +23,7 @@ from textual.widgets import Label, Static
 
 from coordinator_tui.approvals.requests import Request
 from coordinator_tui.approvals.rules import Rule, rule_for
-from coordinator_tui.files.userdirs import user_config_file
+from coordinator_tui.files.config_file import config_file
 from coordinator_tui.render.approval_text import Detail, detail, summary
 from coordinator_tui.tui.dialogs.deny import DenyDialog, DenyReason
 from coordinator_tui.tui.dialogs.rule import RuleDialog
@@ -97,7 +97,7 @@ def ask_rule(node: Widget, request: Request, done: Callable[[Answer], object]) -
         if confirmed:
             done(Answer("allow", rule=rule))
 
-    node.app.push_screen(RuleDialog(rule, user_config_file()[0]), chosen)
+    node.app.push_screen(RuleDialog(rule, config_file()[0]), chosen)
 
 
 class ApprovalScreen(ModalScreen[ApprovalResult]):

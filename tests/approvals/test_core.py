@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import time
 from pathlib import Path
 
@@ -42,6 +43,20 @@ def test_state_folder_follows_xdg_then_home() -> None:
         False,
     )
     assert config_file({"COORDINATOR_TUI_CONFIG": "/c.toml"}) == ("/c.toml", True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the rule written out is Linux's")
+@pytest.mark.parametrize("xdg", [None, "", "relative/state", "/somewhere/state"])
+def test_the_state_folder_is_the_one_platformdirs_names(
+    monkeypatch: pytest.MonkeyPatch, xdg: str | None
+) -> None:
+    import platformdirs
+
+    if xdg is None:
+        monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_STATE_HOME", xdg)
+    assert user_state_folder() == platformdirs.user_state_dir("coordinator-tui", appauthor=False)
 
 
 def test_state_folder_is_made_private_and_closed_when_open(tmp_path: Path) -> None:

@@ -33,6 +33,9 @@ HEADLESS = {
     "run": "coordinator_tui.commands.run",
     "archive": "coordinator_tui.commands.archive",
     "init": "coordinator_tui.commands.init",
+    "approvals": "coordinator_tui.commands.approvals",
+    "approve": "coordinator_tui.commands.approve",
+    "deny": "coordinator_tui.commands.deny",
 }
 """Commands whose module gives ``add_parser(parsers)`` and ``main(args, settings)``;
 imported by name, only the one that runs (``status --json`` pays for no other)."""
@@ -57,6 +60,8 @@ EPILOG = """commands:
   coordinator-tui archive [DIR]    move old heartbeat events and messages into a tar archive
   coordinator-tui demo             simulated collective + dashboard
   coordinator-tui init [DIR]       write a sample coordination directory to try things on
+  coordinator-tui approvals [DIR]  permission requests agents wait on; answer them with
+                                   'approve ID [--always]' or 'deny ID [--reason TEXT]'
   coordinator-tui session ACTION   a session's own files: start, beat, claim, release, inbox, end
   coordinator-tui hooks ACTION     install/uninstall hooks for Claude Code, Codex, Gemini CLI
   coordinator-tui sync [DIR]       share the directory with other machines through git

@@ -21,7 +21,7 @@ import os
 import sys
 import time
 
-from coordinator_tui.agents import claims, client, context, usage_fields, watch
+from coordinator_tui.agents import approvals, claims, client, context, usage_fields, watch
 from coordinator_tui.agents.inbox import Inbox, Lock
 from coordinator_tui.files import fsio
 
@@ -62,10 +62,13 @@ class Options:
         self.conflict = "ask"
         self.event = ""
         self.payload_arg: str | None = None
+        self.approval_wait: float | None = None
         values = iter(argv)
         for word in values:
             if word in ("--dir", "--agent", "--conflict", "--event"):
                 setattr(self, "root" if word == "--dir" else word[2:], next(values, ""))
+            elif word == "--approval-wait":
+                self.approval_wait = float(next(values, "nan"))
             else:
                 self.payload_arg = word
         if self.agent not in AGENTS or self.conflict not in ("ask", "deny"):
@@ -173,13 +176,32 @@ class Runner:
             "UserPromptSubmit": self.prompt,
             "PreToolUse": self.pre_tool,
             "PostToolUse": self.post_tool,
-            "PermissionRequest": self.waiting,
+            "PermissionRequest": self.permission,
             "Notification": self.notification,
             "Stop": self.idle,
             "SessionEnd": self.session_end,
             "notify": self.codex_turn,
         }.get(self.event)
+        approvals.on_event(
+            self.root, self.options.agent, self.event, self.sid, self.cwd, self.payload, self.log
+        )
         return handler() if handler is not None else None
+
+    def log(self, text: str) -> None:
+        fsio.log_line(self.root, text)
+
+    def permission(self) -> dict[str, Any] | None:
+        """Rules, then the approval inbox (``agents/approvals``); waiting while it asks."""
+        return approvals.ask(
+            self.root,
+            self.options.agent,
+            self.sid,
+            self.cwd,
+            self.payload,
+            self.options.approval_wait,
+            self.waiting,
+            self.log,
+        )
 
     def _beat(self, **changes: Any) -> dict[str, Any] | None:
         return client.beat(

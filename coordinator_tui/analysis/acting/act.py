@@ -35,7 +35,6 @@ from coordinator_tui.analysis.acting.resources import (
     advise_resources,
 )
 from coordinator_tui.analysis.results import Analysis, Suggestion
-from coordinator_tui.pace import KEYS
 
 
 class HistorySample(CountSample, Protocol):
@@ -95,23 +94,16 @@ def act(
     forecasts fall back to step times and ``created_at``, the resource advice
     to the present); ``duplicate_counts`` is what ``run`` counted over time.
     """
-    aside = KEYS.step_aside  # in the dashboard's thread: a key handled meanwhile goes first
     resolutions = resolve(analysis)
-    aside()
     milestones = forecast_milestones(analysis, progress_history(samples))
     sessions = forecast_sessions(analysis, milestones)
-    aside()
-    early, resources = early_suggestions(analysis, sessions), advise_resources(analysis, samples)
-    aside()
-    quality = measure_quality(analysis, resolutions, duplicate_counts)
-    aside()
     return Acting(
         resolutions=resolutions,
         milestone_forecasts=milestones,
         session_forecasts=sessions,
-        early_suggestions=early,
-        resources=resources,
-        quality=quality,
+        early_suggestions=early_suggestions(analysis, sessions),
+        resources=advise_resources(analysis, samples),
+        quality=measure_quality(analysis, resolutions, duplicate_counts),
         incidents=find_incidents(analysis),
         check=check(analysis),
     )

@@ -41,6 +41,8 @@ class Health(str, Enum):
 
 for _health in Health:
     _health.live = _health in (Health.WORKING, Health.IDLE, Health.WAITING)
+_ATTENTION = {Health.WAITING: 0, Health.STALE: 1, Health.WORKING: 2, Health.IDLE: 3}
+_ATTENTION |= {Health.GONE: 4, Health.ENDED: 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,16 +69,8 @@ class SessionView:
     @property
     def attention(self) -> int:
         """Sort rank: waiting for a human, duplicates and conflicts first, then stale, then
-        the rest."""
-        if self.duplicate or self.conflict or self.health is Health.WAITING:
-            return 0
-        if self.health is Health.STALE:
-            return 1
-        if self.health is Health.WORKING:
-            return 2
-        if self.health is Health.IDLE:
-            return 3
-        return 4
+        working, idle, and gone or ended."""
+        return 0 if self.duplicate or self.conflict else _ATTENTION[self.health]
 
 
 @dataclass(frozen=True, slots=True)

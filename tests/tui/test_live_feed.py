@@ -11,8 +11,7 @@ import pytest
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.analysis.live import LiveAnalysis
 from coordinator_tui.analysis.live import search as search_module
-from coordinator_tui.analysis.live.parts import overlap_items, search_items
-from coordinator_tui.analysis.live.search import OverlapSearch
+from coordinator_tui.analysis.live.search import OverlapSearch, overlap_items, search_items
 from coordinator_tui.analysis.sessions import find_overlaps
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store

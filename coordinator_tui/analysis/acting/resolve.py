@@ -26,15 +26,14 @@ from datetime import datetime, timezone
 from coordinator_tui.analysis.results import (
     Analysis,
     ClaimView,
-    PriorityView,
     SessionView,
     Suggestion,
 )
+from coordinator_tui.analysis.work import take_best, unoffered
 from coordinator_tui.files.records import Heartbeat
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.files.worktext import names_match, normalise_work, work_words
 
-GENERIC_CAPABILITIES = frozenset({"general", "purpose"})
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
 HEARTBEAT_WORK_FIELDS = ("current_work", "working_on", "target", "work")
 """Fields of a heartbeat event file that name the work (seen in real collectives)."""
@@ -81,8 +80,7 @@ def resolve(analysis: Analysis) -> tuple[Resolution, ...]:
     """Every yielder, sorted by situation key: sessions joined by duplicates and overlaps
     are resolved together, so each has one keeper and no yielder is told it keeps."""
     views = _first_view_by_id(analysis.sessions)
-    taken = {suggestion.priority for suggestion in analysis.suggestions}
-    free = [view for view in analysis.priorities if view.available and view.item.name not in taken]
+    free = unoffered(analysis)
     groups = [[s for s in group.sessions if s in views] for group in analysis.duplicates]
     groups += [[s for s in (pair.first, pair.second) if s in views] for pair in analysis.overlaps]
     neighbours: dict[str, set[str]] = {}
@@ -110,7 +108,7 @@ def resolve(analysis: Analysis) -> tuple[Resolution, ...]:
                         yielder=yielder.id,
                         rule=rule,
                         reason=reason,
-                        suggestion=_suggest(yielder, free),
+                        suggestion=take_best(yielder, free),
                     )
                 )
     result.sort(key=lambda item: item.situation_key)
@@ -180,24 +178,6 @@ def work_started(view: SessionView, beats: Iterable[Heartbeat]) -> tuple[datetim
     if view.session.started_at is not None:
         return view.session.started_at, "started_at"
     return None, ""
-
-
-def best_priority_for(
-    view: SessionView, candidates: Sequence[PriorityView]
-) -> tuple[PriorityView, str] | None:
-    """The first candidate (best score first) sharing a word with the session's
-    capabilities, else the highest-scoring one; with the reason in words."""
-    if not candidates:
-        return None
-    skills = (
-        work_words(" ".join(view.session.capabilities + view.session.specialization))
-        - GENERIC_CAPABILITIES
-    )
-    for candidate in candidates:
-        shared = skills & work_words(f"{candidate.item.name} {candidate.item.description}")
-        if shared:
-            return candidate, "matches " + ", ".join(sorted(shared))
-    return candidates[0], "highest-scoring available priority"
 
 
 def to_send(
@@ -290,20 +270,3 @@ def _owned_progress(view: SessionView, analysis: Analysis) -> float:
 def _count(view: SessionView) -> int:
     count = view.session.heartbeat_count
     return count if isinstance(count, int) and count > 0 else 0
-
-
-def _suggest(view: SessionView, free: list[PriorityView]) -> Suggestion | None:
-    """The best free priority for a yielder, taken out of ``free`` so two yielders
-    are not sent to the same work."""
-    choice = best_priority_for(view, free)
-    if choice is None:
-        return None
-    priority, reason = choice
-    free.remove(priority)
-    return Suggestion(
-        session=view.id,
-        priority=priority.item.name,
-        score=priority.item.score,
-        description=priority.item.description,
-        reason=reason,
-    )

@@ -1,34 +1,42 @@
-"""The indexes the live analysis keeps up to date, one session at a time.
+"""The engine's indexes: each keeps one cross-session rule's answer up to date.
 
-Each answers one cross-session question of ``analyse()`` (who works on the
-same thing, in what order the sessions stand, which priorities are taken)
-from per-session entries that are added and removed as files change, so a
-changed file costs a few dictionary and ``bisect`` operations, not a pass
-over every session.
+Each is fed one session at a time (``add``/``remove``) and answers from
+per-session entries, so a changed file costs a few dictionary and ``bisect``
+operations, not a pass over every session; the rule itself is a function of
+``sessions``, ``work`` or ``deadlines`` that the index calls for what changed.
 """
 
 from __future__ import annotations
 
 import heapq
 from bisect import bisect_left
-from collections import Counter
-from collections.abc import Iterable
-from datetime import datetime, timezone
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from operator import is_
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from coordinator_tui.analysis.results import (
-    FUTURE_TOLERANCE_S,
     ClaimView,
+    Conflict,
     Counts,
     DuplicateGroup,
     Health,
     PriorityView,
     SessionView,
 )
-from coordinator_tui.files.records import PriorityItem
+from coordinator_tui.analysis.sessions import duplicate_group
+from coordinator_tui.analysis.work import (
+    ClaimWords,
+    claim_view,
+    claim_words,
+    claims_by_word,
+    conflict_order,
+    conflicts_of,
+    priority_view,
+)
+from coordinator_tui.files.records import Claim, PriorityItem
 from coordinator_tui.files.worktext import names_match, work_words
-from coordinator_tui.settings import Settings
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRichComparison
@@ -55,12 +63,20 @@ class SortedItems(Generic[Key, Item]):
             del self.keys[index]
             del self.items[index]
 
+    def sort(self, items: Iterable[Item], key: Callable[[Item], Key]) -> None:
+        """All at once: one sort instead of a bisection per item."""
+        items = list(items)
+        keys = [key(item) for item in items]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.keys = [keys[index] for index in order]
+        self.items = [items[index] for index in order]
+
     def __len__(self) -> int:
         return len(self.items)
 
 
 class DuplicateIndex:
-    """Live, non-placeholder sessions by normalised work: groups of two or more ids."""
+    """Live, non-placeholder sessions by normalised work, and their duplicate groups."""
 
     def __init__(self) -> None:
         self.members: dict[str, dict[str, SessionView]] = {}
@@ -80,178 +96,204 @@ class DuplicateIndex:
                 del self.members[view.work_key]
 
     def regroup(self, work_key: str) -> set[str]:
-        """Recompute one work's group; the ids whose duplicate flag may have changed."""
+        """Decide one work's group again; the ids whose duplicate flag may have changed."""
+        touched: set[str] = set()
         before = self.groups.pop(work_key, None)
-        members = self.members.get(work_key, {})
-        ids = {view.id for view in members.values()}
-        touched = set(before.sessions) if before is not None else set()
         if before is not None:
             self.id_groups.subtract(before.sessions)
-        if len(ids) >= 2:
-            first = members[min(members)]
-            group = DuplicateGroup(
-                work=first.session.current_work or "",
-                work_key=work_key,
-                sessions=tuple(sorted(ids)),
-            )
+            touched.update(before.sessions)
+        members = self.members.get(work_key)
+        group = duplicate_group(work_key, members) if members else None
+        if group is not None:
             self.groups[work_key] = group
             self.id_groups.update(group.sessions)
             touched.update(group.sessions)
         return touched
 
     def result(self) -> tuple[DuplicateGroup, ...]:
-        return tuple(
-            sorted(self.groups.values(), key=lambda group: (-len(group.sessions), group.work_key))
-        )
+        return tuple(sorted(self.groups.values(), key=lambda g: (-len(g.sessions), g.work_key)))
+
+
+class ClaimIndex:
+    """The active claims by word, each live session's work words, and its conflicts."""
+
+    def __init__(self) -> None:
+        self.records: tuple[Claim, ...] = ()
+        self.active: tuple[Claim, ...] = ()
+        self.active_words: list[ClaimWords] = []
+        self.by_word: dict[str, list[ClaimWords]] = {}
+        self.live: dict[str, tuple[SessionView, frozenset[str]]] = {}
+        """File key → (view, words) of each live session with a work."""
+        self.by_key: dict[str, list[Conflict]] = {}
+        self.conflict_ids: Counter[str] = Counter()
+        self._result: tuple[Conflict, ...] | None = None
+
+    def load(self, claims: tuple[Claim, ...], now: datetime) -> bool:
+        """The claims as of ``now``; True when the active ones changed (check everyone)."""
+        self.records = claims
+        active = tuple(c for c in claims if c.expires_at is None or c.expires_at > now)
+        if same(active, self.active):
+            return False
+        self.active = active
+        self.active_words = [(claim, claim_words(claim)) for claim in active]
+        self.by_word = claims_by_word(active)
+        return True
+
+    def add(self, view: SessionView, words: frozenset[str]) -> set[str]:
+        self.live[view.key] = (view, words)
+        return self._check(view, words)
+
+    def remove(self, key: str) -> set[str]:
+        view, _ = self.live.pop(key)
+        found = self.by_key.pop(key, ())
+        if not found:
+            return set()
+        self.conflict_ids.subtract([view.id] * len(found))
+        self._result = None
+        return {view.id}
+
+    def check_all(self) -> set[str]:
+        """After ``load`` found other active claims: every live session checked again."""
+        touched = {session_id for session_id, count in self.conflict_ids.items() if count}
+        self.by_key.clear()
+        self.conflict_ids.clear()
+        self._result = None
+        for view, words in self.live.values():
+            touched |= self._check(view, words)
+        return touched
+
+    def _check(self, view: SessionView, words: frozenset[str]) -> set[str]:
+        found = conflicts_of(view, words, self.by_word) if self.by_word else None
+        if not found:
+            return set()
+        self.by_key[view.key] = found
+        self.conflict_ids[view.id] += len(found)
+        self._result = None
+        return {view.id}
+
+    def result(self) -> tuple[Conflict, ...]:
+        if self._result is None:
+            found = [conflict for conflicts in self.by_key.values() for conflict in conflicts]
+            self._result = tuple(sorted(found, key=conflict_order))
+        return self._result
+
+    def views(
+        self, now: datetime, ids: dict[str, set[str]], views: dict[str, SessionView]
+    ) -> tuple[ClaimView, ...]:
+        """Every claim with its holder's health (from the holder's file with the smallest
+        key when two files claim one id: never from directory order)."""
+        holders = {
+            holder: views[min(ids[holder])].health
+            for claim in self.records
+            if (holder := claim.claimed_by) is not None and holder in ids
+        }
+        return tuple(claim_view(claim, now, holders) for claim in self.records)
 
 
 class PriorityIndex:
-    """For each priority, the live sessions whose work it names (``rank_priorities``)."""
+    """For each priority, the live sessions whose work it names (``work.priority_view``)."""
 
     def __init__(self, items: tuple[PriorityItem, ...]) -> None:
         self.items = items
         self.words = [work_words(item.name) for item in items]
+        self.by_word: dict[str, list[int]] = defaultdict(list)
+        """Each priority filed under one of its words: a session's work must hold them all."""
+        for index, words in enumerate(self.words):
+            if words:
+                self.by_word[min(words)].append(index)
         self.matching: list[dict[str, str]] = [{} for _ in items]
         """Per priority: file key → id of the live sessions working on it."""
         self.views: list[PriorityView | None] = [None] * len(items)
 
     def add(self, key: str, session_id: str, words: frozenset[str]) -> None:
-        for index, name_words in enumerate(self.words):
-            if names_match(name_words, words):
-                self.matching[index][key] = session_id
-                self.views[index] = None
+        for word in words:
+            for index in self.by_word.get(word, ()):
+                if names_match(self.words[index], words):
+                    self.matching[index][key] = session_id
+                    self.views[index] = None
 
     def remove(self, key: str) -> None:
         for index, matching in enumerate(self.matching):
             if matching.pop(key, None) is not None:
                 self.views[index] = None
 
-    def result(
-        self, claims: tuple[ClaimView, ...], claims_changed: bool
-    ) -> tuple[PriorityView, ...]:
-        """The ranked queue; a priority is worded again only when its workers or claims moved."""
-        active = [
-            (view.claim, work_words(view.claim.resource_name) or work_words(view.claim.name))
-            for view in claims
-            if view.active
-        ]
+    def result(self, active: list[ClaimWords], claims_moved: bool) -> tuple[PriorityView, ...]:
+        """The ranked queue; a priority is decided again only when its workers or the
+        claims moved."""
+        views = self.views
         for index, item in enumerate(self.items):
-            if self.views[index] is not None and not claims_changed:
-                continue
-            words = self.words[index]
-            workers = tuple(sorted(set(self.matching[index].values())))
-            holder = next(
-                (
-                    claim.claimed_by or "unknown"
-                    for claim, claim_words in active
-                    if names_match(words, claim_words) or names_match(claim_words, words)
-                ),
-                None,
-            )
-            self.views[index] = PriorityView(
-                item=item,
-                available=not workers and holder is None,
-                worked_on_by=workers,
-                claimed_by=holder,
-            )
-        return tuple(view for view in self.views if view is not None)
+            if views[index] is None or claims_moved:
+                workers = self.matching[index].values()
+                views[index] = priority_view(item, self.words[index], workers, active)
+        return tuple(view for view in views if view is not None)
 
 
 class Moments:
-    """Per-session moments at which the clock alone changes a view (lazy-deletion heaps).
-
-    ``due(now)`` hands back the sessions whose moment has come, to be read again
-    at ``now`` like a changed file: a session turning stale or gone costs its own
-    update, never a pass over every session. ``quiet`` moments trigger that too
-    but are no deadline of the analysis (a far-future heartbeat coming into range).
-    """
+    """Each session's ``next_moment`` in a heap (lazy deletion). ``due(now)`` hands back
+    the sessions whose moment has come, to be read again at ``now`` like a changed file
+    (and put back with their next moment): a session turning stale or gone costs its own
+    update, never a pass over every session."""
 
     def __init__(self) -> None:
         self.heap: list[tuple[float, str, int]] = []
-        self.quiet: list[tuple[float, str, int]] = []
         self.token: dict[str, int] = {}
         self.counter = 0
 
-    def put(self, key: str, moments: Iterable[float], quiet: Iterable[float] = ()) -> None:
+    def fill(self, moments: Iterable[tuple[float | None, str]]) -> None:
+        """Every session's (moment, key) at once: one ``heapify``."""
+        entries = list(moments)
+        self.token = {key: 0 for _, key in entries}
+        self.heap = [(moment, key, 0) for moment, key in entries if moment is not None]
+        heapq.heapify(self.heap)
+
+    def put(self, key: str, moment: float | None) -> None:
+        """One session's next moment (None: none to come)."""
         self.counter += 1
         self.token[key] = self.counter
-        for moment in moments:
+        if moment is not None:
             heapq.heappush(self.heap, (moment, key, self.counter))
-        for moment in quiet:
-            heapq.heappush(self.quiet, (moment, key, self.counter))
 
     def drop(self, key: str) -> None:
         self.token.pop(key, None)
 
     def due(self, now: float) -> set[str]:
-        """The sessions with a moment at or before ``now`` (their moments are spent)."""
+        """The sessions whose moment is at or before ``now`` (their moments are spent)."""
         keys: set[str] = set()
-        for heap in (self.heap, self.quiet):
-            while heap and heap[0][0] <= now:
-                _, key, token = heapq.heappop(heap)
-                if self.token.get(key) == token:
-                    keys.add(key)
+        heap = self.heap
+        while heap and heap[0][0] <= now:
+            _, key, token = heapq.heappop(heap)
+            if self.token.get(key) == token:
+                keys.add(key)
         for key in keys:
             self.token.pop(key, None)
         return keys
 
-    def earliest_after(self, now: float) -> float | None:
-        """The first live deadline after ``now`` (``due`` has taken the passed ones)."""
+    def first(self) -> float | None:
+        """The first moment still to come (``due`` has taken the passed ones)."""
         heap = self.heap
-        while heap:
-            moment, key, token = heap[0]
-            if self.token.get(key) == token and moment > now:
-                return moment
+        while heap and self.token.get(heap[0][1]) != heap[0][2]:
             heapq.heappop(heap)
-        return None
-
-
-FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+        return heap[0][0] if heap else None
 
 
 def same(first: tuple[object, ...], second: tuple[object, ...]) -> bool:
+    """The same records, object for object (the store keeps an unchanged record's object)."""
     return len(first) == len(second) and all(map(is_, first, second))
 
 
 def order_key(view: SessionView) -> tuple[int, str, str]:
+    """The sessions' order: attention first, then by id (and file)."""
     return (view.attention, view.id, view.key)
 
 
-def idle_key(view: SessionView) -> tuple[datetime, str, int, str]:
-    """``suggest_work``'s order of idle sessions (a stable sort of the ordered views)."""
-    since = view.idle_since or view.session.started_at or FAR_FUTURE
-    return (since, view.id, view.attention, view.key)
-
-
-def counts_of(health: Counter[Health], total: int, live: int) -> Counts:
+def counts_of(tally: Counter[Health], total: int) -> Counts:
     return Counts(
         total=total,
-        live=live,
-        working=health[Health.WORKING],
-        idle=health[Health.IDLE],
-        stale=health[Health.STALE],
-        gone=health[Health.GONE],
-        waiting=health[Health.WAITING],
-        ended=health[Health.ENDED],
+        live=sum(number for health, number in tally.items() if health.live),
+        working=tally[Health.WORKING],
+        idle=tally[Health.IDLE],
+        stale=tally[Health.STALE],
+        gone=tally[Health.GONE],
+        waiting=tally[Health.WAITING],
+        ended=tally[Health.ENDED],
     )
-
-
-def moments_of(
-    view: SessionView, now: datetime, settings: Settings
-) -> tuple[list[float], list[float]]:
-    """(deadlines, quiet moments) after ``now`` at which this view changes by itself:
-    stale and gone; a far-future heartbeat coming into range."""
-    current = now.timestamp()
-    beat = view.session.last_heartbeat
-    ahead: list[float] = []
-    if beat is not None:
-        # A heartbeat too far ahead is ignored until it comes within the tolerance; then
-        # it counts (``sessions.session_view``), so the view changes by itself.
-        credible_from = beat.timestamp() - FUTURE_TOLERANCE_S
-        if credible_from > current:
-            ahead.append(credible_from)
-    if view.heartbeat is None or view.health is Health.GONE:
-        return ahead, []
-    stamp = view.heartbeat.timestamp()
-    moments = (stamp + settings.stale_after_s, stamp + settings.gone_after_s)
-    return [*ahead, *(moment for moment in moments if moment > current)], []

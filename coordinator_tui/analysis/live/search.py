@@ -18,12 +18,38 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
+from types import SimpleNamespace
+from typing import cast
 
-from coordinator_tui.analysis.live.parts import overlap_items, search_items
-from coordinator_tui.analysis.results import Overlap, SessionView
+from coordinator_tui.analysis.results import Health, Overlap, SessionView
 from coordinator_tui.analysis.sessions import OverlapResult, find_overlaps
+
+
+class _Work:
+    """What the overlap search reads of a session view, and nothing else (cheap to send)."""
+
+    __slots__ = ("health", "id", "placeholder", "session", "work_key")
+
+    def __init__(self, session_id: str, work_key: str, work: str) -> None:
+        self.id = session_id
+        self.work_key = work_key
+        self.session = SimpleNamespace(current_work=work)
+        self.health = Health.WORKING
+        self.placeholder = False
+
+
+def overlap_items(views: Iterable[SessionView]) -> list[tuple[str, str, str]]:
+    """The live views as plain (id, work key, work) tuples for ``search_items``."""
+    return [(view.id, view.work_key, view.session.current_work or "") for view in views]
+
+
+def search_items(items: list[tuple[str, str, str]], threshold: float) -> OverlapResult:
+    """``find_overlaps`` over plain tuples: runs in another process for big directories,
+    so the search does not hold the dashboard's GIL."""
+    works = [_Work(*item) for item in items]
+    return find_overlaps(cast("list[SessionView]", works), threshold)
 
 
 def encode(threshold: float, items: list[tuple[str, str, str]]) -> str:

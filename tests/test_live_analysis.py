@@ -188,7 +188,7 @@ def test_a_new_session_lands_in_its_sorted_place(tmp_path: Path) -> None:
 
 
 def _without_ages(analysis: Analysis) -> Analysis:
-    views = tuple(replace(view, heartbeat_age_s=None) for view in analysis.sessions)
+    views = tuple(view._replace(heartbeat_age_s=None) for view in analysis.sessions)
     return replace(analysis, sessions=views, now=datetime.min, next_change_at=None)
 
 

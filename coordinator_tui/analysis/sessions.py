@@ -121,20 +121,7 @@ def session_view(
 def with_flags(view: SessionView, duplicate: bool, conflict: bool) -> SessionView:
     if not duplicate and not conflict:
         return view
-    return SessionView(
-        view.key,
-        view.id,
-        view.session,
-        view.health,
-        view.heartbeat,
-        view.heartbeat_age_s,
-        view.placeholder,
-        view.work_key,
-        duplicate,
-        conflict,
-        view.kept_last_good,
-        view.idle_since,
-    )
+    return view._replace(duplicate=duplicate, conflict=conflict)
 
 
 def duplicate_group(work_key: str, members: dict[str, SessionView]) -> DuplicateGroup | None:

@@ -127,7 +127,6 @@ def test_kept_stale_alerts_equal_the_whole_list_after_every_change(
     list equals ``alerts`` made from scratch, the duplicate and conflict alerts among
     them, object for object where the alert stayed."""
     import random
-    from dataclasses import replace
 
     from coordinator_tui.analysis import Health
     from coordinator_tui.analysis.results import SessionView
@@ -161,7 +160,7 @@ def test_kept_stale_alerts_equal_the_whole_list_after_every_change(
             if roll < 0.3:
                 stale.pop(key, None)
             elif roll < 0.4 and key in stale:
-                stale[key] = replace(stale[key])  # equal, another object
+                stale[key] = stale[key]._replace()  # equal, another object
             else:
                 stale[key] = view(number)
         got = book.alerts(analysis, seen_book, stale)

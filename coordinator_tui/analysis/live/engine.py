@@ -66,7 +66,6 @@ from coordinator_tui.analysis.summaries import (
 from coordinator_tui.analysis.work import idle_order, suggest_work
 from coordinator_tui.files.records import FileError, Heartbeat, Session
 from coordinator_tui.files.worktext import normalise_work, work_words
-from coordinator_tui.gcpause import paused_gc
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot
 
@@ -143,10 +142,8 @@ class LiveAnalysis:
     ) -> Update:
         """Bring the analysis to ``snapshot`` at ``now``. ``changed``: the relative paths
         changed since the last update (None: compare every session with the last one)."""
-        with paused_gc():
-            return self._update(
-                snapshot, now if now.tzinfo else now.replace(tzinfo=timezone.utc), changed, overlaps
-            )
+        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+        return self._update(snapshot, now, changed, overlaps)
 
     def _update(
         self, snapshot: Snapshot, now: datetime, changed: Iterable[str] | None, overlaps: bool

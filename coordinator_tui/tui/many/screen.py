@@ -300,7 +300,7 @@ class ManyScreen(Screen[None]):
             self.notify("No session selected", severity="warning", timeout=3)
             return
         if view.heartbeat is not None:
-            view = replace(view, heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
+            view = view._replace(heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
         self.app.push_screen(SessionDetailScreen(view, state.analysis))
 
     def action_errors(self) -> None:

@@ -8,7 +8,6 @@ checks the directory is there and words the outcome.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from textual import on, work
@@ -49,7 +48,7 @@ class DashboardActions(Screen[None]):
             self.notify("No session selected", severity="warning", timeout=3)
             return
         if view.heartbeat is not None:  # the live analysis reads a view again only on change
-            view = replace(view, heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
+            view = view._replace(heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
         self.app.push_screen(SessionDetailScreen(view, self.analysis))
 
     def action_errors(self) -> None:

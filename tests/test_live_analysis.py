@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coordinator_tui.analysis import Analysis, Health, analyse
 from coordinator_tui.analysis.changes import changes
 from coordinator_tui.analysis.live import LiveAnalysis
+from coordinator_tui.analysis.live.search import OVERLAP_GAP, OverlapSearch
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from tests.collective import NOW, build_collective, iso, session
@@ -212,3 +214,31 @@ def test_changes_and_a_moving_clock_together(steps: list[Any], waits: list[float
             full = analyse(store.snapshot(), now)
             assert _without_ages(update.analysis) == _without_ages(full)
             assert update.analysis.next_change_at == full.next_change_at
+
+
+def test_overlaps_searched_aside_are_installed_only_while_current(tmp_path: Path) -> None:
+    """The dashboard searches overlaps in a worker (``overlap_input`` → ``OverlapSearch``
+    → ``install_overlaps``): installed, they equal a whole analysis's; a search of works
+    that changed meanwhile is refused; the next search waits ``OVERLAP_GAP`` × its cost."""
+    build_collective(tmp_path)
+    for index in range(6):  # alike works: overlaps to find
+        session(tmp_path, f"session-5{index}", f"treasury audit part {index}", NOW)
+    store = Store(tmp_path)
+    store.scan()
+    live = LiveAnalysis(store.snapshot(), NOW, Settings(), overlaps=False)
+    assert live.analysis.overlaps == () and not live.overlaps_current
+    clock = [100.0]
+    search = OverlapSearch(monotonic=lambda: clock[0])
+    assert search.wait() == 0.0 and search.busy
+    views, threshold, version = live.overlap_input()
+    found = search.run(views, threshold)
+    search.busy = False
+    assert search.wait() == pytest.approx(OVERLAP_GAP * search.cost) and search.timer
+    change = store.apply([session(tmp_path, "session-50", "something else entirely", NOW)])
+    live.update(store.snapshot(), NOW, change.updated, overlaps=False)
+    assert not live.install_overlaps(found, version)  # the works moved on: search again
+    views, threshold, version = live.overlap_input()
+    assert live.install_overlaps(search.run(views, threshold), version) and live.overlaps_current
+    whole = analyse(store.snapshot(), NOW)
+    assert whole.overlaps and live.analysis.overlaps == whole.overlaps
+    assert live.analysis.overlaps_found == whole.overlaps_found

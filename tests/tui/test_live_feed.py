@@ -9,10 +9,6 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.analysis import Analysis, analyse
-from coordinator_tui.analysis.live import LiveAnalysis
-from coordinator_tui.analysis.live import search as search_module
-from coordinator_tui.analysis.live.search import OverlapSearch, overlap_items, search_items
-from coordinator_tui.analysis.sessions import find_overlaps
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from coordinator_tui.tui.live import LiveFeed, analyse_for_screen, changed_paths
@@ -75,23 +71,6 @@ def test_without_a_full_analysis_there_is_nothing_to_update(tmp_path: Path) -> N
     store = Store(build_collective(tmp_path))
     store.scan()
     assert LiveFeed(RowBuilder()).update(store.snapshot(), NOW, None) is None
-
-
-def test_overlaps_searched_in_another_process_equal_the_search_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    build_collective(tmp_path)
-    for index in range(6):  # alike works: overlaps to find
-        session(tmp_path, f"session-5{index}", f"treasury audit part {index}", NOW)
-    store = Store(tmp_path)
-    store.scan()
-    engine = LiveAnalysis(store.snapshot(), NOW, Settings(), overlaps=False)
-    live, threshold, _ = engine.overlap_input()
-    here = find_overlaps(live, threshold)
-    assert here[0], "the fixture must have overlaps"
-    assert search_items(overlap_items(live), threshold) == here
-    monkeypatch.setattr(search_module, "PROCESS_ABOVE", 0)
-    assert OverlapSearch().run(live, threshold) == here  # through the search process
 
 
 def test_stale_alerts_are_made_once_per_session_and_beat(tmp_path: Path) -> None:

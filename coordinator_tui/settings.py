@@ -116,6 +116,23 @@ class Settings:
     resources_idle_after_s: float = 1800.0
     """An idle session with nothing available for this long may be stopped (seconds)."""
 
+    # --- what the agents cost (issue 28): prices and budgets ------------------------------
+
+    prices: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+    """Prices per model that replace genai-prices' (USD per million tokens): in the config
+    file a table ``[prices."model-name"]`` with ``input``, ``output``, ``cache_read``,
+    ``cache_write`` (and ``cache_write_1h``), in ``COORDINATOR_TUI_PRICES`` the same as
+    JSON. A kind of token a model used but that has no price makes it "price unknown"."""
+
+    budget_session_usd: float | None = None
+    """Spend one session may reach (USD); 80 % warns, 100 % is an incident. None: no budget."""
+
+    budget_collective_day_usd: float | None = None
+    """Spend of the whole collective in one day (UTC) (USD); 80 % warns, 100 % an incident."""
+
+    budget_milestone_usd: float | None = None
+    """Spend attributed to one milestone (USD); 80 % warns, 100 % is an incident."""
+
     def __post_init__(self) -> None:
         for spec in fields(self):
             value = _check_field(spec.name, getattr(self, spec.name))
@@ -268,12 +285,53 @@ def _check_field(name: str, value: Any) -> Any:
     kind = Settings.__annotations__[name]
     if kind == "tuple[str, ...]":
         return _words(name, value)
+    if kind == "float | None":
+        return None if value is None or value == "" else _check_field_number(name, value, "float")
+    if kind.startswith("tuple[tuple[str, tuple[tuple[str, float]"):
+        return _prices(name, value)
+    return _check_field_number(name, value, kind)
+
+
+def _check_field_number(name: str, value: Any, kind: str) -> Any:
     number = _whole(name, value) if kind == "int" else _real(name, value)
     for rule, bound in _BOUNDS.get(name, (_POSITIVE,)):
         holds, words = _RULES[rule]
         if not holds(number, bound):
             raise _invalid(name, words.format(_number(bound)), value)
     return number
+
+
+PRICE_KINDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
+
+
+def _prices(name: str, value: Any) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
+    """Price overrides as a TOML table or JSON text, made hashable: ((model, ((kind, usd
+    per million tokens), …)), …), each price a finite number ≥ 0 of a known kind."""
+    if isinstance(value, str):
+        import json
+
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except ValueError:
+            raise _invalid(name, 'must be JSON: {"model": {"input": 3, …}}', value) from None
+    if isinstance(value, tuple):
+        value = {model: dict(kinds) for model, kinds in value}
+    if not isinstance(value, dict):
+        raise _invalid(name, "must be a table of models", value)
+    result = []
+    for model, kinds in sorted(value.items()):
+        if not isinstance(model, str) or not model or not isinstance(kinds, dict):
+            raise _invalid(name, "must map each model name to a table of prices", value)
+        entry = []
+        for kind, price in sorted(kinds.items()):
+            if kind not in PRICE_KINDS:
+                raise _invalid(f"{name}.{model}", f"has no price kind {str(kind)[:40]!r}", value)
+            number = _real(f"{name}.{model}.{kind}", price)
+            if number < 0:
+                raise _invalid(f"{name}.{model}.{kind}", "must be at least 0", price)
+            entry.append((kind, number))
+        result.append((model, tuple(entry)))
+    return tuple(result)
 
 
 def _real(name: str, value: Any) -> float:

@@ -48,7 +48,14 @@ def analysis_of(root: Path, now: datetime) -> Analysis:
 
 
 def contents(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """Every file's bytes, the demo directory's own path in them (session files name their
+    transcripts by absolute path) written as ``<root>``."""
+    here = str(root.absolute()).encode()
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes().replace(here, b"<root>")
+        for p in root.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_same_seed_and_clock_write_the_same_files(tmp_path: Path) -> None:

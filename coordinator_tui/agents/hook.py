@@ -20,8 +20,9 @@ import os
 import sys
 import time
 
-from coordinator_tui.agents import claims, client, context, fsio
+from coordinator_tui.agents import claims, client, context, usage_fields
 from coordinator_tui.agents.inbox import Inbox
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -247,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         if not os.path.isdir(root):
             return _fail(root, f"{event}: coordination directory {root} does not exist")
         output = Runner(options, payload, event).run()
+        usage_fields.record(root, payload)  # where its transcript is, for what it costs
     except Exception as error:  # the agent must never see a failure of ours
         return _fail(root, f"{type(error).__name__}: {error}")
     if output is not None:

@@ -17,6 +17,7 @@ from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from coordinator_tui.write.acting_state import duplicate_counts
 from coordinator_tui.write.history import History, HistoryError
+from coordinator_tui.write.usage_state import usage_once
 
 
 class CommandError(Exception):
@@ -58,8 +59,9 @@ def fail(error: CommandError) -> int:
 
 
 def acting_of(root: Path, analysis: Analysis, settings: Settings) -> tuple[Acting, str | None]:
-    """What the coordinator decides (``act``), with the history and what ``run`` counted;
-    and why the history or ``run``'s state could not be read (None: all read)."""
+    """What the coordinator decides (``act``), with the history, what ``run`` counted and
+    the sessions' usage; and why the history or ``run``'s state could not be read (None:
+    all read)."""
     problems = []
     try:
         samples = History(root, settings.history_limit).load()
@@ -69,7 +71,7 @@ def acting_of(root: Path, analysis: Analysis, settings: Settings) -> tuple[Actin
     counts, problem = duplicate_counts(root)
     if problem is not None:
         problems.append(f"run's acting state: {problem}")
-    acting = act(analysis, samples, counts)
+    acting = act(analysis, samples, counts, usage_once(root, analysis))
     return acting, "; ".join(problems) or None
 
 

@@ -31,6 +31,7 @@ from coordinator_tui.settings import Settings
 from coordinator_tui.write.acting_state import duplicate_counts
 from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.reports import write_report
+from coordinator_tui.write.usage_state import usage_once
 
 
 def add_parser(parsers: Parsers) -> None:
@@ -54,7 +55,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if problem is not None:
         print(f"coordinator-tui: history not read: {display(problem, 300)}", file=sys.stderr)
     counts, _ = duplicate_counts(root)
-    acting = act(analysis, history, counts)
+    acting = act(analysis, history, counts, usage_once(root, analysis))
     if args.output == "-":
         sys.stdout.write(render_report(analysis, history, history_problem=problem, acting=acting))
         return finish(0)

@@ -161,6 +161,8 @@ def heartbeat(world: World, session: SimSession, now: datetime) -> None:
     oldest beyond ``KEEP_BEATS`` deleted)."""
     session.last_beat = now
     session.beats += 1
+    if session.state == "working":
+        world.spend(session, now)
     world.write_session(session)
     stamp = f"{now:%Y-%m-%d_%H-%M-%S}-{session.id}.json"
     target = session.work if session.work and session.work != PLACEHOLDER else "unknown"

@@ -34,6 +34,7 @@ def session_text(
     beats: int,
     state: str | None = None,
     state_since: datetime | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> str:
     data: dict[str, Any] = {
         "session_id": session_id,
@@ -48,6 +49,7 @@ def session_text(
         data["state"] = state  # what a connected agent's hooks write (issue 11)
     if state_since is not None:
         data["waiting_since"] = iso(state_since)
+    data.update(extra or {})  # what the hooks record: agent, transcript_path, model
     return json.dumps(data, indent=2)
 
 
@@ -166,20 +168,6 @@ def write_in_place(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
-
-
-def create_exclusive(folder: Path, stem: str, text: str) -> Path | None:
-    """A new ``stem.json`` (or ``stem-2.json``…): same-second messages do not overwrite."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for attempt in range(1, 100):
-        path = folder / (f"{stem}.json" if attempt == 1 else f"{stem}-{attempt}.json")
-        try:
-            with open(path, "x", encoding="utf-8") as handle:
-                handle.write(text)
-            return path
-        except FileExistsError:
-            continue
-    return None
 
 
 def remove(path: Path) -> None:

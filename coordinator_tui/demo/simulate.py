@@ -126,6 +126,10 @@ class Simulation:
             )
         live = world.sessions[: max(1, (2 * world.size) // 3)]
         self._start_working(live, now)
+        for session in live:  # spend so far: a few hours of responses each
+            if session.work:
+                world.spend(session, now, hours=world.spender.random.uniform(0.5, 4.0))
+                world.write_session(session)
         for name, milestone in world.milestones.items():  # work already under way
             steps = milestone["steps"]
             for step in steps[: world.random.randint(1, len(steps) - 1)]:

@@ -24,7 +24,6 @@ from typing import Any
 from coordinator_tui.clock import Clock
 from coordinator_tui.demo.simfiles import (
     claim_text,
-    create_exclusive,
     message_text,
     new_milestone,
     pasted_message_text,
@@ -33,6 +32,8 @@ from coordinator_tui.demo.simfiles import (
     utc_words,
     write_in_place,
 )
+from coordinator_tui.demo.spend import Spender
+from coordinator_tui.files.fsio import create_new
 from coordinator_tui.files.reader import os_reason
 
 PLACEHOLDER = "session initialization"
@@ -113,6 +114,11 @@ class World:
         self._unseen: deque[Problem] = deque(maxlen=KEEP_PROBLEMS)
         self._problems_lock = threading.Lock()
         self._pool_next = 0
+        # Its own generator, seeded from the simulation's without drawing from it: spend
+        # leaves the rest of the simulated life as it was for a given seed.
+        self.spender = Spender(root, random.Random(repr(rng.getstate()[1][:8])))
+        """The sessions' transcripts: what they spend (issue 28)."""
+        self.spending: set[str] = set()
 
     # --- problems -------------------------------------------------------------------------------
 
@@ -146,12 +152,10 @@ class World:
             self._failed(path, error)
 
     def create(self, folder: Path, stem: str, text: str) -> None:
-        try:
-            written = create_exclusive(folder, stem, text)
-            if written is None:
-                self._failed(folder / f"{stem}.json", FileExistsError("no free name"))
-            else:
-                self.message_files.append(written)
+        try:  # stem-2.json, stem-3.json…: same-second messages do not overwrite
+            data = text.encode("utf-8")
+            written = create_new(folder, f"{stem}.json", data, attempts=99, durable=False)
+            self.message_files.append(Path(written))
         except OSError as error:
             self._failed(folder / f"{stem}.json", error)
 
@@ -166,8 +170,21 @@ class World:
             session.beats,
             "waiting" if session.state == "waiting" else None,
             session.waiting_since if session.state == "waiting" else None,
+            self.spender.fields(session.id) if session.id in self.spending else None,
         )
         self.write(self.root / "sessions" / f"{session.id}.json", text)
+
+    def spend(self, session: SimSession, now: datetime, hours: float = 0.0) -> None:
+        """One model response (or ``hours`` of them) in the session's transcript."""
+        try:
+            if hours:
+                self.spender.history(session.id, now, hours)
+            else:
+                self.spender.respond(session.id, now)
+        except OSError as error:
+            self._failed(self.spender.path(session.id), error)
+            return
+        self.spending.add(session.id)
 
     def capabilities(self) -> list[str]:
         extra = self.random.sample(["build", "debug", "deploy", "docs", "ops", "tests"], 2)

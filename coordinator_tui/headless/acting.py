@@ -27,7 +27,6 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +36,11 @@ from coordinator_tui.analysis.acting.escalate import EscalationEvent, step
 from coordinator_tui.analysis.acting.resolve import Resolution, message_for, resolve, to_send
 from coordinator_tui.analysis.results import Suggestion
 from coordinator_tui.clock import Clock
+from coordinator_tui.headless.budget_notice import budget_line, budget_notices
 from coordinator_tui.headless.notify import Notifier, redact
 from coordinator_tui.render.log_lines import LogLine
 from coordinator_tui.render.sanitize import display
+from coordinator_tui.usage.tokens import UsageSnapshot
 from coordinator_tui.write.acting_state import (
     ActingState,
     load_acting_state,
@@ -81,10 +82,16 @@ class ActingStep:
         """Situation keys logged under --no-resolve or --dry-run (not persisted)."""
         self.last: Acting | None = None
         self._advice: Any = None
+        self._budgets: Any = None
 
     # --- the cycle ----------------------------------------------------------------------------
 
-    def run(self, analysis: Analysis, samples: Sequence[HistorySample]) -> list[LogLine]:
+    def run(
+        self,
+        analysis: Analysis,
+        samples: Sequence[HistorySample],
+        usage: UsageSnapshot | None = None,
+    ) -> list[LogLine]:
         """Decide and act for one analysis; the log lines of what was done."""
         lines = self._take_notes()
         state, problem = load_acting_state(self.root)
@@ -92,7 +99,7 @@ class ActingStep:
             lines.append(LogLine("acting", "warn", f"acting state: {display(problem, 160)}"))
         before = state.to_json()
         self._count_duplicates(state, analysis)
-        acting = act(analysis, samples, state.duplicate_counts)
+        acting = act(analysis, samples, state.duplicate_counts, usage)
         self.last = acting
         lines += self._resolutions(state, acting.resolutions)
         lines += self._early(state, acting.early_suggestions)
@@ -101,7 +108,11 @@ class ActingStep:
         if advice.data != self._advice:  # said when it changes, not every cycle
             self._advice = advice.data
             lines.append(advice)
-        lines += self._escalate(acting, analysis.now)
+        budgets = budget_line(acting.costs)
+        if (budgets.data if budgets else None) != self._budgets:  # said when it changes
+            self._budgets = budgets.data if budgets else None
+            lines += [budgets] if budgets else []
+        lines += self._escalate(acting, analysis)
         if state.to_json() != before:
             lines += self._save(lambda: save_acting_state(self.root, state), "acting state")
         return lines
@@ -177,7 +188,8 @@ class ActingStep:
         state.early = remember(state.early, done)
         return lines
 
-    def _escalate(self, acting: Acting, now: datetime) -> list[LogLine]:
+    def _escalate(self, acting: Acting, analysis: Analysis) -> list[LogLine]:
+        now = analysis.now
         escalation, problem = load_escalation_state(self.root)
         lines = []
         if problem is not None:
@@ -195,6 +207,11 @@ class ActingStep:
             lines += self._save(
                 lambda: save_escalation_state(self.root, following), "escalation state"
             )
+            for notice in budget_notices(events, analysis, acting.costs):
+                data = {"to": notice.to, "subject": notice.subject}
+                lines.append(
+                    self._direct(notice.to, notice.subject, notice.body, "budget", data)[1]
+                )
         return lines
 
     # --- writing ------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import Any
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.clock import Clock
 from coordinator_tui.files.records import FileError
+from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.headless import decide
 from coordinator_tui.headless.acting import ActingStep
 from coordinator_tui.headless.decide import Broadcast
@@ -35,6 +36,7 @@ from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.timetext import count_of
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
+from coordinator_tui.usage.follower import UsageFollower, watched_from
 from coordinator_tui.write.alert_state import (
     ALERT_STATE_FILE,
     AlertState,
@@ -45,6 +47,7 @@ from coordinator_tui.write.alert_state import (
 from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.messages import BROADCAST, Draft, write_message
 from coordinator_tui.write.reports import report_path, write_report
+from coordinator_tui.write.usage_state import saver, write_summary
 
 ARCHIVE_EVERY_S = 3600.0
 """``run --archive-older-than`` archives at most this often (seconds)."""
@@ -117,6 +120,12 @@ class Coordinator:
             dry_run=options.dry_run,
             notify=options.notify,
         )
+        self.usage = UsageFollower(
+            self.root,
+            None if options.dry_run else saver(self.root),
+            clock=lambda: self.clock().timestamp(),
+        )
+        """Follows the sessions' transcripts in a thread (what they cost, issue 28)."""
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -136,6 +145,7 @@ class Coordinator:
             cycles=cycles,
             dry_run=self.options.dry_run,
         )
+        self.usage.start()
         while not stop():
             started = time.monotonic()
             self.run_cycle(stop)
@@ -151,6 +161,7 @@ class Coordinator:
             if remaining > 0:
                 wait(remaining)
         self._say(self.acting.close())
+        self.usage.stop()
         reason = "stopped" if stop() else "done"
         cycles_run = count_of(self.cycle, "cycle")
         self._log("stop", "info", f"Coordinator {reason} after {cycles_run}", reason=reason)
@@ -200,7 +211,10 @@ class Coordinator:
         if self._missing:
             self._log("directory", "info", "directory is back; reading it again", exists=True)
             self._missing = False
-        analysis = analyse(self.store.snapshot(), self.clock(), self.settings)
+        snapshot = self.store.snapshot()
+        self.usage.watch(watched_from(snapshot.sessions))
+        self.usage.step()  # what was appended since the thread's last step, so a cycle is exact
+        analysis = analyse(snapshot, self.clock(), self.settings)
         self._say(log_lines.file_problems(self._new_errors(analysis)))
         return analysis
 
@@ -259,7 +273,17 @@ class Coordinator:
             samples = self.history.load()
         except HistoryError:
             samples = []  # the history step has said why; forecasts go without it
-        self._say(self.acting.run(analysis, samples))
+        self._say(self.acting.run(analysis, samples, self.usage.snapshot()))
+        last = self.acting.last
+        if last is not None and last.costs.sessions and not self.options.dry_run:
+            try:
+                write_summary(self.root, last.costs, format_utc(analysis.now))
+            except OSError as error:
+                self._log(
+                    "usage",
+                    "error",
+                    f"could not save the usage summary: {display(str(error), 200)}",
+                )
 
     def _heartbeat(self, analysis: Analysis) -> None:
         broadcast = decide.heartbeat(analysis, self.cycle, self.options.heartbeat_every)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.files.timeparse import format_utc
-from coordinator_tui.render import report_work
+from coordinator_tui.render import report_costs, report_work
 from coordinator_tui.render.health import HEALTH
 from coordinator_tui.render.markdown import duration, md, pct, table
 from coordinator_tui.render.timetext import age_text, count_of
@@ -58,6 +58,7 @@ def render_report(
         report_work.resources(acting),
         report_work.incidents(acting),
         report_work.quality(acting),
+        report_costs.spend(acting),
         _trends(history, history_problem),
         _data_problems(analysis),
     ]

@@ -24,6 +24,7 @@ from coordinator_tui.analysis.summaries import unread_sessions
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render.health import ALERT_KINDS, HEALTH
 from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.status_costs import render_costs
 from coordinator_tui.render.timetext import age_text, count_of
 
 if TYPE_CHECKING:
@@ -96,6 +97,9 @@ def render_status(
         parts.append(_decisions(acting))
     if analysis.suggestions:
         parts.append(_suggestions(analysis))
+    spend = render_costs(acting.costs) if acting is not None else None
+    if spend is not None:
+        parts.append(spend)
     parts.append(_milestones(analysis, acting))
     parts.append(_files(analysis))
     return Group(*parts)  # type: ignore[arg-type]

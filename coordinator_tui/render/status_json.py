@@ -27,6 +27,7 @@ from coordinator_tui.analysis.acting.predict import MilestoneForecast, SessionFo
 from coordinator_tui.analysis.results import Suggestion
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render.sanitize import dumps, write
+from coordinator_tui.render.usage_json import session_usage, usage_dict
 
 __all__ = ["acting_to_dict", "analysis_to_dict", "dumps", "write"]
 
@@ -51,9 +52,11 @@ def analysis_to_dict(analysis: Analysis, acting: Acting | None = None) -> dict[s
     document = _analysis_part(analysis)
     for session in document["sessions"]:
         session["forecast"] = _session_forecast(acting.forecast_of_session(session["id"]))
+        session["usage"] = session_usage(acting.costs.of_session(session["id"]))
     for item in document["milestones"]["items"]:
         item["forecast"] = _milestone_forecast(acting.forecast_of_milestone(item["id"]))
     document.update(acting_to_dict(acting))
+    document["usage"] = usage_dict(acting.costs)
     return document
 
 

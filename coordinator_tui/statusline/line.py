@@ -25,7 +25,13 @@ import time
 
 from coordinator_tui.files.timeparse import parse_timestamp
 from coordinator_tui.files.worktext import normalise_work
-from coordinator_tui.statusline.scan import epoch_of, event_beats, read_sessions, text_of
+from coordinator_tui.statusline.scan import (
+    epoch_of,
+    event_beats,
+    read_sessions,
+    spend_today,
+    text_of,
+)
 
 TYPE_CHECKING = False  # typing itself costs 2 ms: mypy reads this name as True
 if TYPE_CHECKING:
@@ -75,6 +81,8 @@ LOOKS = {
     "stale": ("▲", "yellow"),
     "duplicate": ("◆", "red"),
     "unreadable": ("✗", "red"),
+    "spend": ("$", "colour250"),
+    "over_budget": ("$", "red"),
 }
 USAGE = (
     "usage: coordinator-tui status --line [DIR] [--tmux] [--now TIME]"
@@ -249,8 +257,12 @@ def summarise(root: str, now: float, config: dict[str, Any]) -> dict[str, int]:
     try:
         sessions = read_sessions(root_fd, config["max_file_bytes"], counts)
         beats = event_beats(root_fd, {s["session_id"] for s in sessions}, config["max_file_bytes"])
+        spend = spend_today(root_fd, now)
     finally:
         os.close(root_fd)
+    if spend is not None:  # the optional $ field: today's spend, in cents
+        counts["spend_cents"] = round(spend[0] * 100)
+        counts["over_budget"] = int(spend[1])
     works: dict[str, set[str]] = {}
     for session in sessions:
         health, work = _health(session, beats.get(session["session_id"]), now, config)
@@ -298,6 +310,9 @@ def render(counts: dict[str, int], tmux: bool = False) -> str:
     if counts.get("unreadable"):
         symbol, colour = LOOKS["unreadable"]
         parts.append((f"{symbol}{counts['unreadable']} unreadable", colour))
+    if "spend_cents" in counts:
+        symbol, colour = LOOKS["over_budget" if counts.get("over_budget") else "spend"]
+        parts.append((f"{symbol}{counts['spend_cents'] / 100:.2f}", colour))
     plain = " ".join(text for text, _ in parts)
     if len(plain) > MAX_WIDTH:
         return plain[: MAX_WIDTH - 1] + "…"
@@ -312,4 +327,4 @@ def render(counts: dict[str, int], tmux: bool = False) -> str:
 def _nonzero(text: str) -> bool:
     """``●0 working`` is drawn dim in tmux; any other count in its colour."""
     digits = "".join(ch for ch in text.split(" ", 1)[0] if ch.isdigit())
-    return digits not in ("", "0")
+    return digits.strip("0") != ""

@@ -13,7 +13,7 @@ Pure, like the modules it gathers: ``resolve``, ``predict``, ``resources``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -34,7 +34,9 @@ from coordinator_tui.analysis.acting.resources import (
     ResourceAdvice,
     advise_resources,
 )
+from coordinator_tui.analysis.costs import Costs, compute_costs
 from coordinator_tui.analysis.results import Analysis, Suggestion
+from coordinator_tui.usage.tokens import UsageSnapshot
 
 
 class HistorySample(CountSample, Protocol):
@@ -64,6 +66,8 @@ class Acting:
     """Stuck work a human should look at, by id (``escalate.step`` decides what is new)."""
     check: CheckResult
     """``status --check``'s exit code and reasons."""
+    costs: Costs = field(default_factory=Costs)
+    """What the sessions spent, per milestone and priority, against the budgets."""
 
     def forecast_of_milestone(self, milestone_id: str) -> MilestoneForecast | None:
         return next(
@@ -87,16 +91,19 @@ def act(
     analysis: Analysis,
     samples: Sequence[HistorySample] = (),
     duplicate_counts: Mapping[str, int] | None = None,
+    usage: UsageSnapshot | None = None,
 ) -> Acting:
     """Resolutions, forecasts, early suggestions, resource advice, quality, incidents, check.
 
     ``samples`` is the history (``.coordinator/history.jsonl``; none is fine:
     forecasts fall back to step times and ``created_at``, the resource advice
-    to the present); ``duplicate_counts`` is what ``run`` counted over time.
+    to the present); ``duplicate_counts`` is what ``run`` counted over time; ``usage``
+    the sessions' token totals the follower read (none: no costs).
     """
     resolutions = resolve(analysis)
     milestones = forecast_milestones(analysis, progress_history(samples))
     sessions = forecast_sessions(analysis, milestones)
+    costs = compute_costs(analysis, usage, milestones)
     return Acting(
         resolutions=resolutions,
         milestone_forecasts=milestones,
@@ -104,6 +111,7 @@ def act(
         early_suggestions=early_suggestions(analysis, sessions),
         resources=advise_resources(analysis, samples),
         quality=measure_quality(analysis, resolutions, duplicate_counts),
-        incidents=find_incidents(analysis),
+        incidents=find_incidents(analysis, budgets=costs.budgets),
         check=check(analysis),
+        costs=costs,
     )

@@ -16,7 +16,10 @@ Incidents:
   since it was taken (no milestone it names updated, no step completed by its
   holder after ``claimed_at``);
 - ``waiting``: a session waiting for a human for ``escalate_waiting_after_s``;
-- ``ghost-claim``: a live claim held by a stale, gone or ended session.
+- ``ghost-claim``: a live claim held by a stale, gone or ended session;
+- ``budget-session``, ``budget-collective-day``, ``budget-milestone``: spend at or past a
+  budget (``analysis.costs``; 80 % only warns). A session's budget counts for an ended
+  session too; the day's budget is per UTC day (its id names the day).
 
 The state file is untrusted: ``EscalationState.from_json`` coerces everything,
 caps sizes, and turns anything unreadable into an empty state plus an error.
@@ -31,6 +34,7 @@ from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
 
+from coordinator_tui.analysis.costs import BudgetCheck
 from coordinator_tui.analysis.results import Analysis, ClaimView, MilestoneView
 from coordinator_tui.analysis.waiting import waiting_since
 from coordinator_tui.files.records import Claim, Milestone
@@ -152,8 +156,10 @@ def step(
     return tuple(events), EscalationState(MappingProxyType(kept))
 
 
-def find_incidents(analysis: Analysis, settings: Settings | None = None) -> tuple[Incident, ...]:
-    """Every stuck thing at ``analysis.now``, sorted by id."""
+def find_incidents(
+    analysis: Analysis, settings: Settings | None = None, budgets: Iterable[BudgetCheck] = ()
+) -> tuple[Incident, ...]:
+    """Every stuck thing at ``analysis.now`` and every budget crossed, sorted by id."""
     settings = settings or analysis.settings
     now = analysis.now
     found: dict[str, Incident] = {}
@@ -175,7 +181,34 @@ def find_incidents(analysis: Analysis, settings: Settings | None = None) -> tupl
             f"waiting:{view.id}"[:MAX_ID],
             Incident(f"waiting:{view.id}"[:MAX_ID], "waiting", view.id, title, since),
         )
+    for incident in budget_incidents(budgets):
+        found.setdefault(incident.id, incident)
     return tuple(found[key] for key in sorted(found))
+
+
+_BUDGET_WHAT = {
+    "session": "session {subject}",
+    "collective-day": "the collective on {subject} (UTC)",
+    "milestone": "milestone {subject}",
+}
+
+
+def budget_incidents(checks: Iterable[BudgetCheck]) -> list[Incident]:
+    """One incident per budget at or past 100 %."""
+    incidents = []
+    for check in checks:
+        if check.level != "over":
+            continue
+        what = _BUDGET_WHAT.get(check.scope, "{subject}").format(subject=check.subject)
+        least = "" if check.complete else "at least "
+        title = (
+            f"{what} spent {least}${check.spent:.2f}, over its ${check.limit:.2f} budget "
+            f"({check.share:.0%})"
+        )
+        key = f"budget-{check.scope}:{check.subject}"[:MAX_ID]
+        kind = f"budget-{check.scope}"
+        incidents.append(Incident(key, kind, check.subject, title[:MAX_TITLE], None))
+    return incidents
 
 
 def _milestone_incident(item: MilestoneView, now: datetime, settings: Settings) -> Incident | None:

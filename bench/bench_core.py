@@ -47,6 +47,7 @@ from compiled import compile_package  # noqa: E402
 from coordinator_tui.analysis import analyse  # noqa: E402
 from coordinator_tui.analysis import sessions as analysis_sessions  # noqa: E402
 from coordinator_tui.files import layout, worktext  # noqa: E402
+from coordinator_tui.gcpause import paused_gc  # noqa: E402
 from coordinator_tui.settings import Settings  # noqa: E402
 from coordinator_tui.store import Store  # noqa: E402
 
@@ -265,13 +266,15 @@ def forget_memos() -> None:
 
 
 def cold_scan_and_analyse(root: Path, settings: Settings) -> tuple[float, float]:
-    """(seconds for the scan, seconds for scan + analysis) from a new store."""
+    """(seconds for the scan, seconds for scan + analysis) from a new store, with the
+    collector paused as ``status`` runs them (``cli`` pauses it for one-shot commands)."""
     forget_memos()
-    start = time.perf_counter()
-    store = Store(root, settings)
-    store.scan()
-    scanned = time.perf_counter()
-    analyse(store.snapshot(), NOW, settings)
+    with paused_gc():
+        start = time.perf_counter()
+        store = Store(root, settings)
+        store.scan()
+        scanned = time.perf_counter()
+        analyse(store.snapshot(), NOW, settings)
     return scanned - start, time.perf_counter() - start
 
 

@@ -27,6 +27,7 @@ from coordinator_tui.analysis.live import LiveAnalysis, engine
 from coordinator_tui.analysis.live.search import OVERLAP_GAP, OverlapSearch
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
+from tests.acting import milestone
 from tests.collective import NOW, build_collective, iso, session
 
 WORKS = [
@@ -246,3 +247,23 @@ def test_overlaps_searched_aside_are_installed_only_while_current(tmp_path: Path
     whole = analyse(store.snapshot(), NOW)
     assert whole.overlaps and live.analysis.overlaps == whole.overlaps
     assert live.analysis.overlaps_found == whole.overlaps_found
+
+
+def test_a_milestone_turning_stalled_shows_in_an_update_of_no_files(tmp_path: Path) -> None:
+    """The engine keeps its milestone summary while no milestone can turn stalled; the
+    clock passing that moment alone brings it up to date."""
+    build_collective(tmp_path)
+    moved = NOW - timedelta(seconds=Settings().stalled_after_s - 60)
+    milestone(tmp_path, "m-late", status="in_progress", updated_at=moved)
+    store = Store(tmp_path)
+    store.scan()
+    live = LiveAnalysis(store.snapshot(), NOW, Settings())
+
+    def stalled(analysis: Analysis) -> set[str]:
+        return {i.milestone.milestone_id for i in analysis.milestones.items if i.stalled}
+
+    assert "m-late" not in stalled(live.analysis)
+    for later in (NOW + timedelta(seconds=30), NOW + timedelta(seconds=90)):
+        update = live.update(store.snapshot(), later, [])
+        assert update.analysis.milestones == analyse(store.snapshot(), later).milestones
+    assert "m-late" in stalled(update.analysis)

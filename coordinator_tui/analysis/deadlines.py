@@ -17,8 +17,10 @@ from coordinator_tui.analysis.results import (
     Analysis,
     ClaimView,
     Health,
+    MilestoneSummary,
     SessionView,
 )
+from coordinator_tui.analysis.summaries import milestone_updated
 from coordinator_tui.settings import Settings
 from coordinator_tui.snapshot import Failure
 
@@ -75,13 +77,20 @@ def next_deadline(analysis: Analysis) -> datetime | None:
     and in-progress milestones turning stalled. None when only a file event can
     change anything.
     """
-    moments = [analysis.next_change_at] if analysis.next_change_at is not None else []
+    moments = [analysis.next_change_at, next_stall(analysis.milestones, analysis.settings)]
     if analysis.pending_errors:
         moments.append(analysis.now + timedelta(seconds=PENDING_RETRY_S))
-    stalled = timedelta(seconds=analysis.settings.stalled_after_s)
-    for item in analysis.milestones.items:
-        updated = item.milestone.updated_at
-        if item.milestone.status == "in_progress" and not item.stalled and updated is not None:
-            moments.append(updated + stalled)
-    future = [moment for moment in moments if moment > analysis.now]
-    return min(future) if future else None
+    return min((m for m in moments if m is not None and m > analysis.now), default=None)
+
+
+def next_stall(milestones: MilestoneSummary, settings: Settings) -> datetime | None:
+    """When the first in-progress milestone not stalled yet turns stalled (None: never)."""
+    after = timedelta(seconds=settings.stalled_after_s)
+    return min(
+        (
+            milestone_updated(item.milestone) + after
+            for item in milestones.items
+            if item.milestone.status == "in_progress" and not item.stalled
+        ),
+        default=None,
+    )

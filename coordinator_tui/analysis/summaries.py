@@ -39,6 +39,11 @@ def milestone_progress(milestone: Milestone) -> tuple[float, str, int, int]:
     return 0.0, "status", done, total
 
 
+def milestone_updated(milestone: Milestone) -> datetime:
+    """When a milestone last moved: its ``updated_at``, else its file's time."""
+    return milestone.updated_at or datetime.fromtimestamp(milestone.mtime, tz=timezone.utc)
+
+
 def summarise_milestones(
     milestones: tuple[Milestone, ...], now: datetime, settings: Settings
 ) -> MilestoneSummary:
@@ -46,10 +51,9 @@ def summarise_milestones(
     by_status: dict[str, int] = defaultdict(int)
     for milestone in milestones:
         progress, source, done, total = milestone_progress(milestone)
-        updated = milestone.updated_at or datetime.fromtimestamp(milestone.mtime, tz=timezone.utc)
         stalled = (
             milestone.status == "in_progress"
-            and (now - updated).total_seconds() > settings.stalled_after_s
+            and (now - milestone_updated(milestone)).total_seconds() > settings.stalled_after_s
         )
         by_status[milestone.status] += 1
         items.append(MilestoneView(milestone, progress, source, stalled, done, total))

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from coordinator_tui.analysis.changes import Changes, completed_since, new_duplicates
-from coordinator_tui.analysis.deadlines import next_change, next_moment
+from coordinator_tui.analysis.deadlines import next_change, next_moment, next_stall
 from coordinator_tui.analysis.live.indexes import (
     ClaimIndex,
     DuplicateIndex,
@@ -47,6 +47,7 @@ from coordinator_tui.analysis.results import (
     Analysis,
     Health,
     MessageSummary,
+    MilestoneSummary,
     SessionView,
 )
 from coordinator_tui.analysis.sessions import (
@@ -127,6 +128,8 @@ class LiveAnalysis:
         """Bumped whenever the set of live works changes (overlaps must be searched again)."""
         self._overlaps_for = -1
         self._messages: tuple[tuple[object, ...], dict[str, int], MessageSummary] | None = None
+        self._milestones: tuple[tuple[object, ...], datetime, datetime | None, MilestoneSummary]
+        self._milestones = ((), now, None, summarise_milestones((), now, self.settings))
         self.analysis: Analysis
         self.update(snapshot, now, None, overlaps=overlaps)
 
@@ -403,6 +406,17 @@ class LiveAnalysis:
 
     # --- the result -------------------------------------------------------------------
 
+    def _milestone_summary(self, snapshot: Snapshot, now: datetime) -> MilestoneSummary:
+        """Summarised again only when the milestones changed, or the clock left the span
+        in which none turns stalled (half an update's time at 10,000 sessions)."""
+        milestones, since, until, summary = self._milestones
+        current = since <= now and (until is None or now < until)
+        if current and same(snapshot.milestones, milestones):
+            return summary
+        summary = summarise_milestones(snapshot.milestones, now, self.settings)
+        self._milestones = (snapshot.milestones, now, next_stall(summary, self.settings), summary)
+        return summary
+
     def _analysis(self, snapshot: Snapshot, now: datetime, claims_moved: bool) -> Analysis:
         views = self._views
         claims = self._claims.views(now, self._ids, views)
@@ -432,7 +446,7 @@ class LiveAnalysis:
             claims=claims,
             priorities=priorities,
             suggestions=suggest_work(self._idle.items[:available], priorities),
-            milestones=summarise_milestones(snapshot.milestones, now, self.settings),
+            milestones=self._milestone_summary(snapshot, now),
             messages=cached[2],
             heartbeats=self._heartbeats,
             files=file_counts(snapshot, self._recovered),

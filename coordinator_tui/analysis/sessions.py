@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
+from coordinator_tui.agents.process import is_gone
 from coordinator_tui.analysis.results import (
     FUTURE_TOLERANCE_S,
     DuplicateGroup,
@@ -69,6 +70,13 @@ def newest_credible_beat(
     return beat
 
 
+def agent_exited(session: Session) -> bool:
+    """The agent process the hooks recorded (host, pid and its start time) no longer runs
+    on this machine: the session ended, even if it could not say so (killed)."""
+    extra = session.extra
+    return is_gone(extra.get("host"), extra.get("pid"), extra.get("pid_start"))
+
+
 def session_view(
     session: Session,
     now: datetime,
@@ -87,7 +95,7 @@ def session_view(
     work_key = normalise_work(session.current_work)
     placeholder = not work_key or work_key in placeholders
     state = session.extra.get("state")  # written by the session client and the agent hooks
-    if state == "ended":
+    if state == "ended" or agent_exited(session):
         health = Health.ENDED
     elif (
         age is None

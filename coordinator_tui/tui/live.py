@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from coordinator_tui.analysis import Analysis, Health
+from coordinator_tui.analysis import Analysis, Health, analyse
 from coordinator_tui.analysis.changes import Changes
 from coordinator_tui.analysis.deadlines import next_deadline
 from coordinator_tui.analysis.live import LiveAnalysis
@@ -231,13 +231,15 @@ def analyse_for_screen(
     analysis is known, before the other rows are built (a fifth of a second at 10,000
     sessions); not when a filter is set, since it reads every row's words."""
     started = time.perf_counter()
-    engine = LiveAnalysis(snapshot, now, settings, overlaps=False)
-    analysis = engine.analysis
     if early is not None and view.ordered_by_place:
-        first = first_page(analysis, builder, view, page, alerts(analysis, dict(first_seen)))
+        # The page first, from a whole analysis of its own; then the engine kept for updates.
+        quick = analyse(snapshot, now, settings, overlaps=False)
+        first = first_page(quick, builder, view, page, alerts(quick, dict(first_seen)))
         if first is not None:
             early(first)
             first.painted.wait(PAINT_WAIT_S)
+    engine = LiveAnalysis(snapshot, now, settings, overlaps=False)
+    analysis = engine.analysis
     seen = dict(first_seen)
     stale_alerts = StaleAlerts()
     found = stale_alerts.alerts(analysis, seen, engine.stale)

@@ -1,6 +1,6 @@
 """The analysis: store contents + "now" + settings → one immutable result.
 
-Pure: no I/O, no clock of its own, never a sleep. One engine (``live``) computes it,
+Pure: no I/O, no clock of its own, never a sleep. One engine (``incremental``) computes it,
 whole or updated from the files that changed. The same ``Analysis`` feeds the dashboard,
 ``status`` (human and ``--json``), the headless loop and the sprint report.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from coordinator_tui.analysis.live import LiveAnalysis
+from coordinator_tui.analysis.incremental import IncrementalAnalysis
 from coordinator_tui.analysis.results import (
     FUTURE_TOLERANCE_S,
     TRANSIENT_GRACE_S,
@@ -61,4 +61,4 @@ def analyse(
 ) -> Analysis:
     """Everything the product tells about a directory at ``now``: the engine fed every
     file at once. ``overlaps=False`` leaves out the similarity search (none found)."""
-    return LiveAnalysis(snapshot, now, settings, overlaps=overlaps).analysis
+    return IncrementalAnalysis(snapshot, now, settings, overlaps=overlaps).analysis

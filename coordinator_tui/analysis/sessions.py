@@ -1,5 +1,5 @@
 """Per-session health, duplicate work and possible overlaps: the rules, each of one
-session or one work (the engine in ``live`` applies them to every session, or to the
+session or one work (the engine in ``incremental`` applies them to every session, or to the
 changed ones)."""
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ answers from the indexes: a changed file costs its own share, not a pass over
 10,000 sessions.
 
 An updated engine equals a fresh one built at the same moment
-(``tests/test_live_analysis.py`` holds it on random sequences of changes), with
+(``tests/test_incremental_analysis.py`` holds it on random sequences of changes), with
 two stated exceptions:
 
 - ages: a view not recomputed keeps the ``heartbeat_age_s`` of the moment it was
@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 
 from coordinator_tui.analysis.changes import Changes, completed_since, new_duplicates
 from coordinator_tui.analysis.deadlines import next_change, next_moment, next_stall
-from coordinator_tui.analysis.live.indexes import (
+from coordinator_tui.analysis.indexes import (
     ClaimIndex,
     DuplicateIndex,
     Moments,
@@ -85,7 +85,7 @@ class Update:
     news: Changes
 
 
-class LiveAnalysis:
+class IncrementalAnalysis:
     """One directory's analysis, updated in place from changed files (one thread at a time)."""
 
     def __init__(

@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coordinator_tui.analysis import Analysis, Health, analyse
+from coordinator_tui.analysis import Analysis, Health, analyse, incremental
 from coordinator_tui.analysis.changes import changes
-from coordinator_tui.analysis.live import LiveAnalysis, engine
-from coordinator_tui.analysis.live.search import OVERLAP_GAP, OverlapSearch
+from coordinator_tui.analysis.incremental import IncrementalAnalysis
+from coordinator_tui.analysis.overlap_search import OVERLAP_GAP, OverlapSearch
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from tests.acting import milestone
@@ -120,7 +120,7 @@ def _run(steps: list[tuple[Any, ...]], base: bool, hint: bool) -> None:
             build_collective(root)
         store = Store(root)
         store.scan()
-        live = LiveAnalysis(store.snapshot(), NOW, Settings())
+        live = IncrementalAnalysis(store.snapshot(), NOW, Settings())
         _equal(live.analysis, analyse(store.snapshot(), NOW))
         for step in steps:
             previous = live.analysis
@@ -139,16 +139,16 @@ def _run(steps: list[tuple[Any, ...]], base: bool, hint: bool) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
-def test_live_analysis_equals_the_full_one_after_each_change(steps: list[Any]) -> None:
+def test_an_updated_engine_equals_a_fresh_build_after_each_change(steps: list[Any]) -> None:
     _run(steps, base=False, hint=True)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
-def test_live_analysis_equals_the_full_one_over_the_collective(steps: list[Any]) -> None:
+def test_an_updated_engine_equals_a_fresh_build_over_the_collective(steps: list[Any]) -> None:
     """Over the modelled real directory, and without being told which paths changed;
     every update re-sorting the orders at once, as one of more than ``BULK`` files does."""
-    with mock.patch.object(engine, "BULK", 0):
+    with mock.patch.object(incremental, "BULK", 0):
         _run(steps, base=True, hint=False)
 
 
@@ -158,7 +158,7 @@ def test_the_clock_moving_on_changes_what_a_full_analysis_says_but_ages(tmp_path
     build_collective(tmp_path)
     store = Store(tmp_path)
     store.scan()
-    live = LiveAnalysis(store.snapshot(), NOW, Settings())
+    live = IncrementalAnalysis(store.snapshot(), NOW, Settings())
     deadline = live.analysis.next_change_at
     assert deadline is not None
     later = NOW + (deadline - NOW) / 2
@@ -183,7 +183,7 @@ def test_a_new_session_lands_in_its_sorted_place(tmp_path: Path) -> None:
     build_collective(tmp_path)
     store = Store(tmp_path)
     store.scan()
-    live = LiveAnalysis(store.snapshot(), NOW, Settings())
+    live = IncrementalAnalysis(store.snapshot(), NOW, Settings())
     path = session(tmp_path, "session-0000", "brand new work", NOW - timedelta(seconds=5))
     change = store.apply([path])
     update = live.update(store.snapshot(), NOW, change.added)
@@ -209,7 +209,7 @@ def test_changes_and_a_moving_clock_together(steps: list[Any], waits: list[float
         store = Store(root)
         store.scan()
         now = NOW
-        live = LiveAnalysis(store.snapshot(), now, Settings())
+        live = IncrementalAnalysis(store.snapshot(), now, Settings())
         for index, step in enumerate(steps):
             if index < len(waits):
                 now += timedelta(seconds=waits[index])
@@ -230,7 +230,7 @@ def test_overlaps_searched_aside_are_installed_only_while_current(tmp_path: Path
         session(tmp_path, f"session-5{index}", f"treasury audit part {index}", NOW)
     store = Store(tmp_path)
     store.scan()
-    live = LiveAnalysis(store.snapshot(), NOW, Settings(), overlaps=False)
+    live = IncrementalAnalysis(store.snapshot(), NOW, Settings(), overlaps=False)
     assert live.analysis.overlaps == () and not live.overlaps_current
     clock = [100.0]
     search = OverlapSearch(monotonic=lambda: clock[0])
@@ -257,7 +257,7 @@ def test_a_milestone_turning_stalled_shows_in_an_update_of_no_files(tmp_path: Pa
     milestone(tmp_path, "m-late", status="in_progress", updated_at=moved)
     store = Store(tmp_path)
     store.scan()
-    live = LiveAnalysis(store.snapshot(), NOW, Settings())
+    live = IncrementalAnalysis(store.snapshot(), NOW, Settings())
 
     def stalled(analysis: Analysis) -> set[str]:
         return {i.milestone.milestone_id for i in analysis.milestones.items if i.stalled}

@@ -36,7 +36,6 @@ from coordinator_tui.analysis.acting.resources import (
 )
 from coordinator_tui.analysis.costs import Costs, compute_costs
 from coordinator_tui.analysis.results import Analysis, Suggestion
-from coordinator_tui.pace import KEYS
 from coordinator_tui.usage.tokens import UsageSnapshot
 
 
@@ -101,24 +100,17 @@ def act(
     to the present); ``duplicate_counts`` is what ``run`` counted over time; ``usage``
     the sessions' token totals the follower read (none: no costs).
     """
-    aside = KEYS.step_aside  # in the dashboard's thread: a key handled meanwhile goes first
     resolutions = resolve(analysis)
-    aside()
     milestones = forecast_milestones(analysis, progress_history(samples))
     sessions = forecast_sessions(analysis, milestones)
-    aside()
-    early, resources = early_suggestions(analysis, sessions), advise_resources(analysis, samples)
-    aside()
-    quality = measure_quality(analysis, resolutions, duplicate_counts)
-    aside()
     costs = compute_costs(analysis, usage, milestones)
     return Acting(
         resolutions=resolutions,
         milestone_forecasts=milestones,
         session_forecasts=sessions,
-        early_suggestions=early,
-        resources=resources,
-        quality=quality,
+        early_suggestions=early_suggestions(analysis, sessions),
+        resources=advise_resources(analysis, samples),
+        quality=measure_quality(analysis, resolutions, duplicate_counts),
         incidents=find_incidents(analysis, budgets=costs.budgets),
         check=check(analysis),
         costs=costs,

@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -744,7 +743,7 @@ class DashboardScreen(Screen[None]):
             return
         collective, view = selected
         if view.heartbeat is not None:  # the live analysis reads a view again only on change
-            view = replace(view, heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
+            view = view._replace(heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
         assert collective.analysis is not None
         detail = SessionDetailScreen(
             view, collective.analysis, self.jump_to, collective.pages, collective.label

@@ -133,6 +133,33 @@ class Settings:
     budget_milestone_usd: float | None = None
     """Spend attributed to one milestone (USD); 80 % warns, 100 % is an incident."""
 
+    # --- starting, waking and stopping agents (issue 29) ----------------------------------
+
+    start_command_claude: str = "claude --session-id {session} --settings {hooks} {prompt}"
+    """The shell command ``start`` runs for Claude Code in a new tmux window. Placeholders,
+    each replaced by one shell-quoted word (never quote them yourself): ``{prompt}`` (the
+    priority's text and how to coordinate), ``{session}`` (the session id), ``{hooks}``
+    (Claude only: our hooks as a ``--settings`` JSON, so no file in the project changes),
+    ``{dir}`` (the coordination directory), ``{priority}`` (the priority's name)."""
+
+    start_command_codex: str = "codex {prompt}"
+    """``start``'s shell command for Codex (placeholders as for Claude, but ``{hooks}``)."""
+
+    start_command_gemini: str = "gemini --prompt-interactive {prompt}"
+    """``start``'s shell command for Gemini CLI (placeholders as for Claude, but ``{hooks}``)."""
+
+    start_worktree_setup: str = ""
+    """A shell command run in a new worktree before the agent starts (``start
+    --worktree``), in its tmux window: ``$COORDINATOR_TUI_REPO`` is the repository, for
+    example ``cp "$COORDINATOR_TUI_REPO/.env" . && npm ci``. Empty: none."""
+
+    start_tmux_session: str = "coordinator-tui"
+    """The tmux session ``start`` opens its windows in when run outside tmux."""
+
+    deliver_within_s: float = 900.0
+    """A direct message to a hook-driven session not delivered into its context within
+    this long is an incident (seconds)."""
+
     def __post_init__(self) -> None:
         for spec in fields(self):
             value = _check_field(spec.name, getattr(self, spec.name))
@@ -283,6 +310,8 @@ def _check_field(name: str, value: Any) -> Any:
     """``value`` as setting ``name`` holds it (a number from text, words from a
     comma-separated string), or ``SettingsError`` saying why it cannot be."""
     kind = Settings.__annotations__[name]
+    if kind == "str":
+        return _text(name, value)
     if kind == "tuple[str, ...]":
         return _words(name, value)
     if kind == "float | None":
@@ -365,6 +394,12 @@ def _whole(name: str, value: Any) -> int:
         except ValueError:
             pass
     raise _invalid(name, "must be a whole number", value)
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or "\x00" in value:
+        raise _invalid(name, "must be text", value)
+    return value
 
 
 def _words(name: str, value: Any) -> tuple[str, ...]:

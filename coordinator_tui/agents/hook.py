@@ -20,7 +20,7 @@ import os
 import sys
 import time
 
-from coordinator_tui.agents import claims, client, context, fsio, usage_fields
+from coordinator_tui.agents import claims, client, context, fsio, launched, receipts, usage_fields
 from coordinator_tui.agents.inbox import Inbox
 
 TYPE_CHECKING = False
@@ -121,7 +121,9 @@ class Runner:
         self.event = event
         self.root = options.root
         self.now = time.time()
-        self.sid = session_of(payload)
+        self.sid = launched.session_for(self.root, session_of(payload))
+        self.shown: list[dict] = []
+        """The messages this event put into the context (``receipts``)."""
         cwd = payload.get("cwd")
         self.cwd: str = cwd if isinstance(cwd, str) and os.path.isabs(cwd) else os.getcwd()
 
@@ -157,6 +159,7 @@ class Runner:
         return context_output(self.reply_event, text)
 
     def _deliver(self, inbox: Inbox, unread: list[dict], shown: list[dict]) -> None:
+        self.shown = shown
         inbox.mark(shown, everything=len(shown) == len(unread))
         inbox.save()
 
@@ -246,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         event = event_of(options, payload)
         if not os.path.isdir(root):
             return _fail(root, f"{event}: coordination directory {root} does not exist")
-        output = Runner(options, payload, event).run()
+        runner = Runner(options, payload, event)
+        output = runner.run()
         usage_fields.record(root, payload)  # where its transcript is, for what it costs
     except Exception as error:  # the agent must never see a failure of ours
         return _fail(root, f"{type(error).__name__}: {error}")
@@ -256,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()
         except (OSError, ValueError) as error:
             return _fail(root, f"could not write the reply: {error}")
+    try:
+        receipts.note(root, runner.sid, event, runner.shown, runner.now)
+    except (OSError, ValueError) as error:  # the reply is out; only the receipt is lost
+        return _fail(root, f"receipt not recorded: {error}")
     return 0
 
 

@@ -159,6 +159,7 @@ def count_health(views: list[SessionView]) -> Counts:
         gone=tally[Health.GONE],
         waiting=tally[Health.WAITING],
         ended=tally[Health.ENDED],
+        starting=tally[Health.STARTING],
     )
 
 

@@ -33,14 +33,16 @@ class Health(str, Enum):
     """The session said it waits for a human (a permission prompt, a question)."""
     ENDED = "ended"
     """The session said it ended (hidden with gone)."""
+    STARTING = "starting"
+    """``coordinator-tui start`` opened its agent, which has not spoken yet."""
 
     live: bool
-    """Working, idle or waiting: a fresh heartbeat (a plain attribute: read ~50,000 times
-    an analysis)."""
+    """Working, idle, waiting or starting: a fresh heartbeat (a plain attribute: read
+    ~50,000 times an analysis)."""
 
 
 for _health in Health:
-    _health.live = _health in (Health.WORKING, Health.IDLE, Health.WAITING)
+    _health.live = _health in (Health.WORKING, Health.IDLE, Health.WAITING, Health.STARTING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,7 @@ class SessionView:
             return 0
         if self.health is Health.STALE:
             return 1
-        if self.health is Health.WORKING:
+        if self.health is Health.WORKING or self.health is Health.STARTING:
             return 2
         if self.health is Health.IDLE:
             return 3
@@ -89,6 +91,7 @@ class Counts:
     gone: int = 0
     waiting: int = 0
     ended: int = 0
+    starting: int = 0
 
     @property
     def utilization(self) -> float:

@@ -76,6 +76,7 @@ def _analysis_part(analysis: Analysis) -> dict[str, Any]:
             "gone": counts.gone,
             "waiting": counts.waiting,
             "ended": counts.ended,
+            "starting": counts.starting,
             "utilization": round(counts.utilization, 4),
         },
         "sessions": [_session(view) for view in analysis.sessions],

@@ -373,7 +373,7 @@ class LiveAnalysis:
         self._future = {key for key in self._future if key in views}
         errors, pending = session_errors(snapshot, now, views, self._future, self._shared)
         overlaps, found, capped = self._overlaps
-        live = health[Health.WORKING] + health[Health.IDLE] + health[Health.WAITING]
+        live = sum(health[kind] for kind in Health if kind.live)
         return Analysis(
             root=snapshot.root,
             now=now,

@@ -233,6 +233,7 @@ def counts_of(health: Counter[Health], total: int, live: int) -> Counts:
         gone=health[Health.GONE],
         waiting=health[Health.WAITING],
         ended=health[Health.ENDED],
+        starting=health[Health.STARTING],
     )
 
 

@@ -108,9 +108,10 @@ class Window:
     pid: int
     session: str
     socket: str | None
+    """The server's socket path (as tmux says it)."""
 
 
-_FORMAT = "#{pane_id}\t#{window_id}\t#{pane_pid}\t#{session_name}"
+_FORMAT = "#{pane_id}\t#{window_id}\t#{pane_pid}\t#{session_name}\t#{socket_path}"
 
 
 def open_window(
@@ -139,10 +140,10 @@ def open_window(
     else:
         command = [*server, "new-session", "-d", "-s", session, "-x", "200", "-y", "50"]
         command += [*common, "--", *argv]
-    out = _run(command, "new-window").strip().split("\t")
-    if len(out) != 4 or not _PANE.match(out[0]) or not _WINDOW.match(out[1]):
+    out = _run(command, "new-window").rstrip("\n").split("\t")
+    if len(out) != 5 or not _PANE.match(out[0]) or not _WINDOW.match(out[1]):
         raise TmuxError(f"tmux new-window printed {out!r}")
-    return Window(out[0], out[1], int(out[2]), out[3], socket)
+    return Window(out[0], out[1], int(out[2]), out[3], out[4] if out[4].startswith("/") else socket)
 
 
 def _has_session(server: list[str], session: str) -> bool:

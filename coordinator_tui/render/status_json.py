@@ -24,6 +24,7 @@ from coordinator_tui.analysis import (
 )
 from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.analysis.acting.predict import MilestoneForecast, SessionForecast
+from coordinator_tui.analysis.receipts import Receipt
 from coordinator_tui.analysis.results import Suggestion
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render.sanitize import dumps, write
@@ -55,6 +56,9 @@ def analysis_to_dict(analysis: Analysis, acting: Acting | None = None) -> dict[s
         session["usage"] = session_usage(acting.costs.of_session(session["id"]))
     for item in document["milestones"]["items"]:
         item["forecast"] = _milestone_forecast(acting.forecast_of_milestone(item["id"]))
+    receipts = _receipts(acting.receipts)
+    for message in document["messages"]["latest"]:
+        message["receipts"] = receipts.get(message["file"], [])
     document.update(acting_to_dict(acting))
     document["usage"] = usage_dict(acting.costs)
     return document
@@ -241,6 +245,25 @@ def _messages(summary: MessageSummary) -> dict[str, Any]:
             for message in summary.latest[:LATEST_MESSAGES]
         ],
     }
+
+
+def _receipts(receipts: tuple[Receipt, ...]) -> dict[str, list[dict[str, Any]]]:
+    """Per message file, each recipient's receipt: when the message reached its context
+    (``delivered``; ``delivered_at`` null when a hook delivered it without noting when)
+    and when its next turn ran after that (``acted_at``)."""
+    by_message: dict[str, list[dict[str, Any]]] = {}
+    for receipt in receipts:
+        by_message.setdefault(receipt.message, []).append(
+            {
+                "session": receipt.session,
+                "stage": receipt.stage,
+                "written_at": _time(receipt.written_at),
+                "delivered": receipt.delivered,
+                "delivered_at": _time(receipt.delivered_at),
+                "acted_at": _time(receipt.acted_at),
+            }
+        )
+    return by_message
 
 
 def _files(analysis: Analysis) -> dict[str, Any]:

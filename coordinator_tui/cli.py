@@ -33,6 +33,8 @@ HEADLESS = {
     "run": "coordinator_tui.commands.run",
     "archive": "coordinator_tui.commands.archive",
     "init": "coordinator_tui.commands.init",
+    "start": "coordinator_tui.commands.start",
+    "stop": "coordinator_tui.commands.stop",
 }
 """Commands whose module gives ``add_parser(parsers)`` and ``main(args, settings)``;
 imported by name, only the one that runs (``status --json`` pays for no other)."""
@@ -51,7 +53,9 @@ EPILOG = """commands:
   coordinator-tui [DIR …]          live dashboard (default; several DIRs: one screen)
   coordinator-tui status [DIR]     print the state once (--json for scripts)
   coordinator-tui report [DIR]     write a sprint report (SPRINT_REPORT_<date>.md)
-  coordinator-tui send [DIR]       write a broadcast or direct message
+  coordinator-tui send [DIR]       write a broadcast or direct message (--wake: deliver now)
+  coordinator-tui start            an agent on a priority in a new tmux window (--worktree)
+  coordinator-tui stop SESSION     end an agent, its tmux window, its session and claims
   coordinator-tui run [DIR]        headless coordinator loop (cron, nohup, systemd)
   coordinator-tui archive [DIR]    move old heartbeat events and messages into a tar archive
   coordinator-tui demo             simulated collective + dashboard

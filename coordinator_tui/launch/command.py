@@ -71,9 +71,11 @@ def fields_of(template: str, setting: str) -> set[str]:
     for _, name, spec, conversion in parsed:
         if name is None:
             continue
-        if name not in PLACEHOLDERS or spec or conversion:
+        if name not in PLACEHOLDERS:
             known = ", ".join("{" + known + "}" for known in PLACEHOLDERS)
             raise TemplateError(f"{setting}: unknown placeholder {{{name}}} (known: {known})")
+        if spec or conversion:
+            raise TemplateError(f"{setting}: write {{{name}}} alone (no !conversion, no :spec)")
         used.add(name)
     return used
 

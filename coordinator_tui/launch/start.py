@@ -104,7 +104,10 @@ def start(
         "dir": str(root),
         "priority": item.name,
     }
-    command.fields_of(command.template_of(settings, request.agent), setting)  # fail early
+    try:
+        command.fields_of(command.template_of(settings, request.agent), setting)  # before git
+    except command.TemplateError as error:
+        raise LaunchError(str(error)) from None
     made = _worktree(request, item) if request.worktree else None
     cwd = made.path if made is not None else Path(request.cwd or os.getcwd())
     notes: list[str] = []

@@ -14,7 +14,7 @@ from tests.launchkit import Lab, alive, children, cmdline, make_lab, needs_tmux,
 
 pytestmark = needs_tmux
 
-HOSTILE = "Fix login $(touch PWNED) `touch PWNED2` \"quoted\" it's; rm -rf ~ \\ done"
+HOSTILE = 'Fix login $(touch PWNED) `touch PWNED2` "quoted" it\'s; rm -rf ~ \\ done'
 PRIORITIES = f"90:fix_login:{HOSTILE}\n70:spec gen/v2:Write the spec\n"
 
 
@@ -76,6 +76,7 @@ def test_stop_ends_process_window_claims_and_keeps_a_dirty_worktree(
     lab: Lab, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out = start(lab, capsys, "--priority", "fix_login", "--worktree")
+    assert code == 0, out
     session = out[0]
     pane = lab.session_file(session)["tmux_pane"]
     pid = agent_process(lab.session_file(session)["pid"])
@@ -230,14 +231,13 @@ def test_outside_tmux_a_named_session_is_made(
         subprocess.run(["tmux", "-S", socket, "kill-server"], capture_output=True)
 
 
-def test_stop_never_signals_a_forged_process(
-    lab: Lab, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_stop_never_signals_a_forged_process(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
     """A session file naming a process that is not in its pane (pid of a bystander, with
     its real start time) gets it left alone; only what tmux says runs in the pane ends."""
     bystander = subprocess.Popen(["sleep", "60"])
     try:
         code, out = start(lab, capsys, "--priority", "fix_login")
+        assert code == 0, out
         session = out[0]
         path = lab.coord / "sessions" / f"session-{session}.json"
         document = json.loads(path.read_text())

@@ -18,7 +18,11 @@ from coordinator_tui.analysis.results import Analysis, SessionView
 from coordinator_tui.files.records import Message
 
 HOOK_AGENTS = frozenset({"claude", "codex", "gemini"})
-"""Agents whose hooks deliver messages and write receipts (``agent`` in the session file)."""
+"""Agents whose hooks deliver messages and write receipts (``agent`` in the session file):
+the sessions a late direct message is an incident for."""
+RECEIVERS = HOOK_AGENTS | {"cli"}
+"""Sessions that record receipts: the hooks' agents, and the session client (``session
+inbox``)."""
 LOOK_BACK_S = 86400.0
 """Direct messages older than this past their deadline raise nothing new (history)."""
 
@@ -85,10 +89,10 @@ def message_receipts(messages: Iterable[Message], book: ReceiptBook) -> tuple[Re
     return tuple(receipt for message in messages for receipt in receipts_of(message, book))
 
 
-def hook_driven(views: Iterable[SessionView]) -> list[str]:
-    """The ids of sessions run by an agent whose hooks record receipts: the only ones
-    ``agents.receipts.book`` needs to read."""
-    return sorted({view.id for view in views if view.session.extra.get("agent") in HOOK_AGENTS})
+def hook_driven(views: Iterable[SessionView], agents: frozenset[str] = RECEIVERS) -> list[str]:
+    """The ids of sessions whose ``agent`` is one of ``agents`` (by default those that
+    record receipts: the only ones ``agents.receipts.book`` needs to read)."""
+    return sorted({view.id for view in views if view.session.extra.get("agent") in agents})
 
 
 def undelivered_incidents(analysis: Analysis, book: ReceiptBook, within_s: float) -> list[Incident]:
@@ -96,7 +100,7 @@ def undelivered_incidents(analysis: Analysis, book: ReceiptBook, within_s: float
     written more than ``within_s`` ago (and less than a day past that) that no hook has
     put into its context."""
     now = analysis.now
-    driven = set(hook_driven(analysis.sessions))
+    driven = set(hook_driven(analysis.sessions, HOOK_AGENTS))
     late: dict[str, list[Message]] = {}
     for message in analysis.messages.latest:
         if message.kind != "direct" or message.to not in driven or message.timestamp is None:

@@ -315,7 +315,7 @@ def _load_in_frames(
 ) -> None:
     """The child: read ``wanted`` in order until a file the parent has claimed, handing
     the results over ``FRAME_FILES`` at a time."""
-    from coordinator_tui.files.guard import Folders
+    from coordinator_tui.files.fsio import Folders
 
     pairs: list[tuple[str, Loaded]] = []
     with Folders(within) as folders:

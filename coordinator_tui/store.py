@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from coordinator_tui.files.guard import Folders
+from coordinator_tui.files.fsio import Folders
 from coordinator_tui.files.known import KnownPaths
 from coordinator_tui.files.layout import (
     FAILED_SIGNATURE,
@@ -262,6 +262,8 @@ class Store:
         summaries = index.load() if index is not None and under == "" else None
         only = self.one_shot and summaries is not None
         errors = self.history.relist(self._root_text, under, summaries, only, meanwhile)
+        if index is not None and index.problem is not None:
+            errors[index.problem.path] = index.problem
         if index is not None and summaries is not None and self.history.listed:
             index.save(self.history.summaries(), set(summaries) - set(self.history.folders))
         if index is not None:

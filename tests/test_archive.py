@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import subprocess
+import sys
 import tarfile
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +17,8 @@ import pytest
 
 from coordinator_tui.cli import main
 from coordinator_tui.history import archive
+from coordinator_tui.history.pages import HistoryPages
+from coordinator_tui.history.window import HistoryWindow
 from tests.history_kit import END, build_history, files_with_bytes
 
 NOW = ["--now", END.strftime("%Y-%m-%dT%H:%M:%SZ")]
@@ -91,25 +97,28 @@ def test_a_crash_after_the_tar_leaves_duplicates_and_the_rerun_finishes(
     assert len(archive.archives(root)) == 1
 
 
-def test_a_crash_between_the_renames_loses_nothing(
+def test_a_crash_before_the_tar_is_in_place_loses_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The list is created first, then the tar: a failure in between leaves a list whose
+    tar is missing, which the next run removes before archiving again."""
     root = build_history(tmp_path / "c")
     before_files = files_with_bytes(root)
-    real_rename = os.rename
+    real_create = archive.fsio.create_at
 
-    def rename(source: Any, target: Any) -> None:
-        if str(target).endswith(".tar.gz"):
+    def create_at(folder: int, name: str, *args: Any, **kwargs: Any) -> str:
+        if name.endswith(".tar.gz"):
             raise OSError("disk gone")
-        real_rename(source, target)
+        return real_create(folder, name, *args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(archive.os, "rename", rename)
+        patch.setattr(archive.fsio, "create_at", create_at)
         with pytest.raises(OSError, match="disk gone"):
             archive.archive_history(root, WEEK_S, END.timestamp())
     folder = root / ".coordinator" / "archive"
     assert files_with_bytes(root) == before_files
     assert [name for name in os.listdir(folder) if name.endswith(".part")] == []
+    assert [name for name in os.listdir(folder) if name.endswith(".list")] != []
     result = archive.archive_history(root, WEEK_S, END.timestamp())
     assert result.finished == 0 and sum(result.archived.values()) > 0
     assert {**files_with_bytes(root), **_archived(root)} == before_files
@@ -138,7 +147,7 @@ def test_a_link_in_place_of_the_archive_folder_is_refused(
     (root / ".coordinator").mkdir()
     (root / ".coordinator" / "archive").symlink_to(elsewhere)
     assert main(["archive", str(root), "--older-than", "1s", *NOW]) == 1
-    assert "not a folder" in capsys.readouterr().err
+    assert "it is a symbolic link" in capsys.readouterr().err
     assert os.listdir(elsewhere) == []
 
 
@@ -155,3 +164,110 @@ def test_run_archives_on_its_schedule(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "Archived 87 history files (history-20251215-120000.tar.gz)" in capsys.readouterr().out
     assert {**files_with_bytes(root), **_archived(root)} == before_files
     assert len(archive.archives(root)) == 1
+
+
+# --- a resume list is untrusted (issue 26): only what its own archive holds goes ----------
+
+
+def _forge_resume(root: Path, entries: list[str], held: dict[str, bytes]) -> None:
+    """A ``.list`` (and a tar holding ``held``) as anyone who can write the directory could
+    leave them: unfinished (no ``.done``), naming ``entries`` with their real size and time."""
+    folder = root / ".coordinator" / "archive"
+    folder.mkdir(parents=True, exist_ok=True)
+    tar_path = folder / "history-20000101-000000.tar.gz"
+    with tarfile.open(tar_path, "w:gz") as tar:
+        for name, data in held.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = int(os.stat(root / name).st_mtime) if (root / name).exists() else 0
+            tar.addfile(info, io.BytesIO(data))
+    lines = []
+    for relative in entries:
+        info = os.stat(root / relative)
+        lines.append(f"{relative}\t{info.st_size}\t{info.st_mtime!r}\n")
+    (folder / f"{tar_path.name}.list").write_text("".join(lines))
+
+
+def test_a_resume_list_naming_live_files_deletes_nothing(tmp_path: Path) -> None:
+    root = build_history(tmp_path / "c", beats=3, broadcasts=3, directs=0)
+    (root / "priorities.txt").write_text("1. ship\n")
+    (root / "sessions" / "MILESTONES").mkdir()
+    (root / "sessions" / "MILESTONES" / "m.json").write_text('{"title": "m"}')
+    beats = sorted(str(p.relative_to(root)) for p in (root / "heartbeats").iterdir())
+    newest_a = max(beat for beat in beats if beat.endswith("-session-a.json"))
+    live = ["sessions/session-a.json", "priorities.txt", "sessions/MILESTONES/m.json", newest_a]
+    never_archived = [beat for beat in beats if beat != newest_a][:2]
+    # The forged tar even holds exact copies of the live files and of session-a's newest
+    # beat (its liveness): none of them is what archiving may take.
+    _forge_resume(root, live + never_archived, {name: (root / name).read_bytes() for name in live})
+    before = files_with_bytes(root)
+    result = archive.archive_history(root, 10 * 365 * 86400.0, END.timestamp())
+    assert result.finished == 0
+    assert files_with_bytes(root) == before
+
+
+def test_a_resume_list_through_a_folder_link_deletes_nothing_outside(tmp_path: Path) -> None:
+    root = build_history(tmp_path / "c", beats=3, broadcasts=3, directs=0)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "2025-01-01_00-00-00-session-x.json"
+    victim.write_text('{"precious": true}')
+    (root / "messages" / "direct").mkdir(parents=True)
+    (root / "messages" / "direct" / "evil").symlink_to(outside)
+    relative = f"messages/direct/evil/{victim.name}"
+    _forge_resume(root, [relative], {relative: victim.read_bytes()})
+    with pytest.raises(archive.ArchiveError, match="outside the coordination directory"):
+        archive.archive_history(root, 10 * 365 * 86400.0, END.timestamp())  # the listing
+    assert victim.read_text() == '{"precious": true}'
+
+
+def test_a_resume_list_deletes_only_what_its_archive_holds_unchanged(tmp_path: Path) -> None:
+    """The honest case still finishes: files the tar holds byte for byte, with the size and
+    time the list says, go; one it holds with other bytes, and one it lacks, stay."""
+    root = build_history(tmp_path / "c", beats=4, broadcasts=0, directs=0)
+    beats = sorted(str(p.relative_to(root)) for p in (root / "heartbeats").iterdir())
+    held = {name: (root / name).read_bytes() for name in beats[:3]}
+    held[beats[2]] = held[beats[2]] + b" "  # same name, other bytes
+    _forge_resume(root, beats[:4], held)
+    result = archive.archive_history(root, 10 * 365 * 86400.0, END.timestamp())
+    assert result.finished == 2
+    assert sorted(p for p in beats if (root / p).exists()) == beats[2:]
+
+
+def test_a_fifo_or_a_link_in_place_of_an_archive_is_an_error_not_a_hang(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = build_history(tmp_path / "c", beats=3, broadcasts=3, directs=0)
+    folder = root / ".coordinator" / "archive"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "history-20000101-000000.tar.gz")
+    secret = tmp_path / "secret.tar.gz"
+    with tarfile.open(secret, "w:gz") as tar:
+        info = tarfile.TarInfo("heartbeats/2000-01-01_00-00-00-session-a.json")
+        info.size = 6
+        tar.addfile(info, io.BytesIO(b"SECRET"))
+    (folder / "history-20000102-000000.tar.gz").symlink_to(secret)
+    (folder / "history-20000103-000000.tar.gz").write_bytes(b"\x1f\x8b not a tar at all")
+    done = subprocess.run(
+        [sys.executable, "-m", "coordinator_tui", "archive", str(root), "--list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    assert done.returncode == 1, done.stderr
+    assert "SECRET" not in done.stdout + done.stderr and "Traceback" not in done.stderr
+    errors = done.stderr.splitlines()
+    assert len(errors) == 4, errors  # one line an archive, then "nothing archived"
+    assert "history-20000101-000000.tar.gz" in errors[0] and "FIFO" in errors[0]
+    assert "history-20000102-000000.tar.gz" in errors[1] and "link" in errors[1]
+    assert "history-20000103-000000.tar.gz" in errors[2]
+    pages = HistoryPages(root, HistoryWindow(), 1 << 20)
+    found: list[list[Any]] = []
+    reader = threading.Thread(target=lambda: found.append(pages.archived("session-a")), daemon=True)
+    reader.start()
+    reader.join(30)
+    assert not reader.is_alive(), "the timeline hangs on a FIFO archive"
+    (entries,) = found
+    assert entries and all(entry.error and entry.archive for entry in entries)
+    assert "SECRET" not in repr(entries)

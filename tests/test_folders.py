@@ -1,4 +1,4 @@
-"""Files opened in their scan's verified folders (``guard.Folders``): the same answers as
+"""Files opened in their scan's verified folders (``fsio.Folders``): the same answers as
 a check per file, one check per folder instead of one per file."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.files.guard import OUTSIDE_LINK, Folders, read_bytes
+from coordinator_tui.files.fsio import OUTSIDE_LINK, Folders, read_bytes
 from coordinator_tui.store import Store
 from tests.collective import ago, session, write_json
 

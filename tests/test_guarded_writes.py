@@ -4,6 +4,8 @@ size-capped, never blocking."""
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import subprocess
 import sys
@@ -14,11 +16,11 @@ from typing import Any
 import pytest
 
 from coordinator_tui.clock import frozen_clock
+from coordinator_tui.files import fsio
+from coordinator_tui.files.fsio import UnsafeFolder, create_new_in, replace_in
 from coordinator_tui.headless.coordinator import Coordinator, LogEvent, RunOptions
 from coordinator_tui.settings import Settings
 from coordinator_tui.write.alert_state import AlertState, load_alert_state, save_alert_state
-from coordinator_tui.write.atomic import create_new_in, replace_in
-from coordinator_tui.write.guarded import UnsafeFolder
 from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.messages import Draft, write_message
 from tests.collective import NOW
@@ -138,8 +140,8 @@ def test_private_state_linked_to_a_device_is_not_read(root: Path, name: str) -> 
     (root / ".coordinator").mkdir()
     (root / ".coordinator" / name).symlink_to("/dev/zero")
     state, problem = load_alert_state(root)
-    if name == "alerts.json":
-        assert problem == "symbolic link to a file outside the coordination directory"
+    if name == "alerts.json":  # our own state: no link is followed, inside or out
+        assert problem == fsio.FINAL_LINK
     if name == "history.jsonl":
         with pytest.raises(HistoryError) as raised:
             History(root).load()
@@ -194,31 +196,80 @@ def test_run_never_writes_through_a_linked_broadcast_folder(
     ) in listed
 
 
-# --- agents/fsio.py: the stdlib-only writer keeps the same rules ------------------------
+# --- the hooks' calls (Folder, log) keep the same rules --------------------------------
 
 
 def test_fsio_refuses_linked_folders_and_writes_by_descriptor(root: Path, outside: Path) -> None:
-    from coordinator_tui.agents import fsio
-
     (root / ".coordinator").symlink_to(outside)
     assert fsio.log_line(str(root), "hello") is False
     (root / "claims").symlink_to(root / "sessions")  # even a link that stays inside
-    with pytest.raises(fsio.UnsafePath):
+    with pytest.raises(UnsafeFolder):
         fsio.ensure_folder(str(root), "claims")
     folder = fsio.ensure_folder(str(root), "messages", "broadcast")
     # Swapped for a link after the check: the write walks again and refuses it.
     (root / "messages" / "broadcast").rename(root / "messages" / "old")
     (root / "messages" / "broadcast").symlink_to(outside)
-    with pytest.raises(fsio.UnsafePath):
+    with pytest.raises(UnsafeFolder):
         fsio.create_exclusive(folder, "x.json", b"{}")
-    with pytest.raises(fsio.UnsafePath):
+    with pytest.raises(UnsafeFolder):
         fsio.replace_file(folder, "x.json", b"{}")
     assert tree(outside) == ["victim.txt"]
 
 
 def test_fsio_log_in_place_of_a_fifo_does_not_block(root: Path) -> None:
-    from coordinator_tui.agents import fsio
-
     (root / ".coordinator").mkdir()
     os.mkfifo(root / ".coordinator" / "hooks.log")
     assert _with_timeout(lambda: fsio.log_line(str(root), "hello"))["value"] is False
+
+
+# --- exclusive create: one winner, even on (old) NFS ----------------------------------------
+
+
+def _create_in_process(args: tuple[str, int]) -> bool:
+    folder, number = args
+    try:
+        fsio.create_exclusive(folder, "work-x.claim", f'{{"n": {number}}}'.encode())
+    except FileExistsError:
+        return False
+    return True
+
+
+def test_concurrent_creators_exactly_one_wins(tmp_path: Path) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(8) as pool:
+        results = pool.map(_create_in_process, [(str(tmp_path), n) for n in range(16)])
+    assert results.count(True) == 1
+    assert json.loads((tmp_path / "work-x.claim").read_text()) == {"n": results.index(True)}
+    assert tree(tmp_path) == ["work-x.claim"]  # no temporary file left
+
+
+def test_a_taken_name_is_refused_and_left_alone(tmp_path: Path) -> None:
+    assert fsio.create_exclusive(str(tmp_path), "x.claim", b"first") == str(tmp_path / "x.claim")
+    with pytest.raises(FileExistsError):
+        fsio.create_exclusive(str(tmp_path), "x.claim", b"second")
+    assert (tmp_path / "x.claim").read_bytes() == b"first"
+    assert tree(tmp_path) == ["x.claim"]
+
+
+def test_a_link_that_succeeded_but_reported_failure_still_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old NFS: the server made the link, the reply was lost, the retry says EEXIST."""
+    real_link = os.link
+
+    def link_then_lose_the_reply(source: Any, destination: Any, **kwargs: Any) -> None:
+        real_link(source, destination, **kwargs)
+        raise FileExistsError(errno.EEXIST, "File exists")
+
+    monkeypatch.setattr(os, "link", link_then_lose_the_reply)
+    fsio.create_exclusive(str(tmp_path), "x.claim", b"mine")
+    assert (tmp_path / "x.claim").read_bytes() == b"mine"
+    assert tree(tmp_path) == ["x.claim"]
+
+
+def test_other_create_failures_raise_and_leave_nothing(tmp_path: Path) -> None:
+    with pytest.raises(OSError) as raised:
+        fsio.create_exclusive(str(tmp_path), "x" * 300 + ".claim", b"data")
+    assert raised.value.errno == errno.ENAMETOOLONG
+    assert tree(tmp_path) == []

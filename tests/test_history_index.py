@@ -77,10 +77,17 @@ def test_a_file_added_while_no_one_watched_makes_it_stale(
     assert document["files"]["heartbeats"]["read"] == 3 * 18 + 1
 
 
-def test_a_corrupt_index_is_rebuilt(big: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_corrupt_index_is_an_error_then_rebuilt(
+    big: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not silence (issue 26): the run that finds it says so, and rebuilds it."""
     expected = _status(big, capsys)
     (big / history_index.INDEX_FILE).write_bytes(b"this is not a database" * 100)
-    assert _status(big, capsys) == expected
+    document = _status(big, capsys)
+    (error,) = _index_errors(document)
+    assert error["reason"].startswith("not a history index")
+    document["errors"].remove(error)
+    assert document == expected
     assert (big / history_index.INDEX_FILE).read_bytes().startswith(b"SQLite format 3")
     assert _status(big, capsys) == expected
 
@@ -114,7 +121,7 @@ def test_a_small_history_makes_no_index(tmp_path: Path, capsys: pytest.CaptureFi
     assert not (root / ".coordinator").exists()
 
 
-def _refuse(*_: Any) -> None:
+def _refuse(*_: Any, **__: Any) -> None:
     raise PermissionError(13, "Permission denied")
 
 
@@ -139,3 +146,62 @@ def test_a_store_started_from_the_index_keeps_counting_file_events(
     assert "session-new" in analysis.heartbeats
     store.scan()  # a later scan lists every name
     assert len(store.history.folders["heartbeats"]) == 91
+
+
+# --- a hostile index (issue 26): capped, checked, an error entry, never a crash -----------
+
+
+def _forge_index(root: Path, rows: list[tuple[Any, ...]]) -> Path:
+    import sqlite3
+
+    path = root / history_index.INDEX_FILE
+    path.parent.mkdir(exist_ok=True)
+    with sqlite3.connect(path) as db:
+        db.execute(history_index._SCHEMA)
+        db.execute(f"PRAGMA user_version={history_index.SCHEMA_VERSION}")
+        db.executemany("INSERT INTO folders VALUES (?, ?, ?, ?, ?)", rows)
+    db.close()
+    return path
+
+
+def _index_errors(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in document["errors"] if e["path"] == history_index.INDEX_FILE]
+
+
+def test_an_index_over_the_size_cap_is_an_error_not_read(
+    big: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The crafted index of issue 26: 13 MB of names (it took 6 s and 517 MB)."""
+    expected = _status(big, capsys)
+    (big / history_index.INDEX_FILE).unlink()
+    names = json.dumps([f"n{number}" for number in range(1_300_000)])
+    settled = (big / "heartbeats").stat().st_mtime_ns
+    path = _forge_index(big, [("heartbeats", settled, settled + 10**10, 1_300_000, names)])
+    assert path.stat().st_size > 13_000_000
+    document = _status(big, capsys)
+    (error,) = _index_errors(document)
+    assert "limit" in error["reason"]
+    document["errors"].remove(error)
+    assert document == expected
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ("heartbeats", "soon", 0, 90, "[]"),  # a time that is text
+        ("heartbeats", 0, 10**10, 90, "[" * 100_000 + "]" * 100_000),  # nested past recursion
+        ("heartbeats", 0, 10**10, "many", "[]"),  # a count that is text
+        ("heartbeats", 0, 10**10, 90, b"\xff\xfe"),  # names that are bytes
+    ],
+)
+def test_a_malformed_index_is_an_error_entry_not_a_crash(
+    big: Path, capsys: pytest.CaptureFixture[str], row: tuple[Any, ...]
+) -> None:
+    expected = _status(big, capsys)
+    (big / history_index.INDEX_FILE).unlink()
+    _forge_index(big, [row])
+    document = _status(big, capsys)
+    (error,) = _index_errors(document)
+    document["errors"].remove(error)
+    assert document == expected
+    assert _status(big, capsys) == expected  # rebuilt: the next run is clean

@@ -103,6 +103,6 @@ def test_a_directory_that_cannot_be_written_keeps_no_index_and_says_nothing(
 ) -> None:
     store = Store(big)
     store.scan()
-    monkeypatch.setattr(history_index, "_safe_place", lambda *_: False)
+    monkeypatch.setattr(history_index.HistoryIndex, "_usable", lambda *_: False)
     assert store.index_keeper.save(time.time_ns()) is False
     assert not (big / history_index.INDEX_FILE).exists()

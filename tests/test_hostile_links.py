@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.files.guard import read_bytes
+from coordinator_tui.files.fsio import read_bytes
 from coordinator_tui.files.layout import LINK_OUT, PRIVATE_LINK
 from coordinator_tui.store import Store
 from tests.collective import ago, iso, session, write_json

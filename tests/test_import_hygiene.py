@@ -64,7 +64,7 @@ def test_the_walk_finds_the_whole_core() -> None:
         "coordinator_tui.files.layout",
         "coordinator_tui.analysis",
         "coordinator_tui.render.status_json",
-        "coordinator_tui.write.atomic",
+        "coordinator_tui.files.fsio",
         "coordinator_tui.headless.coordinator",
         "coordinator_tui.commands.demo",
         "coordinator_tui.demo.simulate",

@@ -180,12 +180,12 @@ def test_a_refused_write_names_the_folder_not_the_temporary_file(
 ) -> None:
     import errno
 
-    from coordinator_tui.write import atomic
+    from coordinator_tui.files import fsio
 
-    def refuse(dir_fd: int, data: bytes) -> str:
+    def refuse(*args: object) -> str:
         raise PermissionError(errno.EACCES, "Permission denied", ".tmp-abc123.part")
 
-    monkeypatch.setattr(atomic, "_write_temp", refuse)
+    monkeypatch.setattr(fsio, "_write_temp", refuse)
     args = ["send", str(tmp_path), "--to", "broadcast", "--subject", "s", "--message", "m"]
     assert main(args) == 1
     folder = tmp_path / "messages" / "broadcast"

@@ -170,7 +170,7 @@ def test_every_corpus_json_file_is_read() -> None:
 
 def test_a_file_growing_while_read_is_read_to_the_cap(tmp_path: Path, monkeypatch) -> None:
     """fstat said 2 bytes; by the time of the read the file holds more."""
-    import coordinator_tui.files.guard as reader_module
+    import coordinator_tui.files.fsio as reader_module
 
     path = tmp_path / "grow.json"
     path.write_text("{}")

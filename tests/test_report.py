@@ -11,9 +11,9 @@ import pytest
 
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.cli import main
+from coordinator_tui.files import fsio
 from coordinator_tui.render.report import render_report
 from coordinator_tui.store import Store
-from coordinator_tui.write import atomic
 from coordinator_tui.write.history import Sample
 from coordinator_tui.write.reports import write_report
 from tests.collective import NOW, ago, session
@@ -143,7 +143,7 @@ def test_report_write_failure_is_exit_1_and_no_partial_file(
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(atomic.os, "fsync", full)
+    monkeypatch.setattr(fsio.os, "fsync", full)
     code = main(["report", str(collective), "--now", "2025-11-15T20:00:00Z"])
     err = capsys.readouterr().err
     assert code == 1

@@ -17,9 +17,9 @@ import pytest
 
 from coordinator_tui.cli import main
 from coordinator_tui.clock import frozen_clock
+from coordinator_tui.files import fsio
 from coordinator_tui.headless.coordinator import Coordinator, LogEvent, RunOptions
 from coordinator_tui.settings import Settings
-from coordinator_tui.write import atomic
 from coordinator_tui.write.history import History
 from tests.collective import NOW, ago, build_collective, session
 
@@ -206,7 +206,7 @@ def test_failed_alert_write_is_logged_and_retried(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     with monkeypatch.context() as patch:
-        patch.setattr(atomic.os, "fsync", full)
+        patch.setattr(fsio.os, "fsync", full)
         runner.run_cycle()
     assert broadcasts(collective) == []
     assert any(e.level == "error" and "No space left" in e.text for e in events)

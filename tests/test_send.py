@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.cli import main
-from coordinator_tui.write import atomic
+from coordinator_tui.files import fsio
 
 TRICKY = 'He said "stop" \\ not \\! $HOME\nline two\r\n\ttab 🎉🧠 ünïcödé \\" end'
 
@@ -156,7 +156,7 @@ def test_disk_refusing_the_write_is_exit_1_and_leaves_nothing(
     def refuse(fd: int) -> None:
         raise OSError(failure, os.strerror(failure))
 
-    monkeypatch.setattr(atomic.os, "fsync", refuse)  # after the bytes went to the temp file
+    monkeypatch.setattr(fsio.os, "fsync", refuse)  # after the bytes went to the temp file
     code, out, err = send(
         capsys, str(tmp_path), "--to", "broadcast", "--subject", "s", "--message", "x" * 10000
     )

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from coordinator_tui.agents import claims, context, fsio
+from coordinator_tui.agents import claims, context
 from coordinator_tui.agents.tmux import tmux_switch_command
 from coordinator_tui.cli import main
+from coordinator_tui.files import fsio
 from coordinator_tui.settings import DEFAULT_PLACEHOLDERS
 from coordinator_tui.write.messages import Draft, write_message
 
@@ -254,7 +255,7 @@ def test_session_files_are_never_written_through_a_link_out(coord: Path, tmp_pat
     (coord / "sessions").symlink_to(outside)
     assert cli("session", "start", str(coord), "--id", "x") == 1
     assert list(outside.iterdir()) == []
-    with pytest.raises(fsio.UnsafePath):
+    with pytest.raises(fsio.UnsafeFolder):
         fsio.ensure_folder(str(coord), "sessions")
 
 

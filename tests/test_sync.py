@@ -8,9 +8,7 @@ and a told loser, and that a rejected push is retried within the round.
 
 from __future__ import annotations
 
-import errno
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -23,7 +21,6 @@ import pytest
 from coordinator_tui.cli import main
 from coordinator_tui.sync import (
     claim_outcome,
-    create_exclusive,
     load_state,
     open_target,
     sync_round,
@@ -293,57 +290,6 @@ def test_cli_sync_once_and_bad_command_lines(remote: Path, capsys) -> None:
     outside.mkdir()
     assert main(["sync", str(outside), "--once"]) == 2
     assert "is not in a git work tree" in capsys.readouterr().err
-
-
-# --- network filesystems: create_exclusive (link, then believe the link count) ---
-
-
-def _create_in_process(args: tuple[str, int]) -> bool:
-    path, number = args
-    return create_exclusive(path, f'{{"claimed_by": "session-{number}"}}'.encode())
-
-
-def test_concurrent_creators_exactly_one_wins(tmp_path: Path) -> None:
-    target = tmp_path / "claims" / "work-x.claim"
-    target.parent.mkdir()
-    with multiprocessing.get_context("fork").Pool(8) as pool:
-        results = pool.map(_create_in_process, [(str(target), n) for n in range(16)])
-    assert results.count(True) == 1
-    winner = results.index(True)
-    assert json.loads(target.read_text()) == {"claimed_by": f"session-{winner}"}
-    assert sorted(p.name for p in target.parent.iterdir()) == ["work-x.claim"]  # no temp left
-
-
-def test_a_taken_name_is_refused_and_left_alone(tmp_path: Path) -> None:
-    target = tmp_path / "work-x.claim"
-    assert create_exclusive(target, b"first") is True
-    assert create_exclusive(target, b"second") is False
-    assert target.read_bytes() == b"first"
-    assert [p.name for p in tmp_path.iterdir()] == ["work-x.claim"]
-
-
-def test_a_link_that_succeeded_but_reported_failure_still_wins(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Old NFS: the server made the link, the reply was lost, the retry says EEXIST."""
-    real_link = os.link
-
-    def link_then_lose_the_reply(source, destination, **kwargs):  # type: ignore[no-untyped-def]
-        real_link(source, destination, **kwargs)
-        raise FileExistsError(errno.EEXIST, "File exists")
-
-    monkeypatch.setattr(os, "link", link_then_lose_the_reply)
-    target = tmp_path / "work-x.claim"
-    assert create_exclusive(target, b"mine") is True
-    assert target.read_bytes() == b"mine"
-    assert [p.name for p in tmp_path.iterdir()] == ["work-x.claim"]
-
-
-def test_other_failures_raise_and_leave_nothing(tmp_path: Path) -> None:
-    with pytest.raises(OSError) as raised:
-        create_exclusive(tmp_path / ("x" * 300 + ".claim"), b"data")
-    assert raised.value.errno == errno.ENAMETOOLONG
-    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -26,14 +26,15 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from coordinator_tui.analysis import analyse
+from coordinator_tui.files import fsio
 from coordinator_tui.files.layout import classify
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
-from coordinator_tui.write import atomic
 from coordinator_tui.write.messages import Draft, write_message
 from tests.collective import NOW
 
@@ -64,42 +65,24 @@ def send_args(root: Path, body: str = "hello") -> list[str]:
 # --- disk full ------------------------------------------------------------------------------
 
 
-class _FailingFile:
-    """A file object whose writes fail as a full disk does, after taking a few bytes."""
-
-    def __init__(self, handle: object) -> None:
-        self._handle = handle
-
-    def __enter__(self) -> _FailingFile:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._handle.close()  # type: ignore[attr-defined]
-
-    def write(self, data: bytes) -> int:
-        self._handle.write(data[:10])  # type: ignore[attr-defined]
-        self._handle.flush()  # type: ignore[attr-defined]
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._handle, name)
-
-
 @pytest.mark.parametrize("where", ["write", "fsync"])
 def test_write_message_disk_full_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     if where == "write":
-        real_fdopen = os.fdopen
-        monkeypatch.setattr(
-            atomic.os, "fdopen", lambda fd, *a, **k: _FailingFile(real_fdopen(fd, *a, **k))
-        )
+        real_write = os.write
+
+        def write_then_fill(fd: int, data: Any) -> int:
+            real_write(fd, bytes(data[:10]))
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(fsio.os, "write", write_then_fill)
     else:
 
         def full(fd: int) -> None:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-        monkeypatch.setattr(atomic.os, "fsync", full)
+        monkeypatch.setattr(fsio.os, "fsync", full)
     with pytest.raises(OSError) as raised:
         write_message(tmp_path, Draft(to="broadcast", subject="s", body="x" * 5000), NOW)
     assert raised.value.errno == errno.ENOSPC
@@ -248,7 +231,7 @@ def test_write_message_permission_denied_leaves_nothing(
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr(atomic.os, "link", refuse)  # the temp file exists; naming it fails
+    monkeypatch.setattr(fsio.os, "link", refuse)  # the temp file exists; naming it fails
     with pytest.raises(PermissionError):
         write_message(tmp_path, Draft(to="session-1", subject="s", body="b"), NOW)
     assert every_file(tmp_path) == []
@@ -260,14 +243,15 @@ _REPORT_WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from coordinator_tui.write.atomic import replace_file
+    from coordinator_tui.files.fsio import replace_file
 
     path = Path(sys.argv[1])
     version = int(sys.argv[2])
     while True:
         version += 1
         body = (f"line {version}\\n" * (40_000 + version % 7)).encode()
-        replace_file(path, b"BEGIN %d %d\\n" % (version, len(body)) + body + b"END %d\\n" % version)
+        data = b"BEGIN %d %d\\n" % (version, len(body)) + body + b"END %d\\n" % version
+        replace_file(path.parent, path.name, data)
         print(version, flush=True)
     """
 )
@@ -446,7 +430,7 @@ def test_written_files_get_the_mode_open_would_give(tmp_path: Path) -> None:
     reference.write_text("x")
     expected = reference.stat().st_mode & 0o777
     message = write_message(tmp_path, Draft(to="broadcast", subject="s", body="b"), NOW)
-    report = atomic.replace_file(tmp_path / "SPRINT_REPORT.md", b"# report\n")
+    report = Path(fsio.replace_file(tmp_path, "SPRINT_REPORT.md", b"# report\n"))
     assert message.stat().st_mode & 0o777 == expected
     assert report.stat().st_mode & 0o777 == expected
 
@@ -467,34 +451,25 @@ _UMASK_PROBE = textwrap.dedent(
     os.umask = spy
     import coordinator_tui.cli
     import coordinator_tui.write.messages
-    from coordinator_tui.write import atomic
+    from coordinator_tui.files import fsio
 
-    at_import = list(calls)
-    if sys.argv[2] == "no-proc":
-        atomic._umask_from_proc = lambda: None
-    path = atomic.replace_file(Path(sys.argv[1]) / "report.md", b"x")
+    path = Path(fsio.replace_file(sys.argv[1], "report.md", b"x"))
     os.umask = real_umask
     after = os.umask(0o027)
-    print(json.dumps({"at_import": at_import, "calls": calls,
-                      "mode": path.stat().st_mode & 0o777, "umask_after": after}))
+    print(json.dumps({"calls": calls, "mode": path.stat().st_mode & 0o777, "umask_after": after}))
     """
 )
 
 
-@pytest.mark.parametrize("source", ["proc", "no-proc"])
-def test_the_umask_is_read_at_the_first_write_and_never_changed(
-    tmp_path: Path, source: str
-) -> None:
-    """Importing the writers sets no process-wide state; the first write reads the umask
-    (from /proc where it can, else by the set-and-restore dance) and leaves it as it was."""
+def test_the_umask_is_never_read_or_changed(tmp_path: Path) -> None:
+    """Files are made with mode 0666 and the kernel takes the umask off, as ``open()``
+    does: no process-wide state is read or set, at import or at a write."""
     result = subprocess.run(
-        [sys.executable, "-c", _UMASK_PROBE, str(tmp_path), source],
+        [sys.executable, "-c", _UMASK_PROBE, str(tmp_path)],
         capture_output=True,
         text=True,
         env=CHILD_ENV,
         timeout=60,
         check=True,
     )
-    probe = json.loads(result.stdout)
-    calls = [] if source == "proc" else [0o022, 0o027]  # the dance: set, then put back
-    assert probe == {"at_import": [], "calls": calls, "mode": 0o640, "umask_after": 0o027}
+    assert json.loads(result.stdout) == {"calls": [], "mode": 0o640, "umask_after": 0o027}

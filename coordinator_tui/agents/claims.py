@@ -1,10 +1,12 @@
 """Claims: advisory locks on a piece of work or on paths, in ``claims/*.claim`` (stdlib only).
 
-A claim is created exclusively (``fsio.create_exclusive``: the name is taken whole
-or not at all), so two sessions racing for one name cannot both win. A claim past
+A claim is created exclusively (``fsio.create_at``: the name is taken whole or not
+at all), so two sessions racing for one name cannot both win. A claim past
 ``expires_at`` may be taken over: it is first renamed to a hidden tombstone (only
 one racer's rename succeeds), checked to still be the expired claim, then replaced.
-A live claim of another session is refused, naming the holder.
+A live claim of another session is refused, naming the holder. Everything happens
+in the ``claims`` folder reached without following a link (``fsio.open_folder``): a
+linked ``claims/`` is neither read nor written.
 
 Path claims hold a glob relative to the claimer's working tree (the enclosing git
 work tree, else its working folder), so sessions in different worktrees of one
@@ -18,7 +20,8 @@ import fnmatch
 import os
 import time
 
-from coordinator_tui.agents import client, fsio
+from coordinator_tui.agents import client
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -149,74 +152,98 @@ def take(root: str, session_id: str, file_name: str, claim: dict[str, Any], now:
     """Create, renew (own claim) or take over (expired claim) ``claims/file_name``.
 
     Returns ``created``, ``renewed`` or ``taken over``; raises ``ClaimRefused``."""
-    folder = fsio.ensure_folder(root, "claims")
-    path = os.path.join(folder, file_name)
     resource = str(claim.get("resource_name"))
     data = fsio.dumps(claim)
-    for _ in range(5):
-        try:
-            fsio.create_exclusive(folder, file_name, data)
-            return "created"
-        except FileExistsError:
-            pass
-        current = fsio.read_json(path)
-        if not isinstance(current, dict):
-            current = {}
-        if current.get("claimed_by") == session_id:
-            fsio.replace_file(folder, file_name, data)
-            return "renewed"
-        if current and not is_expired(current, now):
-            raise _refusal(root, current, resource)
-        if _retire(folder, file_name, session_id, now, expired_only=True):
+    folder = fsio.open_folder(root, "claims")
+    try:
+        for _ in range(5):
             try:
-                fsio.create_exclusive(folder, file_name, data)
-                return "taken over"
+                fsio.create_at(folder, file_name, data)
+                return "created"
             except FileExistsError:
-                continue
-    current = fsio.read_json(path)
-    raise _refusal(root, current if isinstance(current, dict) else {}, resource)
+                pass
+            current = _held(folder, file_name)
+            if current.get("claimed_by") == session_id:
+                fsio.replace_at(folder, file_name, data)
+                return "renewed"
+            if current and not is_expired(current, now):
+                raise _refusal(root, current, resource)
+            if _retire(folder, file_name, session_id, now, expired_only=True):
+                try:
+                    fsio.create_at(folder, file_name, data)
+                    return "taken over"
+                except FileExistsError:
+                    continue
+        raise _refusal(root, _held(folder, file_name), resource)
+    finally:
+        os.close(folder)
 
 
-def _retire(folder: str, file_name: str, session_id: str, now: float, expired_only: bool) -> bool:
+def _held(folder: int, name: str, limit: int = fsio.MAX_READ_BYTES) -> dict[str, Any]:
+    held = fsio.read_json_at(folder, name, limit)
+    return held if isinstance(held, dict) else {}
+
+
+def _retire(folder: int, file_name: str, session_id: str, now: float, expired_only: bool) -> bool:
     """Move ``file_name`` aside atomically and drop it if it is (still) ours or expired;
     put it back otherwise. True when the name is now free of that claim."""
-    tomb = os.path.join(folder, f".retired-{os.getpid()}-{time.monotonic_ns()}")
+    tomb = f".retired-{os.getpid()}-{time.monotonic_ns()}"
     try:
-        os.rename(os.path.join(folder, file_name), tomb)
+        os.rename(file_name, tomb, src_dir_fd=folder, dst_dir_fd=folder)
     except FileNotFoundError:
         return True
-    held = fsio.read_json(tomb)
-    held = held if isinstance(held, dict) else {}
+    held = _held(folder, tomb)
     mine = held.get("claimed_by") == session_id
     if (expired_only and (not held or is_expired(held, now))) or (not expired_only and mine):
-        os.unlink(tomb)
+        os.unlink(tomb, dir_fd=folder)
         return True
     try:
-        os.link(tomb, os.path.join(folder, file_name))
+        os.link(tomb, file_name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
     except FileExistsError:
         pass  # someone claimed the name meanwhile: theirs is the newer claim
-    os.unlink(tomb)
+    os.unlink(tomb, dir_fd=folder)
     return False
+
+
+def _open(root: str) -> int | None:
+    """The ``claims`` folder, reached without following a link; None when absent or not."""
+    try:
+        return fsio.open_folder(root, "claims", create=False)
+    except OSError:
+        return None
+
+
+def _claims_in(folder: int, limit: int, prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """(file name, claim) of the claims in the open folder whose name starts with
+    ``prefix``, by name."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        if name.startswith(prefix) and not name.startswith(".") and name.endswith(".claim"):
+            held = _held(folder, name, limit)
+            if held:
+                found.append((name, held))
+    return found
 
 
 def release(root: str, session_id: str, file_names: list[str] | None = None) -> list[str]:
     """Drop this session's claims (the named files, or all of them); the names released."""
-    folder = os.path.join(root, "claims")
-    try:
-        fsio.inside(root, folder)
-        names = file_names if file_names is not None else sorted(os.listdir(folder))
-    except OSError:
+    folder = _open(root)
+    if folder is None:
         return []
-    released = []
-    for name in names:
-        if name.startswith(".") or not name.endswith(".claim"):
-            continue
-        held = fsio.read_json(os.path.join(folder, name))
-        if not isinstance(held, dict) or held.get("claimed_by") != session_id:
-            continue
-        if _retire(folder, name, session_id, time.time(), expired_only=False):
-            released.append(name)
-    return released
+    try:
+        return [
+            name
+            for name, claim in _claims_in(folder, fsio.MAX_READ_BYTES)
+            if (file_names is None or name in file_names)
+            and claim.get("claimed_by") == session_id
+            and _retire(folder, name, session_id, time.time(), expired_only=False)
+        ]
+    finally:
+        os.close(folder)
 
 
 def live_claims(
@@ -224,22 +251,18 @@ def live_claims(
 ) -> list[dict[str, Any]]:
     """Unexpired claims in ``claims/`` whose file name starts with ``prefix``, except those
     of ``exclude``; each with ``_file``. Reads the one ``claims`` folder only."""
-    folder = os.path.join(root, "claims")
-    try:
-        names = os.listdir(folder)
-    except OSError:
+    folder = _open(root)
+    if folder is None:
         return []
-    found = []
-    for name in sorted(names):
-        if not name.startswith(prefix) or name.startswith(".") or not name.endswith(".claim"):
-            continue
-        held = fsio.read_json(os.path.join(folder, name), 65536)
-        if not isinstance(held, dict) or is_expired(held, now):
-            continue
-        if exclude is not None and held.get("claimed_by") == exclude:
-            continue
-        found.append({**held, "_file": name})
-    return found
+    try:
+        held = _claims_in(folder, 65536, prefix)
+    finally:
+        os.close(folder)
+    return [
+        {**claim, "_file": name}
+        for name, claim in held
+        if not is_expired(claim, now) and (exclude is None or claim.get("claimed_by") != exclude)
+    ]
 
 
 def _matches(glob: str, relative: str) -> bool:

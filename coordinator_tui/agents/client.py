@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 
-from coordinator_tui.agents import fsio
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def session_path(root: str, session_id: str) -> str:
 
 def load(root: str, session_id: str) -> dict[str, Any] | None:
     """The session's file as a dict, or None when absent or not an object."""
-    document = fsio.read_json(session_path(root, session_id))
+    document = fsio.read_json_in(root, "sessions", file_name(session_id))
     return document if isinstance(document, dict) else None
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import time
 
-from coordinator_tui.agents import claims, client, fsio
+from coordinator_tui.agents import claims, client
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -20,8 +20,9 @@ import os
 import sys
 import time
 
-from coordinator_tui.agents import claims, client, context, fsio, launched, receipts, usage_fields
+from coordinator_tui.agents import claims, client, context, launched, receipts, usage_fields
 from coordinator_tui.agents.inbox import Inbox
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 
-from coordinator_tui.agents import fsio
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from coordinator_tui.agents import fsio
+from coordinator_tui.files import fsio
 
 MARKER = "coordinator_tui.agents.hook"
 TOML_MARKER = "# coordinator-tui hook"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from coordinator_tui.agents import fsio
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def record_path(root: str, session_id: str) -> str:
 
 
 def _owner(root: str, session_id: str) -> str | None:
-    data = fsio.read_bytes(owner_path(root, session_id), 512)
+    data = fsio.read_bytes(owner_path(root, session_id), 512)[0]
     return None if data is None else data.decode("utf-8", "replace").strip()
 
 

@@ -21,7 +21,7 @@ import errno
 import os
 import time
 
-from coordinator_tui.agents import fsio
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -86,13 +86,13 @@ def note(
             os.close(lock)
 
 
-def _lock(folder: str, session_id: str) -> int:
+def _lock(folder: fsio.Folder, session_id: str) -> int:
     """An ``flock`` on ``<session>.lock`` beside the receipts (two hooks of one session
     never lose each other's marks); -1 when it cannot be had within ``LOCK_WAIT_S``, and
     the write then goes ahead unlocked rather than lose the receipt."""
     import fcntl
 
-    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    dir_fd = fsio.open_folder(folder.root, "/".join(folder.parts))
     try:
         flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
         fd = os.open(f"{session_id}.lock", flags, 0o644, dir_fd=dir_fd)

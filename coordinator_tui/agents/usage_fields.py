@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 
-from coordinator_tui.agents import client, fsio
+from coordinator_tui.agents import client
+from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

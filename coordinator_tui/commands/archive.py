@@ -111,15 +111,19 @@ def _print_result(result: ArchiveResult, dry_run: bool) -> None:
 
 
 def _list(root: Path, pattern: str | None) -> int:
-    """Every archived file matching ``pattern``: archive, path, its text on one line."""
+    """Every archived file matching ``pattern``: archive, path, its text on one line; an
+    archive that cannot be read is a line on stderr naming it (and exit 1)."""
     from coordinator_tui.history.archive import search
     from coordinator_tui.render.sanitize import clip, one_line
 
     found = 0
+    errors: list[str] = []
     out = sys.stdout
-    for name, path, text in search(root, pattern):
+    for name, path, text in search(root, pattern, errors):
         found += 1
         out.write(f"{one_line(name)}\t{one_line(path)}\t{clip(one_line(text), 160)}\n")
+    for error in errors:
+        print(f"coordinator-tui: archive {one_line(error)}", file=sys.stderr)
     if not found:
         print("nothing archived matches" if pattern else "nothing archived", file=sys.stderr)
-    return 0 if found or not pattern else 1
+    return 0 if (found or not pattern) and not errors else 1

@@ -28,11 +28,11 @@ from coordinator_tui.commands.common import CommandError, fail, no_terminal
 from coordinator_tui.commands.run import _install_handlers as stop_on_signals
 from coordinator_tui.commands.run import _restore_handlers as restore_signals
 from coordinator_tui.demo.simulate import Problem, Simulation
+from coordinator_tui.files.fsio import create_new
 from coordinator_tui.headless.console import LogPrinter
 from coordinator_tui.headless.coordinator import Coordinator, LogEvent, RunOptions
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
-from coordinator_tui.write.atomic import create_new
 
 HEADLESS_INTERVAL_S = 2.0
 """Seconds between headless coordinator cycles at ``--speed 1``."""

@@ -17,13 +17,13 @@ from types import FrameType
 from coordinator_tui.commands.archive import duration
 from coordinator_tui.commands.arguments import Parsers, non_negative_int, positive
 from coordinator_tui.commands.common import CommandError, clock_of, directory, fail
+from coordinator_tui.files.fsio import UnsafeFolder
 from coordinator_tui.headless.console import LogPrinter
 from coordinator_tui.headless.coordinator import Coordinator, RunOptions
 from coordinator_tui.headless.notify import check_target
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.write import run_lock
-from coordinator_tui.write.guarded import UnsafeFolder
 from coordinator_tui.write.messages import MessageError, check_id
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)

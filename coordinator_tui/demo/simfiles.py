@@ -170,20 +170,6 @@ def write_in_place(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def create_exclusive(folder: Path, stem: str, text: str) -> Path | None:
-    """A new ``stem.json`` (or ``stem-2.json``…): same-second messages do not overwrite."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for attempt in range(1, 100):
-        path = folder / (f"{stem}.json" if attempt == 1 else f"{stem}-{attempt}.json")
-        try:
-            with open(path, "x", encoding="utf-8") as handle:
-                handle.write(text)
-            return path
-        except FileExistsError:
-            continue
-    return None
-
-
 def remove(path: Path) -> None:
     try:
         path.unlink()

@@ -24,7 +24,6 @@ from typing import Any
 from coordinator_tui.clock import Clock
 from coordinator_tui.demo.simfiles import (
     claim_text,
-    create_exclusive,
     message_text,
     new_milestone,
     pasted_message_text,
@@ -34,6 +33,7 @@ from coordinator_tui.demo.simfiles import (
     write_in_place,
 )
 from coordinator_tui.demo.spend import Spender
+from coordinator_tui.files.fsio import create_new
 from coordinator_tui.files.reader import os_reason
 
 PLACEHOLDER = "session initialization"
@@ -152,12 +152,10 @@ class World:
             self._failed(path, error)
 
     def create(self, folder: Path, stem: str, text: str) -> None:
-        try:
-            written = create_exclusive(folder, stem, text)
-            if written is None:
-                self._failed(folder / f"{stem}.json", FileExistsError("no free name"))
-            else:
-                self.message_files.append(written)
+        try:  # stem-2.json, stem-3.json…: same-second messages do not overwrite
+            data = text.encode("utf-8")
+            written = create_new(folder, f"{stem}.json", data, attempts=99, durable=False)
+            self.message_files.append(Path(written))
         except OSError as error:
             self._failed(folder / f"{stem}.json", error)
 

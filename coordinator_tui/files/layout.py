@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from coordinator_tui.files.guard import os_reason
+from coordinator_tui.files.fsio import os_reason
 from coordinator_tui.files.records import FileError, FileKind
 
 LISTED_FOLDERS = (
@@ -137,6 +137,7 @@ def list_folders(
     within = os.path.realpath(root)
     if not under:
         _check_private(root, listing)
+        _check_not_a_sessions_folder(root, listing)
     for folder in LISTED_FOLDERS:
         if (
             is_below(folder, under)
@@ -188,6 +189,26 @@ def _check_private(root: str, listing: Listing) -> None:
     if os.path.islink(os.path.join(root, PRIVATE_FOLDER)):
         listing.folder_errors[PRIVATE_FOLDER] = FileError(
             path=PRIVATE_FOLDER, reason=PRIVATE_LINK, kind="folder"
+        )
+
+
+def _check_not_a_sessions_folder(root: str, listing: Listing) -> None:
+    """A ``sessions/`` folder given as the directory (``status D D/sessions``) would show
+    an empty collective: the errors list says what is wrong and what to give instead."""
+    if os.path.isdir(os.path.join(root, "sessions")):
+        return
+    try:
+        looks = os.path.basename(os.path.normpath(root)) == "sessions" or any(
+            name.startswith("session") and name.endswith(".json") for name in os.listdir(root)
+        )
+    except OSError:
+        return
+    if looks:
+        parent = os.path.dirname(os.path.normpath(os.path.abspath(root)))
+        listing.folder_errors[ROOT_NAME] = FileError(
+            path=ROOT_NAME,
+            reason=f"this is a sessions/ folder, not a coordination directory: give {parent}",
+            kind="folder",
         )
 
 

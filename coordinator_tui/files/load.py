@@ -22,7 +22,7 @@ from coordinator_tui.files.builders import (
     build_session,
     parse_priorities,
 )
-from coordinator_tui.files.guard import Folders
+from coordinator_tui.files.fsio import Folders
 from coordinator_tui.files.layout import Place, stem
 from coordinator_tui.files.records import FileKind, RecordError
 

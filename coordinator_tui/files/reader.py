@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coordinator_tui.files.guard import Folders
-from coordinator_tui.files.guard import os_reason as os_reason  # re-exported
-from coordinator_tui.files.guard import read_bytes as read_bytes  # re-exported
+from coordinator_tui.files.fsio import Folders
+from coordinator_tui.files.fsio import os_reason as os_reason  # re-exported
+from coordinator_tui.files.fsio import read_bytes as read_bytes  # re-exported
 
 MESSAGE_KEYS = ("from", "to", "timestamp", "subject", "message")
 HEARTBEAT_KEYS = ("session_id", "timestamp", "action", "target", "phase", "progress", "next_action")

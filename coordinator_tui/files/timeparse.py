@@ -79,13 +79,6 @@ def utc_from_epoch(value: float) -> datetime | None:
         return None
 
 
-def clamp_epoch(value: float) -> float:
-    """A file time forced into what ``datetime`` can hold (a file system may store more)."""
-    if not math.isfinite(value):
-        return 0.0
-    return min(max(value, EPOCH_MIN), EPOCH_MAX)
-
-
 def _looks_numeric(text: str) -> bool:
     body = text.lstrip("+-")
     return bool(body) and all(char.isdigit() or char in ".eE+-_" for char in body)

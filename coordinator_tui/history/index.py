@@ -6,10 +6,13 @@ newest messages). A one-shot command (``status``) whose folders have not changed
 since then reads these instead of listing a quarter of a million names again.
 
 Never required: a directory that cannot be written, an index that is missing, locked
-by another writer, stale or corrupt only means the folders are listed (a corrupt file
-is deleted and rebuilt). A folder is trusted only when its mtime is the recorded one
-and was at least ``SETTLED_NS`` older than the moment it was recorded (a file added
-in the same clock tick as the listing cannot hide behind an unchanged mtime).
+by another writer, stale or bad only means the folders are listed. It is untrusted
+like every file in the directory: one that is not a regular file, larger than
+``MAX_INDEX_BYTES``, not a database or holding rows of the wrong shape is not used,
+is an entry in the errors list (``problem``), and is rebuilt by the next save. A
+folder is trusted only when its mtime is the recorded one and was at least
+``SETTLED_NS`` older than the moment it was recorded (a file added in the same clock
+tick as the listing cannot hide behind an unchanged mtime).
 """
 
 from __future__ import annotations
@@ -23,12 +26,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from coordinator_tui.files import fsio
+from coordinator_tui.files.records import FileError
 from coordinator_tui.history.early import INDEX_FILE
 
 SCHEMA_VERSION = 1
 SETTLED_NS = 2_000_000_000
 MIN_FILES = 2000
 """A history smaller than this lists in a few milliseconds: no index is made for it."""
+MAX_INDEX_BYTES = 8 << 20
+"""The index and its write-ahead log together: a window of 200,000 names (10,000
+sessions × 20 beats) takes about that much. A crafted 13 MB index cost 6 s and 517 MB."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS folders (
     folder TEXT PRIMARY KEY,
@@ -73,56 +81,94 @@ class HistoryIndex:
     creates none; one is made only for a history of ``MIN_FILES`` or more."""
 
     def __init__(self, root: Path) -> None:
-        self.path = Path(root) / INDEX_FILE
+        self.root = Path(root)
+        self.path = self.root / INDEX_FILE
         self._db: sqlite3.Connection | None = None
+        self.problem: FileError | None = None
+        """Why the index on disk was not used (it is rebuilt by the next ``save``)."""
 
     @classmethod
     def open(cls, root: Path) -> HistoryIndex:
         return cls(root)
 
+    def _bad(self, reason: str) -> None:
+        self.problem = FileError(
+            path=INDEX_FILE,
+            reason=f"{reason}; not used, the folders are listed instead",
+            kind="folder",
+        )
+
     def _connection(self, create: bool) -> sqlite3.Connection | None:
         if self._db is not None:
             return self._db
-        if not create and not os.path.lexists(self.path):
+        if not self._usable(create):
             return None
-        if not _safe_place(self.path, create):
+        try:
+            self._db = _connect(self.path)
+            return self._db
+        except sqlite3.Error as error:
+            self._bad(f"not a history index ({error})")
+        if not create or not os.access(self.path.parent, os.W_OK):
             return None
-        for attempt in (1, 2):
-            try:
-                self._db = _connect(self.path)
-                return self._db
-            except sqlite3.Error:
-                if attempt == 2 or not os.access(self.path.parent, os.W_OK):
-                    return None
-                _remove(self.path)  # corrupt (or not a database): rebuilt from the listing
-        return None
+        _remove(self.path)  # rebuilt from the listing
+        with contextlib.suppress(sqlite3.Error):
+            self._db = _connect(self.path)
+        return self._db
+
+    def _usable(self, create: bool) -> bool:
+        """``.coordinator`` a real folder (made if ``create``); the index, when there, a
+        regular file that fits ``MAX_INDEX_BYTES`` with its log (else ``problem``, and with
+        ``create`` it is removed to be made again)."""
+        try:
+            folder = fsio.open_folder(self.root, fsio.PRIVATE, create)
+        except OSError:
+            return False
+        try:
+            sizes = [_size(folder, self.path.name + suffix) for suffix in ("", "-wal")]
+        finally:
+            os.close(folder)
+        total = sum(size or 0 for size in sizes)
+        if sizes[0] is None:
+            return create
+        if -1 in sizes:
+            self._bad("not a regular file")
+        elif total > MAX_INDEX_BYTES:
+            self._bad(fsio.too_large(total, MAX_INDEX_BYTES))
+        else:
+            return True
+        if create:
+            _remove(self.path)  # never written through (a link) or grown further
+        return create
 
     def load(self) -> dict[str, FolderSummary]:
-        """Every folder summary; an unreadable index is rebuilt (and says nothing)."""
+        """Every folder summary; none when the index is bad (then ``problem`` says why)."""
         db = self._connection(create=False)
         if db is None:
             return {}
+        summaries: dict[str, FolderSummary] = {}
+        read = 0  # the file was checked before it was opened; so is what is read from it
         try:
-            rows = db.execute(
+            for row in db.execute(
                 "SELECT folder, mtime_ns, recorded_ns, count, names FROM folders"
-            ).fetchall()
-        except sqlite3.Error:
+            ):
+                summary = _summary(row)
+                read += len(row[4]) if summary is not None else 0
+                if summary is None or read > MAX_INDEX_BYTES:
+                    self._bad("a row of the wrong shape" if summary is None else "too large")
+                    return {}
+                summaries[row[0]] = summary
+        except sqlite3.Error as error:
+            self._bad(f"not a history index ({error})")
             return {}
-        summaries = {}
-        for folder, mtime_ns, recorded_ns, count, names in rows:
-            try:
-                listed = json.loads(names)
-            except ValueError:
-                continue
-            if isinstance(folder, str) and isinstance(listed, list) and isinstance(count, int):
-                names_ok = tuple(n for n in listed if isinstance(n, str) and "/" not in n)
-                summaries[folder] = FolderSummary(mtime_ns, count, names_ok, recorded_ns)
         return summaries
 
     def save(self, summaries: dict[str, FolderSummary], gone: set[str]) -> bool:
         """Store the folders just listed, drop those gone; False when another writer holds
         the index (or it cannot be written): the next run lists again."""
         total = sum(summary.count for summary in summaries.values())
+        if self.problem is not None:
+            self.close()
+            _remove(self.path)
         db = self._connection(create=total >= MIN_FILES)
         if db is None:
             return False
@@ -153,28 +199,29 @@ class HistoryIndex:
             self._db = None
 
 
-def _safe_place(path: Path, create: bool) -> bool:
-    """``.coordinator`` a real folder (made if missing and ``create``), the file regular."""
+def _size(folder: int, name: str) -> int | None:
+    """The size of ``name`` in ``folder``; None when absent, -1 when not a regular file."""
     try:
-        info = os.lstat(path.parent)
+        info = os.stat(name, dir_fd=folder, follow_symlinks=False)
     except FileNotFoundError:
-        if not create:
-            return False
-        try:
-            os.mkdir(path.parent, 0o755)
-        except OSError:
-            return False
-        return True
-    except OSError:
-        return False
-    if not stat.S_ISDIR(info.st_mode):
-        return False
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else -1
+
+
+def _summary(row: tuple[object, ...]) -> FolderSummary | None:
+    """A row as a summary, or None when any field has another type than we write."""
+    folder, mtime_ns, recorded_ns, count, names = row
+    if not (isinstance(folder, str) and isinstance(names, str)):
+        return None
+    if not all(type(number) is int for number in (mtime_ns, recorded_ns, count)):
+        return None
     try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
+        listed = json.loads(names)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(listed, list) or not all(isinstance(n, str) and "/" not in n for n in listed):
+        return None
+    return FolderSummary(mtime_ns, count, tuple(listed), recorded_ns)  # type: ignore[arg-type]
 
 
 def _connect(path: Path) -> sqlite3.Connection:

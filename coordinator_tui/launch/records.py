@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from coordinator_tui.agents import fsio, launched
+from coordinator_tui.agents import launched
+from coordinator_tui.files import fsio
 from coordinator_tui.files.timeparse import format_utc
-from coordinator_tui.write.atomic import create_new_in
 
 TIMELINE_FOLDER = "heartbeats"
 
@@ -60,7 +60,7 @@ def timeline(root: Path, session_id: str, action: str, detail: str, now: datetim
     }
     name = f"{now:%Y-%m-%d_%H-%M-%S}-{session_id}.json"
     data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    return create_new_in(root, TIMELINE_FOLDER, name, data)
+    return fsio.create_new_in(root, TIMELINE_FOLDER, name, data)
 
 
 def process_start(pid: int) -> int | None:

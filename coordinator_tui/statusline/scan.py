@@ -1,10 +1,9 @@
 """The status line's reading of a directory: guarded, minimal, stdlib only.
 
-Every file is opened once relative to a folder descriptor with ``O_NOFOLLOW``
-and ``O_NONBLOCK`` (a link is skipped, a FIFO never blocks), checked with
-``fstat`` to be a regular file under the size cap, and read whole; folders are
-opened one step at a time without following a link. Broken JSON the shell
-scripts write still yields the few fields the line needs.
+Folders are opened one step at a time without following a link, and every file
+once relative to its folder's descriptor (``files.fsio``: a link is skipped, a
+FIFO never blocks, only a regular file under the size cap is read). Broken JSON
+the shell scripts write still yields the few fields the line needs.
 """
 
 from __future__ import annotations
@@ -12,9 +11,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 import time
 
+from coordinator_tui.files.fsio import open_below, read_at
 from coordinator_tui.files.timeparse import parse_timestamp
 
 TYPE_CHECKING = False  # typing itself costs 2 ms: mypy reads this name as True
@@ -27,10 +26,6 @@ _FIELD = (
     r'"(session_id|current_work|last_heartbeat|status|state|timestamp)"\s*:\s*'
     r'("(?:[^"\\\n]|\\.)*"|-?[\d.eE+]+)'
 )
-_OPEN_FLAGS = (
-    os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-)
-_DIR_FLAGS = _OPEN_FLAGS | getattr(os, "O_DIRECTORY", 0)
 
 
 def text_of(value: Any) -> str:
@@ -110,44 +105,15 @@ def _beats_from(
 
 def _open_dir(relative: str, root_fd: int) -> int | None:
     """A folder under the root, opened without following a link at any step."""
-    fd = root_fd
-    for part in relative.split("/"):
-        try:
-            child = os.open(part, _DIR_FLAGS, dir_fd=fd)
-        except OSError:
-            child = None
-        if fd != root_fd:
-            os.close(fd)
-        if child is None:
-            return None
-        fd = child
-    return fd
+    try:
+        return open_below(root_fd, relative)
+    except OSError:
+        return None
 
 
 def _read(folder: int, name: str, cap: float) -> bytes | None:
     """A regular file's bytes (at most ``cap``), never through a link, never blocking."""
-    try:
-        fd = os.open(name, _OPEN_FLAGS, dir_fd=folder)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > cap:
-            return None
-        chunks = []
-        left = int(cap) + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 65536))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
-        return None if len(data) > cap else data
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    return read_at(folder, name, int(cap))[0]
 
 
 def _parse_record(raw: bytes | None) -> dict[str, Any] | None:

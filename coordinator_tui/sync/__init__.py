@@ -1,15 +1,14 @@
-"""Beyond one machine: git as the transport, and file creation safe on network filesystems.
+"""Beyond one machine: git as the transport.
 
 Textual-free. ``sync_round`` runs one round over a ``Target`` (``open_target``);
-``wait_for_claim`` tells a claimer whether its claim won across machines;
-``create_exclusive`` is the link-based create that holds on old NFS too.
+``wait_for_claim`` tells a claimer whether its claim won across machines. Creating a
+file safely on network filesystems is ``files.fsio.create_exclusive``.
 """
 
 from __future__ import annotations
 
 from coordinator_tui.sync.claims import claim_outcome, wait_for_claim
 from coordinator_tui.sync.engine import SyncBlocked, Target, open_target
-from coordinator_tui.sync.nfs import create_exclusive
 from coordinator_tui.sync.rounds import RoundResult, sync_round
 from coordinator_tui.sync.state import STATE_FILE, SyncState, load_state
 
@@ -20,7 +19,6 @@ __all__ = [
     "SyncState",
     "Target",
     "claim_outcome",
-    "create_exclusive",
     "load_state",
     "open_target",
     "sync_round",

@@ -37,9 +37,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from coordinator_tui.files.fsio import replace_in
 from coordinator_tui.files.reader import parse_json_text, read_bytes
 from coordinator_tui.files.timeparse import format_utc, parse_timestamp
-from coordinator_tui.write.atomic import replace_in
 
 STATE_FILE = Path(".coordinator") / "sync-state.json"
 MAX_ENTRIES = 200

@@ -37,7 +37,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
 
-from coordinator_tui.files.guard import read_bytes
+from coordinator_tui.files.fsio import read_bytes
 from coordinator_tui.files.layout import PRIVATE_FOLDER
 from coordinator_tui.files.records import Session
 from coordinator_tui.usage import state as saved_state

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from coordinator_tui.analysis.acting.escalate import EscalationState
-from coordinator_tui.files.guard import read_bytes
-from coordinator_tui.write.atomic import replace_in
+from coordinator_tui.files.fsio import read_in, replace_in
 from coordinator_tui.write.history import PRIVATE_FOLDER
 
 ACTING_STATE_FILE = "acting.json"
@@ -115,18 +114,8 @@ def escalation_state_path(root: Path) -> Path:
     return Path(root) / PRIVATE_FOLDER / ESCALATION_STATE_FILE
 
 
-def _read(root: Path, path: Path) -> tuple[bytes | None, str | None]:
-    """(bytes, None), (None, None) when there is no file yet, or (None, why not)."""
-    if os.path.lexists(path.parent) and not path.parent.is_dir():
-        return None, f"{PRIVATE_FOLDER} is not a folder"
-    if not os.path.lexists(path):
-        return None, None
-    data, reason, _, _ = read_bytes(path, MAX_STATE_BYTES, within=str(Path(root).resolve()))
-    return (data, None) if data is not None else (None, reason or "unreadable")
-
-
 def load_acting_state(root: Path) -> tuple[ActingState, str | None]:
-    data, problem = _read(root, acting_state_path(root))
+    data, problem = read_in(root, f"{PRIVATE_FOLDER}/{ACTING_STATE_FILE}", MAX_STATE_BYTES)
     if data is None:
         return ActingState(), problem
     return ActingState.from_json(data)
@@ -142,7 +131,7 @@ def duplicate_counts(root: Path) -> tuple[dict[str, int] | None, str | None]:
 
 
 def load_escalation_state(root: Path) -> tuple[EscalationState, str | None]:
-    data, problem = _read(root, escalation_state_path(root))
+    data, problem = read_in(root, f"{PRIVATE_FOLDER}/{ESCALATION_STATE_FILE}", MAX_STATE_BYTES)
     if data is None:
         return EscalationState(), problem
     return EscalationState.from_json(data)

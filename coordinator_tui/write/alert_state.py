@@ -10,12 +10,10 @@ reason to start afresh, said to the caller, never a crash.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordinator_tui.files.guard import read_bytes
-from coordinator_tui.write.atomic import replace_in
+from coordinator_tui.files.fsio import read_in, replace_in
 from coordinator_tui.write.history import PRIVATE_FOLDER
 
 ALERT_STATE_FILE = "alerts.json"
@@ -72,14 +70,9 @@ def state_path(root: Path) -> Path:
 
 def load_alert_state(root: Path) -> tuple[AlertState, str | None]:
     """The saved state, or a fresh one and why the file could not be used (None: no file)."""
-    path = state_path(root)
-    if os.path.lexists(path.parent) and not path.parent.is_dir():
-        return AlertState(), f"{PRIVATE_FOLDER} is not a folder"
-    if not os.path.lexists(path):
-        return AlertState(), None
-    data, reason, _, _ = read_bytes(path, MAX_STATE_BYTES, within=str(Path(root).resolve()))
+    data, reason = read_in(root, f"{PRIVATE_FOLDER}/{ALERT_STATE_FILE}", MAX_STATE_BYTES)
     if data is None:
-        return AlertState(), reason or "unreadable"
+        return AlertState(), reason
     try:
         return AlertState.from_json(data), None
     except (ValueError, UnicodeDecodeError) as error:

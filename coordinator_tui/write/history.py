@@ -23,11 +23,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coordinator_tui.files.guard import read_bytes
+from coordinator_tui.files.fsio import append_in, read_bytes, replace_in
 from coordinator_tui.files.layout import PRIVATE_FOLDER
 from coordinator_tui.files.timeparse import finite_float, format_utc, parse_timestamp
-from coordinator_tui.write.atomic import replace_in
-from coordinator_tui.write.guarded import append_in
 
 if TYPE_CHECKING:
     from coordinator_tui.analysis import Analysis

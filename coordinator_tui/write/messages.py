@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from coordinator_tui.files.fsio import create_new_in
 from coordinator_tui.files.timeparse import format_utc
-from coordinator_tui.write.atomic import create_new_in
 
 BROADCAST = "broadcast"
 MAX_ID_LENGTH = 128

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.acting.act import Acting
+from coordinator_tui.files.fsio import replace_file, replace_in
 from coordinator_tui.render.report import render_report
-from coordinator_tui.write.atomic import replace_file, replace_in
 from coordinator_tui.write.history import Sample
 
 
@@ -36,5 +36,5 @@ def write_report(
     """
     text = render_report(analysis, history, history_problem=history_problem, acting=acting)
     if path is not None:
-        return replace_file(path, text.encode("utf-8"))  # where the user asked
+        return Path(replace_file(path.parent, path.name, text.encode("utf-8")))  # as asked
     return replace_in(root, report_path(root, analysis).name, text.encode("utf-8"))

@@ -6,7 +6,7 @@ of the process — the kernel drops it when the process dies, even by
 ``kill -9``, so a crashed coordinator never leaves a stale lock — and the file
 holds the holder's pid, so the second one can say whom to stop.
 
-The lock file is opened like every other write (``write.guarded``): through
+The lock file is opened like every other write (``files.fsio``): through
 folder descriptors that follow no link, with ``O_NOFOLLOW | O_NONBLOCK``, and
 only a regular file is locked.
 """
@@ -19,7 +19,7 @@ import os
 import stat
 from pathlib import Path
 
-from coordinator_tui.write.guarded import open_folder
+from coordinator_tui.files.fsio import open_folder
 
 LOCK_FILE = "run.lock"
 PRIVATE_FOLDER = ".coordinator"
@@ -62,7 +62,7 @@ class RunLock:
 
 def acquire(root: Path) -> RunLock:
     """Take the lock or raise ``RunLocked`` naming the holder; ``OSError`` when the lock
-    file cannot be made (a linked ``.coordinator`` is ``write.guarded.UnsafeFolder``)."""
+    file cannot be made (a linked ``.coordinator`` is ``fsio.UnsafeFolder``)."""
     dir_fd = open_folder(root, PRIVATE_FOLDER)
     try:
         fd = os.open(LOCK_FILE, _FLAGS, 0o666, dir_fd=dir_fd)

@@ -9,18 +9,15 @@ imports the standard library only).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coordinator_tui.files.fsio import replace_in
 from coordinator_tui.files.layout import PRIVATE_FOLDER
 from coordinator_tui.usage.follower import read_usage
 from coordinator_tui.usage.tokens import UsageSnapshot
-from coordinator_tui.write.atomic import replace_in
-from coordinator_tui.write.guarded import open_folder
 
 if TYPE_CHECKING:
     from coordinator_tui.analysis import Analysis
@@ -38,22 +35,7 @@ def saver(root: Path) -> Callable[[str, bytes], None]:
     ``status`` on 100 sessions whose transcripts moved (``bench_usage``)."""
 
     def save(relative: str, data: bytes) -> None:
-        folder, _, name = relative.rpartition("/")
-        dir_fd = open_folder(Path(root), folder)
-        try:
-            temp = f".tmp-{os.urandom(8).hex()}.part"
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-            fd = os.open(temp, flags, 0o644, dir_fd=dir_fd)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp, dir_fd=dir_fd)
-                raise
-        finally:
-            os.close(dir_fd)
+        replace_in(Path(root), relative, data, durable=False)
 
     return save
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from coordinator_tui.agents import claims, client, receipts
@@ -14,6 +13,7 @@ from coordinator_tui.agents.inbox import Inbox
 from coordinator_tui.commands.common import CommandError, fail
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
 from coordinator_tui.render.sanitize import display
+from coordinator_tui.render.sanitize import write as write_json
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,19 +86,28 @@ def _claim(root: str, session_id: str, args: argparse.Namespace) -> int:
 def _claims_asked(
     session_id: str, args: argparse.Namespace, hours: float, now: float
 ) -> list[tuple[str, dict[str, Any]]]:
+    if args.name is not None:
+        name = _checked(claims.named_claim_name, args.type, args.name)
+        return [(name, claims.document(session_id, args.type, args.name, hours, now))]
+    tree = claims.work_tree(os.getcwd())
+    extra = {"worktree": tree}
+    return [
+        (
+            claims.path_claim_name(glob),
+            claims.document(session_id, claims.PATH_TYPE, glob, hours, now, extra),
+        )
+        for glob in _globs(args.path, tree)
+    ]
+
+
+def _globs(paths: list[str], tree: str) -> list[str]:
+    return [_checked(claims.relative_glob, path, os.getcwd(), tree) for path in paths]
+
+
+def _checked(check: Callable[..., str], *values: str) -> str:
+    """``check(*values)``, its ``ValueError`` (a bad name or path) as a usage error."""
     try:
-        if args.name is not None:
-            name = claims.named_claim_name(args.type, args.name)
-            return [(name, claims.document(session_id, args.type, args.name, hours, now))]
-        cwd = os.getcwd()
-        tree = claims.work_tree(cwd)
-        asked = []
-        for glob in args.path:
-            relative = claims.relative_glob(glob, cwd, tree)
-            extra = {"worktree": tree}
-            claim = claims.document(session_id, claims.PATH_TYPE, relative, hours, now, extra)
-            asked.append((claims.path_claim_name(relative), claim))
-        return asked
+        return check(*values)
     except ValueError as error:
         raise CommandError(display(str(error)), code=2) from None
 
@@ -107,15 +116,10 @@ def _release(root: str, session_id: str, args: argparse.Namespace) -> int:
     if args.all:
         names = None
     elif args.name is not None:
-        names = [claims.named_claim_name(args.type, args.name)]
+        names = [_checked(claims.named_claim_name, args.type, args.name)]
     else:
-        cwd = os.getcwd()
-        tree = claims.work_tree(cwd)
-        try:
-            globs = [claims.relative_glob(glob, cwd, tree) for glob in args.path]
-        except ValueError as error:
-            raise CommandError(display(str(error)), code=2) from None
-        names = [claims.path_claim_name(glob) for glob in globs]
+        tree = claims.work_tree(os.getcwd())
+        names = [claims.path_claim_name(glob) for glob in _globs(args.path, tree)]
     released = claims.release(root, session_id, names)
     for name in released:
         print(f"released: {display(name)}")
@@ -129,7 +133,7 @@ def _inbox(root: str, session_id: str, args: argparse.Namespace) -> int:
     unread = inbox.unread()
     messages = [{k: v for k, v in m.items() if not k.startswith("_")} for m in unread]
     if args.json:
-        sys.stdout.write(json.dumps(messages, ensure_ascii=False, indent=2) + "\n")
+        write_json(messages, pretty=True)  # controls and lone surrogates as \u escapes
     else:
         for message in messages:
             sender, subject = display(message.get("from"), 60), display(message.get("subject"), 120)

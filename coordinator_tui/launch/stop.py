@@ -58,8 +58,8 @@ class StopPlan:
         elif self.pane is not None:
             where = "its tmux window" if self.own_window else "its tmux pane"
             lines.append(
-                f"end {self.pane.command or 'the process'} in pane {self.pane.pane} "
-                f"(pid {self.pane.pid}), then close {where}"
+                f"end the agent in pane {self.pane.pane} (process group {self.pane.pid}, "
+                f"running {self.pane.command or '?'}), then close {where}"
             )
         elif self.agent_process is not None:
             lines.append(f"end the agent process {self.agent_process[0]}")

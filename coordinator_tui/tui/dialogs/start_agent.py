@@ -88,9 +88,10 @@ class StartAgentScreen(ModalScreen[StartChoice | None]):
     @staticmethod
     def _line(view: PriorityView) -> Text:
         text = Text(f"{view.item.score:>5g}  ", style="dim")
-        text.append(cell_text(view.item.name, 40), style="bold")
+        # The blanks stay in the styled span: an SVG export drops a plain span's leading ones.
+        text.append(cell_text(view.item.name, 40) + "  ", style="bold")
         if view.item.description:
-            text.append("  " + cell_text(view.item.description, 70))
+            text.append(cell_text(view.item.description, 70))
         if not view.available:
             text.append("  (taken)", style="yellow")
         return text

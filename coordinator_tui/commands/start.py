@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 
 from coordinator_tui.commands.arguments import Parsers
-from coordinator_tui.commands.common import CommandError, clock_of, directory, fail
+from coordinator_tui.commands.launching import Refused, now_of, refuse, root_of
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 
@@ -41,16 +41,16 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     from coordinator_tui.launch.start import LaunchError, StartRequest, start
 
     try:
-        root = directory(args)
+        root = root_of(args)
         request = StartRequest(root, args.priority, args.agent, args.worktree, args.window)
         try:
-            started = start(request, settings, clock_of(args)())
+            started = start(request, settings, now_of(args))
         except LaunchError as error:
-            raise CommandError(display(str(error), 600)) from None
+            raise Refused(display(str(error), 600)) from None
         except OSError as error:
-            raise CommandError(f"could not start: {display(str(error), 300)}") from None
-    except CommandError as error:
-        return fail(error)
+            raise Refused(f"could not start: {display(str(error), 300)}") from None
+    except Refused as error:
+        return refuse(error)
     print(started.session_id)
     print(
         f"{started.agent} on priority {display(started.priority)} in tmux window "

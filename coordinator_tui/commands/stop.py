@@ -13,7 +13,7 @@ import argparse
 import sys
 
 from coordinator_tui.commands.arguments import Parsers
-from coordinator_tui.commands.common import CommandError, clock_of, directory, fail
+from coordinator_tui.commands.launching import Refused, now_of, refuse, root_of
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 
@@ -41,24 +41,24 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     from coordinator_tui.launch.stop import plan, stop
 
     try:
-        root = directory(args)
+        root = root_of(args)
         try:
             found = plan(root, args.session)
         except LaunchError as error:
-            raise CommandError(display(str(error), 300)) from None
+            raise Refused(display(str(error), 300)) from None
         for line in found.describe():
             print(display(line, 400))
         if not args.yes and not _ask(f"Stop session {display(args.session)}?"):
-            raise CommandError("not stopped", code=1)
+            raise Refused("not stopped", code=1)
         remove = args.remove_worktree
         if found.removable and not (remove or args.keep_worktree or args.yes):
             remove = _ask(f"Remove the worktree {display(str(found.worktree))}?")
         try:
-            done = stop(found, remove_worktree=remove, now=clock_of(args)())
+            done = stop(found, remove_worktree=remove, now=now_of(args))
         except OSError as error:
-            raise CommandError(f"could not stop: {display(str(error), 300)}") from None
-    except CommandError as error:
-        return fail(error)
+            raise Refused(f"could not stop: {display(str(error), 300)}") from None
+    except Refused as error:
+        return refuse(error)
     for line in done:
         print(display(line, 400))
     return 0
@@ -66,6 +66,6 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ask(question: str) -> bool:
     if sys.stdin is None or not sys.stdin.isatty():
-        raise CommandError("no terminal to answer on: pass --yes", code=2)
+        raise Refused("no terminal to answer on: pass --yes", code=2)
     answer = input(f"{question} [y/N] ").strip().lower()
     return answer in ("y", "yes")

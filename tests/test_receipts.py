@@ -142,9 +142,9 @@ def test_the_inbox_cursor_counts_as_delivered_at_an_unknown_time(coord: Path) ->
         "not json {",
         "[1, 2]",
         '{"messages": []}',
-        '{"messages": {"direct/a.json": 5, "direct/b.json": {"delivered_at": 7}}}',
-        '{"messages": {"direct/c.json": {"delivered_at": "1e400", "acted_at": "NaN"}}}',
-        '{"messages": {"' + "x" * 400 + '": {}}}',
+        '{"messages": {"direct/a.json": 5, "direct/b.json": [7], "direct/e.json": {}}}',
+        '{"messages": {"direct/c.json": ["1e400", "NaN", "extra"]}}',
+        '{"messages": {"' + "x" * 400 + '": []}}',
     ],
 )
 def test_a_broken_receipts_file_is_read_as_what_it_holds(coord: Path, text: str) -> None:

@@ -5,7 +5,7 @@ agent's context (or ``session inbox`` printed it); *acted on* when the agent's n
 ran to its end after that (a ``Stop``, Gemini's ``AfterAgent``, Codex's turn-complete
 ``notify``). The hook records the last two in ``.coordinator/receipts/<session>.json``::
 
-    {"version": 1, "messages": {"direct/<file>": {"delivered_at": "…Z", "acted_at": null}}}
+    {"version": 1, "messages": {"direct/<file>": ["<delivered at>Z", "<acted on at>Z" | null]}}
 
 keyed by the message's folder kind and file name (a session's direct messages all lie in
 ``messages/direct/<session>/``). Standard library and ``agents/`` only: ``note`` runs in
@@ -18,6 +18,7 @@ everything, and adds the names the inbox cursor holds as delivered at an unknown
 from __future__ import annotations
 
 import errno
+import json
 import os
 import time
 
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
 FOLDER = "receipts"
 TURN_ENDS = frozenset({"Stop", "notify"})
 """Events (as the hook names them: Gemini's ``AfterAgent`` is ``Stop``) that end a turn."""
-KEEP = 1000
-"""Receipts kept per session: the oldest acted-on ones go first."""
+KEEP = 300
+"""Receipts kept per session (the hook rewrites them all at a delivery: 300 take ~20 KB);
+the oldest acted-on ones go first."""
 MAX_KEY = 300
 LOCK_WAIT_S = 2.0
 KINDS = ("broadcast", "direct")
@@ -71,16 +73,17 @@ def note(
         changed = False
         for key in keys:
             if key not in entries:
-                entries[key] = {"delivered_at": stamp, "acted_at": None}
+                entries[key] = [stamp, None]
                 changed = True
         if ends_turn:
             for entry in entries.values():
-                if entry.get("acted_at") is None:
-                    entry["acted_at"] = stamp
+                if entry[1] is None:
+                    entry[1] = stamp
                     changed = True
         if changed:
             document = {"version": 1, "messages": _pruned(entries)}
-            fsio.replace_file(folder, name, fsio.dumps(document), durable=False)
+            data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+            fsio.replace_file(folder, name, data, durable=False)  # compact: C encoder
     finally:
         if lock >= 0:
             os.close(lock)
@@ -110,29 +113,24 @@ def _lock(folder: fsio.Folder, session_id: str) -> int:
         time.sleep(0.01)
 
 
-def _entries(document: object) -> dict[str, dict[str, Any]]:
+def _entries(document: object) -> dict[str, list[str | None]]:
     """The receipts of a file as written by ``note``; anything else is dropped."""
     messages = document.get("messages") if isinstance(document, dict) else None
     if not isinstance(messages, dict):
         return {}
-    kept: dict[str, dict[str, Any]] = {}
+    kept: dict[str, list[str | None]] = {}
     for key, entry in messages.items():
-        if not isinstance(key, str) or len(key) > MAX_KEY or not isinstance(entry, dict):
+        if not isinstance(key, str) or len(key) > MAX_KEY or not isinstance(entry, list):
             continue
-        delivered, acted = entry.get("delivered_at"), entry.get("acted_at")
-        kept[key] = {
-            "delivered_at": delivered if isinstance(delivered, str) else None,
-            "acted_at": acted if isinstance(acted, str) else None,
-        }
+        pair = [*entry[:2], None, None][:2]
+        kept[key] = [value if isinstance(value, str) else None for value in pair]
     return kept
 
 
-def _pruned(entries: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _pruned(entries: dict[str, list[str | None]]) -> dict[str, list[str | None]]:
     if len(entries) <= KEEP:
         return entries
-    order = sorted(
-        entries, key=lambda key: (entries[key]["acted_at"] is None, entries[key]["delivered_at"])
-    )
+    order = sorted(entries, key=lambda key: (entries[key][1] is None, entries[key][0] or ""))
     dropped = set(order[: len(entries) - KEEP])
     return {key: value for key, value in entries.items() if key not in dropped}
 
@@ -155,10 +153,8 @@ def read(root: str, session_id: str) -> dict[str, Delivery]:
                 if key is not None:
                     found[key] = (None, None)
     document = fsio.read_json(os.path.join(private, FOLDER, f"{session_id}.json"), 4 << 20)
-    for key, entry in _entries(document).items():
-        delivered = fsio.parse_stamp(entry["delivered_at"])
-        acted = fsio.parse_stamp(entry["acted_at"])
-        found[key] = (delivered, acted)
+    for key, (delivered, acted) in _entries(document).items():
+        found[key] = (fsio.parse_stamp(delivered), fsio.parse_stamp(acted))
     return found
 
 

@@ -13,6 +13,7 @@ import pytest
 from rich.console import Console
 from textual.app import App
 from textual.binding import Binding
+from textual.pilot import Pilot
 from textual.widgets import Checkbox, SelectionList, Static
 
 from coordinator_tui.analysis.receipts import Receipt
@@ -81,13 +82,17 @@ def hold(lab: Lab, priority: str) -> None:
     (lab.coord / "sessions" / "session-holder.json").write_text(json.dumps(document))
 
 
+async def open_start(pilot: Pilot[None]) -> None:
+    await pilot.press("S")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, StartAgentScreen), "the dialog")
+
+
 @needs_tmux
 async def test_s_starts_the_selected_priority(lab: Lab) -> None:
     hold(lab, "taken")
     app = Harness(lab.coord, selected="docs")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("S")
-        await wait_for(pilot, lambda: isinstance(app.screen, StartAgentScreen), "the dialog")
+        await open_start(pilot)
         listed = app.screen.query_one("#priorities", SelectionList)
         assert listed.selected == ["docs"]
         assert [listed.get_option_at_index(i).value for i in range(listed.option_count)] == [
@@ -109,8 +114,7 @@ async def test_s_starts_the_selected_priority(lab: Lab) -> None:
 async def test_s_from_the_advice_starts_n_in_worktrees(lab: Lab) -> None:
     app = Harness(lab.coord, advice=2)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("S")
-        await wait_for(pilot, lambda: isinstance(app.screen, StartAgentScreen), "the dialog")
+        await open_start(pilot)
         assert app.screen.query_one("#priorities", SelectionList).selected == ["fix_login", "docs"]
         app.screen.query_one("#worktree", Checkbox).value = True
         app.screen.query_one("#agent-codex").value = True
@@ -127,8 +131,7 @@ async def test_s_from_the_advice_starts_n_in_worktrees(lab: Lab) -> None:
 async def test_the_start_dialog_checks_before_it_closes(lab: Lab) -> None:
     app = Harness(lab.coord, advice=2)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("S")
-        await wait_for(pilot, lambda: isinstance(app.screen, StartAgentScreen), "the dialog")
+        await open_start(pilot)
         app.screen.query_one("#window").value = "mine"
         await pilot.press("ctrl+s")
         error = app.screen.query_one("#error", Static)
@@ -146,8 +149,7 @@ async def test_the_start_dialog_checks_before_it_closes(lab: Lab) -> None:
 async def test_x_shows_the_plan_and_stops_on_y(lab: Lab) -> None:
     app = Harness(lab.coord, selected="fix_login")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("S")
-        await wait_for(pilot, lambda: isinstance(app.screen, StartAgentScreen), "the dialog")
+        await open_start(pilot)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: bool(app.actions.done), "the start", 30)
         (started,) = sessions(lab)

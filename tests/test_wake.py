@@ -46,6 +46,18 @@ def test_claude_s_prompt_is_told_from_a_turn_and_a_dialog(
     assert found is ready and reason in why
 
 
+@pytest.mark.parametrize(
+    ("name", "ready", "reason"),
+    [("idle", True, "ready"), ("busy", False, "empty prompt"), ("dialog", False, "a dialog")],
+)
+def test_codex_s_prompt_is_told_from_a_sent_line_and_its_model_dialog(
+    name: str, ready: bool, reason: str
+) -> None:
+    text = (PANES / f"codex-{name}.txt").read_text(encoding="utf-8")
+    found, why = prompt_ready("codex", text)
+    assert found is ready and reason in why
+
+
 def test_a_typed_but_unsent_prompt_is_not_empty() -> None:
     typed = screen("idle").replace("❯\xa0\n", "❯\xa0half a thought\n")
     assert typed != screen("idle")

@@ -7,10 +7,12 @@ the agent's empty input line with no dialog and no turn running. A line typed in
 busy Claude Code is queued and injected mid-turn, and one typed into a dialog answers
 it: when in doubt, nothing is typed and the reason is given.
 
-What an idle prompt looks like was read off Claude Code 2.1.332 in tmux (an empty
-``❯`` line between two rules, the footer without ``esc to interrupt``). Codex and
-Gemini CLI are recognised by their input line and their "interrupt"/"cancel" hint while
-a turn runs; those two are not checked against the real CLIs here.
+What an idle prompt looks like was read off the real CLIs in tmux (``tests/fixtures/
+panes``): Claude Code 2.1.332 (an empty ``❯`` line between two rules, the footer
+without ``esc to interrupt``) and Codex 0.171.0 (``›`` with only its placeholder, below
+anything it printed; its startup model dialog is a ``›`` line too, with a number).
+Gemini CLI is recognised by its ``>`` input line and its placeholder, not checked
+against the real CLI here.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ BUSY = {
     "gemini": ("esc to cancel",),
 }
 """What each agent shows while a turn runs (compared in lower case)."""
-DIALOG = ("do you want to proceed", "esc to cancel ·", "allow execution", "apply this change")
+DIALOG = (
+    *("do you want to proceed", "esc to cancel ·", "enter/esc confirm"),
+    *("allow execution", "apply this change"),
+)
 """What a permission or confirmation dialog shows (compared in lower case)."""
 
 

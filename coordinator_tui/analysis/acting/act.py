@@ -77,7 +77,7 @@ class Acting:
     """What the sessions spent, per milestone and priority, against the budgets."""
     receipts: tuple[Receipt, ...] = ()
     """Per recipient of the newest ``RECEIPT_MESSAGES`` messages: written, delivered, acted
-    on (none without a receipt book)."""
+    on (without a receipt book: a direct message's recipient, at ``written``)."""
 
     def forecast_of_milestone(self, milestone_id: str) -> MilestoneForecast | None:
         return next(
@@ -113,8 +113,8 @@ def act(
     forecasts fall back to step times and ``created_at``, the resource advice
     to the present); ``duplicate_counts`` is what ``run`` counted over time; ``usage``
     the sessions' token totals the follower read (none: no costs); ``receipts`` what the
-    hooks recorded of the messages they delivered (``agents.receipts.book``; none: no
-    receipts and no ``undelivered`` incidents).
+    hooks recorded of the messages they delivered (``agents.receipts.book``; none: nothing
+    known delivered, and no ``undelivered`` incidents).
     """
     aside = KEYS.step_aside  # in the dashboard's thread: a key handled meanwhile goes first
     resolutions = resolve(analysis)
@@ -143,5 +143,5 @@ def act(
         incidents=find_incidents(analysis, budgets=costs.budgets, undelivered=late),
         check=check(analysis),
         costs=costs,
-        receipts=message_receipts(newest, receipts) if receipts is not None else (),
+        receipts=message_receipts(newest, receipts or {}),
     )

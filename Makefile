@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck screenshots bench clean
+.PHONY: demo test e2e lint typecheck screenshots bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,22 @@ test: $(DEV)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The real agents' CLIs, pinned, installed from npm into a gitignored folder (npm's own
+# cache makes a fresh clone's install offline), run against a mock of each model API in
+# a network namespace with loopback alone (e2e/run). About three minutes.
+E2E_AGENTS ?= e2e/.agents
+E2E_PACKAGES := @anthropic-ai/claude-code@2.1.332 @openai/codex@0.171.0 @google/gemini-cli@0.61.0
+E2E_STAMP := $(E2E_AGENTS)/.installed-$(shell echo '$(E2E_PACKAGES)' | cksum | cut -d' ' -f1)
+
+$(E2E_STAMP):
+	mkdir -p $(E2E_AGENTS)
+	npm install --prefix $(E2E_AGENTS) --no-audit --no-fund --no-save --prefer-offline \
+		--loglevel=error $(E2E_PACKAGES)
+	touch $@
+
+e2e: $(DEV) $(E2E_STAMP)
+	E2E_AGENTS=$(abspath $(E2E_AGENTS)) sh e2e/run $(abspath $(BIN))/pytest
 
 lint: $(DEV)
 	$(BIN)/ruff check .

@@ -1,7 +1,7 @@
 """Benchmark the installed UserPromptSubmit hook as a whole process.
 
 Issue 11's limit: the hook runs on every prompt, so its median must stay within 3×
-a bare ``python -c pass`` of the same interpreter. This installs the Claude Code
+a bare ``python -I -c pass`` of the same interpreter. This installs the Claude Code
 hooks into a temporary project, registers a session (SessionStart), then runs the
 installed UserPromptSubmit command the way Claude Code does — through ``sh -c``,
 the event's JSON on stdin, in the project folder — against ``sh -c '<python> -c
@@ -10,7 +10,9 @@ new (the usual prompt), and a new broadcast before every prompt (the hook lists
 the folder, reads it, puts it into the context and writes the read cursor).
 
 The directory is populated like a busy collective: 200 sessions, 500 broadcasts,
-40 claims. ``--runs`` sets the runs per case (default 100).
+40 claims. ``--runs`` sets the runs per case (default 100). ``--before PYTHON`` also
+times the same hook run by another interpreter whose ``coordinator_tui`` is older code
+(a venv of another checkout), in the same turns: before and after in one run.
 """
 
 from __future__ import annotations
@@ -63,29 +65,35 @@ def timed(command: str, payload: bytes, cwd: Path) -> float:
 
 
 def case(
-    name: str, hook: str, payload: bytes, cwd: Path, runs: int, before: object = None
-) -> float:
-    baseline = shlex.join([sys.executable, "-c", "pass"])
-    hook_times, base_times = [], []
-    for _ in range(3):  # warm the page cache for both
-        timed(hook, payload, cwd)
+    name: str,
+    hooks: dict[str, str],
+    payload: bytes,
+    cwd: Path,
+    runs: int,
+    before: object = None,
+) -> None:
+    """Each hook command of ``hooks`` and the bare interpreter, in turns."""
+    baseline = shlex.join([sys.executable, "-I", "-c", "pass"])
+    times: dict[str, list[float]] = {label: [] for label in hooks}
+    base_times: list[float] = []
+    for _ in range(3):  # warm the page cache for all
+        for hook in hooks.values():
+            timed(hook, payload, cwd)
         timed(baseline, b"", cwd)
     for number in range(runs):
-        if callable(before):
-            before(number)
-        hook_times.append(timed(hook, payload, cwd))
+        for label, hook in hooks.items():
+            if callable(before):
+                before(number * len(hooks) + len(times[label]))
+            times[label].append(timed(hook, payload, cwd))
         base_times.append(timed(baseline, b"", cwd))
-    hook_ms = statistics.median(hook_times) * 1000
     base_ms = statistics.median(base_times) * 1000
-    ratio = hook_ms / base_ms
-    print(
-        f"{name:<34} hook median {hook_ms:6.1f} ms   python -c pass median {base_ms:5.1f} ms"
-        f"   ratio {ratio:4.2f}x  (goal ≤ 3x, {runs} runs each)"
-    )
-    return ratio
+    print(f"{name} ({runs} runs each; python -I -c pass median {base_ms:5.1f} ms)")
+    for label, values in times.items():
+        hook_ms = statistics.median(values) * 1000
+        print(f"  {label:<8} hook median {hook_ms:6.1f} ms   ratio {hook_ms / base_ms:4.2f}x")
 
 
-def run(runs: int) -> None:
+def run(runs: int, before_python: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-hooks-") as temp:
         project, coord = Path(temp, "project"), Path(temp, "coordination")
         (coord / "sessions").mkdir(parents=True)
@@ -104,18 +112,23 @@ def run(runs: int) -> None:
         timed(hooks["SessionStart"][0]["hooks"][0]["command"], json.dumps(start).encode(), project)
         prompt = {**common, "hook_event_name": "UserPromptSubmit", "prompt": "Fix the login bug"}
         payload = json.dumps(prompt).encode()
-        print(f"interpreter {sys.executable}; hook: {command}")
-        case("UserPromptSubmit, nothing new", command, payload, project, runs)
+        print(f"interpreter {sys.executable}; hook: {command}  (goal: ratio ≤ 3x)")
+        hooks = {"after": command}
+        if before_python:
+            hooks = {"before": command.replace(shlex.quote(sys.executable), before_python, 1)}
+            hooks["after"] = command
+        case("UserPromptSubmit, nothing new", hooks, payload, project, runs)
 
         def new_broadcast(number: int) -> None:
             write_message(coord, Draft("broadcast", f"bench {number}", "y" * 300, "session-1"))
 
-        case("UserPromptSubmit, one new broadcast", command, payload, project, runs, new_broadcast)
+        case("UserPromptSubmit, one new broadcast", hooks, payload, project, runs, new_broadcast)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--before", metavar="PYTHON", help="an interpreter with older code")
     arguments = parser.parse_args()
     compile_package()  # as an installed wheel has it
-    run(arguments.runs)
+    run(arguments.runs, arguments.before)

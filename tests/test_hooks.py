@@ -104,9 +104,10 @@ def test_broadcast_and_direct_message_reach_the_context_once(
     write_message(coord, Draft("broadcast", "Deploy freeze", "No deploys until 18:00", OTHER))
     write_message(coord, Draft(SESSION, "Take the API?", 'Can you "take" it', OTHER))
     first = context_of(fire(project, "claude", "UserPromptSubmit", SESSION))
-    assert "Deploy freeze: No deploys until 18:00" in first
-    assert 'Take the API?: Can you "take" it' in first
-    assert first.count("from session-alpha") == 2
+    # each message one line, its fields quoted (the body's own quotes escaped)
+    assert 'subject "Deploy freeze": "No deploys until 18:00"' in first
+    assert 'subject "Take the API?": "Can you \\"take\\" it"' in first
+    assert first.count('from "session-alpha"') == 2
     assert fire(project, "claude", "UserPromptSubmit", SESSION).stdout == ""
     assert fire(project, "claude", "SessionStart", SESSION).stdout.count("Deploy freeze") == 0
 
@@ -206,7 +207,8 @@ def test_codex_hooks_map_like_claude(
     fire(project, "codex", "UserPromptSubmit", SESSION)
     assert health_of(coord, capsys, SESSION)["health"] == "working"
     decision = fire(project, "codex", "PreToolUse", SESSION, "apply_patch").json
-    assert decision["hookSpecificOutput"]["permissionDecision"] == "ask"
+    # Codex has no ask (its binary: "unsupported permissionDecision:ask"): the default denies
+    assert decision["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert OTHER in decision["hookSpecificOutput"]["permissionDecisionReason"]
     fire(project, "codex", "PermissionRequest", SESSION)
     assert health_of(coord, capsys, SESSION)["health"] == "waiting"
@@ -318,7 +320,8 @@ def test_the_hook_imports_only_the_standard_library(project: Path, coord: Path) 
         [sys.executable, "-I", "-c", code], cwd=project, capture_output=True, text=True
     )
     assert done.stderr.strip().splitlines()[-1] == "[]"
-    assert "hello: world" in done.stdout
+    context = json.loads(done.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert 'subject "hello": "world"' in context
 
 
 def test_install_twice_changes_nothing_and_uninstall_keeps_other_hooks(

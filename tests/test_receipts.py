@@ -64,7 +64,7 @@ def test_a_direct_message_goes_written_delivered_acted_on(
     fire(project, "claude", "PostToolUse", SESSION, "Edit")  # not urgent: not delivered
     assert receipts_of(status(coord, capsys), "Rebase first")[0]["stage"] == "written"
     prompt = fire(project, "claude", "UserPromptSubmit", SESSION)
-    assert "Rebase first: main moved" in prompt.stdout
+    assert "Rebase first" in prompt.stdout and "main moved" in prompt.stdout
     (delivered,) = receipts_of(status(coord, capsys), "Rebase first")
     assert delivered["stage"] == "delivered" and delivered["delivered_at"] is not None
     assert delivered["acted_at"] is None
@@ -80,7 +80,7 @@ def test_delivered_at_session_start_is_acted_on_only_after_a_turn(
 ) -> None:
     install(project, coord, "claude")
     write_message(coord, Draft(SESSION, "Welcome", "take the API", OTHER))
-    assert "Welcome: take the API" in fire(project, "claude", "SessionStart", SESSION).stdout
+    assert "take the API" in fire(project, "claude", "SessionStart", SESSION).stdout
     assert receipts_of(status(coord, capsys), "Welcome")[0]["stage"] == "delivered"
     fire(project, "claude", "UserPromptSubmit", SESSION)
     assert receipts_of(status(coord, capsys), "Welcome")[0]["stage"] == "delivered"
@@ -239,7 +239,7 @@ def test_a_launched_session_is_adopted_by_the_first_codex_hook_only(
     (prompt,) = commands(project, "codex", "UserPromptSubmit")
     write_message(coord, Draft(launched, "Yours", "hello", OTHER))
     reply = run(prompt, fixture("codex", "UserPromptSubmit", "thread-one", project), project, env)
-    assert "Yours: hello" in reply.stdout
+    assert "Yours" in reply.stdout and "hello" in reply.stdout
     assert receipts_of(status(coord, capsys), "Yours")[0]["stage"] == "delivered"
 
 

@@ -5,8 +5,9 @@ atomic replacement, and the collective's own fields first so its readers keep
 working. New fields say what the dashboard needs to know that the scripts never
 wrote: ``agent`` (claude, codex, gemini, cli), ``state`` (working, waiting, idle,
 ended: the session's own word, which decides waiting and ended; heartbeat age
-still decides stale and gone), ``cwd``, ``tmux_pane``/``tmux_socket``, ``host``
-and ``pid``.
+still decides stale and gone), ``cwd``, ``tmux_pane``/``tmux_socket``, ``host``,
+``pid`` and, for an agent, ``pid_start`` (the agent process's start time, so a dead
+agent on this host is ended at once and a reused pid is not taken for it).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 
+from coordinator_tui.agents import process
 from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
@@ -76,15 +78,23 @@ def one_line(text: object, width: int = WORK_WIDTH) -> str | None:
     return None
 
 
-def environment(cwd: str | None = None, pid: int | None = None) -> dict[str, Any]:
-    """Where the session runs: working folder, tmux pane and server socket, host, pid."""
+def environment(
+    cwd: str | None = None, pid: int | None = None, agent: str | None = None
+) -> dict[str, Any]:
+    """Where the session runs: working folder, tmux pane and server socket, host, pid.
+
+    For an ``agent`` the pid is the agent's own process (found above the shell that
+    runs the hook) with its start time; otherwise ``pid`` or the parent's, and no start
+    time (a script's shell may end long before its session)."""
     tmux = os.environ.get("TMUX", "")
+    found = process.agent_process(agent) if agent else None
     return {
         "cwd": cwd or os.getcwd(),
         "tmux_pane": os.environ.get("TMUX_PANE") or None,
         "tmux_socket": tmux.split(",", 1)[0] or None,
-        "host": os.uname().nodename,
-        "pid": os.getppid() if pid is None else pid,
+        "host": process.host(),
+        "pid": found[0] if found else (os.getppid() if pid is None else pid),
+        "pid_start": found[1] if found else None,
     }
 
 
@@ -163,8 +173,11 @@ def beat(
     throttle_s: float = 0.0,
     now: float | None = None,
     agent: str = "cli",
+    place: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """A heartbeat, with new work or state when given; registers an unknown session.
+    """A heartbeat, with new work or state when given; registers an unknown session
+    (where it runs: ``place``, else ``environment()``). A ``place`` naming another agent
+    process than the file (a resumed session) is written even when throttled.
 
     ``source`` ``prompt`` sets the work only when the session did not set its own; new
     work with no ``state`` means working.
@@ -176,8 +189,11 @@ def beat(
     moment = time.time() if now is None else now
     document = load(root, session_id)
     if document is None:
-        document = new_document(session_id, agent, None, [], moment, environment())
+        document = new_document(session_id, agent, None, [], moment, place or environment())
         document["heartbeat_count"], throttle_s = 0, 0.0
+    elif place and place.get("pid_start") and _process_of(place) != _process_of(document):
+        document.update(place)
+        throttle_s = 0.0
     new_work = work
     if source == SET_BY_PROMPT and document.get("work_source") == SET_BY_SESSION:
         new_work = None
@@ -197,6 +213,10 @@ def beat(
     return document
 
 
+def _process_of(document: dict[str, Any]) -> tuple[object, object, object]:
+    return document.get("host"), document.get("pid"), document.get("pid_start")
+
+
 def end(root: str, session_id: str, now: float | None = None) -> dict[str, Any] | None:
     """State ``ended`` (and ``status`` ``ended`` for the collective's readers); None when
     the session never registered. Claims are released by the caller."""
@@ -211,8 +231,11 @@ def end(root: str, session_id: str, now: float | None = None) -> dict[str, Any] 
 
 
 def is_live(document: dict[str, Any] | None, now: float, gone_after_s: float = 7200.0) -> bool:
-    """Not ended and a heartbeat younger than ``gone_after_s`` (the dashboard's rule)."""
+    """Not ended, its agent process (when recorded on this host) still running, and a
+    heartbeat younger than ``gone_after_s`` (the dashboard's rule)."""
     if not isinstance(document, dict) or document.get("state") == "ended":
+        return False
+    if process.is_gone(*_process_of(document)):
         return False
     last = fsio.parse_stamp(document.get("last_heartbeat"))
     return last is not None and now - last <= gone_after_s

@@ -6,7 +6,8 @@ store or settings) and it reads only the files an event needs — never the whol
 directory. It must never break the agent: whatever goes wrong (bad stdin, a
 missing or read-only directory, a full disk) it exits 0 with nothing on stdout and
 one line in ``DIR/.coordinator/hooks.log``. The only refusal it ever makes is a
-PreToolUse ``deny`` the installer configured, and that goes out as JSON, exit 0.
+PreToolUse ``ask`` or ``deny`` for a path another live session claimed, and that goes
+out as JSON, exit 0. Messages are marked delivered only once the reply is written.
 
 Output shapes are the ones each agent documents (``../shared/AGENTS.md``):
 ``hookSpecificOutput.additionalContext`` for context, ``permissionDecision`` for
@@ -20,8 +21,8 @@ import os
 import sys
 import time
 
-from coordinator_tui.agents import claims, client, context, launched, receipts, usage_fields
-from coordinator_tui.agents.inbox import Inbox
+from coordinator_tui.agents import claims, client, context, launched, receipts, usage_fields, watch
+from coordinator_tui.agents.inbox import Inbox, Lock
 from coordinator_tui.files import fsio
 
 TYPE_CHECKING = False
@@ -41,6 +42,15 @@ GEMINI_EVENTS = {
 WAITING_NOTICES = ("permission_prompt", "elicitation_dialog", "ToolPermission")
 PATH_KEYS = ("file_path", "notebook_path", "path", "absolute_path")
 PATCH_MARKERS = ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: ")
+HOOK_CONTEXT = ("<hook_context>", "</hook_context>")
+CANNOT_ASK = ("codex", "gemini")
+"""Agents where the default ``ask`` is a ``deny``: Codex has no ``ask`` in PreToolUse
+(its binary: "unsupported permissionDecision:ask"), so a claimed path would not be
+protected; Gemini CLI 0.61's BeforeTool ``ask`` hangs a headless run (``gemini -p``)
+waiting for a confirmation nobody can give."""
+RESUME_DROPS_HISTORY = ("gemini",)
+"""Agents whose ``--resume`` does not send the earlier turns back to the model (Gemini
+CLI 0.61.0 drops the first prompt with our introduction): introduced again on resume."""
 
 
 class Options:
@@ -94,17 +104,34 @@ def session_of(payload: dict[str, Any]) -> str:
 
 def edited_paths(tool_input: object) -> list[str]:
     """Files an edit tool call would write: ``file_path`` & co, or the targets of a Codex
-    ``apply_patch`` body."""
+    ``apply_patch`` body (``tool_input.command``: a string, or an argv whose last word is
+    the patch)."""
     if not isinstance(tool_input, dict):
         return []
     paths = [tool_input[key] for key in PATH_KEYS if isinstance(tool_input.get(key), str)]
-    for value in tool_input.values():
+    values = list(tool_input.values())
+    values += [word for value in values if isinstance(value, list) for word in value]
+    for value in values:
         if isinstance(value, str) and "*** " in value:
             for line in value.splitlines():
                 for marker in PATCH_MARKERS:
                     if line.startswith(marker) and line[len(marker) :].strip():
                         paths.append(line[len(marker) :].strip())
     return [path for path in paths if path]
+
+
+def user_prompt(text: object) -> str | None:
+    """The person's prompt: Gemini puts the SessionStart context in front of it as
+    ``<hook_context>…</hook_context>`` blocks, which are ours, not the work."""
+    if not isinstance(text, str):
+        return None
+    rest = text.lstrip()
+    while rest.startswith(HOOK_CONTEXT[0]):
+        end = rest.find(HOOK_CONTEXT[1])
+        if end < 0:
+            return None
+        rest = rest[end + len(HOOK_CONTEXT[1]) :].lstrip()
+    return client.one_line(rest)
 
 
 def context_output(event: str, text: str) -> dict[str, Any] | None:
@@ -123,10 +150,17 @@ class Runner:
         self.root = options.root
         self.now = time.time()
         self.sid = launched.session_for(self.root, session_of(payload))
-        self.shown: list[dict] = []
-        """The messages this event put into the context (``receipts``)."""
         cwd = payload.get("cwd")
         self.cwd: str = cwd if isinstance(cwd, str) and os.path.isabs(cwd) else os.getcwd()
+        self._place: dict[str, Any] | None = None
+        self._pending: tuple[Lock, Inbox, list[dict], bool] | None = None
+
+    @property
+    def place(self) -> dict[str, Any]:
+        """Where the agent runs, its own process included (read once per event)."""
+        if self._place is None:
+            self._place = client.environment(self.cwd, agent=self.options.agent)
+        return self._place
 
     @property
     def reply_event(self) -> str:
@@ -147,33 +181,65 @@ class Runner:
         }.get(self.event)
         return handler() if handler is not None else None
 
-    def _beat(self, **changes: Any) -> None:
-        client.beat(self.root, self.sid, now=self.now, agent=self.options.agent, **changes)
+    def _beat(self, **changes: Any) -> dict[str, Any] | None:
+        return client.beat(
+            self.root, self.sid, now=self.now, agent=self.options.agent, place=self.place, **changes
+        )
 
     def session_start(self) -> dict[str, Any] | None:
-        place = client.environment(self.cwd)
-        client.start(self.root, self.sid, self.options.agent, place=place, now=self.now)
-        inbox = Inbox(self.root, self.sid, self.now)
-        unread = inbox.unread()
-        text, shown = context.start_context(self.root, self.sid, unread, self.now)
-        self._deliver(inbox, unread, shown)
+        """Register (or bring back) the session; introduce it unless this is a resume of a
+        session already introduced (its transcript holds the introduction)."""
+        resumed = (
+            self.payload.get("source") == "resume"
+            and self.options.agent not in RESUME_DROPS_HISTORY
+            and client.load(self.root, self.sid) is not None
+        )
+        client.start(self.root, self.sid, self.options.agent, place=self.place, now=self.now)
+        lock, inbox = self._open_inbox()
+        unread = inbox.unread() if lock.held else []
+        text, shown = context.start_context(
+            self.root, self.sid, unread, self.now, introduce=not resumed
+        )
+        self._pending = (lock, inbox, shown, len(shown) == len(unread))
         return context_output(self.reply_event, text)
 
-    def _deliver(self, inbox: Inbox, unread: list[dict], shown: list[dict]) -> None:
-        self.shown = shown
-        inbox.mark(shown, everything=len(shown) == len(unread))
-        inbox.save()
+    def _open_inbox(self) -> tuple[Lock, Inbox]:
+        """The session's inbox, read under its lock (held until ``delivered``)."""
+        lock = Lock(self.root, self.sid)
+        return lock, Inbox(self.root, self.sid, self.now)
+
+    def delivered(self) -> None:
+        """The reply is out: mark the messages it carried as read, then let go the lock;
+        their receipts say so (and a turn's end marks what it delivered as acted on)."""
+        shown: list[dict] = []
+        if self._pending is not None:
+            lock, inbox, carried, everything = self._pending
+            self._pending = None
+            try:
+                if lock.held:
+                    inbox.mark(carried, everything=everything)
+                    inbox.save()
+                    shown = carried
+            finally:
+                lock.release()
+        receipts.note(self.root, self.sid, self.event, shown, self.now)
+
+    def abandon(self) -> None:
+        """The reply could not be written: nothing is marked, the lock goes."""
+        if self._pending is not None:
+            self._pending[0].release()
+            self._pending = None
 
     def prompt(self) -> dict[str, Any] | None:
-        work = client.one_line(self.payload.get("prompt"))
+        work = user_prompt(self.payload.get("prompt"))
         self._beat(work=work, state="working", source=client.SET_BY_PROMPT)
         return self._messages(urgent_only=False, title="New messages")
 
     def _messages(self, urgent_only: bool, title: str) -> dict[str, Any] | None:
-        inbox = Inbox(self.root, self.sid, self.now)
-        unread = inbox.unread(urgent_only=urgent_only)
+        lock, inbox = self._open_inbox()
+        unread = inbox.unread(urgent_only=urgent_only) if lock.held else []
         text, shown = context.messages_context(unread, title)
-        self._deliver(inbox, unread, shown)
+        self._pending = (lock, inbox, shown, len(shown) == len(unread))
         return context_output(self.reply_event, text)
 
     def pre_tool(self) -> dict[str, Any] | None:
@@ -185,20 +251,22 @@ class Runner:
         holder = str(claim.get("claimed_by"))
         work = client.one_line((client.load(self.root, holder) or {}).get("current_work"), 120)
         reason = (
+            "Coordination rule, not a failure: "
             f"{context.clean(path, 200)} is claimed by session {context.clean(holder, 80)}"
             + (f" (working on: {context.clean(work, 120)})" if work else "")
             + f" — claim {context.clean(claim.get('resource_name'), 200)}"
             f" until {context.clean(claim.get('expires_at'), 40)}."
-            " Coordinate with that session before editing."
+            " Leave this file alone or coordinate with that session first."
         )
+        decision = self.options.conflict
+        if decision == "ask" and self.options.agent in CANNOT_ASK:
+            decision = "deny"
         if self.options.agent == "gemini":
-            if self.options.conflict == "deny":
-                return {"decision": "deny", "reason": reason}
-            return {"systemMessage": reason}
+            return {"decision": decision, "reason": reason, "systemMessage": reason}
         return {
             "hookSpecificOutput": {
                 "hookEventName": "PreToolUse",
-                "permissionDecision": self.options.conflict,
+                "permissionDecision": decision,
                 "permissionDecisionReason": reason,
             }
         }
@@ -208,12 +276,28 @@ class Runner:
         return self._messages(urgent_only=True, title="Urgent direct messages")
 
     def waiting(self) -> None:
-        self._beat(state="waiting")
+        """Waiting for the person; a detached watcher of the transcript clears it when the
+        request is answered or refused, if no later event does first."""
+        document = self._beat(state="waiting")
+        stamp = fsio.utc_stamp(self.now)
+        if document is None or document.get("state_since") != stamp:
+            return  # already waiting: its watcher runs
+        transcript = self.payload.get("transcript_path")
+        size = watch.transcript_size(transcript)
+        if size is None:
+            return
+        place = self.place
+        agent = (place["pid"], place["pid_start"]) if place.get("pid_start") else None
+        tool_use = self.payload.get("tool_use_id")
+        tool_use_id = tool_use if isinstance(tool_use, str) else None
+        watch.spawn(
+            watch.Wait(self.root, self.sid, stamp, str(transcript), size, agent, tool_use_id)
+        )
 
     def notification(self) -> None:
         kind = self.payload.get("notification_type")
         if kind in WAITING_NOTICES:
-            self._beat(state="waiting")
+            self.waiting()
         elif kind == "idle_prompt":
             self._beat(state="idle")
 
@@ -228,6 +312,14 @@ class Runner:
         inputs = self.payload.get("input-messages")
         last = inputs[-1] if isinstance(inputs, list) and inputs else None
         self._beat(work=client.one_line(last), state="idle", source=client.SET_BY_PROMPT)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Every byte to ``fd`` (straight to the descriptor: a closed or broken stdout is an
+    ``OSError`` here, not a failure at exit after the messages were marked read)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _fail(root: str, what: str) -> int:
@@ -257,14 +349,14 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(root, f"{type(error).__name__}: {error}")
     if output is not None:
         try:
-            sys.stdout.write(json.dumps(output, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
-        except (OSError, ValueError) as error:
+            write_all(1, (json.dumps(output) + "\n").encode())  # ASCII: nothing breaks it
+        except OSError as error:
+            runner.abandon()
             return _fail(root, f"could not write the reply: {error}")
     try:
-        receipts.note(root, runner.sid, event, runner.shown, runner.now)
-    except (OSError, ValueError) as error:  # the reply is out; only the receipt is lost
-        return _fail(root, f"receipt not recorded: {error}")
+        runner.delivered()
+    except Exception as error:  # the reply is out; only the read marks are lost
+        return _fail(root, f"{type(error).__name__} marking messages read: {error}")
     return 0
 
 

@@ -10,10 +10,19 @@ delivery is decided by name, not by a high-water mark.
 
 A new session sees the last hour of broadcasts and every direct message to it;
 broadcasts older than a day are no longer news.
+
+Exactly once: the caller holds ``lock()`` from reading the cursor until the hook's
+reply is written and the cursor saved, so two hooks of one session running at once
+never deliver one message twice, and a reply that could not be written marks nothing.
+A message file that cannot be read (nested too deeply, not JSON, not a regular file)
+is delivered as a notice naming it, once, and never stops the others. A message over
+``MESSAGE_MAX_BYTES`` (256 KiB) is delivered as a notice with its first characters.
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import time
 
@@ -25,6 +34,9 @@ if TYPE_CHECKING:
 
 BROADCAST_BACKLOG_S = 3600.0
 BROADCAST_HORIZON_S = 86400.0
+MESSAGE_MAX_BYTES = 256 * 1024
+LOCK_WAIT_S = 3.0
+HEAD_CHARS = 600
 SETTLED_S = 2.0
 """A folder's mtime is trusted as "nothing new" only once it is this old (coarse clocks)."""
 _DIGITS = frozenset("0123456789")
@@ -119,8 +131,8 @@ class Inbox:
             key = _key(name, folder)
             if key < since:
                 continue
-            message = fsio.read_json(os.path.join(folder, name), 256 * 1024)
-            if not isinstance(message, dict):
+            message = _read_message(os.path.join(folder, name))
+            if message is None:
                 continue
             if kind == "broadcast" and message.get("from") == self.session_id:
                 continue
@@ -160,12 +172,91 @@ class Inbox:
                 self.changed = True
 
     def save(self) -> None:
+        """Write the cursor (the caller holds ``lock()``: it was read under the same lock)."""
         if not self.changed:
             return
         folder = fsio.ensure_folder(self.root, fsio.PRIVATE, "inbox")
         data = fsio.dumps(self.cursor)
         fsio.replace_file(folder, f"{self.session_id}.json", data, durable=False)
         self.changed = False
+
+
+class Lock:
+    """``flock`` on ``.coordinator/inbox/<session>.lock``: one hook of a session at a time
+    between reading the cursor and saving it. ``held`` is False when another hook kept it
+    past ``LOCK_WAIT_S``: that hook then delivers nothing (never twice)."""
+
+    def __init__(self, root: str, session_id: str) -> None:
+        import fcntl
+
+        self._fcntl = fcntl
+        self.fd = -1
+        self.held = False
+        folder = fsio.ensure_folder(root, fsio.PRIVATE, "inbox")
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+            self.fd = os.open(f"{session_id}.lock", flags, 0o644, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self.held = True
+                return
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                    return
+            time.sleep(0.01)
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # closing drops the lock
+            self.fd = -1
+            self.held = False
+
+
+def _read_message(path: str) -> dict[str, Any] | None:
+    """The message in ``path``; a notice in its place when it cannot be read (too big,
+    nested too deeply, not an object); None when it is gone or not a regular file."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if (info.st_mode & 0o170000) != 0o100000:
+        return {"_notice": "is not a regular file; not read."}
+    if info.st_size > MESSAGE_MAX_BYTES:
+        head = _head(path)
+        return {
+            "_notice": f"is {info.st_size // 1024} KiB, over the {MESSAGE_MAX_BYTES // 1024} KiB"
+            f" limit for a message; its first characters: {head!r}"
+        }
+    data = fsio.read_bytes(path, MESSAGE_MAX_BYTES)[0]
+    if data is None:
+        return None
+    try:
+        message = json.loads(data.decode("utf-8", "replace"))
+    except RecursionError:
+        return {"_notice": "is nested too deeply to read; skipped."}
+    except ValueError:
+        message = fsio.loads(data)  # the collective's broken JSON, through the lenient reader
+    if not isinstance(message, dict):
+        return {"_notice": "is not a JSON object; skipped."}
+    return message
+
+
+def _head(path: str) -> str:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return ""
+    try:
+        if (os.fstat(fd).st_mode & 0o170000) != 0o100000:
+            return ""
+        return os.read(fd, HEAD_CHARS * 4).decode("utf-8", "replace")[:HEAD_CHARS]
+    finally:
+        os.close(fd)
 
 
 def _looks(name: str) -> bool:

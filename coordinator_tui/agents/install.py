@@ -11,10 +11,13 @@ agent's working folder, with the agent's environment.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import shlex
 import shutil
+import stat
 import sys
 import time
 from dataclasses import dataclass
@@ -46,6 +49,7 @@ EVENTS: dict[str, tuple[tuple[str, str | None], ...]] = {
         ("PermissionRequest", None),
         ("PostToolUse", None),
         ("Stop", None),
+        ("SessionEnd", None),
     ),
     "gemini": (
         ("SessionStart", None),
@@ -65,8 +69,12 @@ SETTINGS = {
 }
 
 
+MAX_SETTINGS_BYTES = 4 << 20
+
+
 class InstallError(Exception):
-    """The settings cannot be merged safely (not JSON, a foreign Codex ``notify``)."""
+    """The settings cannot be merged safely (not JSON, a foreign Codex ``notify``, not a
+    regular file); the file is left byte for byte as it was."""
 
 
 @dataclass(frozen=True)
@@ -154,19 +162,75 @@ def with_ours(settings: dict[str, Any], agent: str, command: str) -> dict[str, A
     return result
 
 
-def _load(path: str) -> tuple[dict[str, Any], str | None]:
+def read_settings(path: str) -> str | None:
+    """A settings file's text, or None when there is none. Refused (``InstallError``):
+    a symbolic link (writing would replace it), anything but a regular file (a FIFO
+    would hang us, a device never ends), more than 4 MiB, text that is not UTF-8."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
+        return None
+    except OSError as error:
+        why = "a symbolic link; edit it by hand" if error.errno == errno.ELOOP else str(error)
+        raise InstallError(f"{path}: {why}; left untouched") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InstallError(f"{path}: not a regular file; left untouched")
+        if info.st_size > MAX_SETTINGS_BYTES:
+            raise InstallError(f"{path}: larger than 4 MiB; left untouched")
+        data = os.read(fd, MAX_SETTINGS_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SETTINGS_BYTES:
+        raise InstallError(f"{path}: larger than 4 MiB; left untouched")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InstallError(f"{path}: not UTF-8 ({error}); left untouched") from None
+
+
+class Number(str):
+    """A JSON number kept as the text it was written as (``1e400`` stays ``1e400``)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads_exact(text: str) -> Any:
+    """JSON with every non-integer number kept as its text; NaN and Infinity refused."""
+    return json.loads(text, parse_float=Number, parse_constant=_refuse_constant)
+
+
+def dumps_exact(document: Any) -> str:
+    """``document`` as indented JSON, each ``Number`` written back exactly as it was read."""
+    numbers: list[str] = []
+    tag = f"coordinator-tui-number-{os.urandom(8).hex()}-"
+
+    def mark(value: Any) -> Any:
+        if isinstance(value, Number):
+            numbers.append(str(value))
+            return f"{tag}{len(numbers) - 1}"
+        if isinstance(value, dict):
+            return {key: mark(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [mark(item) for item in value]
+        return value
+
+    text = json.dumps(mark(document), indent=2, ensure_ascii=False)
+    return re.sub(f'"{tag}(\\d+)"', lambda found: numbers[int(found.group(1))], text) + "\n"
+
+
+def _load(path: str) -> tuple[dict[str, Any], str | None]:
+    text = read_settings(path)
+    if text is None:
         return {}, None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InstallError(f"{path}: cannot read: {error}") from None
     if not text.strip():
         return {}, text
     try:
-        settings = json.loads(text)
-    except ValueError as error:
+        settings = loads_exact(text)
+    except (ValueError, RecursionError) as error:
         raise InstallError(f"{path}: not valid JSON ({error}); left untouched") from None
     if not isinstance(settings, dict):
         raise InstallError(f"{path}: not a JSON object; left untouched")
@@ -179,20 +243,14 @@ def plan_json(path: str, agent: str, command: str | None) -> Change:
     new = strip_ours(settings) if command is None else with_ours(settings, agent, command)
     if new == settings:
         return Change(path, old_text or "", changed=False)
-    return Change(path, json.dumps(new, indent=2, ensure_ascii=False) + "\n", changed=True)
+    return Change(path, dumps_exact(new), changed=True)
 
 
 def plan_codex_notify(path: str, argv: list[str] | None) -> Change:
     """``notify = [...]`` in Codex's ``config.toml``: added as the first line (a top-level
     key), replaced if ours, removed on uninstall. A notify of another program is never
     touched: Codex takes one, so install stops and says so."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            old = handle.read()
-    except FileNotFoundError:
-        old = ""
-    except (OSError, UnicodeDecodeError) as error:
-        raise InstallError(f"{path}: cannot read: {error}") from None
+    old = read_settings(path) or ""
     lines = [line for line in old.splitlines(keepends=True) if not _our_toml_line(line)]
     if argv is not None:
         foreign = _toml_notify(old, path)

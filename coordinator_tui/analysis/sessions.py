@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from coordinator_tui.agents.process import is_gone
 from coordinator_tui.analysis.results import (
     FUTURE_TOLERANCE_S,
     DuplicateGroup,
@@ -72,6 +73,13 @@ def newest_credible_beat(
     return max(candidates) if candidates else None
 
 
+def agent_exited(session: Session) -> bool:
+    """The agent process the hooks recorded (host, pid and its start time) no longer runs
+    on this machine: the session ended, even if it could not say so (killed)."""
+    extra = session.extra
+    return is_gone(extra.get("host"), extra.get("pid"), extra.get("pid_start"))
+
+
 def session_view(
     session: Session,
     now: datetime,
@@ -91,7 +99,7 @@ def session_view(
     placeholder = not work_key or work_key in placeholders
     status = (session.status or "").strip().lower()
     state = session.extra.get("state")  # written by the session client and the agent hooks
-    if state == "ended":
+    if state == "ended" or agent_exited(session):
         health = Health.ENDED
     elif status in gone_statuses or age is None or age > settings.gone_after_s:
         health = Health.GONE

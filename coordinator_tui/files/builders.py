@@ -60,7 +60,7 @@ def build_session(
     problems = Problems()
     raw_id = as_text(obj.get("session_id"), "session_id", problems)
     session_id = raw_id.strip() if raw_id else ""
-    if raw_id and session_id and session_id != stem:
+    if raw_id and session_id and stem not in (session_id, f"session-{session_id}"):
         problems.append(f"session_id {json.dumps(raw_id[:60])} differs from the file name {stem}")
     session_id = session_id or stem
     if not raw_id:

@@ -61,17 +61,3 @@ def timeline(root: Path, session_id: str, action: str, detail: str, now: datetim
     name = f"{now:%Y-%m-%d_%H-%M-%S}-{session_id}.json"
     data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return fsio.create_new_in(root, TIMELINE_FOLDER, name, data)
-
-
-def process_start(pid: int) -> int | None:
-    """The process's start time in clock ticks since boot (``/proc/<pid>/stat`` field 22),
-    which tells a process from a later one given the same pid; None when it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            text = handle.read()
-    except OSError:
-        return None
-    fields = text.rpartition(")")[2].split()
-    if len(fields) <= 19 or fields[0] in ("Z", "X") or not fields[19].isdigit():
-        return None  # gone, or a zombie waiting for its parent
-    return int(fields[19])

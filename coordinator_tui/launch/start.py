@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from coordinator_tui.agents import client, install, launched, tmux
+from coordinator_tui.agents import client, install, launched, process, tmux
 from coordinator_tui.files.layout import Place
 from coordinator_tui.files.load import load
 from coordinator_tui.files.records import FileKind, PriorityItem
@@ -262,7 +262,8 @@ def _write_session(
 def _placed(root: Path, session_id: str, opened: tmux.Window) -> None:
     """The window's pane and first process into the session file (unless the agent's
     hook already spoke) and into the launch record."""
-    started = records.process_start(opened.pid)
+    found = process.stat(opened.pid)
+    started = found[2] if found else None
     document = client.load(str(root), session_id)
     fresh = document is not None and document.get("state") == "starting"
     if document is not None and fresh and not document.get("tmux_pane"):

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from coordinator_tui.agents import claims, client, tmux
+from coordinator_tui.agents import claims, client, process, tmux
 from coordinator_tui.launch import records, worktree
 from coordinator_tui.launch.start import LaunchError
 
@@ -128,7 +128,8 @@ def _agent_process(document: dict[str, Any], pane: tmux.PaneInfo | None) -> tupl
     pid, started = document.get("pid"), document.get("pid_start")
     if type(pid) is not int or type(started) is not int or pid <= 1:
         return None
-    if records.process_start(pid) != started:
+    found = process.stat(pid)
+    if found is None or found[2] != started:
         return None
     if pane is not None and not _descends(pid, pane.pid):
         return None
@@ -139,14 +140,10 @@ def _descends(pid: int, ancestor: int) -> bool:
     for _ in range(64):
         if pid == ancestor:
             return True
-        try:
-            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-                fields = handle.read().rpartition(")")[2].split()
-            pid = int(fields[1])
-        except (OSError, ValueError, IndexError):
+        found = process.stat(pid)
+        if found is None or found[1] <= 1:
             return False
-        if pid <= 1:
-            return False
+        pid = found[1]
     return False
 
 
@@ -222,7 +219,7 @@ def _alive(pid: int, group: bool) -> bool:
         return False
     except PermissionError:
         return True
-    return records.process_start(pid) is not None or group
+    return process.stat(pid) is not None or group
 
 
 def _signal(pid: int, group: bool, number: int) -> None:

@@ -11,11 +11,6 @@ from coordinator_tui.commands.common import CommandError, fail
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
 from coordinator_tui.render.sanitize import display, strip_control
 
-CODEX_NOTE = (
-    "note: Codex runs hooks.json only with '[features] codex_hooks = true' in config.toml, "
-    "and only once you trust the hooks"
-)
-
 
 def run(args: argparse.Namespace) -> int:
     try:
@@ -37,9 +32,38 @@ def run(args: argparse.Namespace) -> int:
         return fail(error)
     except OSError as error:
         return fail(CommandError(f"could not write: {display(str(error))}"))
-    if args.agent == "codex" and args.action == "install":
-        print(CODEX_NOTE)
+    if args.agent == "codex" and args.action == "install" and not args.dry_run:
+        _trust_codex(args.scope)
     return 0
+
+
+def _trust_codex(scope: str) -> None:
+    """Codex runs a hook only in a trusted project and once the hook itself is trusted
+    (``agents/codex_trust.py``): trust ours through Codex, or say exactly what to do."""
+    from coordinator_tui.agents import claims, codex_trust
+
+    cwd = os.getcwd()
+    config = os.path.join(install.codex_home(str(Path.home())), "config.toml")
+    if scope == "project":
+        folders = [claims.work_tree(cwd), cwd]
+        if not codex_trust.project_trusted(config, folders):
+            print(
+                f"Codex reads {display(os.path.join(cwd, '.codex', 'hooks.json'))} only in a "
+                f"trusted project. Trust it (this allows all of its Codex configuration): "
+                f"answer yes when codex asks in this folder, or add to {display(config)}:\n"
+                f'  [projects."{display(folders[0])}"]\n  trust_level = "trusted"\n'
+                "then run this install again: it trusts the hooks themselves."
+            )
+            return
+    try:
+        count = codex_trust.trust_ours(cwd, install.MARKER)
+    except (codex_trust.TrustError, OSError) as error:
+        print(
+            f"Codex runs a new or changed hook only once trusted, and {display(str(error))}: "
+            "open codex here, type /hooks and trust the coordinator-tui hooks."
+        )
+        return
+    print(f"Codex: our {count} hooks are trusted (hooks.state in {display(config)}).")
 
 
 def _directory(args: argparse.Namespace) -> str:

@@ -233,6 +233,8 @@ def test_a_launched_session_is_adopted_by_the_first_codex_hook_only(
     run(command, fixture("codex", "SessionStart", "thread-one", project), project, env)
     document = json.loads((coord / "sessions" / f"session-{launched}.json").read_text())
     assert document["state"] == "idle" and document["agent"] == "codex"
+    assert document["model"] == "gpt-5-codex"  # its transcript and model, for its costs
+    assert document["transcript_path"] == str(project / ".codex-rollout.jsonl")
     assert not (coord / "sessions" / "session-thread-one.json").exists()
     run(command, fixture("codex", "SessionStart", "thread-two", project), project, env)
     assert (coord / "sessions" / "session-thread-two.json").exists()  # its own, not ours

@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(root, f"{event}: coordination directory {root} does not exist")
         runner = Runner(options, payload, event)
         output = runner.run()
-        usage_fields.record(root, payload)  # where its transcript is, for what it costs
+        usage_fields.record(root, {**payload, "session_id": runner.sid})  # its transcript
     except Exception as error:  # the agent must never see a failure of ours
         return _fail(root, f"{type(error).__name__}: {error}")
     if output is not None:

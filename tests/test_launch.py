@@ -179,7 +179,7 @@ def test_a_template_runs_the_person_s_command(
         ("codex {prompt} {evil}", "unknown placeholder {evil}"),
         ("codex {prompt!r}", "write {prompt} alone"),
         ("codex", "must pass {prompt}"),
-        ("codex {hooks} {prompt}", "{hooks} is not available"),
+        ("codex {hooks} {prompt}", "{hooks} is not available for codex"),
         ("codex {prompt", "write {{ and }}"),
     ],
 )
@@ -191,9 +191,10 @@ def test_a_bad_template_is_one_line(
     said: str,
 ) -> None:
     monkeypatch.setenv("COORDINATOR_TUI_START_COMMAND_CODEX", template)
-    code, out = start(lab, capsys, "--priority", "fix_login", "--agent", "codex")
+    code, out = start(lab, capsys, "--priority", "fix_login", "--agent", "codex", "--worktree")
     assert code == 1 and len(out) == 1 and said in out[0]
     assert len(lab.windows()) == 1
+    assert "agent" not in lab.git("branch")  # refused before anything was made
 
 
 def test_unknown_priority_and_bad_lines(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:

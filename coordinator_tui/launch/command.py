@@ -80,12 +80,18 @@ def fields_of(template: str, setting: str) -> set[str]:
     return used
 
 
-def render(template: str, setting: str, values: dict[str, str]) -> str:
-    """``template`` with each placeholder replaced by its value as one quoted word."""
+def check(template: str, setting: str, agent: str) -> set[str]:
+    """The placeholders ``template`` uses, or ``TemplateError``: it must pass ``{prompt}``,
+    and ``{hooks}`` is Claude Code's alone."""
     used = fields_of(template, setting)
     if "prompt" not in used:
         raise TemplateError(f"{setting}: the command must pass {{prompt}} to the agent")
-    missing = sorted(name for name in used if name not in values)
-    if missing:
-        raise TemplateError(f"{setting}: {{{missing[0]}}} is not available for this agent")
+    if "hooks" in used and agent != "claude":
+        raise TemplateError(f"{setting}: {{hooks}} is not available for {agent}")
+    return used
+
+
+def render(template: str, setting: str, agent: str, values: dict[str, str]) -> str:
+    """``template`` with each placeholder replaced by its value as one quoted word."""
+    used = check(template, setting, agent)
     return template.format(**{name: shlex.quote(values[name]) for name in used})

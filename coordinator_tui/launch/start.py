@@ -105,7 +105,7 @@ def start(
         "priority": item.name,
     }
     try:
-        command.fields_of(command.template_of(settings, request.agent), setting)  # before git
+        command.check(command.template_of(settings, request.agent), setting, request.agent)
     except command.TemplateError as error:
         raise LaunchError(str(error)) from None
     made = _worktree(request, item) if request.worktree else None
@@ -116,7 +116,8 @@ def start(
             values["hooks"] = _claude_hooks(root, cwd, env)
         else:
             notes += _project_hooks(request.agent, root, cwd, env)
-        line = command.render(command.template_of(settings, request.agent), setting, values)
+        template = command.template_of(settings, request.agent)
+        line = command.render(template, setting, request.agent, values)
     except (command.TemplateError, install.InstallError, worktree.GitError, OSError) as error:
         raise LaunchError(_with_worktree(str(error), made)) from None
     script = _script(line, settings.start_worktree_setup if made else "")

@@ -43,3 +43,9 @@ def test_the_dashboard_has_a_look_for_every_health() -> None:
 
     assert set(HEALTH) == set(Health)
     assert HEALTH[Health.STARTING].word == "starting"
+
+
+def test_status_says_how_many_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    session(tmp_path, "session-new", "fix_login", ago(seconds=5), state="starting")
+    assert main(["status", str(tmp_path), *NOW_ARG]) == 0
+    assert "1 starting" in capsys.readouterr().out.splitlines()[1]

@@ -16,24 +16,9 @@ BROKEN_PIPE = 141
 
 
 def entry(argv: Sequence[str] | None = None) -> int:
-    """Run the command; a reader that went away (``… | head``) ends it quietly.
-
-    Called as the program (``argv`` None), ``status`` and ``report`` leave with
-    ``os._exit`` once their output is flushed: freeing tens of thousands of records one
-    by one at interpreter exit took 30 ms at 10,000 sessions, and they leave nothing
-    behind to finish (the history index is closed after its scan, files are written
-    atomically before the output, the read-ahead children are reaped)."""
+    """Run the command; a reader that went away (``… | head``) ends it quietly."""
     try:
-        if argv is None and sys.argv[1:2] in (["status"], ["report"]):
-            from coordinator_tui.leave import leave_at_once
-
-            leave_at_once()  # from inside the command, its objects never freed (``leave``)
-        code = _dispatch(argv)
-        if argv is None and sys.argv[1:2] in (["status"], ["report"]):
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-        return code
+        return _dispatch(argv)
     except BrokenPipeError:
         # Python would complain again while flushing stdout at exit: point it at null.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -47,12 +32,6 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from coordinator_tui.statusline.line import main as line_main
 
         return line_main(arguments[1:])
-    if arguments[:1] in (["status"], ["report"]):
-        # The biggest history folder listed on the other core from here on, while the
-        # parser, the settings and the analysis load (``history.early``).
-        from coordinator_tui.history.early import start_for_command
-
-        start_for_command(arguments)
     from coordinator_tui.cli import main
 
     return main(arguments)

@@ -46,6 +46,7 @@ AGENT_SIDE = {
 SELF_REGISTERED = {
     "sync": "coordinator_tui.commands.sync",
     "serve": "coordinator_tui.commands.serve",
+    "schema": "coordinator_tui.commands.schema",
 }
 """Commands that add their own parser through argparse's ``add_parser`` (see ``_Registry``)."""
 COMMANDS = (*HEADLESS, "demo", "dashboard", *AGENT_SIDE, *SELF_REGISTERED)
@@ -64,6 +65,7 @@ EPILOG = """commands:
   coordinator-tui hooks ACTION     install/uninstall hooks for Claude Code, Codex, Gemini CLI
   coordinator-tui sync [DIR]       share the directory with other machines through git
   coordinator-tui serve [DIR]      the dashboard in a web browser (extra: web)
+  coordinator-tui schema           the JSON Schema of what status --json prints
 
 DIR defaults to $COORDINATOR_DIR, ./docs/coordination, ./COORDINATION, or . when
 it has a sessions/ folder. 'coordinator-tui COMMAND --help' for details.
@@ -176,14 +178,21 @@ class _Registry:
         return self.parsers[name]
 
 
+SETTING_FLAGS = {
+    "stale_after_s": "--stale-after",
+    "gone_after_s": "--gone-after",
+    "overlap_threshold": "--overlap-threshold",
+    "max_file_bytes": "--max-file-bytes",
+}
+"""The settings every command takes as a flag (``arguments.common_options``)."""
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     overrides = {
-        "stale_after_s": getattr(args, "stale_after", None),
-        "gone_after_s": getattr(args, "gone_after", None),
-        "overlap_threshold": getattr(args, "overlap_threshold", None),
-        "max_file_bytes": getattr(args, "max_file_bytes", None),
+        name: getattr(args, flag[2:].replace("-", "_"), None)
+        for name, flag in SETTING_FLAGS.items()
     }
-    return load_settings(overrides)
+    return load_settings(overrides, SETTING_FLAGS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -237,12 +246,10 @@ ONE_SHOT = {"status", "report"}
 
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
     if command in ONE_SHOT:
-        # A short life that builds tens of thousands of records at 10,000 sessions and
-        # makes no cycles worth finding: reference counting frees what goes, and the
-        # collector's passes over every live record would cost a tenth of the run.
+        # A short life of tens of thousands of records and no cycles worth finding: without
+        # the pause, status --json at 10k sessions took 7-13% more CPU (bench_history).
         from coordinator_tui.gcpause import paused_gc
 
-        _list_history_early(args)
         with paused_gc():
             return int(_module(command).main(args, settings))
     if command in HEADLESS or command in SELF_REGISTERED:
@@ -264,27 +271,6 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
     from coordinator_tui.tui import app  # Textual is loaded only for the dashboard
 
     return app.main(args, settings)
-
-
-def _list_history_early(args: argparse.Namespace) -> None:
-    """One directory: its big history folders listed by children while the analysis
-    modules load (``history.elsewhere.start_early``); the store's listing takes them."""
-    names = getattr(args, "dir", None)
-    names = [names] if isinstance(names, str) else list(names or [])
-    if len(names) > 1:
-        return
-    from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
-    from coordinator_tui.history.elsewhere import (
-        HEARTBEATS_PER_SESSION,
-        NEWEST_MESSAGES,
-        start_early,
-    )
-
-    try:
-        root = resolve_directory(names[0] if names else None, must_exist=True)
-    except (DirectoryNotFound, OSError):
-        return  # the command itself says what is wrong
-    start_early(str(root), HEARTBEATS_PER_SESSION, NEWEST_MESSAGES)
 
 
 def _prefetch_first_scan(args: argparse.Namespace, settings: Settings) -> None:

@@ -1,28 +1,25 @@
-"""Reading a big directory on two cores: a forked child reads and builds part of the files.
+"""The dashboard's read-ahead: a child forked before Textual loads reads the first scan.
+
+Figure it serves: the dashboard's first rows at 10,000 sessions (``bench/bench_live.py``,
+first rows ≤ 2× of 100 sessions); not measured again in issue 24 (its machine ran at load
+averages of 40-260).
 
 Reading one session file is a few system calls, ``json.loads`` and building its
-record, all under one interpreter lock: at 10,000 sessions a scan is about a
-second of one core while the machine's other cores sit idle. So a scan of many
-files forks a child (``os.fork``: the child starts with every module already
-imported, so it costs milliseconds) that reads its share of the files with the
-very same ``files.load.load``, and hands the results back through a pipe, in
-frames of ``FRAME_FILES`` files as it goes (a thread of the parent drains the pipe,
-so the child never waits; the parent unpickles each frame as it comes):
+record, all under one interpreter lock. The dashboard forks before it imports Textual
+(``fork_first_scan``; ``os.fork``: the child starts with every module already
+imported): the child lists the directory and reads it with the very same
+``files.load.load`` while the parent loads the interface, and hands the results back
+through a pipe in frames of ``FRAME_FILES`` files as it goes (a thread of the parent
+drains the pipe, so the child never waits). The first ``Store`` made for that directory
+claims it (``claim``) and its first scan takes the results. Changes made after the
+child read a file are caught by the watcher's catch-up rescan, as for any scan.
 
-- ``Store`` shares a scan's files with a child when it runs alone in its process
-  (``status``, ``report``, ``run``; ``fork_share``);
-- the dashboard forks before it imports Textual (``fork_first_scan``): the child
-  lists the directory and reads it while the parent loads the interface; the
-  first ``Store`` made for that directory claims it (``claim``) and its first
-  scan takes the results. Changes made after the child read a file are caught by
-  the watcher's catch-up rescan, as for any scan.
-
-Either way the child reads its list from the first file on and the parent, once it
-is free, from the last file back (``steal``), until they meet: neither waits for
-the other whatever their speeds (the child also pickles; the dashboard's parent
-joins late). Two numbers in memory both processes share say how far each has got:
-the child stops before the first file the parent has claimed, and the parent
-stops at the first file the child has read. A file both took at the meeting point
+The child reads its list from the first file on and the parent, once it is free, from
+the last file back (``steal``), until they meet: neither waits for the other whatever
+their speeds (the child also pickles; the parent joins late). Two numbers in memory
+both processes share say how far each has got (``SharedProgress``): the child stops before
+the first file the parent has claimed, and the parent stops at the first file the
+child has read. A file both took where they met
 is read twice, never not at all.
 
 A process that already runs threads never forks (a lock held by another thread
@@ -37,68 +34,24 @@ buffers).
 
 from __future__ import annotations
 
+import gc
 import mmap
 import os
 import pickle
 import struct
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from coordinator_tui.history.early import can_fork, spawn, write_all
-
-if TYPE_CHECKING:  # loaded where used: ``history.elsewhere`` forks before they load
-    from coordinator_tui.files.layout import Place
-    from coordinator_tui.files.load import Loaded
-
-
-def load(*args: Any) -> Loaded:
-    """``files.load.load`` (imported on first use)."""
-    from coordinator_tui.files.load import load as load_file
-
-    return load_file(*args)
-
+from coordinator_tui.files.fsio import Folders
+from coordinator_tui.files.layout import Place, classify, list_folders
+from coordinator_tui.files.load import Loaded, load
 
 _STARTED: dict[str, Prefetch] = {}
 """``fork_first_scan``'s children by resolved directory, until a ``Store`` claims one."""
 FORK_MIN_FILES = 2000
 """Below this many files to read, a fork costs more than it saves."""
 _CHUNK = 1 << 16
-
-
-class Forked:
-    """A forked child computing one value (``history.early.fork_call``); ``result`` waits for
-    it (once)."""
-
-    def __init__(self, pid: int, fd: int) -> None:
-        self.pid = pid
-        self.fd = fd
-        self._done = False
-        self._result: Any = None
-
-    def result(self) -> Any:
-        """What the child returned, or None when it failed, died or sent bytes that do not
-        unpickle. Blocks until the child is done."""
-        if self._done:
-            return self._result
-        self._done = True
-        chunks = []
-        try:
-            while chunk := os.read(self.fd, _CHUNK):
-                chunks.append(chunk)
-        except OSError:
-            chunks = []
-        finally:
-            os.close(self.fd)
-        data, code = b"".join(chunks), _exit_status(self.pid)
-        if code != 0 or not data:
-            return None
-        try:
-            self._result = pickle.loads(data)
-        except Exception:
-            self._result = None
-        return self._result
 
 
 class Prefetch:
@@ -117,13 +70,13 @@ class Prefetch:
         fd: int,
         paths: frozenset[str],
         items: Sequence[tuple[str, Place]] = (),
-        shared: Meeting | None = None,
+        shared: SharedProgress | None = None,
     ) -> None:
         self.pid = pid
         self.paths = paths
         """The relative paths given to the child (the parent reads any others)."""
         self._items = items
-        self._meeting = shared
+        self._progress = shared
         self._fd = fd
         self._arrived = threading.Condition()
         self._frames: list[bytes] = []
@@ -160,15 +113,15 @@ class Prefetch:
     def steal(self) -> Iterator[tuple[str, Place]]:
         """The child's files from the last one back, each claimed (the child will not
         start it) before it is yielded, until the child has read the next one."""
-        meeting = self._meeting
-        if meeting is None:
+        progress = self._progress
+        if progress is None:
             return
         index = len(self._items)
         while True:
             index -= 1
-            if index < meeting.read():
+            if index < progress.read():
                 return
-            meeting.claim(index)
+            progress.claim(index)
             yield self._items[index]
 
     def absorb(self) -> None:
@@ -194,8 +147,6 @@ class Prefetch:
                     self._unpickle(frame)
 
     def _unpickle(self, frame: bytes) -> None:
-        from coordinator_tui.files.load import Loaded
-
         try:
             pairs = pickle.loads(frame)
         except Exception:
@@ -218,20 +169,10 @@ def _exit_status(pid: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def fork_share(root: str, paths: Sequence[str], max_bytes: int, within: str) -> Prefetch | None:
-    """A child reading ``paths`` from the first on while the caller ``steal``s from the
-    last back, or None when it is not worth it (too few files) or not safe (threads) or
-    possible (no fork)."""
-    if len(paths) < FORK_MIN_FILES or not can_fork():
-        return None
-    from coordinator_tui.files.layout import classify
-
-    return _fork(root, [(path, classify(path)) for path in paths], max_bytes, within)
-
-
-class Meeting:
-    """Where the child's reading (from the first file on) and the parent's (from the
-    last back) meet: two integers in an anonymous shared mapping, made before the fork.
+class SharedProgress:
+    """How far the child has read (from the first file on) and the first file the parent
+    has claimed (from the last back): two integers in an anonymous shared mapping, made
+    before the fork; where they meet, both stop.
 
     Each is written by one process only, as one aligned 8-byte machine word (a native
     ``memoryview`` item: ``struct.pack_into`` writes byte by byte, and the child once
@@ -272,8 +213,6 @@ def fork_first_scan(root: Path, max_bytes: int) -> Prefetch | None:
     ``claim``; None for a small directory (or no fork)."""
     if not can_fork():
         return None
-    from coordinator_tui.files.layout import classify, list_folders
-
     root_text = str(root)
     try:
         within = os.path.realpath(root)
@@ -293,11 +232,11 @@ def _fork(
     root: str, items: Iterable[tuple[str, Place | None]], max_bytes: int, within: str
 ) -> Prefetch | None:
     wanted = [(path, place) for path, place in items if place is not None]
-    meeting = Meeting(len(wanted))
-    spawned = spawn(lambda fd: _load_in_frames(root, wanted, max_bytes, within, fd, meeting))
+    progress = SharedProgress(len(wanted))
+    spawned = spawn(lambda fd: _load_in_frames(root, wanted, max_bytes, within, fd, progress))
     if spawned is None:
         return None
-    return Prefetch(*spawned, frozenset(path for path, _ in wanted), wanted, meeting)
+    return Prefetch(*spawned, frozenset(path for path, _ in wanted), wanted, progress)
 
 
 FRAME_FILES = 500
@@ -311,19 +250,17 @@ def _load_in_frames(
     max_bytes: int,
     within: str,
     fd: int,
-    meeting: Meeting,
+    progress: SharedProgress,
 ) -> None:
     """The child: read ``wanted`` in order until a file the parent has claimed, handing
     the results over ``FRAME_FILES`` at a time."""
-    from coordinator_tui.files.fsio import Folders
-
     pairs: list[tuple[str, Loaded]] = []
     with Folders(within) as folders:
         for index, (path, place) in enumerate(wanted):
-            if index >= meeting.limit():
+            if index >= progress.limit():
                 break
             pairs.append((path, load(root, path, place, max_bytes, within, folders)))
-            meeting.done(index + 1)
+            progress.done(index + 1)
             if len(pairs) == FRAME_FILES:
                 _send(fd, pairs)
                 pairs = []
@@ -334,3 +271,48 @@ def _load_in_frames(
 def _send(fd: int, pairs: list[tuple[str, Loaded]]) -> None:
     data = pickle.dumps(pairs, protocol=pickle.HIGHEST_PROTOCOL)
     write_all(fd, _HEADER.pack(len(data)) + data)
+
+
+# --- forking ---------------------------------------------------------------------------
+
+
+def can_fork() -> bool:
+    """The platform forks and no other thread runs (a lock another thread holds would
+    stay locked in the child)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def spawn(work: Callable[[int], None]) -> tuple[int, int] | None:
+    """(pid, read end of its pipe) of a forked child that runs ``work(write end)`` and
+    leaves; None when no child could be forked."""
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: work, hand over, leave
+        os.close(read_end)
+        _child(work, write_end)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _child(work: Callable[[int], None], fd: int) -> None:
+    """Never returns. Exit 0 only when the work was all handed over."""
+    code = 1
+    try:
+        gc.disable()  # a short life that only allocates: no cycles worth finding
+        work(fd)
+        code = 0
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

@@ -15,9 +15,8 @@ this module is the bookkeeping between them and the ``Snapshot``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timezone
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +36,11 @@ from coordinator_tui.files.load import Loaded, load
 from coordinator_tui.files.records import FileError, FileKind, PriorityItem, Session
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.gcpause import paused_gc
-from coordinator_tui.history.index import HistoryIndex
+from coordinator_tui.history.index import HistoryIndex, expected_history
 from coordinator_tui.history.keep import IndexKeeper
 from coordinator_tui.history.names import is_history, touches_history
 from coordinator_tui.history.window import HistoryWindow
 from coordinator_tui.prefetch import claim as claim_prefetch
-from coordinator_tui.prefetch import fork_share
 from coordinator_tui.settings import Settings
 from coordinator_tui.snapshot import Failure, Snapshot, StoreChange
 
@@ -53,7 +51,12 @@ ABSORB_EVERY = 250
 class Store:
     """Parsed records of one directory, keyed by relative path."""
 
-    def __init__(self, root: Path, settings: Settings | None = None) -> None:
+    def __init__(
+        self, root: Path, settings: Settings | None = None, *, one_shot: bool = False
+    ) -> None:
+        """``one_shot`` (``status``, ``report``): the first scan takes unchanged history
+        folders from the history index, and of the others keeps only each one's count
+        and window (``HistoryWindow.relist``'s ``window_only``)."""
         self.root = Path(root)
         self._root_text = str(self.root)
         self._root_real: str | None = None
@@ -70,15 +73,14 @@ class Store:
         self.history = HistoryWindow()
         """History folders are listed, not read: only the window of them is parsed."""
         self._history_read: set[str] = set()
-        self.history_index: HistoryIndex | None = None
-        """Set: the next full scan takes unchanged history folders from this index (once)."""
-        self.one_shot = False
-        """Set by ``status`` and ``report``: of a history folder only its count and window are
-        kept (summarised on the other core: ``history.elsewhere``)."""
+        self.history_index = HistoryIndex(self.root) if one_shot else None
+        """Set before the first full scan (or by ``one_shot``): that scan takes unchanged
+        history folders from this index, then closes it."""
+        self._one_shot = one_shot
         self.index_keeper = IndexKeeper(self.history, self._root_text)  # run, the dashboard
         self.history_pending: int | None = None
-        self.sessions_only = False
-        """Set by ``history.first.sessions_first``: a scan lists no history folder."""
+        """About how many history files the scan after ``scan_sessions_first`` lists."""
+        self._sessions_only = False
         self.prefetch = claim_prefetch(self._root_text)
         """Set: the next scan takes the files this forked child read (the dashboard's)."""
 
@@ -90,9 +92,26 @@ class Store:
 
     def scan(self) -> StoreChange:
         """Read the whole directory; files whose size and mtime did not change are skipped."""
-        with paused_gc():
+        with paused_gc():  # the collector's passes: a tenth of a cold scan at 10k sessions
             self._root_real = None
             return self._rescan("")
+
+    def scan_sessions_first(self) -> Snapshot | None:
+        """The dashboard's first pass over a large history: everything but the history
+        folders, plus ``sessions/HEARTBEATS`` (one file a session) and the heartbeat
+        window the index last saw, so sessions show before a quarter of a million names
+        are listed; ``history_pending`` says about how many are to come. None (nothing
+        read) when the history is small: one ``scan()`` is as quick. ``scan()`` completes
+        it."""
+        self.history_pending = expected_history(self.root, self.history_index)
+        if self.history_pending is None or not self.exists:
+            return None
+        self._sessions_only = True
+        try:
+            self.scan()
+        finally:
+            self._sessions_only = False
+        return self.snapshot()
 
     def apply(self, changed_paths: Iterable[Path | str]) -> StoreChange:
         """Update only what changed. Paths may be absolute or relative to the root."""
@@ -193,8 +212,7 @@ class Store:
         forget what is gone. A folder that cannot be listed is reported, once."""
         change = StoreChange()
         listing = list_folders(self._root_text, under, self._signatures, history=False)
-        early = partial(self._read_now, listing.files, change) if self.one_shot else None
-        for folder, error in self._relist_history(under, early).items():
+        for folder, error in self._relist_history(under).items():
             if not any(is_below(folder, reported) for reported in listing.folder_errors):
                 listing.folder_errors[folder] = error  # said once: below the root's error
         for folder in [f for f in self.folder_failures if is_below(f, under)]:
@@ -223,12 +241,10 @@ class Store:
         return change
 
     def _read_elsewhere(self, wanted: list[str], folders: Folders) -> dict[str, Loaded]:
-        """What a forked child read of ``wanted`` (``prefetch``), with the parent's own
-        share loaded meanwhile; {} when no child helps (then ``_read`` loads each)."""
+        """What the dashboard's read-ahead child read of ``wanted`` (``prefetch``), with the
+        parent's own share loaded meanwhile; {} without one (then ``_read`` loads each)."""
         prefetch, self.prefetch = self.prefetch, None
         limit, within = self.settings.max_file_bytes, self._within()
-        if prefetch is None:
-            prefetch = fork_share(self._root_text, wanted, limit, within)
         if prefetch is None:
             return {}
         mine = {}
@@ -244,24 +260,15 @@ class Store:
                     prefetch.absorb()  # the child's frames so far, while it reads on
         return {**prefetch.take(), **mine}
 
-    def _read_now(self, files: Iterable[str], change: StoreChange) -> None:
-        """While a child still lists a big history folder (one-shot): ``files`` and the
-        window of the history folders done so far."""
-        with Folders(self._within()) as folders:
-            for path in [*files, *self.history.selection()]:
-                self._read(path, change, None, folders)
-
-    def _relist_history(
-        self, under: str, meanwhile: Callable[[], None] | None = None
-    ) -> dict[str, FileError]:
-        if self.sessions_only:  # the first pass of ``sessions_first``
+    def _relist_history(self, under: str) -> dict[str, FileError]:
+        if self._sessions_only:  # the first pass of ``scan_sessions_first``
             return self.history.first_pass(self._root_text, self.history_index)
         if under == "":
             self.history_pending = None
         index = self.history_index
         summaries = index.load() if index is not None and under == "" else None
-        only = self.one_shot and summaries is not None
-        errors = self.history.relist(self._root_text, under, summaries, only, meanwhile)
+        only = self._one_shot and summaries is not None
+        errors = self.history.relist(self._root_text, under, summaries, only)
         if index is not None and index.problem is not None:
             errors[index.problem.path] = index.problem
         if index is not None and summaries is not None and self.history.listed:

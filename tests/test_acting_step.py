@@ -16,7 +16,7 @@ from coordinator_tui.write.acting_state import (
     escalation_state_path,
     load_acting_state,
 )
-from coordinator_tui.write.history import PROGRESS_LIMIT, Sample
+from coordinator_tui.write.trend_log import PROGRESS_LIMIT, Sample
 from tests.acting import NOW, analysed, milestone
 from tests.test_acting_run import direct, scenario
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.cli import main
-from coordinator_tui.write.history import History
+from coordinator_tui.write.trend_log import TrendLog
 
 
 def test_headless_demo_three_cycles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -34,7 +34,7 @@ def test_headless_demo_three_cycles(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert out.count("=== Coordination cycle #") == 3
     assert "Coordinator done after 3 cycles" in out
     assert f"demo files kept in {root}" in err
-    assert len(History(root).load()) == 3
+    assert len(TrendLog(root).load()) == 3
     reports = list(root.glob("SPRINT_REPORT_*.md"))
     assert len(reports) == 1 and "## Duplicate work" in reports[0].read_text(encoding="utf-8")
     mine = [

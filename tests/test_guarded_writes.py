@@ -21,8 +21,8 @@ from coordinator_tui.files.fsio import UnsafeFolder, create_new_in, replace_in
 from coordinator_tui.headless.coordinator import Coordinator, LogEvent, RunOptions
 from coordinator_tui.settings import Settings
 from coordinator_tui.write.alert_state import AlertState, load_alert_state, save_alert_state
-from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.messages import Draft, write_message
+from coordinator_tui.write.trend_log import Sample, TrendLog, TrendLogError
 from tests.collective import NOW
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,7 +62,7 @@ def test_no_writer_follows_a_linked_folder(root: Path, outside: Path, linked: st
         lambda: write_message(root, Draft(to="broadcast", subject="s", body="b"), NOW),
         lambda: write_message(root, Draft(to="session-1", subject="s", body="b"), NOW),
         lambda: save_alert_state(root, AlertState(duplicates={"k": ("a", "b")})),
-        lambda: History(root).append(SAMPLE),
+        lambda: TrendLog(root).append(SAMPLE),
         lambda: replace_in(root, f"{linked}/x.json", b"{}"),
     ]
     refused = 0
@@ -81,7 +81,7 @@ def test_no_writer_follows_a_linked_folder(root: Path, outside: Path, linked: st
 def test_a_history_file_linked_outside_is_never_appended_to(root: Path, outside: Path) -> None:
     (root / ".coordinator").mkdir()
     (root / ".coordinator" / "history.jsonl").symlink_to(outside / "victim.txt")
-    history = History(root)
+    history = TrendLog(root)
     with pytest.raises(OSError):
         history.append(SAMPLE)
     assert (outside / "victim.txt").read_text() == "untouched\n"
@@ -127,11 +127,11 @@ def test_private_state_that_is_a_fifo_does_not_block(root: Path, name: str) -> N
     os.mkfifo(root / ".coordinator" / name)
     loaded = _with_timeout(lambda: load_alert_state(root))
     assert loaded["value"][1] == ("not a regular file (FIFO)" if name == "alerts.json" else None)
-    read = _with_timeout(lambda: History(root).load())
+    read = _with_timeout(lambda: TrendLog(root).load())
     if name == "history.jsonl":
-        assert isinstance(read["error"], HistoryError)
+        assert isinstance(read["error"], TrendLogError)
         assert "not a regular file (FIFO)" in read["error"].reason
-        appended = _with_timeout(lambda: History(root).append(SAMPLE))
+        appended = _with_timeout(lambda: TrendLog(root).append(SAMPLE))
         assert isinstance(appended["error"], OSError)
 
 
@@ -143,11 +143,11 @@ def test_private_state_linked_to_a_device_is_not_read(root: Path, name: str) -> 
     if name == "alerts.json":  # our own state: no link is followed, inside or out
         assert problem == fsio.FINAL_LINK
     if name == "history.jsonl":
-        with pytest.raises(HistoryError) as raised:
-            History(root).load()
+        with pytest.raises(TrendLogError) as raised:
+            TrendLog(root).load()
         assert raised.value.reason == "symbolic link to a file outside the coordination directory"
     else:
-        assert History(root).load() == []
+        assert TrendLog(root).load() == []
         assert state == AlertState()
 
 

@@ -11,7 +11,7 @@ import pytest
 from coordinator_tui.analysis import analyse
 from coordinator_tui.render.trends import milestone_velocity, sparkline, utilization_trend
 from coordinator_tui.store import Store
-from coordinator_tui.write.history import History, HistoryError, Sample
+from coordinator_tui.write.trend_log import Sample, TrendLog, TrendLogError
 from tests.collective import NOW
 
 
@@ -41,16 +41,16 @@ def test_sample_from_analysis_holds_counts_and_milestones(collective: Path) -> N
 
 
 def test_append_and_load_round_trip(tmp_path: Path) -> None:
-    history = History(tmp_path)
+    history = TrendLog(tmp_path)
     for minute in range(3):
         history.append(sample(minute, completed=minute))
-    loaded = History(tmp_path).load()
+    loaded = TrendLog(tmp_path).load()
     assert loaded == [sample(0, completed=0), sample(1, completed=1), sample(2, completed=2)]
     assert (tmp_path / ".coordinator" / "history.jsonl").is_file()
 
 
 def test_corrupt_lines_are_skipped_and_the_rest_kept(tmp_path: Path) -> None:
-    history = History(tmp_path)
+    history = TrendLog(tmp_path)
     history.append(sample(0))
     path = tmp_path / ".coordinator" / "history.jsonl"
     with path.open("ab") as handle:
@@ -58,18 +58,18 @@ def test_corrupt_lines_are_skipped_and_the_rest_kept(tmp_path: Path) -> None:
         handle.write(b"\xff\xfe not json\n[1, 2]\n")
         handle.write(b'{"time":"yesterday","total":1}\n')
     history.append(sample(5))
-    reread = History(tmp_path)
+    reread = TrendLog(tmp_path)
     assert [s.time for s in reread.load()] == [sample(0).time, sample(5).time]
     assert reread.skipped == 4
 
 
 def test_history_stays_bounded_and_keeps_the_newest(tmp_path: Path) -> None:
-    history = History(tmp_path, limit=20)
+    history = TrendLog(tmp_path, limit=20)
     for minute in range(100):
         history.append(sample(minute))
     lines = (tmp_path / ".coordinator" / "history.jsonl").read_text().splitlines()
     assert len(lines) <= 20 + 10
-    loaded = History(tmp_path, limit=20).load()
+    loaded = TrendLog(tmp_path, limit=20).load()
     assert len(loaded) == 20
     assert loaded[-1].time == sample(99).time
     assert loaded[0].time == sample(80).time
@@ -77,7 +77,7 @@ def test_history_stays_bounded_and_keeps_the_newest(tmp_path: Path) -> None:
 
 
 def test_missing_history_is_empty(tmp_path: Path) -> None:
-    assert History(tmp_path / "nowhere").load() == []
+    assert TrendLog(tmp_path / "nowhere").load() == []
 
 
 def test_a_folder_in_place_of_the_history_is_an_error_with_path_and_reason(
@@ -85,30 +85,30 @@ def test_a_folder_in_place_of_the_history_is_an_error_with_path_and_reason(
 ) -> None:
     path = tmp_path / ".coordinator" / "history.jsonl"
     path.mkdir(parents=True)
-    with pytest.raises(HistoryError) as raised:
-        History(tmp_path).load()
+    with pytest.raises(TrendLogError) as raised:
+        TrendLog(tmp_path).load()
     assert raised.value.path == path
     assert raised.value.reason == "not a regular file (directory)"
     assert str(raised.value) == f"{path}: not a regular file (directory)"
     with pytest.raises(OSError):
-        History(tmp_path).append(sample(0))
+        TrendLog(tmp_path).append(sample(0))
 
 
 def test_a_file_in_place_of_the_private_folder_is_an_error(tmp_path: Path) -> None:
     (tmp_path / ".coordinator").write_text("not a folder")
-    with pytest.raises(HistoryError) as raised:
-        History(tmp_path).load()
+    with pytest.raises(TrendLogError) as raised:
+        TrendLog(tmp_path).load()
     assert (raised.value.path, raised.value.reason) == (tmp_path / ".coordinator", "not a folder")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_an_unreadable_history_is_an_error(tmp_path: Path) -> None:
-    history = History(tmp_path)
+    history = TrendLog(tmp_path)
     history.append(sample(0))
     history.path.chmod(0)
     try:
-        with pytest.raises(HistoryError) as raised:
-            History(tmp_path).load()
+        with pytest.raises(TrendLogError) as raised:
+            TrendLog(tmp_path).load()
     finally:
         history.path.chmod(0o644)
     assert raised.value.path == history.path
@@ -121,11 +121,11 @@ def test_a_link_out_of_the_directory_is_neither_read_nor_appended_to(tmp_path: P
     root = tmp_path / "coordination"
     (root / ".coordinator").mkdir(parents=True)
     (root / ".coordinator" / "history.jsonl").symlink_to(outside)
-    with pytest.raises(HistoryError) as raised:
-        History(root).load()
+    with pytest.raises(TrendLogError) as raised:
+        TrendLog(root).load()
     assert "outside the coordination directory" in raised.value.reason
     with pytest.raises(OSError):
-        History(root).append(sample(1))
+        TrendLog(root).append(sample(1))
     assert outside.read_text() == sample(0).to_json() + "\n"
 
 

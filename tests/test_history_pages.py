@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import coordinator_tui.history.first as first_module
-from coordinator_tui.history.first import sessions_first
+import coordinator_tui.store as store_module
 from coordinator_tui.history.pages import HistoryPages
 from coordinator_tui.store import Store
 
@@ -95,10 +94,10 @@ def test_sessions_first_then_history(tmp_path: Path, monkeypatch: pytest.MonkeyP
     for minute in range(40):
         _broadcast(tmp_path, minute)
     store = Store(tmp_path)
-    assert sessions_first(store) is None  # a small history: one pass
-    monkeypatch.setattr(first_module, "expected_history", lambda root, index: 4321)
+    assert store.scan_sessions_first() is None  # a small history: one pass
+    monkeypatch.setattr(store_module, "expected_history", lambda root, index: 4321)
     store = Store(tmp_path)
-    first = sessions_first(store)
+    first = store.scan_sessions_first()
     assert first is not None
     assert first.history_pending == 4321
     assert [s.session_id for s in first.sessions] == ["s1"] and first.messages == ()

@@ -12,7 +12,7 @@ from coordinator_tui.analysis import analyse
 from coordinator_tui.files.records import FileKind
 from coordinator_tui.history.names import split_name
 from coordinator_tui.history.window import HEARTBEATS_PER_SESSION, NEWEST_MESSAGES
-from coordinator_tui.render.status_json import dumps
+from coordinator_tui.render.sanitize import dumps
 from coordinator_tui.store import Store
 from tests.history_kit import END, SESSIONS, beat_name, build_history
 
@@ -168,8 +168,11 @@ def test_the_quick_choice_of_messages_is_what_looking_at_each_name_chooses() -> 
     ``newest_messages_one_by_one`` gives."""
     import random
 
-    from coordinator_tui.history.early import newest_names
-    from coordinator_tui.history.names import newest_messages_of, newest_messages_one_by_one
+    from coordinator_tui.history.names import (
+        newest_messages_of,
+        newest_messages_one_by_one,
+        newest_names,
+    )
 
     rng = random.Random(7)
     odd_names = [

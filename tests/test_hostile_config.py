@@ -88,3 +88,31 @@ def test_an_unreadable_config_file_is_one_line_and_exit_2(tmp_path: Path) -> Non
             assert str(config) in result.stderr
     finally:
         config.chmod(0o600)
+
+
+def test_hostile_config_contents_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    """Too big, a link to a FIFO or to nothing, NaN, a number past a float: refused in one
+    line naming the file, for the command that reads it."""
+    root = _directory(tmp_path)
+    huge = tmp_path / "huge.toml"
+    huge.write_text("# padding\n" * 200_000)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    to_fifo = tmp_path / "to-fifo.toml"
+    to_fifo.symlink_to(fifo)
+    dangling = tmp_path / "dangling.toml"
+    dangling.symlink_to(tmp_path / "nowhere.toml")
+    nan = tmp_path / "nan.toml"
+    nan.write_text("stale_after_s = nan\n")
+    big = tmp_path / "big.toml"
+    big.write_text("gone_after_s = 1e400\n")
+    cases = {
+        huge: "is larger than 1,048,576 bytes",
+        to_fifo: "is not a regular file",
+        dangling: "does not exist",
+        nan: f"stale_after_s must be a finite number (got nan from {nan})",
+        big: f"gone_after_s must be a finite number (got inf from {big})",
+    }
+    for config, needle in cases.items():
+        _check(_run(["status", str(root)], config), needle)
+        assert str(config) in _run(["status", "--json", str(root)], config).stderr

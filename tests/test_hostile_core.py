@@ -28,7 +28,7 @@ from coordinator_tui.files.layout import classify
 from coordinator_tui.files.records import FileKind
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.status import render_status
-from coordinator_tui.render.status_json import analysis_to_dict, dumps
+from coordinator_tui.render.status_json import dumps, status_document
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from coordinator_tui.write.messages import Draft, MessageError, write_message
@@ -93,7 +93,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
     console.print(render_status(analysis))
     plain_buffer = io.StringIO()
     Console(file=plain_buffer, width=160, color_system=None).print(render_status(analysis))
-    json_text = dumps(analysis_to_dict(analysis))
+    json_text = dumps(status_document(analysis))
     return Hostile(
         root=root,
         cases=cases,

@@ -99,16 +99,37 @@ def test_running_status_does_not_import_textual(collective) -> None:
     assert out.stderr.strip().splitlines()[-1] == "False 0"
 
 
-def test_status_json_imports_no_pydantic_rich_or_textual(collective) -> None:
+def test_status_json_imports_no_rich_or_textual(collective) -> None:
     """``status --json`` runs in scripts, often: it pays for no library it does not use
-    (issue 12). The probe's own output is on stderr, after the document."""
+    (issue 12). pydantic it uses: the settings and the document's models. The probe's own
+    output is on stderr, after the document."""
     code = (
         "import sys\n"
         "from coordinator_tui.cli import main\n"
         f"code = main(['status', {str(collective)!r}, '--json'])\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'rich', 'textual'})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'textual'})\n"
         "print(heavy, code, file=sys.stderr)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["counts"]["total"] == 12
     assert out.stderr.strip().splitlines()[-1] == "[] 0"
+
+
+def test_only_json_and_schema_load_the_document_models(collective) -> None:
+    """The ``status --json`` models cost their import only where they are printed."""
+    code = (
+        "import sys\n"
+        "from coordinator_tui.cli import main\n"
+        "main(sys.argv[1:])\n"
+        "print('render.status_document' in ' '.join(sys.modules), file=sys.stderr)\n"
+    )
+    for argv, loaded in (
+        (["status", str(collective)], False),
+        (["report", str(collective), "-o", "-"], False),
+        (["status", str(collective), "--json"], True),
+        (["schema"], True),
+    ):
+        out = subprocess.run(
+            [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True
+        )
+        assert out.stderr.strip().splitlines()[-1] == str(loaded), argv

@@ -288,18 +288,27 @@ def test_run_racing_a_non_atomic_rewriter_logs_no_file_problem(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("args", "environment", "expected"),
     [
-        (["--overlap-threshold", "3"], {}, "overlap_threshold must be at most 1 (got 3)"),
+        (
+            ["--overlap-threshold", "3"],
+            {},
+            "overlap_threshold must be at most 1 (got 3 from --overlap-threshold)",
+        ),
         (
             [],
             {"COORDINATOR_TUI_STALE_AFTER_S": "abc"},
-            "stale_after_s must be a number (got 'abc')",
+            "stale_after_s must be a number (got 'abc' from COORDINATOR_TUI_STALE_AFTER_S)",
         ),
         (
             [],
             {"COORDINATOR_TUI_HISTORY_LIMIT": "0"},
-            "history_limit must be greater than 0 (got '0')",
+            "history_limit must be greater than 0 (got '0' from COORDINATOR_TUI_HISTORY_LIMIT)",
         ),
-        (["--gone-after", "5"], {}, "gone_after_s must be greater than stale_after_s"),
+        (
+            ["--gone-after", "5"],
+            {},
+            "gone_after_s must be greater than stale_after_s "
+            "(gone_after_s 5 from --gone-after, stale_after_s 600 by default)",
+        ),
     ],
 )
 def test_invalid_settings_are_said_in_plain_words(
@@ -328,7 +337,9 @@ def test_an_unknown_setting_in_the_config_file_is_named(
     config.write_text("stale_afterr_s = 5\n")
     monkeypatch.setenv("COORDINATOR_TUI_CONFIG", str(config))
     assert main(["status", str(collective)]) == 2
-    assert capsys.readouterr().err == "coordinator-tui: stale_afterr_s is not a setting\n"
+    assert capsys.readouterr().err == (
+        f"coordinator-tui: stale_afterr_s is not a setting (in {config})\n"
+    )
 
 
 def test_ages_follow_one_rule() -> None:

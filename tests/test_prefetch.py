@@ -76,18 +76,20 @@ def _forking(monkeypatch: pytest.MonkeyPatch) -> list[prefetch.Prefetch]:
 def _scan_sharing(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Store, prefetch.Prefetch, dict[str, Loaded], list[str]]:
-    """A scan of ``root`` shared with a child: (store, child, what the child handed over,
-    the paths the parent read itself)."""
+    """A first scan of ``root`` shared with the read-ahead child: (store, child, what the
+    child handed over, the paths of the child's list the parent read itself)."""
     started = _forking(monkeypatch)
     here: list[str] = []
     load = store_module.load
     monkeypatch.setattr(
         store_module, "load", lambda root, path, *rest: here.append(path) or load(root, path, *rest)
     )
+    assert prefetch.fork_first_scan(root, 1 << 20) is not None
     store = Store(root)
     store.scan()
     assert len(started) == 1
-    return store, started[0], started[0].take(), here
+    child = started[0]
+    return store, child, child.take(), [path for path in here if path in child.paths]
 
 
 def test_a_scan_shared_with_a_child_equals_one_on_one_core(
@@ -95,7 +97,8 @@ def test_a_scan_shared_with_a_child_equals_one_on_one_core(
 ) -> None:
     expected = _serial(big, monkeypatch)
     store, child, handed, here = _scan_sharing(big, monkeypatch)
-    assert child.paths == set(expected["signatures"])  # the child was given every file
+    history = {p for p in expected["signatures"] if p.startswith(("heartbeats/", "messages/"))}
+    assert child.paths == set(expected["signatures"]) - history  # every file but history
     assert set(handed) | set(here) == child.paths  # and between them every file was read
     assert len(set(handed) & set(here)) <= 1  # at most the one where they met, twice
     assert "sessions/session-bad1.json" in store.failures or "sessions/session-bad2.json" in (
@@ -123,24 +126,24 @@ def test_the_parent_reads_from_the_end_until_it_meets_the_child(
 
 
 def test_the_child_stops_at_the_first_file_the_parent_claimed(tmp_path: Path) -> None:
-    """The meeting point itself: a claim made before the child starts leaves the child
+    """The progress point itself: a claim made before the child starts leaves the child
     only the files before it, and ``steal`` yields nothing the child has read."""
     place = classify("sessions/session-x.json")
     assert place is not None
     items = [(f"sessions/session-f{i}.json", place) for i in range(10)]
-    meeting = prefetch.Meeting(len(items))
-    assert (meeting.limit(), meeting.read()) == (10, 0)
-    meeting.claim(4)
+    progress = prefetch.SharedProgress(len(items))
+    assert (progress.limit(), progress.read()) == (10, 0)
+    progress.claim(4)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        prefetch._load_in_frames(str(tmp_path), items, 1024, str(tmp_path), write_end, meeting)
+        prefetch._load_in_frames(str(tmp_path), items, 1024, str(tmp_path), write_end, progress)
         os._exit(0)
     os.close(write_end)
-    child = prefetch.Prefetch(pid, read_end, frozenset(p for p, _ in items), items, meeting)
+    child = prefetch.Prefetch(pid, read_end, frozenset(p for p, _ in items), items, progress)
     assert sorted(child.take()) == [f"sessions/session-f{i}.json" for i in range(4)]
-    assert meeting.read() == 4
+    assert progress.read() == 4
     assert [path for path, _ in child.steal()] == [
         f"sessions/session-f{i}.json" for i in (9, 8, 7, 6, 5, 4)
     ]
@@ -158,6 +161,7 @@ def test_a_child_that_fails_loses_nothing(
         monkeypatch.setattr(prefetch.pickle, "dumps", lambda *args, **kw: b"\x80\x05garbage")
     else:
         monkeypatch.setattr(prefetch, "load", lambda *args: os.kill(os.getpid(), 9))
+    prefetch.fork_first_scan(big, 1 << 20)
     store = Store(big)
     store.scan()
     assert len(started) == 1 and started[0].take() == {}  # nothing came: read here
@@ -234,18 +238,6 @@ def test_only_whole_loaded_files_in_whole_frames_are_taken() -> None:
         "a": whole,
         "b": other,
     }
-
-
-def test_a_forked_call_hands_back_its_value_or_none() -> None:
-    from coordinator_tui.history.early import fork_call
-
-    child = fork_call(lambda: {"heartbeats": (1, 2, "three")})
-    assert child is not None
-    forked = prefetch.Forked(*child)
-    assert forked.result() == {"heartbeats": (1, 2, "three")}
-    assert forked.result() == {"heartbeats": (1, 2, "three")}  # once read, kept
-    child = fork_call(lambda: os.kill(os.getpid(), 9))
-    assert child is not None and prefetch.Forked(*child).result() is None
 
 
 def test_frames_are_taken_as_they_come_while_the_child_reads_on() -> None:

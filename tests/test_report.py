@@ -14,8 +14,8 @@ from coordinator_tui.cli import main
 from coordinator_tui.files import fsio
 from coordinator_tui.render.report import render_report
 from coordinator_tui.store import Store
-from coordinator_tui.write.history import Sample
 from coordinator_tui.write.reports import write_report
+from coordinator_tui.write.trend_log import Sample
 from tests.collective import NOW, ago, session
 
 GOLDEN = Path(__file__).parent / "golden" / "sprint_report.md"

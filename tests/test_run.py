@@ -20,7 +20,7 @@ from coordinator_tui.clock import frozen_clock
 from coordinator_tui.files import fsio
 from coordinator_tui.headless.coordinator import Coordinator, LogEvent, RunOptions
 from coordinator_tui.settings import Settings
-from coordinator_tui.write.history import History
+from coordinator_tui.write.trend_log import TrendLog
 from tests.collective import NOW, ago, build_collective, session
 
 NOW_ARG = ["--now", "2025-11-15T20:00:00Z"]
@@ -77,7 +77,7 @@ def test_two_cycles_send_one_duplicate_alert(
     assert len(broadcasts(collective, "Work suggestion")) == 1
     assert "Coordination cycle #2" in out and "Duplicate work: 'consciousness-loop-build'" in out
     assert not list(collective.glob("SPRINT_REPORT_*"))  # default --report-every 10
-    assert len(History(collective).load()) == 2
+    assert len(TrendLog(collective).load()) == 2
     assert fingerprint(collective) == before  # sessions, milestones, claims untouched
 
 

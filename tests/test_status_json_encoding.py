@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from coordinator_tui.render import sanitize
-from coordinator_tui.render.status_json import dumps
+from coordinator_tui.render.sanitize import dumps
 
 pytest.importorskip("orjson")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Literal
 
 from coordinator_tui.analysis.acting.escalate import MAX_ID, MAX_TITLE, Incident
 from coordinator_tui.analysis.results import Analysis, SessionView
@@ -43,7 +44,7 @@ class Receipt:
     acted_at: datetime | None
 
     @property
-    def stage(self) -> str:
+    def stage(self) -> Literal["written", "delivered", "acted on"]:
         """``acted on``, ``delivered`` or ``written``: how far the message got."""
         if self.acted_at is not None:
             return "acted on"

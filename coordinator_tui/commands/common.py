@@ -13,12 +13,11 @@ from coordinator_tui.analysis.acting.act import Acting, act
 from coordinator_tui.analysis.receipts import hook_driven
 from coordinator_tui.clock import Clock, frozen_clock, system_clock
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
-from coordinator_tui.history.index import HistoryIndex
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from coordinator_tui.write.acting_state import duplicate_counts
-from coordinator_tui.write.history import History, HistoryError
+from coordinator_tui.write.trend_log import TrendLog, TrendLogError
 from coordinator_tui.write.usage_state import usage_once
 
 
@@ -44,14 +43,8 @@ def clock_of(args: argparse.Namespace) -> Clock:
 
 
 def analyse_once(root: Path, settings: Settings, clock: Clock) -> tuple[Store, Analysis]:
-    store = Store(root, settings)
-    store.history_index = HistoryIndex(root)
-    store.one_shot = True
-    try:
-        store.scan()
-    finally:
-        if store.history_index is not None:
-            store.history_index.close()
+    store = Store(root, settings, one_shot=True)
+    store.scan()
     return store, analyse(store.snapshot(), clock(), settings)
 
 
@@ -66,8 +59,8 @@ def acting_of(root: Path, analysis: Analysis, settings: Settings) -> tuple[Actin
     all read)."""
     problems = []
     try:
-        samples = History(root, settings.history_limit).load()
-    except HistoryError as error:
+        samples = TrendLog(root, settings.history_limit).load()
+    except TrendLogError as error:
         samples = []
         problems.append(f"history not read, forecasts without it: {error.describe(root)}")
     counts, problem = duplicate_counts(root)

@@ -24,13 +24,12 @@ from coordinator_tui.commands.common import (
     fail,
     os_error_text,
 )
-from coordinator_tui.leave import finish
 from coordinator_tui.render.report import render_report
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.write.acting_state import duplicate_counts
-from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.reports import write_report
+from coordinator_tui.write.trend_log import Sample, TrendLog, TrendLogError
 from coordinator_tui.write.usage_state import usage_once
 
 
@@ -51,14 +50,14 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except CommandError as error:
         return fail(error)
     _, analysis = analyse_once(root, settings, clock_of(args))
-    history, problem = load_history(History(root, settings.history_limit), root)
+    history, problem = load_history(TrendLog(root, settings.history_limit), root)
     if problem is not None:
         print(f"coordinator-tui: history not read: {display(problem, 300)}", file=sys.stderr)
     counts, _ = duplicate_counts(root)
     acting = act(analysis, history, counts, usage_once(root, analysis))
     if args.output == "-":
         sys.stdout.write(render_report(analysis, history, history_problem=problem, acting=acting))
-        return finish(0)
+        return 0
     target = Path(args.output) if args.output else None
     if target is not None:
         problem = _unwritable(target)
@@ -69,7 +68,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as error:
         return fail(CommandError(f"could not write the report: {os_error_text(error)}"))
     print(path)
-    return finish(0)
+    return 0
 
 
 def _unwritable(target: Path) -> str | None:
@@ -83,9 +82,9 @@ def _unwritable(target: Path) -> str | None:
     return None
 
 
-def load_history(history: History, root: Path) -> tuple[list[Sample], str | None]:
+def load_history(history: TrendLog, root: Path) -> tuple[list[Sample], str | None]:
     """The samples, or none and why the history could not be read (path: reason)."""
     try:
         return history.load(), None
-    except HistoryError as error:
+    except TrendLogError as error:
         return [], error.describe(root)

@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coordinator_tui.commands.arguments import Parsers
-from coordinator_tui.leave import finish
+from coordinator_tui.commands.common import (
+    CommandError,
+    acting_of,
+    analyse_once,
+    clock_of,
+    directory,
+    fail,
+)
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 
@@ -67,15 +74,6 @@ def add_parser(parsers: Parsers) -> None:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    # Loaded here, not with the parser: the history's listing children fork first (cli).
-    from coordinator_tui.commands.common import (
-        CommandError,
-        analyse_once,
-        clock_of,
-        directory,
-        fail,
-    )
-
     if args.line or args.tmux:
         # `status --line` never gets here (cli.main hands it to statusline first).
         return fail(CommandError("status: --tmux goes with --line (see --help)", code=2))
@@ -96,24 +94,22 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         from coordinator_tui.analysis.acting.checks import check
 
         result = check(analysis)
-        return finish(unread | _check(result.code, result.reasons))
+        return unread | _check(result.code, result.reasons)
     if args.json:
-        from coordinator_tui.commands.common import acting_of
-        from coordinator_tui.render.status_json import analysis_to_dict, write
+        from coordinator_tui.render.status_json import status_document, write
 
         acting, problem = acting_of(root, analysis, settings)
         if problem is not None:
             print(f"coordinator-tui: {display(problem, 300)}", file=sys.stderr)
-        write(analysis_to_dict(analysis, acting), pretty=args.pretty)
+        write(status_document(analysis, acting), pretty=args.pretty)
         code = _check(acting.check.code, acting.check.reasons) if args.check else 0
-        return finish(unread | code)
-    return finish(unread | _print_tables(root, analysis, settings))
+        return unread | code
+    return unread | _print_tables(root, analysis, settings)
 
 
 def _print_tables(root: Path, analysis: Analysis, settings: Settings) -> int:
     from rich.console import Console
 
-    from coordinator_tui.commands.common import acting_of
     from coordinator_tui.render.status import render_status
 
     acting, problem = acting_of(root, analysis, settings)

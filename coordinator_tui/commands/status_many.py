@@ -61,7 +61,7 @@ def main_many(args: argparse.Namespace, settings: Settings) -> int:
 def _print_json(analysed: list[Any], settings: Settings, args: argparse.Namespace) -> int:
     from coordinator_tui.collectives.status_json import many_document
     from coordinator_tui.commands.common import acting_of
-    from coordinator_tui.render.status_json import analysis_to_dict, write
+    from coordinator_tui.render.status_json import status_document, write
 
     code = 0
     entries = []
@@ -69,7 +69,7 @@ def _print_json(analysed: list[Any], settings: Settings, args: argparse.Namespac
         acting, problem = acting_of(collective.root, analysis, settings)
         if problem is not None:
             print(f"coordinator-tui: {_name(collective)}: {display(problem, 300)}", file=sys.stderr)
-        entries.append((collective, analysis_to_dict(analysis, acting)))
+        entries.append((collective, status_document(analysis, acting)))
         if args.check:
             code |= _reasons(collective, acting.check.code, acting.check.reasons)
     write(many_document(entries), pretty=args.pretty)

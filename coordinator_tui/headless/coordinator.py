@@ -44,9 +44,9 @@ from coordinator_tui.write.alert_state import (
     save_alert_state,
     state_path,
 )
-from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.messages import BROADCAST, Draft, write_message
 from coordinator_tui.write.reports import report_path, write_report
+from coordinator_tui.write.trend_log import Sample, TrendLog, TrendLogError
 from coordinator_tui.write.usage_state import saver, write_summary
 
 ARCHIVE_EVERY_S = 3600.0
@@ -105,7 +105,7 @@ class Coordinator:
         self.options = options
         self.emit = emit
         self.store = Store(self.root, settings)
-        self.history = History(self.root, settings.history_limit)
+        self.history = TrendLog(self.root, settings.history_limit)
         self.cycle = 0
         self._archived_at: float | None = None
         self._missing = False
@@ -263,7 +263,7 @@ class Coordinator:
         try:
             self.history.append(Sample.from_analysis(analysis))
         except OSError as error:
-            why = error.describe(self.root) if isinstance(error, HistoryError) else str(error)
+            why = error.describe(self.root) if isinstance(error, TrendLogError) else str(error)
             text = f"could not record the history sample: {display(why, 200)}"
             self._log("history", "error", text)
 
@@ -271,7 +271,7 @@ class Coordinator:
         """Resolve, suggest early, advise, escalate (``headless.acting``)."""
         try:
             samples = self.history.load()
-        except HistoryError:
+        except TrendLogError:
             samples = []  # the history step has said why; forecasts go without it
         self._say(self.acting.run(analysis, samples, self.usage.snapshot()))
         last = self.acting.last
@@ -302,7 +302,7 @@ class Coordinator:
             return
         try:
             samples, problem = self.history.load(), None
-        except HistoryError as error:
+        except TrendLogError as error:
             samples, problem = [], error.describe(self.root)
             text = f"history not read, report has no trends: {display(problem, 200)}"
             self._log("report", "warn", text, path=str(error.path), reason=error.reason)

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from coordinator_tui.files import fsio
 from coordinator_tui.files.records import FileError
-from coordinator_tui.history.early import INDEX_FILE
 
+INDEX_FILE = ".coordinator/history-index.sqlite"
 SCHEMA_VERSION = 1
 SETTLED_NS = 2_000_000_000
 MIN_FILES = 2000

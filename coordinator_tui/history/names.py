@@ -13,11 +13,14 @@ from __future__ import annotations
 import heapq
 import re
 import time
+from collections import defaultdict
 from collections.abc import Collection
+from operator import itemgetter
 
 from coordinator_tui.files.layout import is_below
-from coordinator_tui.history.early import HEARTBEAT_FOLDERS, newest_names, newest_of_each
 
+HEARTBEAT_FOLDERS = ("heartbeats", "sessions/HEARTBEATS")
+"""Folders of heartbeat event files (``sessions/HEARTBEATS`` holds one per session)."""
 BROADCAST_FOLDER = "messages/broadcast"
 DIRECT_FOLDER = "messages/direct"
 HISTORY_KINDS = ("heartbeat", "broadcast", "direct")
@@ -31,6 +34,59 @@ def is_common(name: str) -> bool:
     """The name has the usual shape, ``2025-11-15_19-30-31-<who>.json``: its first 19
     characters are its stamp, and names of one folder sort by time."""
     return name[10:11] == "_" and name[19:20] == "-" and name[4:5] == "-" and len(name) > 25
+
+
+def newest_of_each(names: Collection[str], count: int) -> dict[str, list[str]] | None:
+    """The ``count`` newest names of each session, by session, when every name has the
+    usual shape (a digit first, ``-``/``_`` where ``2025-11-15_19-30-31-`` has them, a
+    session, ``.json``); None when one has not (then each name must be looked at on its
+    own).
+
+    A month of heartbeat events is a quarter of a million names: the shape is looked at
+    by passes that run in C (``map`` with an ``itemgetter`` into a set: 22 ms where a
+    loop over the names took 32), then one loop groups them by what follows the stamp,
+    which is then the session.
+    """
+    if not names:
+        return {}
+    if not _stamped_alike(names):
+        return None
+    groups: defaultdict[str, list[str]] = defaultdict(list)
+    for name in names:
+        groups[name[20:]].append(name)
+    if not all(rest.endswith(".json") for rest in groups):
+        return None
+    return {
+        rest[:-5]: group if len(group) <= count else heapq.nlargest(count, group)
+        for rest, group in groups.items()
+    }
+
+
+def newest_names(names: Collection[str], count: int) -> list[str] | None:
+    """The ``count`` newest names of a message folder (the largest: their stamps sort by
+    time), when every name has the usual shape (as ``newest_of_each``); else None."""
+    if not names:
+        return []
+    if not _stamped_alike(names) or set(map(_SUFFIX, names)) != {".json"}:
+        return None
+    return heapq.nlargest(count, names)
+
+
+def _stamped_alike(names: Collection[str]) -> bool:
+    """Every name is longer than a stamp and its dash, starts with a digit and has ``-`` and
+    ``_`` where ``2025-11-15_19-30-31-`` has them (passes that run in C)."""
+    return (
+        min(map(len, names)) > 25
+        and set(map(_SEPARATORS, names)) == {"--_---"}
+        and _DIGITS.issuperset(map(_FIRST, names))
+    )
+
+
+_SEPARATORS = itemgetter(slice(4, 20, 3))
+"""Characters 4, 7, 10, 13, 16 and 19 of a name: ``--_---`` in the usual shape."""
+_FIRST = itemgetter(0)
+_SUFFIX = itemgetter(slice(-5, None))
+_DIGITS = frozenset("0123456789")
 
 
 def newest_beats(

@@ -16,12 +16,10 @@ import heapq
 import os
 import threading
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 
 from coordinator_tui.files.layout import folder_error, is_below, leads_out
 from coordinator_tui.files.records import FileError
-from coordinator_tui.history import elsewhere
-from coordinator_tui.history.early import HEARTBEATS_PER_SESSION, NEWEST_MESSAGES
 from coordinator_tui.history.index import FolderSummary, HistoryIndex, fresh_summary
 from coordinator_tui.history.names import (
     BROADCAST_FOLDER,
@@ -30,8 +28,18 @@ from coordinator_tui.history.names import (
     kind_of_folder,
     newest_beats,
     newest_messages_of,
+    newest_names,
+    newest_of_each,
     split_name,
 )
+
+HEARTBEATS_PER_SESSION = 20
+"""Heartbeat events parsed per session (the newest); the analyses that look back (work
+started, time spent waiting) see this many."""
+NEWEST_MESSAGES = 200
+"""Messages parsed at start (the newest, broadcast and direct together)."""
+BIG_FOLDERS = ("heartbeats", "messages/broadcast")
+"""The folders that grow with time (one file per beat, per broadcast)."""
 
 
 class HistoryWindow:
@@ -74,10 +82,14 @@ class HistoryWindow:
         under: str,
         summaries: dict[str, FolderSummary] | None = None,
         window_only: bool = False,
-        meanwhile: Callable[[], None] | None = None,
     ) -> dict[str, FileError]:
+        """List the history folders at or below ``under`` (``""``: all); the folders
+        that exist but could not be listed, with why. A folder whose ``summaries`` entry
+        is fresh is not listed: its window names and count are taken from it.
+        ``window_only`` (one-shot commands; paging and file events need every name): a
+        big folder is summarised as it is listed (``summarise``), not kept whole."""
         with self.lock:
-            return self._relist(root, under, summaries, window_only, meanwhile)
+            return self._relist(root, under, summaries, window_only)
 
     def _relist(
         self,
@@ -85,14 +97,7 @@ class HistoryWindow:
         under: str,
         summaries: dict[str, FolderSummary] | None,
         window_only: bool,
-        meanwhile: Callable[[], None] | None,
     ) -> dict[str, FileError]:
-        """List the history folders at or below ``under`` (``""``: all); the folders
-        that exist but could not be listed, with why. A folder whose ``summaries`` entry
-        is fresh is not listed: its window names and count are taken from it.
-        ``window_only`` (one-shot commands: paging and file events need every name): a big
-        folder is summarised, not kept whole (``history.elsewhere``); while children
-        summarise, ``meanwhile`` runs (the window of the folders done so far is known)."""
         errors: dict[str, FileError] = {}
         self.listed = {}
         folders = [f for f in (*HEARTBEAT_FOLDERS, BROADCAST_FOLDER) if is_below(f, under)]
@@ -110,23 +115,12 @@ class HistoryWindow:
                 errors[folder] = outside
             elif summaries is None or not self._from_summary(root, folder, summaries):
                 todo.append(folder)
-        # One-shot commands need only each folder's count and window: a big folder is
-        # listed and summarised by a forked child meanwhile (``history.elsewhere``).
-        # The other big folders are summarised here meanwhile, the same way.
-        children = elsewhere.start(root, todo, self) if window_only else {}
         for folder in todo:
-            if folder in children:
-                continue
-            if window_only and folder in elsewhere.BIG_FOLDERS:
+            if window_only and folder in BIG_FOLDERS:
                 sizes = (self.per_session, self.newest_messages)
-                self._take(root, folder, elsewhere.summarise(root, folder, *sizes), errors)
+                self._take(root, folder, summarise(root, folder, *sizes), errors)
             else:
                 self._list(root, folder, errors)
-        if children and meanwhile is not None:
-            self._changed()
-            meanwhile()
-        for folder, child in children.items():
-            self._take(root, folder, elsewhere.collect(child, folder), errors)
         self._changed()
         return errors
 
@@ -137,7 +131,7 @@ class HistoryWindow:
         summary: FolderSummary | FileError | None,
         errors: dict[str, FileError],
     ) -> None:
-        """A folder's summary applied, or its error kept; None: the folder listed here."""
+        """A folder's summary applied, or its error kept; None: the folder listed."""
         if summary is None:
             self._list(root, folder, errors)
         elif isinstance(summary, FileError):
@@ -393,3 +387,46 @@ class HistoryWindow:
                 key, sender = split_name(name)
                 if who is None or to_who or sender == who:
                     yield key, f"{folder}/{name}"
+
+
+def summarise(
+    root: str, folder: str, per_session: int, newest_messages: int
+) -> FolderSummary | FileError | None:
+    """A big folder listed, kept only as its summary (mtime, count, window names), or why
+    it could not be listed; None when it is not there (or leads out of the root: the
+    window's own listing then says why). Straight from the names when all have the usual
+    shape, through a window of its own otherwise: the same summary either way."""
+    quick = _summary_of_names(root, folder, per_session, newest_messages)
+    if quick is not None:
+        return quick
+    window = HistoryWindow(per_session, newest_messages)
+    errors = window.relist(root, folder)
+    if folder in errors:
+        return errors[folder]
+    return window.summaries().get(folder)
+
+
+def _summary_of_names(
+    root: str, folder: str, per_session: int, newest_messages: int
+) -> FolderSummary | None:
+    """The summary from the listing alone when every name has the usual shape; None
+    otherwise (a folder that leads out of the root or cannot be listed included)."""
+    if leads_out(root, folder) is not None:
+        return None  # never list someone else's folder
+    path = os.path.join(root, folder)
+    try:
+        mtime_ns = os.stat(path).st_mtime_ns
+        names = os.listdir(path)
+    except OSError:
+        return None
+    if folder in HEARTBEAT_FOLDERS:
+        groups = newest_of_each(names, per_session)
+        if groups is None:
+            return None
+        window = sorted(name for group in groups.values() for name in group)
+    else:
+        newest = newest_names(names, newest_messages)
+        if newest is None:
+            return None
+        window = sorted(newest)
+    return FolderSummary(mtime_ns, len(names), tuple(window))

@@ -25,7 +25,7 @@ from coordinator_tui.render.timetext import age_text, count_of
 from coordinator_tui.render.trends import milestone_velocity, sparkline, utilization_trend
 
 if TYPE_CHECKING:
-    from coordinator_tui.write.history import Sample
+    from coordinator_tui.write.trend_log import Sample
 
 RECOVERED_LIMIT = 10
 """Recovered files listed by name: they were read fine, so a sample is enough."""

@@ -1,6 +1,6 @@
 """Trends from the sample history: milestone velocity and a utilization sparkline.
 
-Pure functions of ``write.history.Sample`` sequences, so the report, the
+Pure functions of ``write.trend_log.Sample`` sequences, so the report, the
 dashboard and tests compute the same figures from the same samples.
 """
 
@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from coordinator_tui.write.history import Sample
+    from coordinator_tui.write.trend_log import Sample
 
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 

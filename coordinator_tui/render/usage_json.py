@@ -9,7 +9,6 @@ read yet, the figures are at least these.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from coordinator_tui.analysis.costs import (
     BudgetCheck,
@@ -20,6 +19,7 @@ from coordinator_tui.analysis.costs import (
     WorkCost,
 )
 from coordinator_tui.files.timeparse import format_utc
+from coordinator_tui.render import status_document as doc
 from coordinator_tui.usage.tokens import Tokens
 
 
@@ -27,7 +27,7 @@ def usd(value: Decimal | None) -> float | None:
     return None if value is None else round(float(value), 6)
 
 
-def tokens_dict(tokens: Tokens) -> dict[str, int]:
+def tokens_dict(tokens: Tokens) -> doc.Tokens:
     return {
         "input": tokens.input,
         "cache_write": tokens.cache_write,
@@ -38,7 +38,7 @@ def tokens_dict(tokens: Tokens) -> dict[str, int]:
     }
 
 
-def spend_dict(spend: Spend) -> dict[str, Any]:
+def spend_dict(spend: Spend) -> doc.Spend:
     return {
         "usd": usd(spend.usd),
         "priced": spend.priced,
@@ -48,7 +48,7 @@ def spend_dict(spend: Spend) -> dict[str, Any]:
     }
 
 
-def session_usage(cost: SessionCost | None) -> dict[str, Any] | None:
+def session_usage(cost: SessionCost | None) -> doc.SessionUsage | None:
     """A session's ``usage``: null when none of its transcripts was read."""
     if cost is None:
         return None
@@ -72,7 +72,7 @@ def session_usage(cost: SessionCost | None) -> dict[str, Any] | None:
     }
 
 
-def usage_dict(costs: Costs) -> dict[str, Any]:
+def usage_dict(costs: Costs) -> doc.Usage:
     """The collective's ``usage``: totals, today, the last hour, the cost of the work."""
     return {
         "complete": costs.complete,
@@ -87,7 +87,7 @@ def usage_dict(costs: Costs) -> dict[str, Any]:
     }
 
 
-def _milestone(item: MilestoneCost) -> dict[str, Any]:
+def _milestone(item: MilestoneCost) -> doc.MilestoneCost:
     return {
         "id": item.milestone_id,
         "title": item.title,
@@ -101,7 +101,7 @@ def _milestone(item: MilestoneCost) -> dict[str, Any]:
     }
 
 
-def _work(item: WorkCost) -> dict[str, Any]:
+def _work(item: WorkCost) -> doc.WorkCost:
     return {
         "name": item.key,
         "spent": spend_dict(item.spend),
@@ -110,7 +110,7 @@ def _work(item: WorkCost) -> dict[str, Any]:
     }
 
 
-def _budget(item: BudgetCheck) -> dict[str, Any]:
+def _budget(item: BudgetCheck) -> doc.BudgetState:
     return {
         "scope": item.scope,
         "subject": item.subject,

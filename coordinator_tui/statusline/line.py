@@ -23,6 +23,7 @@ import os
 import sys
 import time
 
+from coordinator_tui.files.config_file import ConfigError, config_file, read_config
 from coordinator_tui.files.timeparse import parse_timestamp
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.statusline.scan import (
@@ -227,23 +228,11 @@ def _lower(text: str) -> str:
 
 
 def _config_file() -> dict[str, Any]:
-    """The settings file's values, read only when it exists (tomllib costs a few ms)."""
-    explicit = os.environ.get("COORDINATOR_TUI_CONFIG")
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    path = explicit or os.path.join(base, "coordinator-tui", "config.toml")
-    if not os.path.isfile(path):
-        return {}
+    """The settings file's values ({} when it cannot be read: the line must print)."""
     try:
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover - Python 3.10
-            import tomli as tomllib
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, ValueError, ImportError):
+        return read_config(*config_file())
+    except ConfigError:
         return {}
-    section = data.get("coordinator-tui", data)
-    return dict(section) if isinstance(section, dict) else {}
 
 
 def summarise(root: str, now: float, config: dict[str, Any]) -> dict[str, int]:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from coordinator_tui.render.trends import utilization_trend
-from coordinator_tui.write.history import Sample
+from coordinator_tui.write.trend_log import Sample
 
 SPARK_POINTS = 30
 SPARK_EVERY_S = 10.0

@@ -21,7 +21,6 @@ from textual.message import Message
 from watchfiles import awatch
 
 from coordinator_tui.gcpause import freeze_survivors
-from coordinator_tui.history.first import sessions_first
 from coordinator_tui.pace import KEYS
 from coordinator_tui.store import Snapshot, Store, StoreChange
 from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
@@ -93,7 +92,7 @@ class DirectoryWatcher:
                 await self._wait_for(root)
                 continue
             started = identity(root)
-            first = await asyncio.to_thread(sessions_first, self.store)
+            first = await asyncio.to_thread(self.store.scan_sessions_first)
             if first is not None:  # a large history: sessions paint before it is listed
                 self.post(DirectoryChanged(first))
             change, snapshot = await asyncio.to_thread(self._scan)

@@ -21,7 +21,7 @@ from typing import Any
 
 from coordinator_tui.analysis.acting.escalate import EscalationState
 from coordinator_tui.files.fsio import read_in, replace_in
-from coordinator_tui.write.history import PRIVATE_FOLDER
+from coordinator_tui.write.trend_log import PRIVATE_FOLDER
 
 ACTING_STATE_FILE = "acting.json"
 ESCALATION_STATE_FILE = "escalation.json"

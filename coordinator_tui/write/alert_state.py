@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coordinator_tui.files.fsio import read_in, replace_in
-from coordinator_tui.write.history import PRIVATE_FOLDER
+from coordinator_tui.write.trend_log import PRIVATE_FOLDER
 
 ALERT_STATE_FILE = "alerts.json"
 MAX_STATE_BYTES = 4 << 20

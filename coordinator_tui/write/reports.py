@@ -14,7 +14,7 @@ from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.acting.act import Acting
 from coordinator_tui.files.fsio import replace_file, replace_in
 from coordinator_tui.render.report import render_report
-from coordinator_tui.write.history import Sample
+from coordinator_tui.write.trend_log import Sample
 
 
 def report_path(root: Path, analysis: Analysis) -> Path:

@@ -12,7 +12,7 @@ import pytest
 from coordinator_tui.settings import Settings
 from coordinator_tui.tui import app as app_module
 from coordinator_tui.tui.app import STYLE_FILES, create_app, main, styles_folder
-from coordinator_tui.write.history import History
+from coordinator_tui.write.trend_log import TrendLog
 from tests.collective import NOW, session
 from tests.tui.conftest import MovableClock, ready, shown, wait_for
 
@@ -122,7 +122,7 @@ async def test_order_is_stable_across_updates(coordination: Path) -> None:
 async def test_one_history_sample_a_minute(coordination: Path) -> None:
     clock = MovableClock()
     app = create_app(coordination, Settings(), clock=clock, watch=False)
-    history = History(coordination, 100)
+    history = TrendLog(coordination, 100)
     async with app.run_test(size=(160, 50)) as pilot:
         await ready(pilot)
         app.dashboard.tick()

@@ -47,7 +47,7 @@ from coordinator_tui.usage.tokens import UsageSnapshot
 
 
 class HistorySample(CountSample, Protocol):
-    """What ``act`` reads of a history sample (``write.history.Sample`` fits): the
+    """What ``act`` reads of a history sample (``write.trend_log.Sample`` fits): the
     counts the resource advice reads, and each milestone's progress."""
 
     @property

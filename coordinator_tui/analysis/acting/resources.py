@@ -24,7 +24,7 @@ from coordinator_tui.settings import Settings
 
 
 class CountSample(Protocol):
-    """What the advice reads of a history sample (``write.history.Sample`` fits)."""
+    """What the advice reads of a history sample (``write.trend_log.Sample`` fits)."""
 
     @property
     def time(self) -> datetime: ...
@@ -49,7 +49,7 @@ class ResourceAdvice:
     """Available priorities no idle session will be suggested."""
     idle_now: int
     window_samples: int
-    """History samples the advice looked at (0: judged on the present alone)."""
+    """Trend samples the advice looked at (0: judged on the present alone)."""
 
 
 def advise_resources(

@@ -62,7 +62,7 @@ from coordinator_tui.tui.widgets.milestones import MilestonePanel
 from coordinator_tui.tui.widgets.priorities import PriorityPanel
 from coordinator_tui.tui.widgets.session_table import SessionTable
 from coordinator_tui.tui.widgets.summary import SummaryLine, SummaryStrip, summary_line
-from coordinator_tui.write.history import History, Sample
+from coordinator_tui.write.trend_log import Sample, TrendLog
 
 FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 FIRST_OVERLAPS_AFTER_S = 1.0
@@ -126,7 +126,7 @@ class DashboardScreen(DashboardFlow):
         """Analyses applied so far (tests wait on this)."""
         self._first_seen: dict[str, datetime] = {}
         self._stale_alerts = panels.StaleAlerts()
-        self._history = History(root, settings.history_limit)
+        self._history = TrendLog(root, settings.history_limit)
 
     # --- layout -----------------------------------------------------------------------
 

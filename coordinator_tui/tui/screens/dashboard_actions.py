@@ -2,7 +2,7 @@
 
 The base class of ``DashboardScreen``, apart so the screen's module is about the
 data flow. Every write goes through a core function: ``write_message``,
-``write_report`` (and ``History`` for samples, in the screen); this module only
+``write_report`` (and ``TrendLog`` for samples, in the screen); this module only
 checks the directory is there and words the outcome.
 """
 
@@ -21,9 +21,9 @@ from coordinator_tui.tui.dialogs.compose import ComposeScreen
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
 from coordinator_tui.tui.screens.errors import ErrorsScreen
 from coordinator_tui.tui.widgets.session_table import SessionTable
-from coordinator_tui.write.history import History, HistoryError, Sample
 from coordinator_tui.write.messages import BROADCAST, Draft, write_message
 from coordinator_tui.write.reports import write_report
+from coordinator_tui.write.trend_log import Sample, TrendLog, TrendLogError
 
 
 class DashboardActions(Screen[None]):
@@ -32,7 +32,7 @@ class DashboardActions(Screen[None]):
     root: Path
     clock: Clock
     analysis: Analysis | None
-    _history: History
+    _history: TrendLog
 
     @property
     def table(self) -> SessionTable:
@@ -99,7 +99,7 @@ class DashboardActions(Screen[None]):
         problem: str | None = None
         try:
             samples = self._history.load()
-        except HistoryError as error:  # the report still goes out, and says why
+        except TrendLogError as error:  # the report still goes out, and says why
             problem = error.describe(self.root)
         try:
             path = write_report(self.root, analysis, samples, history_problem=problem)

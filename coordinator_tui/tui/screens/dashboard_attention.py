@@ -47,7 +47,7 @@ from coordinator_tui.tui.screens.dashboard_actions import DashboardActions
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
 from coordinator_tui.tui.screens.quality import QualityScreen
 from coordinator_tui.tui.widgets.selectable import SelectablePanel
-from coordinator_tui.write.history import Sample
+from coordinator_tui.write.trend_log import Sample
 
 TMUX_TIMEOUT_S = 5.0
 KEYS_FIRST_S = 2.0
@@ -56,7 +56,7 @@ sessions, in a thread) wait this long for the next key: typing stays as quick as
 ACTING_GAP = 9.0
 """After an acting run of t seconds, the next starts no sooner than this × t later."""
 SAMPLES_KEPT = 240
-"""History samples kept for the resource advice (it reads the last hour)."""
+"""Trend samples kept for the resource advice (it reads the last hour)."""
 
 ProblemSource = Callable[[], Sequence[str]]
 """Returns the problems (one line each) not shown yet; ``demo`` passes its simulation's."""

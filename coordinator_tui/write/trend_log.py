@@ -1,4 +1,4 @@
-"""A small, bounded history of samples in ``DIR/.coordinator/history.jsonl``.
+"""A small, bounded log of trend samples in ``DIR/.coordinator/history.jsonl`` (``TrendLog``).
 
 The headless coordinator appends a sample every cycle and the dashboard one a
 minute; ``render.trends`` turns it into milestone velocity and a utilization
@@ -9,7 +9,7 @@ file grows past ``limit`` samples (plus some slack, so we do not rewrite on
 every append) it is rewritten atomically with the newest ``limit`` samples.
 
 A history that is there but cannot be read (a folder in its place, no
-permission, a link out of the directory, far too big) is a ``HistoryError``
+permission, a link out of the directory, far too big) is a ``TrendLogError``
 with the path and the reason, never an empty list: the report and ``run`` say
 so instead of claiming there is no history.
 """
@@ -40,7 +40,7 @@ MAX_MILESTONE_ID = 100
 FINISHED = frozenset({"completed", "abandoned"})
 
 
-class HistoryError(OSError):
+class TrendLogError(OSError):
     """The history file is there but cannot be read; ``path`` and ``reason`` say why."""
 
     def __init__(self, path: Path, reason: str) -> None:
@@ -194,7 +194,7 @@ def _count(value: Any) -> int:
     return number
 
 
-class History:
+class TrendLog:
     """The sample history of one coordination directory."""
 
     def __init__(self, root: Path, limit: int = 2000) -> None:
@@ -209,7 +209,7 @@ class History:
         """The stored samples, oldest first; unreadable lines are skipped and counted.
 
         No history yet is an empty list; a history that cannot be read raises
-        ``HistoryError`` (an ``OSError``) with the path and the reason.
+        ``TrendLogError`` (an ``OSError``) with the path and the reason.
         """
         raw = self._read()
         if raw is None:
@@ -235,19 +235,19 @@ class History:
         """The file's bytes, None when there is no history yet; a regular file only, capped."""
         folder = self.path.parent
         if os.path.lexists(folder) and not folder.is_dir():
-            raise HistoryError(folder, "not a folder")
+            raise TrendLogError(folder, "not a folder")
         if not os.path.lexists(self.path):
             return None
         cap = max(MIN_READ_BYTES, self.limit * 8192)
         data, reason, _, _ = read_bytes(self.path, cap, within=str(self.root.resolve()))
         if data is None:
-            raise HistoryError(self.path, reason or "unreadable")
+            raise TrendLogError(self.path, reason or "unreadable")
         return data
 
     def append(self, sample: Sample) -> None:
         """Add one sample; trims the file atomically once it holds too many.
 
-        Raises ``OSError`` when the directory cannot be written (``HistoryError``
+        Raises ``OSError`` when the directory cannot be written (``TrendLogError``
         when the history there cannot be read); a link in the file's place is
         refused, never followed.
         """

@@ -252,3 +252,18 @@ def test_the_variable_alone_adopts_nothing(project: Path, coord: Path) -> None:
     run(command, fixture("claude", "SessionStart", SESSION, project), project, env)
     assert (coord / "sessions" / f"session-{SESSION}.json").exists()
     assert not (coord / "sessions" / "session-someone-else.json").exists()
+
+
+def test_a_claude_launch_is_owned_from_the_start(coord: Path) -> None:
+    """``start`` gives Claude Code the id and claims the launch for it: an agent Claude runs
+    itself (or Claude after ``/clear``, a new id) inherits the variable but keeps its id."""
+    from coordinator_tui.agents import launched
+
+    (coord / ".coordinator" / "launch").mkdir(parents=True)
+    (coord / ".coordinator" / "launch" / "s-1.json").write_text("{}")
+    launched.claim_for(str(coord), "s-1", "s-1")
+    env = {launched.ENV: "s-1"}
+    assert launched.session_for(str(coord), "s-1", env) == "s-1"
+    assert launched.session_for(str(coord), "nested-9", env) == "nested-9"
+    assert launched.session_for(str(coord), "nested-9", {}) == "nested-9"
+    assert launched.session_for(str(coord), "x", {launched.ENV: "../../etc"}) == "x"

@@ -267,3 +267,28 @@ def test_a_claude_launch_is_owned_from_the_start(coord: Path) -> None:
     assert launched.session_for(str(coord), "nested-9", env) == "nested-9"
     assert launched.session_for(str(coord), "nested-9", {}) == "nested-9"
     assert launched.session_for(str(coord), "x", {launched.ENV: "../../etc"}) == "x"
+
+
+def test_a_session_s_receipts_are_its_messages_both_ways() -> None:
+    from coordinator_tui.analysis.receipts import session_receipts
+    from coordinator_tui.files.records import Message
+
+    def message(name: str, kind: str, sender: str, to: str) -> Message:
+        folder = "broadcast" if kind == "broadcast" else f"direct/{to}"
+        return Message(path=f"messages/{folder}/{name}", kind=kind, sender=sender, to=to)
+
+    messages = [
+        message("a.json", "direct", "boss", "s1"),
+        message("b.json", "direct", "s1", "s2"),
+        message("c.json", "broadcast", "boss", "broadcast"),
+        message("d.json", "direct", "x", "s3"),
+    ]
+    readers, _ = session_receipts(messages, {}, "s1")
+    assert readers == ["s1", "s2"]
+    book = {"s1": {"broadcast/c.json": (1.0, None)}, "s2": {"direct/b.json": (2.0, 3.0)}}
+    _, found = session_receipts(messages, book, "s1")
+    assert [(r.message.rpartition("/")[2], r.session, r.stage) for r in found] == [
+        ("a.json", "s1", "written"),
+        ("b.json", "s2", "acted on"),
+        ("c.json", "s1", "delivered"),
+    ]

@@ -124,3 +124,24 @@ def undelivered_incidents(analysis: Analysis, book: ReceiptBook, within_s: float
         key = f"undelivered:{session}"[:MAX_ID]
         incidents.append(Incident(key, "undelivered", session, title[:MAX_TITLE], oldest.timestamp))
     return incidents
+
+
+def session_receipts(
+    messages: Iterable[Message], book: ReceiptBook, session: str
+) -> tuple[list[str], tuple[Receipt, ...]]:
+    """For a session's detail: (the sessions whose receipts to read, the receipts) of the
+    messages to it (direct, and broadcasts it took) and of its direct messages to others.
+    Call once with an empty book for the ids to read, again with their book."""
+    chosen = [
+        message
+        for message in messages
+        if message.to == session or message.sender == session or message.kind == "broadcast"
+    ]
+    readers = sorted({session} | {m.to for m in chosen if m.kind == "direct" and m.to})
+    sent = {message.path for message in chosen if message.sender == session}
+    found = tuple(
+        receipt
+        for receipt in message_receipts(chosen, book)
+        if receipt.session == session or receipt.message in sent
+    )
+    return readers, found

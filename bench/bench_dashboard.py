@@ -139,7 +139,7 @@ async def until(predicate, timeout: float, step: float = 0.005) -> float:  # typ
 
 
 def expected_visible(app: CoordinatorApp) -> int:
-    analysis = app.dashboard.analysis
+    analysis = app.dashboard.collectives[0].analysis
     return 0 if analysis is None else analysis.counts.total - analysis.counts.gone
 
 

@@ -9,11 +9,15 @@ timed (the counts, the final comparison). Earlier versions timed by polling
 busy, which slowed the 10,000-session start (two busy processes) more than the
 100-session one.
 
-* first rows: from launching the process to the table's title counting shown rows
-  (drawn in the frame that adds them; a session id is no sign, the alerts panel names
-  sessions a frame earlier), the median of five starts per size (the sizes take
-  turns); and whether the summary counts on that very screen are already the final
-  ones;
+* first rows: from launching the process to the rendered pane showing the table's
+  title counting rows and a row under it, polled every 20 ms from outside as a person
+  timing it does (the goal's method), three starts a size, the sizes taking turns; and,
+  in other starts with nobody polling, to the title in the pane's output. The two
+  differ at 10,000 sessions: that start keeps both cores busy (the read-ahead child
+  and the parent loading Textual) and the observer's tmux client every 20 ms takes
+  its share of them, while the 100-session start is short and on one core. What a user
+  sees is the rendered pane, so that is the headline, and the quiet figure is printed
+  beside it. Also: whether the summary counts on the first screen are the final ones;
 * write → screen: the table is filtered (``/benchw``) so a new row is visible;
   once the typing is over (changes arriving while a user types wait for a pause,
   1 s at most), a new session file is written atomically (temporary file, then
@@ -57,6 +61,7 @@ SOCKET = f"bench16-{os.getpid()}"
 WIDTH, HEIGHT = 160, 50
 SORTS = ("attention", "id", "heartbeat")
 ROW = re.compile(r"(session-\d{5})")
+OUTSIDE_POLL_S = 0.02
 SHOWING = rb"Sessions [1-9][0-9]*/[0-9]"
 """The table's title once it holds rows (drawn in the frame that adds them). A session id
 alone is no sign: the alerts panel names stale sessions, and is drawn a frame earlier."""
@@ -141,8 +146,10 @@ class Pane:
                 time.sleep(0.001)
 
 
-def wait_screen(name: str, predicate, timeout: float = 60.0) -> tuple[float, str]:  # type: ignore[no-untyped-def]
-    """(seconds until ``predicate(screen)`` held, that screen)."""
+def wait_screen(
+    name: str, predicate, timeout: float = 60.0, every: float = 0.002
+) -> tuple[float, str]:  # type: ignore[no-untyped-def]
+    """(seconds until ``predicate(screen)`` held, that screen), looking ``every`` seconds."""
     start = time.perf_counter()
     while True:
         text = screen(name)
@@ -150,7 +157,7 @@ def wait_screen(name: str, predicate, timeout: float = 60.0) -> tuple[float, str
             return time.perf_counter() - start, text
         if time.perf_counter() - start > timeout:
             raise TimeoutError(f"screen never matched; last screen:\n{text}")
-        time.sleep(0.002)
+        time.sleep(every)
 
 
 def summary_line(text: str) -> str:
@@ -159,9 +166,14 @@ def summary_line(text: str) -> str:
     return " ".join(re.findall(r"\d+ (?:live|working|idle|stale|gone)", line))
 
 
-def launch(root: Path, pane: Pane) -> float:
-    binary = Path(sys.executable).parent / "coordinator-tui"
-    return pane.start(f"cd {REPO} && exec {binary} {root}")
+def launch(root: Path, pane: Pane, off: str = "") -> float:
+    """Start the dashboard as a user does (``coordinator-tui DIR``); with ``off``, through
+    ``bench/mechanisms_off.py`` with those performance mechanisms switched off."""
+    if off:
+        command = f"{sys.executable} {REPO / 'bench' / 'mechanisms_off.py'} {off} {root}"
+    else:
+        command = f"{Path(sys.executable).parent / 'coordinator-tui'} {root}"
+    return pane.start(f"cd {REPO} && exec {command}")
 
 
 def press_sort(pane: Pane, current: int) -> tuple[float, int]:
@@ -212,26 +224,40 @@ def type_filter(name: str, text: str) -> None:
     wait_screen(name, lambda screen_text: f"filter: {text}" in screen_text, 30)
 
 
-def first_rows_only(root: Path, name: str) -> float:
-    """One start: seconds to the first row drawn; then quit."""
+def shows_rows(text: str) -> bool:
+    """The rendered pane shows the table's title counting rows, and a row under it."""
+    return bool(re.search(SHOWING.decode(), text)) and any(
+        ROW.search(line) for line in table_lines(text)
+    )
+
+
+def first_rows_only(root: Path, name: str, off: str, poll: bool) -> float:
+    """One start: seconds until the rendered pane shows rows, polled every 20 ms from
+    outside as a person timing it would (``poll``), or else until the output stream holds
+    the table's title, with nobody polling; then quit."""
     pane = Pane(name, root.parent)
-    seconds = pane.wait(SHOWING, launch(root, pane), 120)
+    begin = launch(root, pane, off)
+    if poll:
+        seconds, _ = wait_screen(name, shows_rows, 120, OUTSIDE_POLL_S)
+        seconds = time.perf_counter() - begin
+    else:
+        seconds = pane.wait(SHOWING, begin, 120)
     tmux("send-keys", "-t", name, "C-q")
     time.sleep(0.5)
     tmux("kill-session", "-t", name)
     return seconds
 
 
-def measure(root: Path, count: int, writes: int, load: tuple[float, float] | None) -> dict:  # type: ignore[type-arg]
-    name = f"s{count}"
+def measure(
+    root: Path, count: int, writes: int, load: tuple[float, float] | None, off: str = ""
+) -> dict:  # type: ignore[type-arg]
+    name = f"s{count}{off.replace(',', '-')}"
     pane = Pane(name, root.parent)
-    first_rows = pane.wait(SHOWING, launch(root, pane), 120)
-    first = screen(name)  # the counts drawn with the first rows (a later frame may differ)
-    if not any(ROW.search(line) for line in table_lines(first)):
-        raise RuntimeError(f"the title says rows are shown, the table has none:\n{first}")
+    launch(root, pane, off)
+    _, first = wait_screen(name, shows_rows, 120)  # the counts drawn with the first rows
     time.sleep(2.5)  # the watcher settles; overlaps are searched
     settled = summary_line(screen(name))
-    result: dict = {"sessions": count, "first_rows_s": first_rows}  # type: ignore[type-arg]
+    result: dict = {"sessions": count, "off": off}  # type: ignore[type-arg]
     result["counts_right_at_first_paint"] = summary_line(first) == settled and bool(settled)
     type_filter(name, "benchw")
     # Files arriving while someone types wait for a pause in typing (keys first, at most
@@ -326,27 +352,45 @@ def figures(values: list[float]) -> tuple[float, float, float]:
 
 
 def report(results: list[dict]) -> None:  # type: ignore[type-arg]
+    """One table per variant (all mechanisms on, then each ``--off`` set)."""
+    for off in dict.fromkeys(r["off"] for r in results):
+        mine = [r for r in results if r["off"] == off]
+        print(f"\n== {'mechanisms off: ' + off if off else 'as shipped'}")
+        report_variant(mine)
+
+
+def report_variant(results: list[dict]) -> None:  # type: ignore[type-arg]
     print(
-        f"{'sessions':>8} | first rows | counts ok | write→screen median / p95 / max | "
-        "key idle median / p95"
+        f"{'sessions':>8} | first rows: on screen / in the stream | counts ok | "
+        "write→screen median / p95 / max | key idle median / p95"
     )
     for r in results:
         med, p95, top = figures(r["write"])
         kmed, kp95, _ = figures(r["key_idle"])
         counts = str(r["counts_right_at_first_paint"])
+        screen_s, stream_s = (statistics.median(r[kind]) for kind in ("on_screen", "in_stream"))
         print(
-            f"{r['sessions']:>8} | {statistics.median(r['starts']):8.2f} s | {counts:>9} | "
-            f"{med:6.0f} / {p95:4.0f} / {top:4.0f} ms            | {kmed:5.0f} / {kp95:4.0f} ms"
+            f"{r['sessions']:>8} | {screen_s:8.2f} s / {stream_s:8.2f} s          | "
+            f"{counts:>9} | {med:6.0f} / {p95:4.0f} / {top:4.0f} ms            | "
+            f"{kmed:5.0f} / {kp95:4.0f} ms"
         )
     small, large = results[0], results[-1]
     write_ratio = figures(large["write"])[1] / figures(small["write"])[1]
-    first_ratio = statistics.median(large["starts"]) / statistics.median(small["starts"])
+    ratio = {
+        kind: statistics.median(large[kind]) / statistics.median(small[kind])
+        for kind in ("on_screen", "in_stream")
+    }
     for r in results:
-        shown = ", ".join(f"{seconds:.2f}" for seconds in r["starts"])
-        print(f"  first rows at {r['sessions']}: {shown} s (median of {len(r['starts'])} starts)")
+        for kind, words in (
+            ("on_screen", "on screen, polled every 20 ms"),
+            ("in_stream", "in the output, nobody polling"),
+        ):
+            shown = ", ".join(f"{seconds:.2f}" for seconds in r[kind])
+            print(f"  first rows at {r['sessions']} {words}: {shown} s")
     print(
         f"ratios {large['sessions']}/{small['sessions']}: write→screen p95 {write_ratio:.2f}× "
-        f"(goal ≤ 1.5×), first rows {first_ratio:.2f}× of the medians (goal ≤ 2×)"
+        f"(goal ≤ 1.5×), first rows on screen {ratio['on_screen']:.2f}× of the medians "
+        f"(goal ≤ 2×; in the output with nobody polling {ratio['in_stream']:.2f}×)"
     )
     if "key_load" in large:
         idle, busy = figures(large["key_idle"]), figures(large["key_load"])
@@ -371,9 +415,15 @@ def main() -> int:
     parser.add_argument("--load-rate", type=float, default=200.0)
     parser.add_argument("--load-seconds", type=float, default=20.0)
     parser.add_argument("--no-load", action="store_true")
+    parser.add_argument("--starts", type=int, default=3, help="starts per size for first rows")
     parser.add_argument(
-        "--starts", type=int, default=4, help="extra starts per size for first rows"
+        "--off",
+        action="append",
+        default=[],
+        help="also measure with these mechanisms off, taking turns (mechanisms_off.py: "
+        "freeze, hold, defer; comma-separated; repeatable)",
     )
+    parser.add_argument("--no-rest", action="store_true", help="first rows only")
     args = parser.parse_args()
     compile_package()  # as an installed wheel has it
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -381,7 +431,8 @@ def main() -> int:
     load = os.getloadavg()
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
-        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; tmux {WIDTH}×{HEIGHT}, pane output timed"
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; tmux {WIDTH}×{HEIGHT}; first rows timed "
+        f"on the rendered pane (polled every {OUTSIDE_POLL_S * 1000:.0f} ms) and in its output"
     )
     results = []
     # A session that lives for the whole run: the server would exit with its last
@@ -392,22 +443,38 @@ def main() -> int:
             roots = {count: Path(temp) / f"c{count}" for count in sizes}
             for count, root in roots.items():
                 generate(root, count)
+            variants = ["", *args.off]
             # First rows vary with the machine from one start to the next: the sizes
-            # take turns, several times, and the median of each is compared.
-            starts: dict[int, list[float]] = {count: [] for count in sizes}
+            # (and variants) take turns, several times, and the median of each is compared.
+            starts: dict[tuple[str, int, bool], list[float]] = {
+                (off, count, poll): []
+                for off in variants
+                for count in sizes
+                for poll in (True, False)
+            }
             for turn in range(args.starts):
+                for off in variants:
+                    for poll in (True, False):
+                        for count, root in roots.items():
+                            name = f"f{count}-{turn}{int(poll)}{off.replace(',', '-')}"
+                            seconds = first_rows_only(root, name, off, poll)
+                            starts[off, count, poll].append(seconds)
+            for off in variants:
                 for count, root in roots.items():
-                    starts[count].append(first_rows_only(root, f"f{count}-{turn}"))
-            for count, root in roots.items():
-                heavy = (
-                    None
-                    if args.no_load or count != max(sizes)
-                    else (args.load_rate, args.load_seconds)
-                )
-                result = measure(root, count, args.writes, heavy)
-                result["starts"] = [*starts[count], result["first_rows_s"]]
-                results.append(result)
-                print(f"  {count} done", flush=True)
+                    heavy = (
+                        None
+                        if args.no_load or count != max(sizes)
+                        else (args.load_rate, args.load_seconds)
+                    )
+                    if args.no_rest:
+                        result = {"sessions": count, "off": off, "write": [0.0], "key_idle": [0.0]}
+                        result["counts_right_at_first_paint"] = None
+                    else:
+                        result = measure(root, count, args.writes, heavy, off)
+                    result["on_screen"] = starts[off, count, True]
+                    result["in_stream"] = starts[off, count, False]
+                    results.append(result)
+                    print(f"  {count} {off} done", flush=True)
     finally:
         tmux("kill-server")
     report(results)

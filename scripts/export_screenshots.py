@@ -6,9 +6,9 @@ an ETA) in a temporary directory, drives the dashboard headless at fixed sizes
 and saves ``screenshots/dashboard-wide.svg``, ``dashboard-compact.svg``,
 ``broadcast-dialog.svg``, ``session-detail.svg``, ``quality.svg``,
 ``broadcast-read.svg``, ``file-problems.svg`` and ``dashboard-many.svg`` (two
-collectives in one screen, one with a claim lost to another machine). Start-up
-toasts are dismissed
-before a shot (the compact one keeps them, to show their size).
+collectives in one screen, the second synced with a claim lost to another machine).
+Start-up toasts are dismissed before a shot (the compact one keeps them, to show
+their size).
 """
 
 from __future__ import annotations
@@ -42,14 +42,18 @@ async def ready(app: CoordinatorApp, timeout: float = 10.0) -> None:
     """Wait until the first analysis and its acting run are on screen."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while app.dashboard.analyses < 1 or not app.dashboard.acting_scheduler.up_to_date:
+    while app.dashboard.analyses < len(app.dashboard.collectives) or not app.dashboard.settled:
         if loop.time() > deadline:
             raise TimeoutError("the dashboard did not show the directory in time")
         await asyncio.sleep(0.02)
 
 
 async def shoot(
-    root: Path, size: tuple[int, int], target: Path, steps: Steps | None, toasts: bool = False
+    root: Path | list[Path],
+    size: tuple[int, int],
+    target: Path,
+    steps: Steps | None,
+    toasts: bool = False,
 ) -> None:
     app = create_app(root, Settings(), clock=frozen_clock(NOW), watch=False)
     async with app.run_test(size=size) as pilot:
@@ -100,6 +104,11 @@ async def read_broadcast(app: CoordinatorApp) -> None:
     await app.run_action("detail", app.screen)
 
 
+async def top_row(app: CoordinatorApp) -> None:
+    """The cursor on the first row (it follows the row it was on as collectives land)."""
+    app.dashboard.table.move_cursor(row=0)
+
+
 async def problems(app: CoordinatorApp) -> None:
     await app.run_action("errors", app.screen)
 
@@ -115,12 +124,10 @@ def break_some_files(root: Path) -> None:
         os.utime(path, (long_ago, long_ago))
 
 
-async def shoot_many(root: Path, target: Path) -> None:
-    """Two collectives side by side; the second synced, with a claim lost in the last round."""
+def second_collective(root: Path) -> Path:
+    """A second directory beside ``root``: the standard fixture less one session, synced,
+    with a claim lost to another machine in the last round."""
     import json
-
-    from coordinator_tui.collectives.names import collectives
-    from coordinator_tui.tui.many.app import ManyApp
 
     second = build_collective(root.parent / "payments")
     (second / "sessions" / "session-1012.json").unlink()
@@ -138,21 +145,12 @@ async def shoot_many(root: Path, target: Path) -> None:
         ],
     }
     (second / ".coordinator" / "sync-state.json").write_text(json.dumps(state))
-    app = ManyApp(collectives([root, second]), Settings(), clock=frozen_clock(NOW), watch=False)
-    async with app.run_test(size=WIDE) as pilot:
-        while app.many.analyses < 2:
-            await asyncio.sleep(0.02)
-        await pilot.pause()
-        app.clear_notifications()
-        app.many.query_one("#many-sessions").move_cursor(row=0)  # type: ignore[attr-defined]
-        await pilot.pause()
-        target.write_text(app.export_screenshot(), encoding="utf-8")
-    print(f"wrote {target}")
+    return second
 
 
 async def main_async(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    # A fixed place (not a random temporary name): the many-directory screen shows the
+    # A fixed place (not a random temporary name): the screens name the
     # directories' paths, and the screenshot must not change from one run to the next.
     temp = Path(tempfile.gettempdir()) / "coordinator-tui-screenshots"
     shutil.rmtree(temp, ignore_errors=True)
@@ -166,7 +164,8 @@ async def main_async(out: Path) -> None:
         await shoot(root, WIDE, out / "session-detail.svg", detail)
         await shoot(root, (120, 30), out / "quality.svg", quality)
         await shoot(root, WIDE, out / "broadcast-read.svg", read_broadcast)
-        await shoot_many(root, out / "dashboard-many.svg")
+        both = [root, second_collective(root)]
+        await shoot(both, WIDE, out / "dashboard-many.svg", top_row)
         break_some_files(root)
         await shoot(root, COMPACT, out / "file-problems.svg", problems)
     finally:

@@ -1,52 +1,31 @@
 """The Textual app: wiring only. The dashboard screen owns the data flow.
 
 ``create_app`` is the one factory shared by the command line, ``demo`` and the
-tests; ``main`` is what ``coordinator-tui [DIR]`` calls.
+tests; ``main`` is what ``coordinator-tui [DIR …]`` calls: one directory or several,
+one screen either way.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from textual import events
 from textual.app import App
 
 from coordinator_tui.clock import Clock, frozen_clock, system_clock
+from coordinator_tui.collectives.names import collectives
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
-from coordinator_tui.pace import KEYS
 from coordinator_tui.settings import Settings
 from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.palette import DashboardCommands
-from coordinator_tui.tui.screens.dashboard import DashboardScreen
-from coordinator_tui.tui.screens.dashboard_attention import ProblemSource
+from coordinator_tui.tui.screens.dashboard import DashboardScreen, ProblemSource
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.watcher import DEFAULT_POLL_MS
 
-STYLE_FILES = ("dashboard.tcss", "dialogs.tcss", "many.tcss")
-
-SWITCH_INTERVAL = 0.0005
-"""Seconds a busy worker thread holds the GIL while the screen's thread waits for it
-(Python's default is 0.005). The analysis and acting workers run for tenths of a second
-at 10,000 sessions; with the default, the event loop waited up to 5 ms after each wake-up,
-several times a frame. Measured at 10,000 sessions (bench_live, two runs each): write →
-screen p95 108 and 114 ms with the default, 86 and 93 ms with this."""
-
-
-@contextmanager
-def quick_switches() -> Iterator[None]:
-    """While the dashboard runs, the thread that draws gets the GIL back within
-    ``SWITCH_INTERVAL`` of asking; the process's own setting is restored after."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
+STYLE_FILES = ("dashboard.tcss", "dialogs.tcss")
 
 
 class StylesNotFound(FileNotFoundError):
@@ -76,18 +55,8 @@ def shown_path(path: Path) -> str:
     return str(path)
 
 
-class KeysFirstApp(App[None]):
-    """An app whose worker threads step aside while it handles a key or a click
-    (``pace.KEYS``: they sleep at their next step instead of sharing the interpreter)."""
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.MouseDown)):
-            KEYS.pressed()
-        await super().on_event(event)
-
-
-class CoordinatorApp(KeysFirstApp):
-    """The live dashboard over one coordination directory."""
+class CoordinatorApp(App[None]):
+    """The live dashboard over one coordination directory or several."""
 
     TITLE = "coordinator-tui"
     COMMANDS = App.COMMANDS | {DashboardCommands}
@@ -95,7 +64,7 @@ class CoordinatorApp(KeysFirstApp):
 
     def __init__(
         self,
-        root: Path,
+        roots: Sequence[Path],
         settings: Settings,
         *,
         clock: Clock,
@@ -106,13 +75,16 @@ class CoordinatorApp(KeysFirstApp):
     ) -> None:
         folder = styles_folder()
         super().__init__(css_path=[str(folder / name) for name in STYLE_FILES])
-        self.root = root
+        self.found = collectives(roots)
         self.dashboard = DashboardScreen(
-            root, settings, clock, compact, poll_ms, watch, problems=problems
+            self.found, settings, clock, compact, poll_ms, watch, problems=problems
         )
 
     def on_mount(self) -> None:
-        self.sub_title = shown_path(self.root)
+        if len(self.found) == 1:
+            self.sub_title = shown_path(self.found[0].root)
+        else:
+            self.sub_title = f"{len(self.found)} collectives"
         self.push_screen(self.dashboard)
 
     def action_help(self) -> None:
@@ -121,7 +93,7 @@ class CoordinatorApp(KeysFirstApp):
 
 
 def create_app(
-    root: Path,
+    root: Path | Sequence[Path],
     settings: Settings | None = None,
     *,
     clock: Clock = system_clock,
@@ -130,11 +102,13 @@ def create_app(
     watch: bool = True,
     problems: ProblemSource | None = None,
 ) -> CoordinatorApp:
-    """The dashboard for ``root``. ``compact=None`` switches by width (under 100 columns);
-    ``poll_ms`` polls instead of native file events; ``watch=False`` reads once;
-    ``problems`` is polled once a second for lines to notify (the demo's failed writes)."""
+    """The dashboard for ``root`` (or several: a collective each). ``compact=None``
+    switches by width (under 100 columns); ``poll_ms`` polls instead of native file
+    events; ``watch=False`` reads once; ``problems`` is polled once a second for lines
+    to notify (the demo's failed writes)."""
+    roots = [Path(root)] if isinstance(root, (str, Path)) else [Path(one) for one in root]
     return CoordinatorApp(
-        Path(root),
+        roots,
         settings or Settings(),
         clock=clock,
         compact=compact,
@@ -145,7 +119,7 @@ def create_app(
 
 
 def run_dashboard(
-    root: Path,
+    root: Path | Sequence[Path],
     settings: Settings,
     *,
     compact: bool = False,
@@ -170,53 +144,36 @@ def run_dashboard(
     except StylesNotFound as error:
         print(f"coordinator-tui: {error}", file=sys.stderr)
         return 1
-    with quick_switches():
-        app.run()
+    app.run()
     return app.return_code or 0
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    """``coordinator-tui [DIR …]``: exit 2 with one line when there is no directory to watch.
-
-    Several DIRs open one screen over every collective (``tui.many``)."""
+    """``coordinator-tui [DIR …]``: exit 2 with one line when there is no directory to
+    watch. Each DIR must name a coordination directory or a path that will become one
+    (a directory that is missing now is waited for)."""
     names = getattr(args, "dir", None)
-    names = [names] if isinstance(names, str) else list(names or [])
+    names = [names] if isinstance(names, str) else list(names or [None])
     now = getattr(args, "now", None)
     clock = frozen_clock(now) if now is not None else system_clock
     poll_ms = getattr(args, "poll_ms", None)
     if poll_ms is None and getattr(args, "poll", False):
         poll_ms = DEFAULT_POLL_MS
-    if len(names) > 1:
-        return _main_many(names, settings, clock, poll_ms, bool(getattr(args, "compact", False)))
-    try:
-        root = resolve_directory(names[0] if names else None, must_exist=False)
-    except DirectoryNotFound as error:
-        print(f"coordinator-tui: {error}", file=sys.stderr)
-        return 2
-    return run_dashboard(
-        root, settings, compact=bool(getattr(args, "compact", False)), clock=clock, poll_ms=poll_ms
-    )
-
-
-def _main_many(
-    names: list[str], settings: Settings, clock: Clock, poll_ms: int | None, compact: bool
-) -> int:
-    """Each DIR must name a coordination directory (or a path that will become one: a
-    directory that is missing now is waited for, as with one DIR)."""
-    from coordinator_tui.collectives.names import collectives
-    from coordinator_tui.tui.many.app import run_many
-
-    if compact:
-        print("coordinator-tui: --compact shows one directory; give one DIR", file=sys.stderr)
-        return 2
     roots = []
     for name in names:
         try:
-            roots.append(resolve_directory(name, must_exist=False).resolve())
+            root = resolve_directory(name, must_exist=False)
         except DirectoryNotFound as error:
             print(f"coordinator-tui: {error}", file=sys.stderr)
             return 2
-    return run_many(collectives(roots), settings, clock=clock, poll_ms=poll_ms)
+        roots.append(root if len(names) == 1 else root.resolve())
+    return run_dashboard(
+        roots if len(roots) > 1 else roots[0],
+        settings,
+        compact=bool(getattr(args, "compact", False)),
+        clock=clock,
+        poll_ms=poll_ms,
+    )
 
 
 # --- the web view (``serve``, the ``web`` extra): one dashboard process per page ---

@@ -1,4 +1,5 @@
-"""Messages the watcher and the analysis worker send up to the dashboard screen."""
+"""Messages the watchers and the analysis workers send up to the dashboard screen; each
+names its collective (the index of the directory among those given)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,18 @@ class DirectoryChanged(Message):
     file events collapses into one analysis and one repaint.
     """
 
-    def __init__(self, snapshot: Snapshot, change: StoreChange | None = None) -> None:
+    def __init__(
+        self, snapshot: Snapshot, change: StoreChange | None = None, collective: int = 0
+    ) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.change = change
         """What changed since the previous message (merged when messages collapse); None:
         not said, so the screen compares every session."""
+        self.collective = collective
 
     def can_replace(self, message: Message) -> bool:
-        if not isinstance(message, DirectoryChanged):
+        if not isinstance(message, DirectoryChanged) or message.collective != self.collective:
             return False
         # The newer message takes over: it also carries what this one changed. A message
         # that did not say what changed (None) makes the merged one not say either: a
@@ -41,15 +45,17 @@ class DirectoryChanged(Message):
 class WatchStatus(Message):
     """How the directory is being watched: ``native``, ``polling`` or ``waiting``."""
 
-    def __init__(self, mode: str, note: str = "") -> None:
+    def __init__(self, mode: str, note: str = "", collective: int = 0) -> None:
         super().__init__()
         self.mode = mode
         self.note = note
+        self.collective = collective
 
 
 class FirstPageReady(Message):
     """The first analysis's first rows, sent by its worker before the other rows exist."""
 
-    def __init__(self, page: FirstPage) -> None:
+    def __init__(self, page: FirstPage, collective: int = 0) -> None:
         super().__init__()
         self.page = page
+        self.collective = collective

@@ -23,8 +23,7 @@ class Key:
     """How the help screen writes the key (``/``, ``?``)."""
     action: str
     owner: str
-    """Who binds it: ``screen`` (the dashboard), ``many`` (several directories),
-    ``quality``, ``detail`` or ``app``."""
+    """Who binds it: ``screen`` (the dashboard), ``quality``, ``detail`` or ``app``."""
     footer: str
     """The binding's short description (the footer shows it unless ``show`` is off)."""
     command: str
@@ -38,17 +37,19 @@ class Key:
 
 KEYS: tuple[Key, ...] = (
     Key("b", "b", "broadcast", "screen", "Broadcast", "Broadcast a message",
-        "broadcast a message to every session", compact="broadcast"),
+        "broadcast to every session of the selected row's collective", compact="broadcast"),
     Key("m", "m", "message", "screen", "Message", "Message the selected session",
         "message the selected session directly", compact="message"),
     Key("r", "r", "report", "screen", "Report", "Write a sprint report",
-        "write a sprint report now (SPRINT_REPORT_<date>.md)", compact="report"),
+        "write SPRINT_REPORT_<date>.md of the selected row's collective",
+        compact="report"),
     Key("slash", "/", "filter", "screen", "Filter", "Filter sessions",
-        "filter by id, work or health", compact="filter"),
+        "filter by id, work, health or collective", compact="filter"),
     Key("escape", "escape", "clear_filter", "screen", "Clear filter", "Clear the filter",
         "clear the filter / close a dialog", show=False),
     Key("s", "s", "cycle_sort", "screen", "Sort", "Cycle the sort",
-        "cycle the sort: attention (waiting first), id, heartbeat age", compact="sort"),
+        "sort by (collective,) attention (waiting first), id or heartbeat",
+        compact="sort"),
     Key("g", "g", "toggle_gone", "screen", "Gone", "Show or hide gone and ended sessions",
         "show or hide gone and ended sessions", compact="gone"),
     Key("enter", "enter", "detail", "screen", "Detail", "Open the selected session or item",
@@ -76,24 +77,6 @@ KEYS: tuple[Key, ...] = (
         "detail screen: switch the tmux client to this session's pane"),
     Key("enter", "enter", "open", "detail", "Open", "Open the timeline entry",
         "detail screen: the timeline entry in full (↓ reads back)"),
-    Key("b", "b", "broadcast", "many", "Broadcast", "Broadcast to the selected collective",
-        "several directories: broadcast to the selected row's collective"),
-    Key("m", "m", "message", "many", "Message", "Message the selected session",
-        "several directories: message the selected session"),
-    Key("r", "r", "report", "many", "Report", "Report on the selected collective",
-        "several directories: a sprint report of the selected collective"),
-    Key("slash", "/", "filter", "many", "Filter", "Filter sessions",
-        "several directories: filter by collective, id, work, health"),
-    Key("escape", "escape", "clear_filter", "many", "Clear filter", "Clear the filter",
-        "several directories: clear the filter", show=False),
-    Key("s", "s", "cycle_sort", "many", "Sort", "Cycle the sort",
-        "several directories: sort by collective, attention, id, age"),
-    Key("g", "g", "toggle_gone", "many", "Gone", "Show or hide gone and ended sessions",
-        "several directories: show or hide gone and ended sessions"),
-    Key("enter", "enter", "detail", "many", "Detail", "Open the selected session",
-        "several directories: the selected session's detail"),
-    Key("e", "e", "errors", "many", "Errors", "Show file problems",
-        "several directories: every collective's file problems"),
     Key("tab", "tab", "focus_next", "app", "Next", "Focus the next panel",
         "focus the next panel: table, alerts, milestones, broadcasts", show=False),
     Key("shift+tab", "shift+tab", "focus_previous", "app", "Previous",
@@ -148,16 +131,11 @@ def compact_footer() -> list[tuple[str, str]]:
     return [(item.label, item.compact) for item in chosen]
 
 
-def help_lines(owner: str = "screen") -> list[tuple[str, str]]:
-    """(key, meaning) for the help screen over ``owner``'s screen, in table order, Textual's
-    own keys before ? and q. The dashboard's help also explains the detail and quality
-    screens' keys; the many-directory screen's help, its own keys and the app's."""
-    if owner == "many":
-        mine = [item for item in KEYS if item.owner in ("many", "app")]
-    else:
-        mine = [item for item in KEYS if item.owner != "many"]
-    ours = [(item.label, item.meaning) for item in mine]
-    app_keys = sum(1 for item in mine if item.owner == "app")
+def help_lines() -> list[tuple[str, str]]:
+    """(key, meaning) for the help screen, in table order, Textual's own keys before ? and
+    q: the dashboard's keys and those of the detail and quality screens."""
+    ours = [(item.label, item.meaning) for item in KEYS]
+    app_keys = sum(1 for item in KEYS if item.owner == "app")
     return [*ours[:-app_keys], *TEXTUAL_KEYS, *ours[-app_keys:]]
 
 

@@ -3,7 +3,8 @@ itself: ``widgets.summary``).
 
 Like ``rows`` (the session table), this words an analysis and never analyses:
 each function returns frozen, already-sanitised models the dashboard screen
-holds as reactive state and binds down to a widget.
+holds as reactive state and binds down to a widget. Over several collectives each
+model carries its collective's name, and the panels show it in a column.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from coordinator_tui.analysis.acting.predict import MilestoneForecast
 from coordinator_tui.analysis.changes import Changes
 from coordinator_tui.analysis.live.indexes import SortedItems
 from coordinator_tui.files.records import Message
-from coordinator_tui.render.health import MILESTONE_STATUS
+from coordinator_tui.render.health import HEALTH, MILESTONE_STATUS
 from coordinator_tui.render.sanitize import clip, display, strip_control
 from coordinator_tui.render.timetext import short_age
+from coordinator_tui.sync.view import SyncView
 from coordinator_tui.tui.rows import cell_text
 
 READ_LIMIT = 20_000
@@ -39,6 +41,8 @@ class Alert:
     since: datetime
     detail: str = ""
     """The whole alert, uncut (enter on the focused alerts panel shows it)."""
+    collective: str = ""
+    """The collective's name when the screen shows several."""
 
     @property
     def full(self) -> str:
@@ -68,6 +72,7 @@ def alerts(
     analysis: Analysis,
     first_seen: dict[str, datetime],
     stale: Iterable[SessionView] | None = None,
+    collective: str = "",
 ) -> list[Alert]:
     """Duplicates, overlaps, claim conflicts and stale sessions, newest first.
 
@@ -75,16 +80,19 @@ def alerts(
     here); a stale session's alert dates from the moment it went stale.
     ``stale``: the stale sessions when the caller knows them (else every session is looked at).
     """
-    result = work_alerts(analysis, first_seen)
+    result = work_alerts(analysis, first_seen, collective)
     stale_after_s = analysis.settings.stale_after_s
     for view in analysis.sessions if stale is None else stale:
         if view.health is Health.STALE and view.heartbeat is not None:
-            result.append(_stale_alert(view.key, view.id, view.heartbeat, stale_after_s))
-    result.sort(key=_NEWEST_FIRST, reverse=True)
+            alert = _stale_alert(view.key, view.id, view.heartbeat, stale_after_s, collective)
+            result.append(alert)
+    result.sort(key=NEWEST_FIRST, reverse=True)
     return result
 
 
-def work_alerts(analysis: Analysis, first_seen: dict[str, datetime]) -> list[Alert]:
+def work_alerts(
+    analysis: Analysis, first_seen: dict[str, datetime], collective: str = ""
+) -> list[Alert]:
     """``alerts`` but the stale sessions', in no order."""
     found: list[tuple[str, str, str, datetime | None, str]] = []
     for group in analysis.duplicates:
@@ -116,7 +124,7 @@ def work_alerts(analysis: Analysis, first_seen: dict[str, datetime]) -> list[Ale
     for key in [key for key in first_seen if key not in current]:
         del first_seen[key]  # stale alerts date from their heartbeat: never in first_seen
     return [
-        Alert(key, kind, text, since or first_seen.setdefault(key, analysis.now), full)
+        Alert(key, kind, text, since or first_seen.setdefault(key, analysis.now), full, collective)
         for key, kind, text, since, full in found
     ]
 
@@ -131,7 +139,8 @@ class StaleAlerts:
     changed, so the changed ones are those whose view is not the one kept.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, collective: str = "") -> None:
+        self.collective = collective
         self._views: dict[str, SessionView] = {}
         self._order: SortedItems[tuple[datetime, str], Alert] = SortedItems()
         self._stale_after_s = -1.0
@@ -153,12 +162,13 @@ class StaleAlerts:
             if (before := kept.pop(view.key, None)) is not None:
                 self._drop(before)
             if view.health is Health.STALE and view.heartbeat is not None:
-                alert = _stale_alert(view.key, view.id, view.heartbeat, stale_after_s)
+                alert = self._alert(view, stale_after_s)
                 self._order.add((alert.since, alert.key), alert)
             kept[view.key] = view
         result = self._order.items[::-1]
         # Newest first, so each goes after those inserted before it.
-        for alert in sorted(work_alerts(analysis, first_seen), key=_NEWEST_FIRST, reverse=True):
+        found = work_alerts(analysis, first_seen, self.collective)
+        for alert in sorted(found, key=NEWEST_FIRST, reverse=True):
             at = bisect_left(self._order.keys, (alert.since, alert.key))
             result.insert(len(result) - at, alert)
         return result
@@ -168,29 +178,74 @@ class StaleAlerts:
             ((alert.since, alert.key), alert)
             for view in stale.values()
             if view.health is Health.STALE and view.heartbeat is not None
-            for alert in (_stale_alert(view.key, view.id, view.heartbeat, stale_after_s),)
+            for alert in (self._alert(view, stale_after_s),)
         )
         self._order = SortedItems()
         self._order.keys = [key for key, _ in pairs]
         self._order.items = [alert for _, alert in pairs]
         self._views, self._stale_after_s = dict(stale), stale_after_s
 
+    def _alert(self, view: SessionView, stale_after_s: float) -> Alert:
+        assert view.heartbeat is not None
+        return _stale_alert(view.key, view.id, view.heartbeat, stale_after_s, self.collective)
+
     def _drop(self, view: SessionView) -> None:
         if view.heartbeat is not None:
-            alert = _stale_alert(view.key, view.id, view.heartbeat, self._stale_after_s)
+            alert = self._alert(view, self._stale_after_s)
             self._order.remove((alert.since, alert.key))
 
 
-_NEWEST_FIRST = attrgetter("since", "key")
+NEWEST_FIRST = attrgetter("since", "key")
 
 
 @lru_cache(maxsize=65536)
-def _stale_alert(key: str, ident: str, heartbeat: datetime, stale_after_s: float) -> Alert:
+def _stale_alert(
+    key: str, ident: str, heartbeat: datetime, stale_after_s: float, collective: str
+) -> Alert:
     """A stale session's alert, made once per session and beat: under a stream of edits
     the alerts are listed again per batch, and a thousand stale sessions each time cost
     the screen a tenth of a second in all."""
     since = heartbeat + timedelta(seconds=stale_after_s)
-    return Alert(f"stale:{key}", "stale", _stale_text(ident, heartbeat), since, "")
+    text = _stale_text(ident, heartbeat)
+    return Alert(f"stale:{key}", "stale", text, since, "", collective)
+
+
+LOST_SHOWN = 20
+"""Claims lost to another machine shown as alerts, newest first (the state file keeps 200)."""
+
+
+def lost_claim_alerts(
+    sync: SyncView | None, first_seen: dict[str, datetime], now: datetime, collective: str = ""
+) -> list[Alert]:
+    """One alert per claim lost to another machine (``sync``'s state file), newest first,
+    until the state file stops listing it; ``first_seen`` dates the ones without ``at``."""
+    if sync is None:
+        return []
+    found = []
+    for claim in reversed(sync.lost_claims[-LOST_SHOWN:]):
+        key = f"lost:{claim.path}:{claim.lost_by}:{claim.at}"
+        since = claim.at or first_seen.setdefault(key, now)
+        text = (
+            f"{cell_text(claim.lost_by, 30)} lost {cell_text(claim.path, 50)} "
+            f"to {cell_text(claim.held_by, 30)} (another machine's push came first)"
+        )
+        detail = text + (f"; told in {claim.message}" if claim.message else "")
+        found.append(Alert(key, "lost", text, since, detail, collective))
+    return found
+
+
+def sync_note(sync: SyncView | None) -> str:
+    """The summary strip's words for the last sync round (``sync pushed 19:59 UTC``);
+    empty when the directory is not synced."""
+    if sync is None:
+        return ""
+    if sync.problem is not None:
+        return "sync state unreadable (e: errors)"
+    if not sync.outcome:
+        return "sync: no round yet"
+    when = f" {sync.at:%H:%M} UTC" if sync.at else ""
+    lost = f", {len(sync.lost_claims)} lost claim(s)" if sync.lost_claims else ""
+    return f"sync {sync.outcome}{when}{lost}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,9 +254,10 @@ class PriorityLine:
     name: str
     description: str
     suggestion: str
+    collective: str = ""
 
 
-def priority_lines(analysis: Analysis) -> list[PriorityLine]:
+def priority_lines(analysis: Analysis, collective: str = "") -> list[PriorityLine]:
     suggested = {item.priority: item.session for item in analysis.suggestions}
     lines = []
     for view in analysis.priorities:
@@ -214,6 +270,7 @@ def priority_lines(analysis: Analysis) -> list[PriorityLine]:
                 name=cell_text(view.item.name, 40),
                 description=cell_text(view.item.description, 80),
                 suggestion=cell_text(who, 30) if who else "",
+                collective=collective,
             )
         )
     return lines
@@ -232,10 +289,11 @@ class MilestoneLine:
     """``ETA 11-15 23:00 (3h)`` or ``no ETA: why`` (empty before the forecast)."""
     detail: str = ""
     """Every field in words, for the milestone opened in full."""
+    collective: str = ""
 
 
 def milestone_lines(
-    analysis: Analysis, forecasts: Sequence[MilestoneForecast] = ()
+    analysis: Analysis, forecasts: Sequence[MilestoneForecast] = (), collective: str = ""
 ) -> list[MilestoneLine]:
     """One line per milestone; ``forecasts`` (matched by milestone id) add the ETA."""
     ahead = {forecast.milestone_id: forecast for forecast in forecasts}
@@ -254,6 +312,7 @@ def milestone_lines(
                 stalled=item.stalled,
                 eta=eta_text(forecast, analysis.now),
                 detail=_milestone_detail(item, forecast),
+                collective=collective,
             )
         )
     return lines
@@ -307,11 +366,23 @@ class MilestoneBoard:
 
 
 def milestone_board(
-    analysis: Analysis, forecasts: Sequence[MilestoneForecast] = ()
+    analysis: Analysis, forecasts: Sequence[MilestoneForecast] = (), collective: str = ""
 ) -> MilestoneBoard:
     return MilestoneBoard(
-        tuple(milestone_lines(analysis, forecasts)), analysis.milestones.completion_pct
+        tuple(milestone_lines(analysis, forecasts, collective)),
+        analysis.milestones.completion_pct,
     )
+
+
+def joined_board(boards: Sequence[MilestoneBoard]) -> MilestoneBoard:
+    """Several collectives' milestones on one board; the overall gauge counts them all as
+    ``analysis.milestones`` counts one (completed of those not abandoned)."""
+    if len(boards) == 1:
+        return boards[0]
+    lines = tuple(line for board in boards for line in board.lines)
+    counted = [line for line in lines if line.status != "abandoned"]
+    done = sum(1 for line in counted if line.status == "completed")
+    return MilestoneBoard(lines, round(100.0 * done / len(counted), 1) if counted else 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,20 +395,26 @@ class BroadcastLine:
     """The whole broadcast: sender, time, subject and body (newlines kept)."""
     path: str = ""
     """The file (relative): the feed pages older broadcasts from the oldest one shown."""
+    collective: str = ""
+    moment: float = 0.0
+    """Epoch seconds of the broadcast (0: unknown): several collectives' feeds are merged
+    newest first by it."""
 
 
-def broadcast_lines(analysis: Analysis, limit: int = 30) -> list[BroadcastLine]:
+def broadcast_lines(
+    analysis: Analysis, limit: int = 30, collective: str = ""
+) -> list[BroadcastLine]:
     lines = []
     for message in analysis.messages.latest:
         if message.kind != "broadcast":
             continue
-        lines.append(broadcast_line(message))
+        lines.append(broadcast_line(message, collective))
         if len(lines) >= limit:
             break
     return lines
 
 
-def broadcast_line(message: Message) -> BroadcastLine:
+def broadcast_line(message: Message, collective: str = "") -> BroadcastLine:
     when = f"{message.timestamp:%m-%d %H:%M}" if message.timestamp else "—"
     return BroadcastLine(
         time=when,
@@ -346,6 +423,8 @@ def broadcast_line(message: Message) -> BroadcastLine:
         recovered=message.recovered,
         reading=message_reading(message),
         path=message.path,
+        collective=collective,
+        moment=message.timestamp.timestamp() if message.timestamp else 0.0,
     )
 
 
@@ -362,6 +441,41 @@ def message_reading(message: Message) -> str:
         header.append("(the file was not valid JSON: recovered)")
     body = clip(strip_control(message.body), READ_LIMIT) if message.body else "(no body)"
     return "\n".join(header) + "\n\n" + body
+
+
+# --- the summary strip --------------------------------------------------------------------
+
+
+def summary_counts(analysis: Analysis) -> tuple[tuple[str, int, str], ...]:
+    """(label, value, style); waiting (needs a human) right after live, ended only when any."""
+    counts = analysis.counts
+    shown = (
+        ("live", counts.live, "bold"),
+        ("waiting", counts.waiting, HEALTH[Health.WAITING].style),
+        ("working", counts.working, HEALTH[Health.WORKING].style),
+        ("idle", counts.idle, HEALTH[Health.IDLE].style),
+        ("stale", counts.stale, HEALTH[Health.STALE].style),
+        ("gone", counts.gone, "dim"),
+        ("ended", counts.ended, "dim"),
+    )
+    return tuple(item for item in shown if item[0] != "ended" or item[1])
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryLine:
+    """The summary strip's whole state: counts and trend, or a waiting notice."""
+
+    counts: tuple[tuple[str, int, str], ...] = ()
+    """(label, value, style) in the order shown."""
+    utilization: float = 0.0
+    sparkline: str = ""
+    note: str = ""
+    short: bool = False
+    """A side pane: tighter spacing, the same numbers."""
+    waiting: str = ""
+    """When set, the strip shows only this notice (the directory is not there)."""
+    name: str = ""
+    """The collective's name when the strip shows several."""
 
 
 # --- notifications ------------------------------------------------------------------------

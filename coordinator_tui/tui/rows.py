@@ -44,6 +44,10 @@ class SessionRow:
     """One table row, every cell already a safe display string."""
 
     key: str
+    """Unique among every collective shown: ``<collective>/<file key>`` when there are
+    several, the file key alone when there is one."""
+    collective: str
+    """The collective's name when the screen shows several, else empty."""
     health: Health
     attention: int
     id: str
@@ -58,7 +62,7 @@ class SessionRow:
     started: str
     flags: str
     search: str
-    """Lower-case id, work and health: what ``/`` matches against."""
+    """Lower-case id, work, health and collective: what ``/`` matches against."""
 
     @property
     def health_text(self) -> str:
@@ -74,16 +78,11 @@ class RowPlace(NamedTuple):
     (``place_of``): the first page of 10,000 sessions is chosen from these."""
 
     key: str
+    collective: str
     health: Health
     attention: int
     id: str
     heartbeat: float | None
-
-
-def place_of(view: SessionView) -> RowPlace:
-    """The ``RowPlace`` of the row ``RowBuilder`` makes for ``view``: the same id and
-    heartbeat, so the order is the one the whole rows give."""
-    return RowPlace(view.key, view.health, view.attention, _row_id(view.session), _beat(view))
 
 
 def _row_id(session: Session) -> str:
@@ -134,13 +133,16 @@ def _static_cells(session: Session) -> tuple[str, str, str, str, str]:
 
 
 class RowBuilder:
-    """Builds ``SessionRow``s; remembers the file-only cells per record object.
+    """Builds one collective's ``SessionRow``s; remembers the file-only cells per record
+    object. ``prefix`` (``<collective>/``, or empty for one) leads every row key.
 
     Unchanged files keep the same record object in the store, so a refresh of
     10,000 rows sanitises only the files that changed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, collective: str = "", prefix: str = "") -> None:
+        self.collective = collective
+        self.prefix = prefix
         self._cache: dict[str, tuple[Session, tuple[str, str, str, str, str]]] = {}
         self._previous: dict[str, SessionRow] = {}
 
@@ -180,13 +182,27 @@ class RowBuilder:
         """A single row, outside a full refresh (the quick path for changed files)."""
         return self._row(view, _static_cells(view.session), now)
 
-    @staticmethod
-    def _row(view: SessionView, cells: tuple[str, str, str, str, str], now: datetime) -> SessionRow:
+    def place(self, view: SessionView) -> RowPlace:
+        """The ``RowPlace`` of the row made for ``view``: the same key, id and heartbeat,
+        so the order is the one the whole rows give."""
+        return RowPlace(
+            self.prefix + view.key,
+            self.collective,
+            view.health,
+            view.attention,
+            _row_id(view.session),
+            _beat(view),
+        )
+
+    def _row(
+        self, view: SessionView, cells: tuple[str, str, str, str, str], now: datetime
+    ) -> SessionRow:
         ident, work, capabilities, started, beats = cells
         if view.placeholder:
             work = work or "—"
         return SessionRow(
-            key=view.key,
+            key=self.prefix + view.key,
+            collective=self.collective,
             health=view.health,
             attention=view.attention,
             id=ident,
@@ -199,7 +215,7 @@ class RowBuilder:
             capabilities=capabilities,
             started=started,
             flags=_flags(view),
-            search=f"{ident} {work} {view.health.value}".lower(),
+            search=f"{ident} {work} {view.health.value} {self.collective}".rstrip().lower(),
         )
 
 

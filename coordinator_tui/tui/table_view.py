@@ -2,9 +2,10 @@
 
 One small frozen object instead of three loose attributes on the screen: the
 analysis worker takes a copy when it starts and the screen compares it when
-the result lands, so rows filtered for an old view are never shown. The order
-is kept row by row (``VisibleOrder``); a first analysis sends the top of it ahead
-of its other rows (``first_page``).
+the result lands, so rows filtered for an old view are never shown. The rows of
+every collective are kept together (``TableRows``) and their order row by row
+(``VisibleOrder``); a first analysis sends the top of it ahead of its other rows
+(``first_page``).
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import threading
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from coordinator_tui.analysis import Analysis, Health
 from coordinator_tui.tui.panels import Alert
-from coordinator_tui.tui.rows import RowBuilder, RowPlace, SessionRow, cell_text, place_of
+from coordinator_tui.tui.rows import RowBuilder, RowPlace, SessionRow, aged, cell_text
 
 SORTS = ("attention", "id", "heartbeat")
+MANY_SORTS = ("collective", *SORTS)
+"""Several collectives: ``collective`` groups the rows by directory, attention first within."""
 HIDDEN = (Health.GONE, Health.ENDED)
 """Hidden unless ``g`` shows them."""
 
@@ -31,12 +35,19 @@ class TableView:
     filter_text: str = ""
     show_gone: bool = False
     sort: str = SORTS[0]
+    sorts: tuple[str, ...] = SORTS
+    """What ``s`` cycles through (``MANY_SORTS`` over several collectives)."""
+
+    @classmethod
+    def for_collectives(cls, count: int) -> TableView:
+        return cls() if count < 2 else cls(sort=MANY_SORTS[0], sorts=MANY_SORTS)
 
     def filtered(self, text: str) -> TableView:
         return replace(self, filter_text=text)
 
     def next_sort(self) -> TableView:
-        return replace(self, sort=SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)])
+        sorts = self.sorts
+        return replace(self, sort=sorts[(sorts.index(self.sort) + 1) % len(sorts)])
 
     def toggled_gone(self) -> TableView:
         return replace(self, show_gone=not self.show_gone)
@@ -97,7 +108,8 @@ class TableView:
         if self.sort == "heartbeat":
             return (-(row.heartbeat or -math.inf), row.id, row.key)
         # Waiting for a human comes first, before duplicates and conflicts.
-        return (row.attention, row.health is not Health.WAITING, row.id, row.key)
+        attention = (row.attention, row.health is not Health.WAITING, row.id, row.key)
+        return (row.collective, *attention) if self.sort == "collective" else attention
 
     def title(self, shown: int, total: int) -> str:
         """The table's border title: how many rows of how many, and the view."""
@@ -191,10 +203,96 @@ def first_page(
 ) -> FirstPage | None:
     """The first ``size`` rows ``view`` shows of ``analysis``, chosen from the rows'
     places and built alone; None when the view has a filter."""
-    by_key = {session.key: session for session in analysis.sessions}
-    chosen = view.first(map(place_of, by_key.values()), size)
+    places = {
+        place.key: (place, view) for view in analysis.sessions for place in [builder.place(view)]
+    }
+    chosen = view.first((place for place, _ in places.values()), size)
     if chosen is None:
         return None
     keys, shown = chosen
-    rows = [builder.row(by_key[key], analysis.now) for key in keys]
+    rows = [builder.row(places[key][1], analysis.now) for key in keys]
     return FirstPage(analysis, found, rows, shown, view)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What one live update changed in the table."""
+
+    rows: list[SessionRow]
+    """Changed rows the view shows (new or re-placed)."""
+    leaving: list[str]
+    """Keys that left the view (deleted, or filtered out now)."""
+    stale_moved: bool
+    """A session went stale or stopped being stale (the alerts list them)."""
+
+
+class TableRows:
+    """The rows of every collective, the order the view shows them in, and when each
+    row's age wording is due: what the session table is fed from, without Textual.
+
+    A full analysis of one collective replaces its rows (``install``); a live update
+    passes its changed rows through ``apply``, which re-places only those.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[str, SessionRow] = {}
+        self.order: VisibleOrder | None = None
+        self._due: list[tuple[float, str]] = []
+
+    def install(
+        self, collective: str, rows: dict[str, SessionRow], order: VisibleOrder | None
+    ) -> None:
+        """A full analysis of ``collective`` (its name, empty when alone) landed; ``order``,
+        when given, orders every row (one collective: the worker sorted them)."""
+        if collective:  # the others' rows stay (a name may start another's: "a", "a/c")
+            kept = {key: row for key, row in self.rows.items() if row.collective != collective}
+            self.rows = kept | rows
+        else:
+            self.rows = dict(rows)
+        self.order = order
+        self._due = [(row.age_due, key) for key, row in self.rows.items()]
+        heapq.heapify(self._due)
+
+    def apply(self, fresh: list[SessionRow], removed: list[str]) -> Applied:
+        """Changed rows in, removed keys out; what the table must do about it."""
+        stale_moved = False
+        for key in removed:
+            old = self.rows.pop(key, None)
+            stale_moved |= old is not None and old.health is Health.STALE
+        for row in fresh:
+            old = self.rows.get(row.key)
+            stale_moved |= row.health is Health.STALE or (
+                old is not None and old.health is Health.STALE
+            )
+            self.rows[row.key] = row
+            heapq.heappush(self._due, (row.age_due, row.key))
+        if self.order is None:
+            return Applied(fresh, list(removed), stale_moved)
+        leaving = [*removed, *(row.key for row in fresh if row.key in self.order)]
+        self.order.update(fresh, removed)
+        leaving = [key for key in leaving if key not in self.order]
+        return Applied([row for row in fresh if row.key in self.order], leaving, stale_moved)
+
+    def aged(self, now: datetime) -> list[SessionRow]:
+        """The rows whose age wording is due at ``now``, brought up to date (a heap of
+        due moments: a second's tick touches those rows only)."""
+        stamp = now.timestamp()
+        due: dict[str, SessionRow] = {}
+        while self._due and self._due[0][0] <= stamp:
+            moment, key = heapq.heappop(self._due)
+            row = self.rows.get(key)
+            if row is not None and row.age_due == moment and key not in due:
+                due[key] = aged(row, now)
+        for key, row in due.items():
+            self.rows[key] = row
+            heapq.heappush(self._due, (row.age_due, key))
+        return list(due.values())
+
+    def reorder(self, view: TableView) -> VisibleOrder:
+        """The view changed (filter, sort, gone toggle): order every row once."""
+        self.order = VisibleOrder(view, self.rows.values())
+        return self.order
+
+    def visible_rows(self, limit: int | None = None) -> list[SessionRow]:
+        keys = self.order.keys if self.order is not None else []
+        return [self.rows[key] for key in (keys if limit is None else keys[:limit])]

@@ -1,8 +1,8 @@
-"""The one owner of background I/O: watch the directory, feed the store, report batches.
+"""The one owner of a directory's background I/O: watch it, feed its store, report batches.
 
-Runs inside the dashboard's single exclusive watcher worker. Store reads go
-to a thread (``asyncio.to_thread``) one batch at a time, so the store is only
-ever touched from one place. The root may vanish and come back: while it is
+Runs inside one watcher worker per collective. Store reads go to a thread
+(``asyncio.to_thread``) one batch at a time, so the store is only ever touched
+from one place. The root may vanish and come back: while it is
 missing we watch its nearest existing parent (not recursively) until it
 reappears, then rescan. If the operating system refuses native watching (the
 inotify watch limit), we fall back to polling and say so.
@@ -21,7 +21,6 @@ from textual.message import Message
 from watchfiles import awatch
 
 from coordinator_tui.gcpause import freeze_survivors
-from coordinator_tui.pace import KEYS
 from coordinator_tui.store import Snapshot, Store, StoreChange
 from coordinator_tui.tui.events import DirectoryChanged, WatchStatus
 
@@ -57,13 +56,19 @@ def nearest_existing(path: Path) -> Path:
 
 
 class DirectoryWatcher:
-    """Watches ``store.root``; ``post`` receives ``DirectoryChanged`` and ``WatchStatus``."""
+    """Watches ``store.root``; ``post`` receives ``DirectoryChanged`` and ``WatchStatus``
+    naming ``collective``."""
 
     def __init__(
-        self, store: Store, post: Callable[[Message], object], poll_ms: int | None
+        self,
+        store: Store,
+        post: Callable[[Message], object],
+        poll_ms: int | None,
+        collective: int = 0,
     ) -> None:
         self.store = store
         self.post = post
+        self.collective = collective
         self.polling = poll_ms is not None
         self.poll_ms = poll_ms or DEFAULT_POLL_MS
         self.fallback_reason = ""
@@ -76,8 +81,13 @@ class DirectoryWatcher:
         return change, self.store.snapshot()
 
     def _apply(self, paths: list[str]) -> tuple[StoreChange, Snapshot]:
-        KEYS.step_aside()  # a key being handled goes first; the files wait for it
         return self.store.apply(paths), self.store.snapshot()
+
+    def _changed(self, snapshot: Snapshot, change: StoreChange | None = None) -> None:
+        self.post(DirectoryChanged(snapshot, change, self.collective))
+
+    def _status(self, mode: str, note: str) -> None:
+        self.post(WatchStatus(mode, note, self.collective))
 
     async def run(self) -> None:
         """Watch until cancelled."""
@@ -87,17 +97,17 @@ class DirectoryWatcher:
             # when newer messages collapse it into theirs.
             if identity(root) is None:
                 change, snapshot = await asyncio.to_thread(self._scan)
-                self.post(DirectoryChanged(snapshot, change))
-                self.post(WatchStatus("waiting", f"waiting for {root}"))
+                self._changed(snapshot, change)
+                self._status("waiting", f"waiting for {root}")
                 await self._wait_for(root)
                 continue
             started = identity(root)
             first = await asyncio.to_thread(self.store.scan_sessions_first)
             if first is not None:  # a large history: sessions paint before it is listed
-                self.post(DirectoryChanged(first))
+                self._changed(first)
             change, snapshot = await asyncio.to_thread(self._scan)
-            self.post(DirectoryChanged(snapshot, change))
-            self.post(WatchStatus("polling" if self.polling else "native", self.fallback_reason))
+            self._changed(snapshot, change)
+            self._status("polling" if self.polling else "native", self.fallback_reason)
             try:
                 await self._watch(root, started)
             except OSError as error:
@@ -137,13 +147,14 @@ class DirectoryWatcher:
                 settled = True
                 change, snapshot = await asyncio.to_thread(self._scan)
                 if change:
-                    self.post(DirectoryChanged(snapshot, change))
+                    self._changed(snapshot, change)
+                # bench_live --off freeze: key p95 under 200 rewrites/s at 10k 42 ms, 55 without.
                 freeze_survivors(len(snapshot.sessions) + len(snapshot.heartbeats))
             gone = False
             if changes:
                 paths = sorted({path for _, path in changes})
                 change, snapshot = await asyncio.to_thread(self._apply, paths)
-                self.post(DirectoryChanged(snapshot, change))
+                self._changed(snapshot, change)
                 # The root's own deletion, or a batch applied while it was missing: the
                 # folder there now (if any) is a new one even when the file system gave
                 # it the old inode number back, and this watch no longer sees it.

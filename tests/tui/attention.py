@@ -7,7 +7,11 @@ other tests (and their golden files) expect it.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
+
+import pytest
 
 from tests.collective import ago, iso, session, write_json
 
@@ -41,3 +45,18 @@ def add_attention(root: Path) -> Path:
         },
     )
     return root
+
+
+def fake_tmux(folder: Path, monkeypatch: pytest.MonkeyPatch, code: int = 0) -> Path:
+    """A ``tmux`` first on the PATH, inside tmux: it writes its arguments, one a line, to
+    the log it returns, says "no such pane" and exits ``code``."""
+    bin_dir, log = folder / "bin", folder / "tmux.log"
+    bin_dir.mkdir(exist_ok=True)
+    script = bin_dir / "tmux"
+    script.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$@" > {log}\necho "no such pane" >&2\nexit {code}\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,1,0")
+    return log

@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 
 from coordinator_tui.settings import Settings
 from coordinator_tui.tui.app import CoordinatorApp, create_app
+from coordinator_tui.tui.collective import Collective
 from tests.collective import NOW, build_collective
 from tests.tui.attention import add_attention
 
@@ -45,9 +46,15 @@ async def ready(pilot: Pilot[None], analyses: int = 1) -> None:
     app = pilot.app
     assert isinstance(app, CoordinatorApp)
     await wait_for(pilot, lambda: app.dashboard.analyses >= analyses, "the first analysis")
-    # The acting analyses (ETAs, resolutions, incidents) follow each analysis in a worker.
-    await wait_for(pilot, lambda: app.dashboard.acting_scheduler.up_to_date, "the acting run")
+    # The decisions (ETAs, resolutions, incidents) follow each analysis in a worker.
+    await wait_for(pilot, lambda: app.dashboard.settled, "the decisions")
     await pilot.pause()
+
+
+def only(app: CoordinatorApp) -> Collective:
+    """The dashboard's one collective (a single directory)."""
+    (collective,) = app.dashboard.collectives
+    return collective
 
 
 def screen_text(app: CoordinatorApp) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,26 +59,21 @@ def test_main_passes_the_options_to_the_dashboard(
     assert callable(clock) and clock() == NOW
 
 
-@pytest.mark.parametrize("entry", ["one", "many"])
-def test_the_dashboard_runs_with_quick_thread_switches_and_restores_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str
+def test_several_directories_are_one_dashboard_compact_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from textual.app import App
+    seen: dict[str, object] = {}
 
-    from coordinator_tui.collectives.names import collectives
-    from coordinator_tui.tui.many.app import run_many
+    def fake_run(root: object, settings: Settings, **options: object) -> int:
+        seen.update(options, root=root)
+        return 0
 
-    during: list[float] = []
-    monkeypatch.setattr(App, "run", lambda self, *a, **k: during.append(sys.getswitchinterval()))
-    before = sys.getswitchinterval()
-    if entry == "one":
-        assert app_module.run_dashboard(tmp_path, Settings()) == 0
-    else:
-        found = collectives([tmp_path / "a", tmp_path / "b"])
-        assert run_many(found, Settings(), clock=MovableClock(), poll_ms=None) == 0
-    assert during == [app_module.SWITCH_INTERVAL]
-    assert before > app_module.SWITCH_INTERVAL
-    assert sys.getswitchinterval() == before
+    monkeypatch.setattr(app_module, "run_dashboard", fake_run)
+    monkeypatch.chdir(tmp_path)
+    args = argparse.Namespace(dir=["a", "b/c"], compact=True, poll=False, poll_ms=None, now=None)
+    assert main(args, Settings()) == 0
+    assert seen["root"] == [tmp_path / "a", tmp_path / "b" / "c"]  # absolute: named apart
+    assert seen["compact"] is True
 
 
 def test_styles_are_found_and_complete() -> None:
@@ -137,14 +131,3 @@ async def test_one_history_sample_a_minute(coordination: Path) -> None:
         await app.workers.wait_for_complete()
         assert len(history.load()) == 1
     assert NOW + timedelta(seconds=91) == clock()
-
-
-async def test_a_key_tells_the_workers_to_step_aside(coordination: Path) -> None:
-    from coordinator_tui import pace
-
-    app = create_app(coordination, Settings(), clock=MovableClock())
-    async with app.run_test(size=(160, 50)) as pilot:
-        await ready(pilot)
-        before = pace.KEYS.last
-        await pilot.press("s")
-        assert pace.KEYS.last > before  # the workers' next steps aside wait for the quiet

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -18,8 +16,8 @@ from coordinator_tui.tui.widgets.alerts import AlertsPanel
 from coordinator_tui.tui.widgets.broadcasts import BroadcastFeed
 from coordinator_tui.tui.widgets.milestones import MilestonePanel
 from tests.collective import NOW, ago, iso, session
-from tests.tui.attention import PANE, WAITING_ID
-from tests.tui.conftest import MovableClock, ready, screen_text, shown, wait_for
+from tests.tui.attention import PANE, WAITING_ID, fake_tmux
+from tests.tui.conftest import MovableClock, only, ready, screen_text, shown, wait_for
 
 pytestmark = pytest.mark.anyio
 WIDE = (160, 50)
@@ -30,15 +28,15 @@ def _messages(app: CoordinatorApp) -> list[str]:
 
 
 async def _rescan(app: CoordinatorApp, analyses: int, pilot) -> None:  # type: ignore[no-untyped-def]
-    assert app.dashboard.store.scan()
-    app.dashboard.post_message(DirectoryChanged(app.dashboard.store.snapshot()))
+    assert only(app).store.scan()
+    app.dashboard.post_message(DirectoryChanged(only(app).store.snapshot()))
     await ready(pilot, analyses=analyses)
 
 
 async def _rescan_same(app: CoordinatorApp, pilot) -> None:  # type: ignore[no-untyped-def]
     """Analyse again without a change (a new acting run over the same state)."""
     acted = app.dashboard.acted
-    app.dashboard.post_message(DirectoryChanged(app.dashboard.store.snapshot()))
+    app.dashboard.post_message(DirectoryChanged(only(app).store.snapshot()))
     await wait_for(pilot, lambda: app.dashboard.acted > acted, "another acting run")
 
 
@@ -171,22 +169,10 @@ async def test_quality_view_sorts_by_column(attention_app: CoordinatorApp) -> No
         assert screen.column == "session"
 
 
-def _fake_tmux(folder: Path, log: Path, code: int = 0) -> None:
-    script = folder / "tmux"
-    script.write_text(
-        f'#!/bin/sh\nprintf "%s\\n" "$@" > {log}\necho "no such pane" >&2\nexit {code}\n'
-    )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-
-
 async def test_t_switches_tmux_to_the_pane(
     attention_app: CoordinatorApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bin_dir, log = tmp_path / "bin", tmp_path / "tmux.log"
-    bin_dir.mkdir()
-    _fake_tmux(bin_dir, log)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,1,0")
+    log = fake_tmux(tmp_path, monkeypatch)
     async with attention_app.run_test(size=WIDE) as pilot:
         await ready(pilot)
         assert shown(attention_app)[0] == f"sessions/{WAITING_ID}.json"
@@ -198,7 +184,7 @@ async def test_t_switches_tmux_to_the_pane(
         assert argv[4] == PANE and argv.count(PANE) == 3
         assert any(f"Switched to {WAITING_ID} (pane {PANE})" in m for m in _messages(attention_app))
         # The detail screen shows the pane; t works there too, and a failure is said.
-        _fake_tmux(bin_dir, log, code=1)
+        fake_tmux(tmp_path, monkeypatch, code=1)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(attention_app.screen, SessionDetailScreen), "d")
         assert f"{PANE} on /tmp/tmux-1000/default" in screen_text(attention_app)
@@ -255,9 +241,9 @@ async def test_a_key_holds_the_coordinators_run_until_typing_stops(
     sessions) waits ``KEYS_FIRST_S`` after the last key instead of slowing the next."""
     import time
 
-    from coordinator_tui.tui.screens import dashboard_attention
+    from coordinator_tui.tui.screens import dashboard
 
-    monkeypatch.setattr(dashboard_attention, "KEYS_FIRST_S", 0.8)
+    monkeypatch.setattr(dashboard, "KEYS_FIRST_S", 0.8)
     app = create_app(coordination, Settings(), clock=MovableClock(), watch=False)
     async with app.run_test(size=WIDE) as pilot:
         await ready(pilot)
@@ -265,8 +251,8 @@ async def test_a_key_holds_the_coordinators_run_until_typing_stops(
         pressed = time.monotonic()
         await pilot.press("s")
         session(coordination, "session-3001", "new work", ago(minutes=1))
-        assert app.dashboard.store.scan()
-        app.dashboard.post_message(DirectoryChanged(app.dashboard.store.snapshot()))
+        assert only(app).store.scan()
+        app.dashboard.post_message(DirectoryChanged(only(app).store.snapshot()))
         await wait_for(pilot, lambda: app.dashboard.acted > acted, "the held acting run")
         assert time.monotonic() - pressed >= 0.7  # without the hold: about 0.1 s
         assert "sort: id" in screen_text(app)  # the key itself was served at once
@@ -279,9 +265,9 @@ async def test_changes_wait_while_keys_come_and_land_in_one_update(
     typing (``TYPING_PAUSE_S``) and then shows; with no key it shows at once."""
     import time
 
-    from coordinator_tui.tui.screens import dashboard_flow
+    from coordinator_tui.tui.screens import dashboard
 
-    monkeypatch.setattr(dashboard_flow, "TYPING_PAUSE_S", 0.6)
+    monkeypatch.setattr(dashboard, "TYPING_PAUSE_S", 0.6)
     app = create_app(coordination, Settings(), clock=MovableClock(), watch=False)
     async with app.run_test(size=WIDE) as pilot:
         await ready(pilot)
@@ -289,8 +275,8 @@ async def test_changes_wait_while_keys_come_and_land_in_one_update(
 
         def post(ident: str, work: str) -> None:
             session(coordination, ident, work, ago(minutes=1))
-            change = screen.store.scan()
-            screen.post_message(DirectoryChanged(screen.store.snapshot(), change))
+            change = only(app).store.scan()
+            screen.post_message(DirectoryChanged(only(app).store.snapshot(), change))
 
         post("session-4001", "quiet work")
         await wait_for(pilot, lambda: "sessions/session-4001.json" in shown(app), "a change")
@@ -308,16 +294,17 @@ async def test_the_first_acting_run_waits_for_the_first_rows_on_screen(
 ) -> None:
     """The acting run's thread competes for the interpreter: it is requested after the
     frame that shows the analysis, so the first page of rows is already on screen."""
-    from coordinator_tui.tui.screens.dashboard_attention import DashboardAttention
+    from coordinator_tui.tui.collective import Collective
+    from coordinator_tui.tui.screens.dashboard import DashboardScreen
 
     seen: list[int] = []
-    real = DashboardAttention._request_acting
+    real = DashboardScreen._request_decisions
 
-    def spy(screen: DashboardAttention) -> None:
-        seen.append(len(screen.table.shown_keys))  # type: ignore[attr-defined]
-        real(screen)
+    def spy(screen: DashboardScreen, collective: Collective) -> None:
+        seen.append(len(screen.table.shown_keys))
+        real(screen, collective)
 
-    monkeypatch.setattr(DashboardAttention, "_request_acting", spy)
+    monkeypatch.setattr(DashboardScreen, "_request_decisions", spy)
     app = create_app(coordination, Settings(), clock=MovableClock(), watch=False)
     async with app.run_test(size=WIDE) as pilot:
         await ready(pilot)
@@ -332,9 +319,9 @@ async def test_a_row_turning_stale_waits_while_keys_come(
     file changes do: the second's tick does not re-read sessions under a key."""
     import time
 
-    from coordinator_tui.tui.screens import dashboard_flow
+    from coordinator_tui.tui.screens import dashboard
 
-    monkeypatch.setattr(dashboard_flow, "TYPING_PAUSE_S", 0.8)
+    monkeypatch.setattr(dashboard, "TYPING_PAUSE_S", 0.8)
     clock = MovableClock()
     app = create_app(coordination, Settings(), clock=clock, watch=False)
     key = "sessions/session-1012.json"

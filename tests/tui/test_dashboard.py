@@ -18,7 +18,7 @@ from coordinator_tui.tui.screens.detail import SessionDetailScreen
 from coordinator_tui.tui.screens.errors import ErrorsScreen
 from coordinator_tui.tui.screens.help import HelpScreen
 from tests.collective import NOW, session
-from tests.tui.conftest import MovableClock, ready, screen_text, shown, wait_for
+from tests.tui.conftest import MovableClock, only, ready, screen_text, shown, wait_for
 
 WIDE = (160, 50)
 pytestmark = pytest.mark.anyio
@@ -104,7 +104,7 @@ async def test_time_passing_turns_a_row_stale_without_file_events(coordination: 
         )
         cells = table.shown_cells(key)
         assert cells is not None and cells["age"] == "10 minutes ago"
-        view = app.dashboard.analysis.session(key)  # type: ignore[union-attr]
+        view = only(app).analysis.session(key)  # type: ignore[union-attr]
         assert view is not None and view.health is Health.STALE
         # The next oldest (5 minutes, now 9.5) is still working.
         assert table.shown_cells("sessions/session-1004.json")["health"] == "● working"  # type: ignore[index]
@@ -291,8 +291,8 @@ async def test_new_duplicate_is_notified_without_markup(coordination: Path) -> N
         beat = NOW - timedelta(minutes=1)
         for name in ("session-2001", "session-2002"):
             session(coordination, name, "[b]spec_generation", beat)
-        assert app.dashboard.store.scan()
-        app.dashboard.post_message(DirectoryChanged(app.dashboard.store.snapshot()))
+        assert only(app).store.scan()
+        app.dashboard.post_message(DirectoryChanged(only(app).store.snapshot()))
         await ready(pilot, analyses=2)
         notes = [n for n in app._notifications if "Duplicate work" in str(n.message)]
         assert notes, [str(n.message) for n in app._notifications]
@@ -353,3 +353,24 @@ async def test_the_alerts_panel_reflows_the_screen_only_when_its_height_changes(
         await pilot.pause()
         assert asked == [False, True]
         assert "renamed alert text" not in screen_text(app)
+
+
+async def test_the_detail_shows_the_heartbeat_age_at_the_moment_it_opens(
+    coordination: Path,
+) -> None:
+    """The live analysis reads a session again only when it changes: the detail opened
+    two minutes after the last read must say the age now, not the age then."""
+    clock = MovableClock()
+    app = create_app(coordination, Settings(), clock=clock, watch=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        table = app.dashboard.table
+        table.move_cursor(row=table.get_row_index("sessions/session-1012.json"))
+        clock.advance(minutes=2)  # its heartbeat was 6 minutes old: now 8
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionDetailScreen), "the detail")
+        detail = app.screen
+        assert isinstance(detail, SessionDetailScreen)
+        assert detail.view.heartbeat_age_s == 8 * 60
+        await pilot.pause()
+        assert "(8 minutes ago)" in screen_text(app)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.binding import Binding
 
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.keys import KEYS, TEXTUAL_KEYS, compact_footer
-from coordinator_tui.tui.many.screen import ManyScreen
 from coordinator_tui.tui.palette import DashboardCommands
 from coordinator_tui.tui.screens.dashboard import DashboardScreen
 from coordinator_tui.tui.screens.detail import SessionDetailScreen
@@ -27,7 +24,6 @@ OWNERS = {
     "app": CoordinatorApp,
     "quality": QualityScreen,
     "detail": SessionDetailScreen,
-    "many": ManyScreen,
 }
 
 
@@ -68,7 +64,7 @@ async def test_every_key_is_in_the_help_screen(frozen_app: CoordinatorApp) -> No
         await wait_for(pilot, lambda: isinstance(frozen_app.screen, HelpScreen), "the help")
         await pilot.pause()
         lines = screen_text(frozen_app).splitlines()
-        for item in (item for item in KEYS if item.owner != "many"):
+        for item in KEYS:
             # The key and its meaning on one line of the help table.
             assert any(f" {item.label} " in line and item.meaning in line for line in lines), (
                 item.label
@@ -99,31 +95,6 @@ def test_the_compact_footer_keeps_help_quit_gone_and_errors_first() -> None:
     assert strip.startswith("? help  q quit  g gone  e errors") and len(strip) <= 58
     assert "palette" not in strip  # no room: left out whole, never cut into "^ppa lette"
     assert strip_text(200).plain.endswith("^p palette")
-
-
-async def test_the_many_screens_help_explains_its_keys(tmp_path: Path) -> None:
-    from coordinator_tui.collectives.names import collectives
-    from coordinator_tui.settings import Settings
-    from coordinator_tui.tui.many.app import ManyApp
-    from tests.collective import build_collective
-    from tests.tui.conftest import MovableClock
-
-    roots = [build_collective(tmp_path / "a"), build_collective(tmp_path / "b")]
-    app = ManyApp(collectives(roots), Settings(), clock=MovableClock(), watch=False)
-    async with app.run_test(size=WIDE) as pilot:
-        await wait_for(pilot, lambda: app.many.analyses >= 2, "both collectives")
-        await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
-        await pilot.pause()
-        lines = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-        for item in KEYS:
-            shown = any(
-                f" {item.label} " in line
-                and item.meaning in line
-                and (item.owner == "many") == ("several directories" in line)
-                for line in lines.splitlines()
-            )
-            assert shown is (item.owner in ("many", "app")), item.meaning
 
 
 async def test_keys_typed_in_one_burst_after_slash_go_to_the_filter(

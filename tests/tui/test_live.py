@@ -16,7 +16,7 @@ from coordinator_tui.settings import Settings
 from coordinator_tui.tui import watcher
 from coordinator_tui.tui.app import CoordinatorApp, create_app
 from tests.collective import NOW, build_collective, session
-from tests.tui.conftest import MovableClock, ready, screen_text, shown, wait_for
+from tests.tui.conftest import MovableClock, only, ready, screen_text, shown, wait_for
 
 pytestmark = pytest.mark.anyio
 SIZE = (160, 50)
@@ -47,7 +47,7 @@ async def test_missing_directory_waits_then_shows_it(tmp_path: Path) -> None:
     root = tmp_path / "later" / "coordination"
     app = create_app(root, Settings(), clock=MovableClock())
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.dashboard.watch_mode == "waiting", "waiting")
+        await wait_for(pilot, lambda: only(app).watch_mode == "waiting", "waiting")
         await pilot.pause()
         assert "waiting for" in screen_text(app)
         build_collective(root)
@@ -120,7 +120,7 @@ async def _scripted_run(root: Path, poll_ms: int | None) -> dict[str, dict[str, 
     app = create_app(root, Settings(), clock=MovableClock(), poll_ms=poll_ms)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        assert app.dashboard.watch_mode == ("polling" if poll_ms else "native")
+        assert only(app).watch_mode == ("polling" if poll_ms else "native")
         beat = NOW - timedelta(minutes=1)
         session(root, "session-3001", "new work", beat)
         session(root, "session-1005", "consciousness-loop-build", beat)  # idle → duplicate
@@ -160,7 +160,7 @@ async def test_watch_limit_falls_back_to_polling_and_says_so(
     app = create_app(coordination, Settings(), clock=MovableClock())
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: app.dashboard.watch_mode == "polling", "polling")
+        await wait_for(pilot, lambda: only(app).watch_mode == "polling", "polling")
         notes = [str(note.message) for note in app._notifications]
         assert any("watch limit reached" in note and "polling" in note for note in notes), notes
         await pilot.pause()
@@ -203,7 +203,7 @@ async def test_non_atomic_rewriter_never_makes_a_session_vanish(coordination: Pa
                 samples += 1
                 assert key in shown(app), "the session vanished while being rewritten"
                 assert _cells(app, key)["work"] == "multi-session orchestration"
-                errors = app.dashboard.analysis.errors  # type: ignore[union-attr]
+                errors = only(app).analysis.errors  # type: ignore[union-attr]
                 assert not [error for error in errors if error.path == key]
         finally:
             stop.set()

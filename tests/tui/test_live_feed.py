@@ -1,4 +1,5 @@
-"""``LiveFeed``: changed files → rows and visible order, equal to building everything again."""
+"""A collective's live path: changed files → rows and the visible order of every
+collective's rows (``TableRows``), equal to building everything again."""
 
 from __future__ import annotations
 
@@ -16,26 +17,52 @@ from coordinator_tui.analysis.live.search import OverlapSearch
 from coordinator_tui.analysis.sessions import find_overlaps
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
-from coordinator_tui.tui.live import LiveFeed, analyse_for_screen, changed_paths
+from coordinator_tui.tui.collective import Collective, analyse_for_screen, changed_paths
 from coordinator_tui.tui.rows import RowBuilder, SessionRow
-from coordinator_tui.tui.table_view import FirstPage, TableView, first_page
+from coordinator_tui.tui.table_view import FirstPage, TableRows, TableView, first_page
 from tests.collective import NOW, build_collective, session, write_json
 
 
-def _fresh(store: Store, view: TableView) -> tuple[list[str], dict[str, object]]:
+def _fresh(
+    store: Store, view: TableView, builder: RowBuilder | None = None
+) -> tuple[list[str], dict[str, object]]:
     """The visible keys and rows a full analysis and a fresh row builder give."""
-    rows = {row.key: row for row in RowBuilder().rows(analyse(store.snapshot(), NOW))}
+    fresh = RowBuilder(builder.collective, builder.prefix) if builder else RowBuilder()
+    rows = {row.key: row for row in fresh.rows(analyse(store.snapshot(), NOW))}
     return [row.key for row in view.visible(rows.values())], dict(rows)
+
+
+def _installed(
+    root: Path, view: TableView, rows: TableRows, name: str = "c", several: bool = False
+) -> Collective:
+    """A collective over ``root`` whose full analysis is installed in ``rows``."""
+    collective = Collective(0, name, root, Settings(), several)
+    collective.store.scan()
+    collective.snapshot = collective.store.snapshot()
+    result = analyse_for_screen(
+        collective.snapshot, NOW, Settings(), collective.builder, {}, view, 1
+    )
+    collective.install(result)
+    rows.install(collective.label, result.rows, None if several else result.order)
+    if several:
+        rows.reorder(view)
+    return collective
+
+
+def _apply(collective: Collective, rows: TableRows, path: Path):  # type: ignore[no-untyped-def]
+    change = collective.store.apply([str(path)])
+    collective.snapshot = collective.store.snapshot()
+    delta = collective.live_update(NOW, changed_paths(change))
+    assert delta is not None
+    return rows.apply(delta.fresh, delta.removed)
 
 
 def test_each_change_reaches_exactly_the_rows_a_full_rebuild_gives(tmp_path: Path) -> None:
     build_collective(tmp_path)
-    store = Store(tmp_path)
-    store.scan()
     view = TableView(filter_text="s")
-    builder = RowBuilder()
-    feed = LiveFeed(builder)
-    feed.install(analyse_for_screen(store.snapshot(), NOW, Settings(), builder, {}, view, 1))
+    table = TableRows()
+    collective = _installed(tmp_path, view, table)
+    store = collective.store
     beat = NOW - timedelta(minutes=1)
     edits = [
         lambda: session(tmp_path, "session-0001", "spec_generation", beat),  # a new duplicate
@@ -45,37 +72,63 @@ def test_each_change_reaches_exactly_the_rows_a_full_rebuild_gives(tmp_path: Pat
     ]
     for edit in edits:
         path = edit() or tmp_path / "sessions" / "session-0001.json"
-        change = store.apply([path])
-        delta = feed.update(store.snapshot(), NOW, changed_paths(change))
-        assert delta is not None
+        applied = _apply(collective, table, path)
         keys, rows = _fresh(store, view)
-        assert feed.order is not None and feed.order.keys == keys
-        assert feed.rows == rows
-        assert {row.key for row in delta.rows} <= set(keys)
-        assert not set(delta.leaving) & set(keys)
+        assert table.order is not None and table.order.keys == keys
+        assert table.rows == rows
+        assert {row.key for row in applied.rows} <= set(keys)
+        assert not set(applied.leaving) & set(keys)
+
+
+def test_two_collectives_rows_stay_apart_and_equal_a_full_rebuild_of_each(
+    tmp_path: Path,
+) -> None:
+    """Two directories with the same file names: their rows are keyed by collective, an
+    edit in one changes its rows only, and the whole order equals sorting every row of
+    both built again, for each sort."""
+    first, second = build_collective(tmp_path / "alpha"), build_collective(tmp_path / "beta")
+    view = TableView.for_collectives(2)
+    table = TableRows()
+    alpha = _installed(first, view, table, "alpha", several=True)
+    beta = _installed(second, view, table, "beta", several=True)
+    beta.index = 1
+    assert len(table.rows) == 2 * len(alpha.analysis.sessions)  # type: ignore[union-attr]
+    assert {row.collective for row in table.rows.values()} == {"alpha", "beta"}
+    before = {key: row for key, row in table.rows.items() if key.startswith("alpha/")}
+    path = session(second, "session-1004", "treasury audit", NOW - timedelta(minutes=1))
+    applied = _apply(beta, table, path)
+    assert [row.key for row in applied.rows] == ["beta/sessions/session-1004.json"]
+    assert {k: r for k, r in table.rows.items() if k.startswith("alpha/")} == before
+    for sort in view.sorts:
+        sorted_view = TableView(sort=sort, sorts=view.sorts)
+        table.reorder(sorted_view)
+        _, alpha_rows = _fresh(alpha.store, sorted_view, alpha.builder)
+        _, beta_rows = _fresh(beta.store, sorted_view, beta.builder)
+        every = {**alpha_rows, **beta_rows}
+        assert table.rows == every
+        wanted = [row.key for row in sorted_view.visible(every.values())]  # type: ignore[arg-type]
+        assert table.order is not None and table.order.keys == wanted
+    grouped = [key.split("/")[0] for key in table.reorder(view).keys]
+    assert grouped == sorted(grouped)  # "collective": each directory's rows together
 
 
 def test_a_session_that_leaves_the_view_is_named_as_leaving(tmp_path: Path) -> None:
     build_collective(tmp_path)
-    store = Store(tmp_path)
-    store.scan()
-    builder = RowBuilder()
-    feed = LiveFeed(builder)
-    view = TableView()
-    feed.install(analyse_for_screen(store.snapshot(), NOW, Settings(), builder, {}, view, 1))
+    table = TableRows()
+    collective = _installed(tmp_path, TableView(), table)
     key = "sessions/session-1004.json"
-    assert feed.order is not None and key in feed.order
+    assert table.order is not None and key in table.order
     path = session(tmp_path, "session-1004", "still here", NOW - timedelta(hours=9))  # gone
-    change = store.apply([path])
-    delta = feed.update(store.snapshot(), NOW, changed_paths(change))
-    assert delta is not None and delta.leaving == [key]
-    assert key not in feed.order and key in feed.rows
+    applied = _apply(collective, table, path)
+    assert applied.leaving == [key]
+    assert key not in table.order and key in table.rows
 
 
 def test_without_a_full_analysis_there_is_nothing_to_update(tmp_path: Path) -> None:
-    store = Store(build_collective(tmp_path))
-    store.scan()
-    assert LiveFeed(RowBuilder()).update(store.snapshot(), NOW, None) is None
+    collective = Collective(0, "c", build_collective(tmp_path), Settings(), False)
+    collective.store.scan()
+    collective.snapshot = collective.store.snapshot()
+    assert collective.live_update(NOW, None) is None
 
 
 def test_overlaps_searched_in_another_process_equal_the_search_here(
@@ -176,14 +229,15 @@ def test_kept_stale_alerts_equal_the_whole_list_after_every_change(
     assert any(alert.kind == "duplicate" for alert in got)
 
 
-@pytest.mark.parametrize("sort", ["attention", "id", "heartbeat"])
+@pytest.mark.parametrize("sort", ["attention", "id", "heartbeat", "collective"])
 @pytest.mark.parametrize("show_gone", [False, True])
 def test_a_first_page_is_the_top_of_the_order_the_whole_rows_give(
     tmp_path: Path, sort: str, show_gone: bool
 ) -> None:
     """``first_page`` chooses its rows from their places alone; they are the first rows
     of the order every row gives, equal row for row, whatever the sort (ids with control
-    characters and repeated ids among them)."""
+    characters and repeated ids among them; keys led by a collective's name for its
+    sort)."""
     build_collective(tmp_path)
     for index in range(40):
         age = timedelta(minutes=index % 9) if index % 5 else timedelta(hours=index)
@@ -193,7 +247,9 @@ def test_a_first_page_is_the_top_of_the_order_the_whole_rows_give(
         write_json(path, {**data, "session_id": ident})  # odd and repeated ids
     store = Store(tmp_path)
     store.scan()
-    view = TableView(sort=sort, show_gone=show_gone)
+    several = sort == "collective"
+    sorts = TableView.for_collectives(2 if several else 1).sorts
+    view = TableView(sort=sort, show_gone=show_gone, sorts=sorts)
     built: list[int] = []
 
     class Counting(RowBuilder):
@@ -201,7 +257,7 @@ def test_a_first_page_is_the_top_of_the_order_the_whole_rows_give(
             built.append(len(analysis.sessions))
             return super().rows(analysis)
 
-    builder = Counting()
+    builder = Counting("c", "c/") if several else Counting()
     found: list[tuple[FirstPage, int]] = []
 
     def early(page: FirstPage) -> None:
@@ -214,6 +270,7 @@ def test_a_first_page_is_the_top_of_the_order_the_whole_rows_give(
     assert built_before == 0  # sent before any other row was built
     assert page.analysis == result.analysis  # the plain analysis tells what the engine does
     assert [row.key for row in page.rows] == result.order.keys[:25]
+    assert all(row.key.startswith(builder.prefix) for row in page.rows)
     assert page.rows == [result.rows[key] for key in result.order.keys[:25]]
     assert page.shown == len(result.order) and page.alerts == result.alerts
     filtered = TableView(filter_text="job")

@@ -1,11 +1,8 @@
-"""``live.Scheduler`` alone: what to recompute when, with time moved by hand (no App)."""
+"""``scheduler.Scheduler`` alone: what to recompute when, with time moved by hand (no App)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from coordinator_tui.tui.live import CPU_SHARE, GAP, Scheduler, Start, Wait
-from tests.collective import NOW
+from coordinator_tui.tui.scheduler import GAP, MAX_HOLD_S, Scheduler, Start, Wait
 
 
 class Monotonic:
@@ -16,7 +13,7 @@ class Monotonic:
         return self.now
 
 
-def scheduler() -> tuple[Scheduler[str], Monotonic]:
+def scheduler() -> tuple[Scheduler, Monotonic]:
     clock = Monotonic()
     return Scheduler(clock), clock
 
@@ -74,64 +71,7 @@ def test_up_to_date_only_when_the_newest_generation_is_applied() -> None:
     assert plan.up_to_date
 
 
-def test_the_clock_reanalyses_after_a_deadline_at_most_cpu_share() -> None:
-    plan, clock = scheduler()
-    plan.snapshot_arrived()
-    plan.request()
-    plan.finished(0.1)  # 0.1 s an analysis: at most one every 0.1 / CPU_SHARE seconds
-    plan.applied_result(1, NOW + timedelta(seconds=5))
-    assert plan.clock_due(NOW) is False  # before the deadline
-    assert plan.clock_due(NOW + timedelta(seconds=5)) is True
-    clock.now += 0.1 / CPU_SHARE - 1
-    assert plan.clock_due(NOW + timedelta(seconds=6)) is False  # too soon after the last
-    clock.now += 1
-    assert plan.clock_due(NOW + timedelta(seconds=7)) is True
-    plan.applied_result(1, None)
-    clock.now += 1000
-    assert plan.clock_due(NOW + timedelta(days=1)) is False  # no deadline: nothing to do
-
-
-def test_the_clock_does_not_reanalyse_while_busy() -> None:
-    plan, _ = scheduler()
-    plan.applied_result(0, NOW)
-    plan.snapshot_arrived()
-    plan.request()
-    assert plan.clock_due(NOW) is False
-
-
-def test_quick_rows_newer_than_an_analysis_survive_it() -> None:
-    plan, _ = scheduler()
-    plan.snapshot_arrived()  # generation 1: the analysis starts from here
-    plan.request()
-    plan.snapshot_arrived()  # generation 2: a quick edit and a quick removal
-    plan.quick_rows([("a", "a edited")])
-    plan.quick_removed(["b"])
-    rows = {"a": "a from analysis 1", "b": "b", "c": "c"}
-    assert plan.merge(rows, 1) == {"a": "a edited", "c": "c"}
-    assert rows["a"] == "a from analysis 1"  # the analysis's own dict is not changed
-    # The analysis of generation 2 includes the edit: nothing is laid over any more.
-    assert plan.merge({"a": "a from analysis 2"}, 2) is None
-
-
-def test_quick_rows_older_than_an_analysis_are_forgotten() -> None:
-    plan, _ = scheduler()
-    plan.snapshot_arrived()
-    plan.quick_rows([("a", "old quick row")])
-    plan.quick_removed(["z"])
-    assert plan.merge({"a": "analysed"}, 1) is None
-    assert plan.merge({"a": "analysed"}, 0) is None  # forgotten, not replayed
-
-
-def test_a_quick_row_for_a_session_the_analysis_dropped_is_not_added_back() -> None:
-    plan, _ = scheduler()
-    plan.snapshot_arrived()
-    plan.quick_rows([("gone", "edited just before deletion")])
-    assert plan.merge({"other": "x"}, 0) == {"other": "x"}
-
-
 def test_a_hold_delays_runs_while_keys_come_but_never_past_the_cap() -> None:
-    from coordinator_tui.tui.live import MAX_HOLD_S
-
     plan, clock = scheduler()
     plan.snapshot_arrived()
     plan.hold(2.0)

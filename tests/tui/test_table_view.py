@@ -10,14 +10,22 @@ from hypothesis import strategies as st
 
 from coordinator_tui.analysis import Health
 from coordinator_tui.tui.rows import SessionRow
-from coordinator_tui.tui.table_view import SORTS, TableView, VisibleOrder
+from coordinator_tui.tui.table_view import MANY_SORTS, SORTS, TableView, VisibleOrder
 from coordinator_tui.tui.trend import SAMPLE_EVERY_S, SPARK_POINTS, Sampler, Trend
 from tests.collective import NOW
 
 
-def row(key: str, health: Health, attention: int, beat: float | None, work: str = "") -> SessionRow:
+def row(
+    key: str,
+    health: Health,
+    attention: int,
+    beat: float | None,
+    work: str = "",
+    collective: str = "",
+) -> SessionRow:
     return SessionRow(
         key=key,
+        collective=collective,
         health=health,
         attention=attention,
         id=key,
@@ -30,7 +38,7 @@ def row(key: str, health: Health, attention: int, beat: float | None, work: str 
         capabilities="",
         started="",
         flags="",
-        search=f"{key} {work} {health.value}".lower(),
+        search=f"{key} {work} {health.value} {collective}".rstrip().lower(),
     )
 
 
@@ -62,6 +70,24 @@ def test_each_sort_in_turn_and_back() -> None:
         ("heartbeat", ["b", "a", "c", "d"]),  # newest heartbeat first, none last
     ]
     assert view.sort == "attention"
+
+
+def test_over_several_collectives_the_sort_starts_grouped_by_collective() -> None:
+    rows = [
+        row("zeta/b", Health.WAITING, 0, 5.0, "x", "zeta"),
+        row("alpha/a", Health.WORKING, 2, 9.0, "y", "alpha"),
+        row("alpha/c", Health.STALE, 1, 1.0, "z", "alpha"),
+    ]
+    view = TableView.for_collectives(2)
+    assert view.sort == "collective" and view.sorts == MANY_SORTS
+    assert keys(view.visible(rows)) == ["alpha/c", "alpha/a", "zeta/b"]  # attention within
+    view = view.next_sort()
+    assert view.sort == "attention" and keys(view.visible(rows))[0] == "zeta/b"
+    for _ in range(3):
+        view = view.next_sort()
+    assert view.sort == "collective"
+    assert keys(view.filtered("ZETA").visible(rows)) == ["zeta/b"]  # the name is searched
+    assert TableView.for_collectives(1) == TableView()
 
 
 def test_filter_matches_work_and_health_words() -> None:
@@ -118,9 +144,9 @@ row_change = st.tuples(
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(row_change, max_size=40),
-    st.sampled_from(SORTS),
+    st.sampled_from(MANY_SORTS),
     st.booleans(),
-    st.sampled_from(["", "d", "build"]),
+    st.sampled_from(["", "d", "build", "one"]),
 )
 def test_visible_order_kept_one_row_at_a_time_equals_sorting_all(
     changes: list[tuple[int, Health, int, float | None, str, bool]],
@@ -128,7 +154,7 @@ def test_visible_order_kept_one_row_at_a_time_equals_sorting_all(
     show_gone: bool,
     needle: str,
 ) -> None:
-    view = TableView(filter_text=needle, show_gone=show_gone, sort=sort)
+    view = TableView(filter_text=needle, show_gone=show_gone, sort=sort, sorts=MANY_SORTS)
     rows = {item.key: item for item in ROWS}
     order = VisibleOrder(view, rows.values())
     for number, health, attention, beat, work, removed in changes:
@@ -137,7 +163,7 @@ def test_visible_order_kept_one_row_at_a_time_equals_sorting_all(
             rows.pop(key, None)
             order.update([], [key])
         else:
-            rows[key] = row(key, health, attention, beat, work)
+            rows[key] = row(key, health, attention, beat, work, ("one", "two")[number % 2])
             order.update([rows[key]])
         assert order.keys == keys(view.visible(rows.values()))
         assert len(order) == len(order.keys)

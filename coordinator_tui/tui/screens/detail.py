@@ -1,10 +1,9 @@
 """``enter``: one session in full — every field (unknown ones too), its heartbeats,
 the messages from and to it, and its claims. Long text is cut for display only.
 
-Opened from the dashboard (which hands it the history's pages), the heartbeats and
-messages are one timeline reaching back through the whole history and the archive
-(``widgets.timeline``), focused at once: j/↓ pages back, enter opens an entry whole.
-Without pages, the recent heartbeats and messages of the analysis are shown instead."""
+The heartbeats and messages are one timeline reaching back through the whole history
+and the archive of the session's directory (``widgets.timeline``), focused at once:
+j/↓ pages back, enter opens an entry whole."""
 
 from __future__ import annotations
 
@@ -34,7 +33,6 @@ from coordinator_tui.tui.rows import cell_text
 from coordinator_tui.tui.widgets.timeline import SessionTimeline
 
 LONG_TEXT = 2000
-LIST_LIMIT = 20
 
 
 def _when(moment: datetime | None) -> str:
@@ -107,48 +105,6 @@ def fields_table(view: SessionView) -> RenderableType:
     return table
 
 
-def heartbeats_table(view: SessionView, analysis: Analysis) -> RenderableType:
-    beats = analysis.heartbeats.get(view.id, ())
-    if not beats:
-        return Text("No heartbeat event files for this session.", style="dim")
-    table = _grid()
-    for beat in beats[:LIST_LIMIT]:
-        details = ", ".join(
-            f"{cell_text(key, 20)}={_value(value)}"
-            for key, value in beat.extra.items()
-            if value not in ("", None)
-        )
-        table.add_row(Text(_when(beat.timestamp)), Text(details))
-    if len(beats) > LIST_LIMIT:
-        table.add_row(Text(""), Text(f"… and {len(beats) - LIST_LIMIT} older", style="dim"))
-    return table
-
-
-def messages_table(view: SessionView, analysis: Analysis) -> RenderableType:
-    related = [
-        message
-        for message in analysis.messages.latest
-        if message.sender == view.id or message.to == view.id
-    ]
-    if not related:
-        return Text("No messages from or to this session.", style="dim")
-    table = _grid()
-    table.add_column(ratio=2)
-    for message in related[:LIST_LIMIT]:
-        if message.sender == view.id:
-            direction = f"→ {cell_text(message.to, 30)}"
-        else:
-            direction = f"← {cell_text(message.sender, 30)}"
-        subject = Text(cell_text(message.subject, 80) or "(no subject)", style="bold")
-        if message.recovered:
-            subject.append(" ")  # unstyled: an SVG export drops a styled span's leading blank
-            subject.append("(recovered)", style="italic dim")
-        subject.append("  ")  # unstyled: an SVG export drops a styled span's leading blanks
-        subject.append(cell_text(message.body, 160), style="dim")
-        table.add_row(Text(_when(message.timestamp)), Text(direction), subject)
-    return table
-
-
 def claims_table(view: SessionView, analysis: Analysis) -> RenderableType:
     held = [claim for claim in analysis.claims if claim.claim.claimed_by == view.id]
     if not held:
@@ -173,14 +129,17 @@ class SessionDetailScreen(Screen[None]):
         self,
         view: SessionView,
         analysis: Analysis,
-        jump: Callable[[SessionView], None] | None = None,
-        pages: HistoryPages | None = None,
+        jump: Callable[[SessionView], None],
+        pages: HistoryPages,
+        collective: str = "",
     ) -> None:
+        """``collective``: its name, when the dashboard shows several."""
         super().__init__()
         self.view = view
         self.analysis = analysis
         self.jump = jump
         self.pages = pages
+        self.collective = collective
 
     def _section(self, ident: str, title: str, body: RenderableType) -> Static:
         section = Static(body, id=f"detail-{ident}", classes="section")
@@ -191,19 +150,14 @@ class SessionDetailScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="detail"):
             yield self._section("fields", "Session", fields_table(self.view))
-            if self.pages is not None:
-                timeline = SessionTimeline(self.pages, self.view.id, id="detail-timeline")
-                yield timeline.add_class("section")
-            else:
-                beats = heartbeats_table(self.view, self.analysis)
-                yield self._section("heartbeats", "Recent heartbeats", beats)
-                related = messages_table(self.view, self.analysis)
-                yield self._section("messages", "Messages from and to it", related)
+            timeline = SessionTimeline(self.pages, self.view.id, id="detail-timeline")
+            yield timeline.add_class("section")
             yield self._section("claims", "Claims", claims_table(self.view, self.analysis))
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = cell_text(self.view.id, 60)
+        where = f"{cell_text(self.collective, 40)} · " if self.collective else ""
+        self.sub_title = where + cell_text(self.view.id, 60)
         for timeline in self.query(SessionTimeline):
             timeline.focus()
             # Focus given while the screen is being pushed may arrive before the widget
@@ -220,10 +174,7 @@ class SessionDetailScreen(Screen[None]):
             self.app.push_screen(ReaderScreen(reading.title, reading.text))
 
     def action_jump(self) -> None:
-        if self.jump is None:
-            self.notify("Jumping to tmux is not available here", severity="warning")
-        else:
-            self.jump(self.view)
+        self.jump(self.view)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -23,16 +23,11 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "close", "Close", show=False),
     ]
 
-    def __init__(self, owner: str = "screen") -> None:
-        """``owner``: whose keys to explain (``KEY_OWNER`` of the screen below)."""
-        super().__init__()
-        self.owner = owner
-
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
-        for key, meaning in help_lines(self.owner):
+        for key, meaning in help_lines():
             table.add_row(Text(key), Text(meaning))
         flags = ", ".join(f"{flag.short} = {flag.meaning}" for flag in FLAGS.values() if flag.short)
         legend = Text.assemble(

@@ -3,7 +3,8 @@
 A sortable table of ``analysis.acting.quality``'s records (``QUALITY_COLUMNS``):
 ``s``/``S`` move the sort to the next or previous column, ``o`` reverses the
 order, and a click on a header sorts by that column. The dashboard hands in
-fresh records after each acting run while the screen is open.
+fresh records after each run of the decisions while the screen is open; over
+several collectives, each row is led by its collective's name.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from coordinator_tui.analysis.acting.quality import QUALITY_COLUMNS, QualityRecord
-from coordinator_tui.tui.acting import QUALITY_LABELS, quality_rows
+from coordinator_tui.tui.decisions import QUALITY_LABELS, quality_rows
 from coordinator_tui.tui.keys import bindings
 
 NOTE = (
@@ -37,9 +38,10 @@ class QualityScreen(Screen[None]):
         Binding("q", "close", "Back", show=False),
     ]
 
-    records: reactive[tuple[QualityRecord, ...]] = reactive((), init=False)
+    records: reactive[tuple[tuple[str, QualityRecord], ...]] = reactive((), init=False)
+    """(collective, record) pairs."""
 
-    def __init__(self, records: Sequence[QualityRecord]) -> None:
+    def __init__(self, records: Sequence[tuple[str, QualityRecord]]) -> None:
         super().__init__()
         self.column = "finished"
         self.descending = True
@@ -54,6 +56,8 @@ class QualityScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "quality per session"
         table = self.query_one("#quality", DataTable)
+        if len({name for name, _ in self.records}) > 1:
+            table.add_column("collective", key="collective")
         for name in QUALITY_COLUMNS:
             table.add_column(QUALITY_LABELS[name], key=name)
         self._fill()
@@ -90,6 +94,8 @@ class QualityScreen(Screen[None]):
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         column = str(event.column_key.value)
+        if column not in QUALITY_COLUMNS:
+            return  # the collective: not a measure
         if column == self.column:
             self.action_reverse()
         else:

@@ -1,5 +1,6 @@
-"""Alerts: escalated incidents, who keeps duplicated work, then duplicates, overlaps,
-claim conflicts and stale sessions, newest first. Focusable: enter reads one in full."""
+"""Alerts: escalated incidents, who keeps duplicated work, claims lost to another machine,
+then duplicates, overlaps, claim conflicts and stale sessions, newest first; over several
+collectives each line is led by its collective. Focusable: enter reads one in full."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.reactive import reactive
 
 from coordinator_tui.render.health import ALERT_KINDS
 from coordinator_tui.tui.panels import Alert
+from coordinator_tui.tui.rows import cell_text
 from coordinator_tui.tui.widgets.selectable import Reading, SelectablePanel
 
 KIND_STYLE = {kind: (look.label, look.style) for kind, look in ALERT_KINDS.items()}
@@ -28,6 +30,10 @@ class AlertsPanel(SelectablePanel):
         super().__init__(window=limit, id=id)
         self._lines = -1
         """Lines the last table drew (-1: not a table): the panel's height follows them."""
+
+    def reserved_lines(self, lines: int) -> int:
+        """A line for "… and N more" when the alerts do not fit (not in a small box)."""
+        return 1 if self.item_count() > lines > 3 else 0
 
     def watch_alerts(self) -> None:
         self.draw()
@@ -51,18 +57,24 @@ class AlertsPanel(SelectablePanel):
         # No padding: the blank after the label is part of the label's span (an SVG
         # export drops a blank that starts the next, unstyled span: "incidentmilestone").
         table = Table.grid(padding=(0, 0), expand=True)
+        shown = self.in_window()
+        several = any(alerts[index].collective for index in shown)
+        if several:
+            table.add_column(no_wrap=True, max_width=16, overflow="ellipsis")
         table.add_column(no_wrap=True)
         table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        shown = self.in_window()
         for index in shown:
             alert = alerts[index]
             label, style = KIND_STYLE.get(alert.kind, (alert.kind, ""))
-            table.add_row(
-                Text(label + " ", style=style), Text(alert.text), style=self.row_style(index)
-            )
-        if shown.stop < len(alerts) and self.window > 3:
+            cells = [Text(label + " ", style=style), Text(alert.text)]
+            if several:
+                cells.insert(0, Text(cell_text(alert.collective, 15) + " ", style="bold"))
+            table.add_row(*cells, style=self.row_style(index))
+        room = self.reserved_lines(self.content_size.height) if self.fitted else self.window > 3
+        if shown.stop < len(alerts) and room:
             more = len(alerts) - shown.stop
-            table.add_row(Text(""), Text(f"… and {more} more (tab here, j/k)", style="dim"))
+            words = Text(f"… and {more} more (tab here, j/k)", style="dim")
+            table.add_row(*([Text("")] * (2 if several else 1)), words)
         # One line a row: the same count keeps the height, and a reflow of the whole
         # screen (a tenth of the main thread under 200 changes a second) is not needed.
         lines, self._lines = self._lines, table.row_count
@@ -73,4 +85,6 @@ class AlertsPanel(SelectablePanel):
             return None
         alert = self.alerts[self.cursor]
         label = ALERT_KINDS[alert.kind].word if alert.kind in ALERT_KINDS else alert.kind
-        return Reading(f"Alert: {label}", f"{alert.full}\n\nsince {alert.since:%Y-%m-%d %H:%M} UTC")
+        where = f" in {alert.collective}" if alert.collective else ""
+        since = f"since {alert.since:%Y-%m-%d %H:%M} UTC"
+        return Reading(f"Alert: {label}{where}", f"{alert.full}\n\n{since}")

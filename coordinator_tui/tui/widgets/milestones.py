@@ -42,6 +42,9 @@ class MilestonePanel(SelectablePanel):
     def __init__(self, *, window: int = 9, id: str | None = None) -> None:
         super().__init__(window=window, id=id)
 
+    def reserved_lines(self, lines: int) -> int:
+        return 1  # the overall gauge
+
     def watch_board(self) -> None:
         self.draw()
 
@@ -73,6 +76,9 @@ class MilestonePanel(SelectablePanel):
                 self.update(overall)
             return
         table = Table.grid(padding=(0, 1), expand=True)
+        several = any(line.collective for line in lines)
+        if several:
+            table.add_column(style="bold", no_wrap=True, overflow="ellipsis", max_width=15)
         table.add_column(ratio=3, no_wrap=True, overflow="ellipsis")
         table.add_column(no_wrap=True, overflow="ellipsis", style="dim", max_width=16)
         table.add_column(ratio=1, min_width=8)
@@ -92,6 +98,7 @@ class MilestonePanel(SelectablePanel):
             bar_style = "yellow" if line.stalled else ("green" if line.progress >= 100 else "cyan")
             eta_style = "cyan" if line.eta.startswith("ETA") else "dim"
             table.add_row(
+                *([Text(line.collective)] if several else []),
                 title,
                 Text(line.owner),
                 ProgressBar(total=100, completed=line.progress, complete_style=bar_style),
@@ -105,4 +112,5 @@ class MilestonePanel(SelectablePanel):
         if not self.board or not self.board.lines:
             return None
         line = self.board.lines[self.cursor]
-        return Reading(f"Milestone: {line.title}", line.detail or line.title)
+        where = f" in {line.collective}" if line.collective else ""
+        return Reading(f"Milestone: {line.title}{where}", line.detail or line.title)

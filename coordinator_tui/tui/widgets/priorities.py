@@ -1,5 +1,6 @@
 """The priority queue: available priorities, best first, with the suggested idle session,
-under the resource advice (start more sessions, or stop idle ones) when there is one."""
+under the resource advice (start more sessions, or stop idle ones) when there is one; over
+several collectives each line is led by its collective."""
 
 from __future__ import annotations
 
@@ -43,12 +44,17 @@ class PriorityPanel(Static):
             self.update(Group(advice, empty) if advice else empty)
             return
         table = Table.grid(padding=(0, 1), expand=True)
+        several = any(line.collective for line in lines)
+        if several:
+            table.add_column(style="bold", no_wrap=True, overflow="ellipsis", max_width=15)
         table.add_column(justify="right", style="bold", no_wrap=True)
         table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         table.add_column(no_wrap=True, overflow="ellipsis", max_width=24)
         for line in lines[:LIMIT]:
             who = Text(f"→ {line.suggestion}", style="cyan") if line.suggestion else Text("")
-            table.add_row(Text(line.score), Text(line.name), who)
+            cells = [Text(line.score), Text(line.name), who]
+            table.add_row(*([Text(line.collective)] if several else []), *cells)
         if len(lines) > LIMIT:
-            table.add_row(Text(""), Text(f"… and {len(lines) - LIMIT} more", style="dim"), "")
+            more = Text(f"… and {len(lines) - LIMIT} more", style="dim")
+            table.add_row(*([Text("")] if several else []), Text(""), more, Text(""))
         self.update(Group(advice, table) if advice else table)

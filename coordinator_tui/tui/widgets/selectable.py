@@ -3,8 +3,10 @@
 The alerts, milestones and broadcasts panels show one line an item, cut to the
 panel's width. Focused, the line under the cursor is highlighted and ``reading``
 gives the whole item (the dashboard opens it in a plain-text modal). The panel
-shows a window of ``window`` items that follows the cursor, so a long list is
-read by moving through it rather than by scrolling a clipped box.
+shows a window of items that follows the cursor, so a long list is read by moving
+through it rather than by scrolling a clipped box: as many as its height holds
+(the dashboard gives each panel the lines it needs, ``layout``), or a fixed number
+where its height follows its content.
 """
 
 from __future__ import annotations
@@ -29,9 +31,28 @@ class SelectablePanel(Static, can_focus=True):
 
     def __init__(self, *, window: int = 10, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.window = window
+        self.fixed_window = window
+        """Items shown while the panel's height follows its content (``height: auto``)."""
         self.cursor = 0
         self.first = 0
+
+    @property
+    def fitted(self) -> bool:
+        """The panel's height is given (not its content's): it shows what fits."""
+        height = self.styles.height
+        return height is not None and not height.is_auto and self.content_size.height > 0
+
+    @property
+    def window(self) -> int:
+        """How many items are shown at once."""
+        if not self.fitted:
+            return self.fixed_window
+        lines = self.content_size.height
+        return max(1, lines - self.reserved_lines(lines))
+
+    def reserved_lines(self, lines: int) -> int:
+        """Lines of a fitted panel's ``lines`` not used by items (a heading, "more")."""
+        return 0
 
     # --- what subclasses give ----------------------------------------------------------
 
@@ -74,6 +95,9 @@ class SelectablePanel(Static, can_focus=True):
         """``3/12`` while focused (where the cursor is), else empty."""
         count = self.item_count()
         return f"{self.cursor + 1}/{count}" if self.has_focus and count else ""
+
+    def on_resize(self) -> None:
+        self.draw()
 
     def on_focus(self) -> None:
         self.draw()

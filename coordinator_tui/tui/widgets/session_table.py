@@ -50,6 +50,7 @@ a 120-column terminal (118 inside the border) still shows them, as the README sa
 
 def _cells(row: SessionRow, columns: Sequence[str]) -> tuple[str, ...]:
     values = {
+        "collective": row.collective,
         "health": row.health_text,
         "symbol": row.symbol,
         "id": row.id,
@@ -69,9 +70,13 @@ class SessionTable(KeyedTable):
 
     BINDINGS: ClassVar = [("enter", "select_cursor", "Detail")]
 
-    def __init__(self, *, compact: bool = False, id: str | None = None) -> None:
+    def __init__(
+        self, *, compact: bool = False, collective_width: int = 0, id: str | None = None
+    ) -> None:
+        """``collective_width``: the collective column's width (0: one collective, none)."""
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.compact = compact
+        self.collective_width = collective_width
         self.tier = "compact" if compact else "wide"
         self._shown: dict[str, tuple[str, ...]] = {}
         self._health: dict[str, Health] = {}
@@ -80,14 +85,25 @@ class SessionTable(KeyedTable):
         self._objects: dict[str, SessionRow] = {}
 
     @property
+    def columns_shown(self) -> tuple[tuple[str, str, int | None], ...]:
+        """(key, label, width) of each column: the tier's, led by the collective's."""
+        if not self.collective_width:
+            return TIERS[self.tier]
+        if self.tier == "compact":
+            width = min(self.collective_width, 10)
+        else:
+            width = min(max(self.collective_width, len("collective")), 18)
+        return (("collective", "collective"[:width], width), *TIERS[self.tier])
+
+    @property
     def column_keys(self) -> tuple[str, ...]:
-        return tuple(key for key, _, _ in TIERS[self.tier])
+        return tuple(key for key, _, _ in self.columns_shown)
 
     def on_mount(self) -> None:
         self._add_columns()
 
     def _add_columns(self) -> None:
-        for key, label, width in TIERS[self.tier]:
+        for key, label, width in self.columns_shown:
             self.add_column(label, key=key, width=width)
         self._fit_work_column()
 
@@ -159,7 +175,9 @@ class SessionTable(KeyedTable):
 
     def _cell(self, column: str, text: str, health: Health) -> Text:
         style = ""
-        if column in ("health", "symbol"):
+        if column == "collective":
+            style = "bold"
+        elif column in ("health", "symbol"):
             style = HEALTH[health].style
         elif column == "flags" and text:
             style = FLAG_STYLE
@@ -249,14 +267,6 @@ class SessionTable(KeyedTable):
             self._shown[row.key] = cells
             self._health[row.key] = row.health
         return touched
-
-    def drop(self, keys: Sequence[str]) -> None:
-        """Remove rows whose files were deleted (the quick path)."""
-        doomed = [key for key in keys if key in self._shown]
-        if doomed:
-            self._remove(doomed)
-            gone = set(doomed)
-            self._order = [key for key in self._order if key not in gone]
 
     def shown_cells(self, key: str) -> dict[str, str] | None:
         """The plain text each column shows for a row (tests and the load benchmark)."""

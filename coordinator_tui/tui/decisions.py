@@ -1,11 +1,10 @@
 """The coordinator's decisions for the dashboard: computed in a worker, worded here.
 
 Who keeps duplicated work and who yields, milestone ETAs, quality per session,
-escalated incidents and the resource advice come from the pure functions of
-``analysis.acting``: the same one acting step ``status``, the report and ``run`` use
-(``analysis.acting.act``), run in a worker thread, never on the UI thread; this
-module words the result. Like ``panels``, it
-decides nothing of its own and never imports Textual.
+escalated incidents and the resource advice come from ``analysis.acting.act``:
+the one acting step ``status``, the report and ``run`` use, run in a worker
+thread, never on the UI thread; this module words the result. Like ``panels``,
+it decides nothing of its own and never imports Textual.
 """
 
 from __future__ import annotations
@@ -17,19 +16,14 @@ from datetime import datetime
 from typing import Literal
 
 from coordinator_tui.analysis import Analysis, Health
-from coordinator_tui.analysis.acting.act import HistorySample
-from coordinator_tui.analysis.acting.act import act as acting_step
-from coordinator_tui.analysis.acting.escalate import EscalationEvent, Incident
-from coordinator_tui.analysis.acting.predict import MilestoneForecast
+from coordinator_tui.analysis.acting.act import Acting, HistorySample, act
+from coordinator_tui.analysis.acting.escalate import EscalationEvent
 from coordinator_tui.analysis.acting.quality import (
     QUALITY_COLUMNS,
     QualityRecord,
     sort_quality,
 )
-from coordinator_tui.analysis.acting.resolve import Resolution
-from coordinator_tui.analysis.acting.resources import (
-    ResourceAdvice,
-)
+from coordinator_tui.analysis.acting.resources import ResourceAdvice
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.timetext import short_age
 from coordinator_tui.tui.panels import Alert
@@ -40,33 +34,20 @@ FULL_TEXT = 4000
 
 
 @dataclass(frozen=True, slots=True)
-class Acting:
-    """Everything the acting analyses said about one ``Analysis``."""
+class Decisions:
+    """What the coordinator decided about the analysis of ``now``, and how long it took
+    (the scheduler spaces the next run by it)."""
 
     now: datetime
-    resolutions: tuple[Resolution, ...]
-    forecasts: tuple[MilestoneForecast, ...]
-    """One per milestone, in the analysis's order."""
-    quality: tuple[QualityRecord, ...]
-    incidents: tuple[Incident, ...]
-    advice: ResourceAdvice
+    acting: Acting
     seconds: float
-    """How long ``act`` took (the scheduler spaces the next run by it)."""
 
 
-def act(analysis: Analysis, samples: Sequence[HistorySample] = ()) -> Acting:
+def decide(analysis: Analysis, samples: Sequence[HistorySample] = ()) -> Decisions:
     """The core's acting step for ``analysis`` (a worker thread calls this), timed."""
     started = time.perf_counter()
-    core = acting_step(analysis, samples)
-    return Acting(
-        now=analysis.now,
-        resolutions=core.resolutions,
-        forecasts=core.milestone_forecasts,
-        quality=core.quality,
-        incidents=core.incidents,
-        advice=core.resources,
-        seconds=time.perf_counter() - started,
-    )
+    acting = act(analysis, samples)
+    return Decisions(analysis.now, acting, time.perf_counter() - started)
 
 
 def full_text(value: object) -> str:
@@ -77,26 +58,27 @@ def full_text(value: object) -> str:
 # --- the alerts panel ---------------------------------------------------------------------
 
 
-def incident_alerts(acting: Acting) -> list[Alert]:
+def incident_alerts(decisions: Decisions, collective: str = "") -> list[Alert]:
     """Open incidents, oldest first: the top of the alerts panel."""
     found = [
         Alert(
             key=f"incident:{incident.id}",
             kind="incident",
             text=cell_text(incident.title, 120),
-            since=incident.since or acting.now,
+            since=incident.since or decisions.now,
             detail=f"Escalated ({incident.kind}): {full_text(incident.title)}",
+            collective=collective,
         )
-        for incident in acting.incidents
+        for incident in decisions.acting.incidents
     ]
     found.sort(key=lambda alert: (alert.since, alert.key))
     return found
 
 
-def resolution_alerts(acting: Acting) -> list[Alert]:
+def resolution_alerts(decisions: Decisions, collective: str = "") -> list[Alert]:
     """One line per yielding session: who keeps the work, who yields, and what next."""
     found = []
-    for item in acting.resolutions:
+    for item in decisions.acting.resolutions:
         keeper, yielder = cell_text(item.keeper, 30), cell_text(item.yielder, 30)
         text = f"{keeper} keeps {cell_text(item.work, 40)}; {yielder} yields"
         detail = (
@@ -111,17 +93,9 @@ def resolution_alerts(acting: Acting) -> list[Alert]:
                 detail += f" ({full_text(item.suggestion.description)})"
         else:
             detail += " No free priority to suggest."
-        found.append(
-            Alert(f"keeps:{item.situation_key}", "resolve", text, acting.now, detail=detail)
-        )
+        key = f"keeps:{item.situation_key}"
+        found.append(Alert(key, "resolve", text, decisions.now, detail, collective))
     return found
-
-
-def combined_alerts(acting: Acting | None, alerts: Iterable[Alert]) -> tuple[Alert, ...]:
-    """What the alerts panel lists: incidents, then resolutions, then the analysis's alerts."""
-    if acting is None:
-        return tuple(alerts)
-    return (*incident_alerts(acting), *resolution_alerts(acting), *alerts)
 
 
 # --- words --------------------------------------------------------------------------------
@@ -182,12 +156,16 @@ QUALITY_LABELS = {
 
 
 def quality_rows(
-    records: Iterable[QualityRecord], column: str, descending: bool
+    records: Iterable[tuple[str, QualityRecord]], column: str, descending: bool
 ) -> list[tuple[str, ...]]:
-    """The quality table's cells, sorted by ``column``, one tuple per session."""
+    """The quality table's cells, sorted by ``column``, one tuple per (collective, record);
+    the collective's name leads each row when there are several."""
+    pairs = list(records)
+    several = len({name for name, _ in pairs}) > 1
+    by_record = {id(record): name for name, record in pairs}
     rows = []
-    for record in sort_quality(records, column, descending):
-        cells = []
+    for record in sort_quality((record for _, record in pairs), column, descending):
+        cells = [cell_text(by_record[id(record)], 18)] if several else []
         for name in QUALITY_COLUMNS:
             if name == "session":
                 cells.append(cell_text(record.session, 40))

@@ -1,1 +1,0 @@
-"""Many coordination directories in one dashboard (``coordinator-tui DIR1 DIR2 …``)."""

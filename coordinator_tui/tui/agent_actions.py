@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -30,7 +31,7 @@ GROUP = "agent-actions"
 class AgentActions:
     """Start, wake and stop agents from ``screen``."""
 
-    def __init__(self, screen: Screen[object], settings: Settings) -> None:
+    def __init__(self, screen: Screen[Any], settings: Settings) -> None:
         self.screen = screen
         self.settings = settings
         self.done: list[str] = []

@@ -16,18 +16,21 @@ from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, SelectionList, Static
 
+from coordinator_tui.agents import receipts
 from coordinator_tui.analysis.receipts import Receipt
 from coordinator_tui.clock import system_clock
 from coordinator_tui.commands.common import analyse_once
 from coordinator_tui.files.records import Message
 from coordinator_tui.settings import Settings
 from coordinator_tui.tui.agent_actions import AgentActions
-from coordinator_tui.tui.app import styles_folder
+from coordinator_tui.tui.app import create_app, styles_folder
 from coordinator_tui.tui.dialogs.start_agent import StartAgentScreen, preselect
 from coordinator_tui.tui.dialogs.stop_agent import StopAgentScreen
+from coordinator_tui.tui.screens.detail import SessionDetailScreen
 from coordinator_tui.tui.widgets.receipts import ReceiptsPanel, receipts_table
+from coordinator_tui.write.messages import Draft, write_message
 from tests.launchkit import Lab, alive, children, make_lab, needs_tmux
-from tests.tui.conftest import wait_for
+from tests.tui.conftest import ready, screen_text, shown, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -229,3 +232,58 @@ async def test_the_receipts_panel_updates() -> None:
         assert panel.border_title == "Messages: written → delivered → acted on"
         shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "Hello" in shown and "written" in shown and "boss → s1" in shown
+
+
+@needs_tmux
+async def test_the_dashboard_binds_s_w_x(lab: Lab) -> None:
+    """The real dashboard: S ticks the advice's three priorities (nothing is idle), one is
+    started and its row shows up, w says why it is not woken, X stops it after asking."""
+    app = create_app(lab.coord, Settings(), poll_ms=100)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        await pilot.press("S")
+        await wait_for(pilot, lambda: isinstance(app.screen, StartAgentScreen), "the dialog")
+        listed = app.screen.query_one("#priorities", SelectionList)
+        assert listed.selected == ["fix_login", "docs", "taken"]  # the advice: start 3
+        listed.deselect("docs").deselect("taken")
+        await pilot.press("ctrl+s")
+        agents = app.dashboard.agents
+        await wait_for(pilot, lambda: bool(agents.done), "the start", 30)
+        (started,) = sessions(lab)
+        await wait_for(pilot, lambda: len(shown(app)) == 1, "the new row", 30)
+        app.dashboard.table.focus()
+        await pilot.press("w")
+        await wait_for(pilot, lambda: len(agents.done) == 2, "the wake", 30)
+        assert agents.done[1].endswith("not woken: the session is starting, not idle")
+        await pilot.press("X")
+        await wait_for(pilot, lambda: isinstance(app.screen, StopAgentScreen), "the question", 30)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(agents.done) == 3, "the stop", 30)
+        await app.workers.wait_for_complete()
+    assert agents.done[2].startswith(f"stopped {started['session_id']}")
+    assert lab.session_file(started["session_id"])["state"] == "ended"
+
+
+async def test_the_detail_shows_a_delivered_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "coordination"
+    now = datetime.now(timezone.utc)
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    (root / "sessions").mkdir(parents=True)
+    document = {"session_id": "s1", "agent": "claude", "state": "idle", "last_heartbeat": stamp}
+    (root / "sessions" / "session-s1.json").write_text(json.dumps(document))
+    path = write_message(root, Draft("s1", "Rebase first", "main moved", "boss"), now)
+    receipts.note(str(root), "s1", "UserPromptSubmit", [{"kind": "direct", "file": path.name}],
+                  now.timestamp())  # fmt: skip
+    app = create_app(root, Settings(), watch=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        app.dashboard.table.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionDetailScreen), "the detail")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+    assert "Messages: written → delivered → acted on" in text
+    assert "Rebase first" in text and "boss → s1" in text and "delivered" in text

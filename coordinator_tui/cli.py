@@ -36,6 +36,8 @@ HEADLESS = {
     "approvals": "coordinator_tui.commands.approvals",
     "approve": "coordinator_tui.commands.approve",
     "deny": "coordinator_tui.commands.deny",
+    "start": "coordinator_tui.commands.start",
+    "stop": "coordinator_tui.commands.stop",
 }
 """Commands whose module gives ``add_parser(parsers)`` and ``main(args, settings)``;
 imported by name, only the one that runs (``status --json`` pays for no other)."""
@@ -55,7 +57,9 @@ EPILOG = """commands:
   coordinator-tui [DIR …]          live dashboard (default; several DIRs: one screen)
   coordinator-tui status [DIR]     print the state once (--json for scripts)
   coordinator-tui report [DIR]     write a sprint report (SPRINT_REPORT_<date>.md)
-  coordinator-tui send [DIR]       write a broadcast or direct message
+  coordinator-tui send [DIR]       write a broadcast or direct message (--wake: deliver now)
+  coordinator-tui start            an agent on a priority in a new tmux window (--worktree)
+  coordinator-tui stop SESSION     end an agent, its tmux window, its session and claims
   coordinator-tui run [DIR]        headless coordinator loop (cron, nohup, systemd)
   coordinator-tui archive [DIR]    move old heartbeat events and messages into a tar archive
   coordinator-tui demo             simulated collective + dashboard

@@ -272,6 +272,33 @@ class Settings(BaseSettings):
     answered without a person (docs/approvals.md). The hook reads them from the file
     itself; here each is only checked to be a table of strings."""
 
+    # --- starting, waking and stopping agents (issue 29) ----------------------------------
+
+    start_command_claude: str = "claude --session-id {session} --settings {hooks} {prompt}"
+    """The shell command ``start`` runs for Claude Code in a new tmux window. Placeholders,
+    each replaced by one shell-quoted word (never quote them yourself): ``{prompt}`` (the
+    priority's text and how to coordinate), ``{session}`` (the session id), ``{hooks}``
+    (Claude only: our hooks as a ``--settings`` JSON, so no file in the project changes),
+    ``{dir}`` (the coordination directory), ``{priority}`` (the priority's name)."""
+
+    start_command_codex: str = "codex {prompt}"
+    """``start``'s shell command for Codex (placeholders as for Claude, but ``{hooks}``)."""
+
+    start_command_gemini: str = "gemini --prompt-interactive {prompt}"
+    """``start``'s shell command for Gemini CLI (placeholders as for Claude, but ``{hooks}``)."""
+
+    start_worktree_setup: str = ""
+    """A shell command run in a new worktree before the agent starts (``start
+    --worktree``), in its tmux window: ``$COORDINATOR_TUI_REPO`` is the repository, for
+    example ``cp "$COORDINATOR_TUI_REPO/.env" . && npm ci``. Empty: none."""
+
+    start_tmux_session: str = "coordinator-tui"
+    """The tmux session ``start`` opens its windows in when run outside tmux."""
+
+    deliver_within_s: Seconds = 900.0
+    """A direct message to a hook-driven session not delivered into its context within
+    this long is an incident (seconds)."""
+
     @model_validator(mode="after")
     def _gone_after_stale(self) -> Settings:
         if self.gone_after_s <= self.stale_after_s:

@@ -21,7 +21,16 @@ import os
 import sys
 import time
 
-from coordinator_tui.agents import approvals, claims, client, context, usage_fields, watch
+from coordinator_tui.agents import (
+    approvals,
+    claims,
+    client,
+    context,
+    launched,
+    receipts,
+    usage_fields,
+    watch,
+)
 from coordinator_tui.agents.inbox import Inbox, Lock
 from coordinator_tui.files import fsio
 
@@ -152,7 +161,7 @@ class Runner:
         self.event = event
         self.root = options.root
         self.now = time.time()
-        self.sid = session_of(payload)
+        self.sid = launched.session_for(self.root, session_of(payload))
         cwd = payload.get("cwd")
         self.cwd: str = cwd if isinstance(cwd, str) and os.path.isabs(cwd) else os.getcwd()
         self._place: dict[str, Any] | None = None
@@ -231,17 +240,20 @@ class Runner:
         return lock, Inbox(self.root, self.sid, self.now)
 
     def delivered(self) -> None:
-        """The reply is out: mark the messages it carried as read, then let go the lock."""
-        if self._pending is None:
-            return
-        lock, inbox, shown, everything = self._pending
-        self._pending = None
-        try:
-            if lock.held:
-                inbox.mark(shown, everything=everything)
-                inbox.save()
-        finally:
-            lock.release()
+        """The reply is out: mark the messages it carried as read, then let go the lock;
+        their receipts say so (and a turn's end marks what it delivered as acted on)."""
+        shown: list[dict] = []
+        if self._pending is not None:
+            lock, inbox, carried, everything = self._pending
+            self._pending = None
+            try:
+                if lock.held:
+                    inbox.mark(carried, everything=everything)
+                    inbox.save()
+                    shown = carried
+            finally:
+                lock.release()
+        receipts.note(self.root, self.sid, self.event, shown, self.now)
 
     def abandon(self) -> None:
         """The reply could not be written: nothing is marked, the lock goes."""
@@ -363,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(root, f"{event}: coordination directory {root} does not exist")
         runner = Runner(options, payload, event)
         output = runner.run()
-        usage_fields.record(root, payload)  # where its transcript is, for what it costs
+        usage_fields.record(root, {**payload, "session_id": runner.sid})  # its transcript
     except Exception as error:  # the agent must never see a failure of ours
         return _fail(root, f"{type(error).__name__}: {error}")
     if output is not None:

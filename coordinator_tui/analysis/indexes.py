@@ -296,4 +296,5 @@ def counts_of(tally: Counter[Health], total: int) -> Counts:
         gone=tally[Health.GONE],
         waiting=tally[Health.WAITING],
         ended=tally[Health.ENDED],
+        starting=tally[Health.STARTING],
     )

@@ -34,16 +34,18 @@ class Health(str, Enum):
     """The session said it waits for a human (a permission prompt, a question)."""
     ENDED = "ended"
     """The session said it ended (hidden with gone)."""
+    STARTING = "starting"
+    """``coordinator-tui start`` opened its agent, which has not spoken yet."""
 
     live: bool
-    """Working, idle or waiting: a fresh heartbeat (a plain attribute: read ~50,000 times
-    an analysis)."""
+    """Working, idle, waiting or starting: a fresh heartbeat (a plain attribute: read
+    ~50,000 times an analysis)."""
 
 
 for _health in Health:
-    _health.live = _health in (Health.WORKING, Health.IDLE, Health.WAITING)
-_ATTENTION = {Health.WAITING: 0, Health.STALE: 1, Health.WORKING: 2, Health.IDLE: 3}
-_ATTENTION |= {Health.GONE: 4, Health.ENDED: 4}
+    _health.live = _health in (Health.WORKING, Health.IDLE, Health.WAITING, Health.STARTING)
+_ATTENTION = {Health.WAITING: 0, Health.STALE: 1, Health.WORKING: 2, Health.STARTING: 2}
+_ATTENTION |= {Health.IDLE: 3, Health.GONE: 4, Health.ENDED: 4}
 
 
 class SessionView(NamedTuple):
@@ -86,6 +88,7 @@ class Counts:
     gone: int = 0
     waiting: int = 0
     ended: int = 0
+    starting: int = 0
 
     @property
     def utilization(self) -> float:

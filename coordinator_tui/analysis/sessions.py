@@ -107,6 +107,8 @@ def session_view(
         health = Health.STALE
     elif state == "waiting":
         health = Health.WAITING
+    elif state == "starting":
+        health = Health.STARTING
     elif placeholder or state == "idle":
         health = Health.IDLE
     else:

@@ -416,8 +416,8 @@ class Collective:
         if analysis is None:
             return None
         self.decided_generation = generation
-        samples, index = tuple(self.samples), self.index
-        return lambda: (index, words.decide(analysis, samples))
+        samples, index, root = tuple(self.samples), self.index, self.root
+        return lambda: (index, words.decide(analysis, samples, root))
 
     def apply_decisions(self, decisions: Decisions) -> Sequence[EscalationEvent]:
         """The decisions landed; the incidents raised or resolved since the last ones."""

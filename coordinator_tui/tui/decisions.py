@@ -13,8 +13,10 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
+from coordinator_tui.agents import receipts
 from coordinator_tui.analysis import Analysis, Health
 from coordinator_tui.analysis.acting.act import Acting, HistorySample, act
 from coordinator_tui.analysis.acting.escalate import EscalationEvent
@@ -24,6 +26,7 @@ from coordinator_tui.analysis.acting.quality import (
     sort_quality,
 )
 from coordinator_tui.analysis.acting.resources import ResourceAdvice
+from coordinator_tui.analysis.receipts import hook_driven
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.timetext import short_age
 from coordinator_tui.tui.panels import Alert
@@ -43,10 +46,14 @@ class Decisions:
     seconds: float
 
 
-def decide(analysis: Analysis, samples: Sequence[HistorySample] = ()) -> Decisions:
-    """The core's acting step for ``analysis`` (a worker thread calls this), timed."""
+def decide(
+    analysis: Analysis, samples: Sequence[HistorySample] = (), root: Path | None = None
+) -> Decisions:
+    """The core's acting step for ``analysis`` (a worker thread calls this), timed; with
+    ``root``, the hooks' message receipts are read too (receipts, undelivered incidents)."""
     started = time.perf_counter()
-    acting = act(analysis, samples)
+    book = receipts.book(str(root), hook_driven(analysis.sessions)) if root else None
+    acting = act(analysis, samples, receipts=book)
     return Decisions(analysis.now, acting, time.perf_counter() - started)
 
 

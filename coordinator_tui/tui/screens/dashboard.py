@@ -50,6 +50,7 @@ from coordinator_tui.render.timetext import count_of
 from coordinator_tui.settings import Settings
 from coordinator_tui.tui import decisions as words
 from coordinator_tui.tui import panels, tmux_jump
+from coordinator_tui.tui.agent_actions import AgentActions
 from coordinator_tui.tui.collective import (
     REBASE_ABOVE,
     Collective,
@@ -60,6 +61,7 @@ from coordinator_tui.tui.collective import (
 from coordinator_tui.tui.decisions import Decisions
 from coordinator_tui.tui.dialogs.compose import ComposeScreen
 from coordinator_tui.tui.dialogs.reader import ReaderScreen
+from coordinator_tui.tui.dialogs.start_agent import preselect
 from coordinator_tui.tui.events import DirectoryChanged, FirstPageReady, WatchStatus
 from coordinator_tui.tui.keys import bindings, catch_up_filter
 from coordinator_tui.tui.layout import share_height
@@ -151,6 +153,8 @@ class DashboardScreen(Screen[None]):
         self.forced_compact = compact
         self.set_reactive(DashboardScreen.compact, bool(compact))
         self.set_reactive(DashboardScreen.table_view, TableView.for_collectives(len(found)))
+        self.agents = AgentActions(self, settings)
+        """What S, w and X do (dialogs, tmux and git in workers)."""
         self.feed = TableFeed(lambda: self.table, self.set_timer, self._fit_heights)
         self.feed.view = self.table_view
         self.bells = 0
@@ -804,6 +808,35 @@ class DashboardScreen(Screen[None]):
         where = f" to {collective.label}" if collective.label else ""
         self.notify(f"Sent{where}: {collective.relative(path)}", markup=False)
         return path
+
+    def action_start_agent(self) -> None:
+        """Start agents on priorities of the target collective: the advice's N ticked when
+        it says start, else the best available priority."""
+        collective = self._target()
+        if collective is None:
+            return
+        analysis = collective.analysis
+        if analysis is None or not any(view.available for view in analysis.priorities):
+            self.notify("No available priority to start an agent on", severity="warning")
+            return
+        advice = collective.decisions.acting.resources if collective.decisions else None
+        count = advice.count if advice is not None and advice.action == "start" else 1
+        chosen = preselect(analysis.priorities, None, count)
+        self.agents.start(collective.root, analysis.priorities, chosen, collective.label)
+
+    def action_wake(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            self.notify("Select a session to wake", severity="warning", timeout=3)
+            return
+        self.agents.wake(selected[0].root, selected[1].id)
+
+    def action_stop_agent(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            self.notify("Select a session to stop", severity="warning", timeout=3)
+            return
+        self.agents.stop(selected[0].root, selected[1].id)
 
     def action_report(self) -> None:
         collective = self._target()

@@ -64,12 +64,15 @@ KEYS: tuple[Key, ...] = (
         "session detail; in a focused panel: the item in full", compact="detail"),
     Key("t", "t", "jump", "screen", "tmux", "Jump to the session's tmux pane",
         "switch the tmux client to the selected session's pane", compact="tmux"),
+    Key("p", "p", "inbox", "screen", "Approvals", "Focus the approval inbox",
+        "the approval inbox (shown while an agent asks): enter opens, y allows, n denies, "
+        "a allows always, t jumps to its pane", compact="approvals"),
     Key("S", "S", "start_agent", "screen", "Start", "Start agents on priorities",
-        "start agents on priorities, each in a tmux window"),
+        "start agents on priorities, each in a tmux window", writes=True),
     Key("w", "w", "wake", "screen", "Wake", "Wake the selected session's agent",
-        "wake the selected agent idle at its prompt: messages now"),
+        "wake the selected agent idle at its prompt: messages now", writes=True),
     Key("X", "X", "stop_agent", "screen", "Stop", "Stop the selected session's agent",
-        "stop the selected agent, its window and claims (asks)"),
+        "stop the selected agent, its window and claims (asks)", writes=True),
     Key("v", "v", "quality", "screen", "Quality", "Quality per session",
         "quality per session: finished, expired claims, duplicates, waiting",
         compact="quality"),
@@ -127,6 +130,11 @@ class _ReadOnly:
         return super().check_action(action, parameters)  # type: ignore[misc]
 
 
+def is_read_only(screen: object) -> bool:
+    """``screen`` was made by ``without_writes``."""
+    return isinstance(screen, _ReadOnly)
+
+
 def without_writes(screen: ScreenType) -> ScreenType:
     """``screen`` without its writing actions: a key, a click or the palette asking for
     one gets nothing (``check_action``, Textual's own switch for a binding)."""
@@ -151,6 +159,7 @@ COMPACT_ORDER = (
     "e",
     "slash",
     "enter",
+    "p",
     "t",
     "s",
     "i",

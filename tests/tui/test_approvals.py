@@ -4,6 +4,7 @@ small host app (the dashboard wires the same widget)."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,14 @@ from coordinator_tui.approvals import audit, decisions, rules
 from coordinator_tui.approvals.inbox import Inbox
 from coordinator_tui.approvals.requests import Request
 from coordinator_tui.approvals.state import Place
+from coordinator_tui.settings import Settings
+from coordinator_tui.tui.app import create_app
 from coordinator_tui.tui.dialogs.deny import DenyDialog
 from coordinator_tui.tui.dialogs.rule import RuleDialog
 from coordinator_tui.tui.screens.approval import ApprovalScreen
 from coordinator_tui.tui.widgets.inbox import ApprovalInbox
 from tests.approvals.kit import make, pending, place_for
-from tests.tui.conftest import wait_for
+from tests.tui.conftest import ready, screen_text, shown, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -236,3 +239,102 @@ async def test_a_read_only_dashboard_shows_requests_and_answers_none(root: Path)
         await pilot.pause()
         assert not decisions.exists(place, request.id)
         assert not isinstance(app.screen, (DenyDialog, RuleDialog))
+
+
+def _session(root: Path, session: str = "s1") -> None:
+    """One live session, so the dashboard has a row besides the inbox."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    (root / "sessions").mkdir(exist_ok=True)
+    document = {"session_id": session, "agent": "claude", "state": "working",
+                "current_work": "tests", "last_heartbeat": stamp}  # fmt: skip
+    (root / "sessions" / f"session-{session}.json").write_text(json.dumps(document))
+
+
+async def test_the_dashboard_shows_the_inbox_above_the_table_and_p_y_answers(
+    root: Path,
+) -> None:
+    """The real dashboard: a request appears at the top while it waits (the table keeps
+    the focus), ``p`` moves to it, ``y`` allows it as ``dashboard``, and it goes."""
+    _session(root)
+    place = place_for(root)
+    app = create_app(root, Settings(), poll_ms=100)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        assert len(shown(app)) == 1
+        inbox = app.dashboard.query_one(ApprovalInbox)
+        assert not inbox.display
+        request = pending(place, make(place, tool_input={"command": "npm test"}))
+        await wait_for(pilot, lambda: len(inbox.requests) == 1, "the request")
+        await pilot.pause(0.1)
+        assert inbox.display and app.focused is app.dashboard.table
+        assert inbox.region.y < app.dashboard.table.region.y  # at the top
+        assert "s1 (claude)  Bash  npm test" in screen_text(app)
+        await pilot.press("p")
+        assert app.focused is inbox.query_one(OptionList)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: decisions.exists(place, request.id), "the decision")
+        assert decision_of(place, request)["by"] == "dashboard"
+        await wait_for(pilot, lambda: not inbox.requests, "the inbox to empty")
+        await pilot.press("p")
+        await pilot.pause()
+        notes = [str(note.message) for note in app._notifications]
+        assert "No permission request is waiting" in notes
+
+
+async def test_t_in_the_dashboards_inbox_says_why_it_cannot_jump(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TMUX", raising=False)
+    place = place_for(root)
+    pending(place, make(place, session="worker-7"))
+    app = create_app(root, Settings(), poll_ms=100)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        inbox = app.dashboard.query_one(ApprovalInbox)
+        await wait_for(pilot, lambda: len(inbox.requests) == 1, "the request")
+        await pilot.press("p", "t")
+        await pilot.pause()
+        notes = [str(note.message) for note in app._notifications]
+        assert "worker-7 has no tmux pane recorded (its agent does not run in tmux)" in notes
+
+
+async def test_the_read_only_dashboard_answers_nothing_and_starts_or_stops_no_agent(
+    root: Path,
+) -> None:
+    """``--read-only`` (a wall display, ``serve --read-only``): the inbox shows, ``y``
+    writes no decision, and S, w and X (they start, wake and stop agents) are not bound."""
+    _session(root)
+    place = place_for(root)
+    request = pending(place, make(place))
+    app = create_app(root, Settings(), poll_ms=100, read_only=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        inbox = app.dashboard.query_one(ApprovalInbox)
+        await wait_for(pilot, lambda: len(inbox.requests) == 1, "the request")
+        await pilot.press("p", "y")
+        await pilot.pause(0.2)
+        assert not decisions.exists(place, request.id)
+        for action in ("start_agent", "wake", "stop_agent"):
+            assert app.dashboard.check_action(action, ()) is False
+
+
+async def test_an_unusable_state_folder_leaves_the_dashboard_without_an_inbox(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _session(root)
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    state_home = tmp_path / "state-home"
+    state_home.mkdir()
+    (state_home / "coordinator-tui").symlink_to(target)
+    monkeypatch.setenv("XDG_STATE_HOME", str(state_home))
+    app = create_app(root, Settings(), watch=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(pilot)
+        assert app.dashboard.inbox is None
+        notes = [str(note.message) for note in app._notifications]
+        assert any(
+            note.startswith("No approval inbox: the state folder") and "link" in note
+            for note in notes
+        )
+        assert len(shown(app)) == 1  # the sessions are still shown

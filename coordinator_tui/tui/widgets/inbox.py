@@ -93,6 +93,9 @@ class ApprovalInbox(Widget, can_focus=False):
             super().__init__()
             self.request = request
 
+    class RequestsShown(Message):
+        """The rows changed (the screen fits its panels' heights again)."""
+
     class Answered(Message):
         """A decision was written (the hook takes it within 0.1 s)."""
 
@@ -159,6 +162,7 @@ class ApprovalInbox(Widget, can_focus=False):
                 self._seen.add(request.id)
                 self.notify(notice(request), title="Permission request", markup=False, timeout=8)
         self._seen &= set(ids)
+        self.post_message(self.RequestsShown())
 
     def selected(self) -> Request | None:
         listing = self.query_one(OptionList)

@@ -9,35 +9,47 @@ prints, as medians of several runs with the page cache warm:
   same folders, reads every file and ``json.loads`` it — and their ratio from
   the same run (target: at most 3×);
 - ``Store.apply()`` for one changed session file (target: at most 2 ms);
-- ``analyse()`` alone, and one change end to end (apply + analyse).
+- ``analyse()`` alone, and one change end to end (apply + analyse);
+- the analysis engine as the dashboard runs it: a whole build (with and without the
+  overlap search, and the engine the dashboard keeps) and an incremental update of a
+  few changed files. ``--against REV`` measures the package as it was at git revision
+  REV beside the working tree's, the two taking turns in child processes over the same
+  directory, and prints both columns and their ratio.
 
-Usage: ``python bench/bench_core.py [--sessions N] [--quick] [--runs R] [--dir DIR]``.
+Usage: ``python bench/bench_core.py [--sessions N] [--quick] [--runs R] [--dir DIR]
+[--against REV]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+# A child measuring another revision imports the package from where it was unpacked.
+sys.path.insert(0, os.environ.get("BENCH_PACKAGE_ROOT") or str(REPO))
 
-from compiled import compile_package
+from compiled import compile_package  # noqa: E402
 
-from coordinator_tui.analysis import analyse
-from coordinator_tui.analysis import sessions as analysis_sessions
-from coordinator_tui.files import layout, worktext
-from coordinator_tui.settings import Settings
-from coordinator_tui.store import Store
+from coordinator_tui.analysis import analyse  # noqa: E402
+from coordinator_tui.analysis import sessions as analysis_sessions  # noqa: E402
+from coordinator_tui.files import layout, worktext  # noqa: E402
+from coordinator_tui.gcpause import paused_gc  # noqa: E402
+from coordinator_tui.settings import Settings  # noqa: E402
+from coordinator_tui.store import Store  # noqa: E402
 
 NOW = datetime(2025, 11, 15, 20, 0, 0, tzinfo=timezone.utc)
 VERBS = ("build", "deploy", "test", "document", "refactor", "monitor", "review", "fix", "design")
@@ -236,10 +248,10 @@ def plain_loop(root: Path) -> int:
     return parsed
 
 
-def timed(function: Callable[[], object]) -> float:
-    start = time.perf_counter()
+def timed(function: Callable[[], object], clock: Callable[[], float] = time.perf_counter) -> float:
+    start = clock()
     function()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def forget_memos() -> None:
@@ -254,13 +266,15 @@ def forget_memos() -> None:
 
 
 def cold_scan_and_analyse(root: Path, settings: Settings) -> tuple[float, float]:
-    """(seconds for the scan, seconds for scan + analysis) from a new store."""
+    """(seconds for the scan, seconds for scan + analysis) from a new store, with the
+    collector paused as ``status`` runs them (``cli`` pauses it for one-shot commands)."""
     forget_memos()
-    start = time.perf_counter()
-    store = Store(root, settings)
-    store.scan()
-    scanned = time.perf_counter()
-    analyse(store.snapshot(), NOW, settings)
+    with paused_gc():
+        start = time.perf_counter()
+        store = Store(root, settings)
+        store.scan()
+        scanned = time.perf_counter()
+        analyse(store.snapshot(), NOW, settings)
     return scanned - start, time.perf_counter() - start
 
 
@@ -333,6 +347,139 @@ def bench(root: Path, sessions: int, runs: int, apply_runs: int) -> dict[str, fl
     }
 
 
+ENGINES = (
+    ("coordinator_tui.analysis.incremental", "IncrementalAnalysis"),
+    ("coordinator_tui.analysis.live", "LiveAnalysis"),
+)
+"""Where the incremental engine lives, newest name first (a revision has one of them)."""
+CHANGED_FILES = 5
+"""Session files rewritten for each timed incremental update (a burst of edits)."""
+CPU = time.thread_time
+"""The engine figures are CPU time of the measuring thread: pure computation, and on a
+machine shared with other work far steadier than the wall clock (equal when idle)."""
+
+
+def engine_class() -> Any:
+    for module, name in ENGINES:
+        try:
+            return getattr(importlib.import_module(module), name)
+        except ImportError:
+            continue
+    raise ImportError("no incremental analysis engine in this revision")
+
+
+def engine_figures(root: Path, sessions: int, runs: int) -> dict[str, float]:
+    """Medians (ms) of ``runs``: ``analyse()`` with and without the overlap search, the
+    engine the dashboard builds, and one update of ``CHANGED_FILES`` rewritten sessions.
+    The rewritten files are put back as they were, so every revision sees one directory."""
+    engine_type = engine_class()
+    settings = Settings()
+    store = Store(root, settings)
+    store.scan()
+    snapshot = store.snapshot()
+    analyse(snapshot, NOW, settings, overlaps=False)  # warm: caches and imports
+    figures: dict[str, list[float]] = {"analyse": [], "analyse_overlaps": [], "build": []}
+    figures["update"] = []
+    for _ in range(runs):
+        forget_memos()
+        figures["analyse_overlaps"].append(timed(lambda: analyse(snapshot, NOW, settings), CPU))
+        forget_memos()
+        figures["analyse"].append(
+            timed(lambda: analyse(snapshot, NOW, settings, overlaps=False), CPU)
+        )
+        forget_memos()
+        figures["build"].append(
+            timed(lambda: engine_type(snapshot, NOW, settings, overlaps=False), CPU)
+        )
+    engine = engine_type(snapshot, NOW, settings, overlaps=False)
+    rng = random.Random(11)
+    originals: dict[Path, bytes] = {}
+    try:
+        for round_ in range(max(runs, 20)):
+            paths = []
+            for index in rng.sample(range(sessions), CHANGED_FILES):
+                path = root / "sessions" / f"session-{index:06d}.json"
+                originals.setdefault(path, path.read_bytes())
+                document = {
+                    "session_id": f"session-{index:06d}",
+                    "status": "active",
+                    "current_work": f"{'build api' if index % 2 else 'edited'} {round_ % 3}",
+                    "last_heartbeat": _iso(NOW),
+                }
+                path.write_text(json.dumps(document))
+                paths.append(path)
+            change = store.apply(paths)
+            changed = [*change.added, *change.updated, *change.removed]
+            snapshot = store.snapshot()
+            started = CPU()
+            engine.update(snapshot, NOW, changed, overlaps=False)
+            figures["update"].append(CPU() - started)
+    finally:
+        for path, data in originals.items():
+            path.write_bytes(data)
+    return {name: median_ms(samples) for name, samples in figures.items()}
+
+
+ENGINE_ROWS = (
+    ("analyse()", "analyse_overlaps"),
+    ("analyse(overlaps=False)", "analyse"),
+    ("engine build (the dashboard's)", "build"),
+    (f"engine update of {CHANGED_FILES} files", "update"),
+)
+
+
+def unpack(revision: str, folder: Path) -> Path:
+    """The package as it was at ``revision``, unpacked (and compiled) under ``folder``."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", revision, "coordinator_tui"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder)], check=True)
+    return folder
+
+
+def engine_side_by_side(root: Path, sessions: int, runs: int, against: str | None) -> str:
+    """The engine figures of the working tree (and of ``against``), taking turns in child
+    processes, one run each a turn; the median of the turns."""
+    with tempfile.TemporaryDirectory(prefix="bench-core-rev-") as temp:
+        packages = {"new": str(REPO)}
+        if against is not None:
+            packages = {"old": str(unpack(against, Path(temp))), **packages}
+        turns: dict[str, list[dict[str, float]]] = {side: [] for side in packages}
+        for _ in range(runs):
+            for side, package in packages.items():
+                command = [sys.executable, __file__, "--engine-child", "--dir", str(root)]
+                command += ["--sessions", str(sessions)]
+                env = {**os.environ, "BENCH_PACKAGE_ROOT": package}
+                output = subprocess.run(command, env=env, capture_output=True, text=True)
+                if output.returncode:
+                    raise RuntimeError(f"{side}: {output.stderr}")
+                turns[side].append(json.loads(output.stdout))
+    medians = {
+        side: {key: statistics.median(turn[key] for turn in found) for key in found[0]}
+        for side, found in turns.items()
+    }
+    load = os.getloadavg()
+    lines = [
+        f"the engine at {sessions:,} sessions, CPU time: medians of {runs} turns (3 runs each, "
+        f"20 updates); load average {load[0]:.2f} (machine shared: quote ratios)",
+        f"  {'':<32} {'old ' + against if against else '':>14} {'new':>10} "
+        + ("  new/old" if against else ""),
+    ]
+    for label, key in ENGINE_ROWS:
+        new = medians["new"][key]
+        row = f"  {label:<32} "
+        if against:
+            old = medians["old"][key]
+            row += f"{old:>11.2f} ms {new:>7.2f} ms  {new / old:6.2f}x"
+        else:
+            row += f"{'':>14} {new:>7.2f} ms"
+        lines.append(row)
+    return "\n".join(lines)
+
+
 def report(result: dict[str, float], sessions: int) -> str:
     def verdict(ok: bool) -> str:
         return "meets target" if ok else "MISSES target"
@@ -375,7 +522,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="1,000 sessions, fewer runs")
     parser.add_argument("--runs", type=int, default=None, help="runs per median (default 7)")
     parser.add_argument("--dir", default=None, help="generate here (kept) instead of a temp dir")
+    parser.add_argument("--against", metavar="REV", help="the engine figures of a git revision too")
+    parser.add_argument("--engine-only", action="store_true", help="the engine figures only")
+    parser.add_argument("--engine-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.engine_child:  # one turn of ``engine_side_by_side``, in the package it was given
+        print(json.dumps(engine_figures(Path(args.dir), args.sessions, 3)))
+        return 0
     compile_package()  # as an installed wheel has it
     sessions = 1_000 if args.quick and args.sessions == 10_000 else args.sessions
     runs = args.runs or (3 if args.quick else 7)
@@ -388,7 +541,9 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         files = generate(root, sessions)
         print(f"generated {files:,} files in {time.perf_counter() - started:.1f} s under {root}")
-        print(report(bench(root, sessions, runs, apply_runs), sessions))
+        if not args.engine_only:
+            print(report(bench(root, sessions, runs, apply_runs), sessions))
+        print(engine_side_by_side(root, sessions, runs, args.against))
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)

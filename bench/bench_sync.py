@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from compiled import compile_package
 
 from coordinator_tui.sync import open_target, sync_round
+from coordinator_tui.sync.local import StatCache
 
 START = datetime(2025, 11, 15, 0, 0, tzinfo=timezone.utc)
 
@@ -153,6 +154,7 @@ def main() -> int:
         root.mkdir(parents=True)
         (root / "priorities.txt").write_text("90:loop:Build the loop\n")
         target = open_target(root, "origin")
+        cache = StatCache()  # as `sync --every` keeps it from round to round
         empty_kib = du_kib(bare)
         beat_s = int(args.heartbeat_min * 60)
         rounds = commits = files = 0
@@ -165,7 +167,7 @@ def main() -> int:
             if not written and rounds:
                 continue
             now = START + timedelta(seconds=moment)
-            result = sync_round(target, now=lambda now=now: now)
+            result = sync_round(target, now=lambda now=now: now, cache=cache)
             rounds += 1
             if not result.ok:
                 print(f"round failed: {result.error}", file=sys.stderr)

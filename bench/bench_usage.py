@@ -5,19 +5,28 @@
    another process appends a response every 0.25 s (a busy agent, tool output
    included). The follower's process CPU over the wall time is the figure; goal
    below 5 % of one core. The one full read that makes the state is timed too.
-2. **Opening on 100 sessions**: a fresh process reads a 100-session directory and
-   analyses it (store scan, ``analyse``, ``act``), without transcripts, then with each
-   session naming a 200 MB transcript (hard links of one file, so 20 GB of
-   transcripts take 200 MB of disk): with saved states (every run after the first),
-   and at a first look with none (only tails read). Goal: with/without at most 1.2×.
+2. **Opening on 100 sessions**, as a user sees it: ``status`` and ``status --json`` as
+   whole processes on a 100-session directory, without transcripts, then with each
+   session naming a 200 MB transcript (hard links of one file, so 20 GB of transcripts
+   take 200 MB of disk): at a **first look** (nothing saved: only tails read), and
+   **after a look** (what ``run`` or an earlier ``status`` left: saved states, and
+   whatever else that version keeps). The user's rate table (``usage.rate_table``) is
+   warm, as after any earlier use on the machine (a temporary ``XDG_CACHE_HOME``).
+   Goal: with/without at most 1.2×. (The dashboard's first rows are not timed: it does
+   not read the usage until its cost widgets land.)
 
-Medians of interleaved runs, printed side by side with their ratios. The machine is
-shared and noisy: quote ratios. ``--runs N`` (default 7), ``--megabytes M`` (200).
+``--against REF`` runs the same commands with the package as it was at a git ref
+(``git archive`` into a temporary folder, first on ``PYTHONPATH``), interleaved with this
+tree's, so before and after print in one run. Medians of interleaved runs, wall and CPU
+(user + system of the child: steadier on a loaded machine), printed side by side with
+their ratios. The machine is shared and noisy: quote ratios. ``--runs N`` (default 7),
+``--megabytes M`` (200), ``--skip-follow`` (only the opening figures).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -27,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -125,26 +135,6 @@ def follow_once(root: Path, transcript: Path, seconds: float) -> float:
     return share
 
 
-OPEN = """
-import sys, time
-started = time.perf_counter()
-from datetime import datetime, timezone
-from pathlib import Path
-from coordinator_tui.analysis import analyse
-from coordinator_tui.analysis.acting.act import act
-from coordinator_tui.store import Store
-from coordinator_tui.write.usage_state import usage_once
-root = Path(sys.argv[1])
-store = Store(root)
-store.scan()
-analysis = analyse(store.snapshot(), datetime.now(timezone.utc))
-usage = usage_once(root, analysis) if sys.argv[2] == "usage" else None
-acting = act(analysis, usage=usage)
-total = acting.costs.total
-print(time.perf_counter() - started, total.tokens.responses)
-"""
-
-
 def build_directory(root: Path, transcript: Path | None) -> None:
     now = datetime.now(timezone.utc)
     (root / "sessions").mkdir(parents=True)
@@ -184,15 +174,133 @@ def states_for_links(root: Path, linked: Path, template: Path) -> None:
         (template / state_name(session_id)).write_text(json.dumps(document))
 
 
-def open_once(root: Path, usage: bool) -> tuple[float, int]:
-    done = subprocess.run(
-        [sys.executable, "-c", OPEN, str(root), "usage" if usage else "none"],
+COMMANDS = {"status": ("status",), "status --json": ("status", "--json")}
+SCENARIOS = ("without", "first look", "after a look")
+
+
+@dataclass
+class Version:
+    """A version of the package to time: this tree, or one taken from a git ref."""
+
+    name: str
+    path: str | None
+    """Put first on ``PYTHONPATH`` (None: this tree, as installed)."""
+    times: dict[tuple[str, str], list[tuple[float, float]]] = field(default_factory=dict)
+    """(command, scenario) → (wall, CPU) seconds of each run."""
+
+
+def version_at(ref: str, work: Path) -> Version:
+    """The package as it was at ``ref``, compiled as an installed wheel has it."""
+    repo = Path(__file__).resolve().parents[1]
+    folder = work / f"at-{ref.replace('/', '_')}"
+    folder.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", ref, "coordinator_tui"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    compileall.compile_dir(folder / "coordinator_tui", quiet=1)
+    label = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--short", ref],
         capture_output=True,
         text=True,
         check=True,
+    ).stdout.strip()
+    return Version(f"{ref} ({label})" if label != ref else ref, str(folder))
+
+
+def run_command(
+    version: Version, words: tuple[str, ...], root: Path, env: dict[str, str], cwd: Path
+) -> tuple[float, float]:
+    """(wall, CPU) seconds of one whole ``coordinator-tui`` process."""
+    if version.path is not None:
+        env = {**env, "PYTHONPATH": version.path}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "coordinator_tui", *words, str(root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+        check=False,
     )
-    seconds, responses = done.stdout.split()
-    return float(seconds), int(responses)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"{version.name}: {' '.join(words)} failed: {done.stderr[-500:]!r}")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu
+
+
+def forget_usage(root: Path) -> None:
+    shutil.rmtree(root / ".coordinator", ignore_errors=True)
+
+
+def after_a_look(
+    version: Version, root: Path, template: Path, env: dict[str, str], cwd: Path
+) -> None:
+    """What a reader of every transcript leaves (the saved states), then one look by this
+    version (which leaves whatever else it keeps)."""
+    forget_usage(root)
+    shutil.copytree(template, root / ".coordinator" / "usage")
+    run_command(version, COMMANDS["status --json"], root, env, cwd)
+
+
+def open_figures(
+    versions: list[Version],
+    plain: Path,
+    linked: Path,
+    template: Path,
+    env: dict[str, str],
+    cwd: Path,
+    runs: int,
+) -> None:
+    for version in versions:  # warm: the rate table, the page cache, the bytecode
+        run_command(version, COMMANDS["status"], linked, env, cwd)
+    for _ in range(runs):
+        for version in versions:
+            for command, words in COMMANDS.items():
+                timed = version.times
+                timed.setdefault((command, "without"), []).append(
+                    run_command(version, words, plain, env, cwd)
+                )
+                forget_usage(linked)
+                timed.setdefault((command, "first look"), []).append(
+                    run_command(version, words, linked, env, cwd)
+                )
+                after_a_look(version, linked, template, env, cwd)
+                timed.setdefault((command, "after a look"), []).append(
+                    run_command(version, words, linked, env, cwd)
+                )
+
+
+def print_open_figures(versions: list[Version], runs: int) -> None:
+    print(
+        f"opening {SESSIONS} sessions of {SESSIONS} transcripts, whole process, median of "
+        f"{runs} (wall s / CPU s; ratio to the same command without transcripts, wall / "
+        f"CPU; goal ≤ {OPEN_GOAL}×):"
+    )
+    print(f"  {'version':<20} {'command':<14} " + " | ".join(f"{s:<26}" for s in SCENARIOS))
+    for version in versions:
+        for command in COMMANDS:
+            medians = {
+                scenario: (
+                    statistics.median(wall for wall, _ in version.times[(command, scenario)]),
+                    statistics.median(cpu for _, cpu in version.times[(command, scenario)]),
+                )
+                for scenario in SCENARIOS
+            }
+            base_wall, base_cpu = medians["without"]
+            cells = []
+            for scenario in SCENARIOS:
+                wall, cpu = medians[scenario]
+                cell = f"{wall:.3f} / {cpu:.3f}"
+                if scenario != "without":
+                    cell += f" ({wall / base_wall:.2f}× / {cpu / base_cpu:.2f}×)"
+                cells.append(f"{cell:<26}")
+            print(f"  {version.name:<20} {command:<14} " + " | ".join(cells))
 
 
 def main() -> None:
@@ -200,6 +308,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--megabytes", type=int, default=200)
     parser.add_argument("--follow-seconds", type=float, default=20.0)
+    parser.add_argument("--against", metavar="REF", help="also time the package at this git ref")
+    parser.add_argument("--skip-follow", action="store_true", help="only the opening figures")
     args = parser.parse_args()
     compile_package()
     work = Path(tempfile.mkdtemp(prefix="bench-usage-"))
@@ -225,39 +335,36 @@ def main() -> None:
             f"{cpu_seconds() - cpu:.1f} s CPU, {args.megabytes / wall:.0f} MiB/s, "
             f"{read} responses counted of {responses}"
         )
-        shares = [follow_once(root, big, args.follow_seconds) for _ in range(3)]
-        share = statistics.median(shares)
-        verdict = "ok" if share < CPU_GOAL else "OVER"
-        print(
-            f"following while appended (a response every 0.25 s), 3 runs of "
-            f"{args.follow_seconds:.0f} s: median {share:.2%} of one core "
-            f"(runs {', '.join(f'{s:.2%}' for s in shares)}; goal < {CPU_GOAL:.0%}: {verdict})"
-        )
+        if not args.skip_follow:
+            shares = [follow_once(root, big, args.follow_seconds) for _ in range(3)]
+            share = statistics.median(shares)
+            verdict = "ok" if share < CPU_GOAL else "OVER"
+            print(
+                f"following while appended (a response every 0.25 s), 3 runs of "
+                f"{args.follow_seconds:.0f} s: median {share:.2%} of one core "
+                f"(runs {', '.join(f'{s:.2%}' for s in shares)}; goal < {CPU_GOAL:.0%}: "
+                f"{verdict})"
+            )
 
         plain, linked = work / "plain", work / "linked"
         build_directory(plain, None)
         build_directory(linked, big)
         template = work / "states"
         states_for_links(root, linked, template)
-        first_looks, with_state, without = [], [], []
-        counted = 0
-        for _ in range(args.runs):
-            without.append(open_once(plain, usage=False)[0])
-            shutil.rmtree(linked / ".coordinator", ignore_errors=True)
-            seconds, _ = open_once(linked, usage=True)  # tails only, nothing saved
-            first_looks.append(seconds)
-            shutil.rmtree(linked / ".coordinator", ignore_errors=True)
-            shutil.copytree(template, linked / ".coordinator" / "usage")
-            seconds, counted = open_once(linked, usage=True)
-            with_state.append(seconds)
-        base = statistics.median(without)
-        print(
-            f"opening {SESSIONS} sessions ({args.runs} runs, median s): without transcripts "
-            f"{base:.3f} | first look (tails) {statistics.median(first_looks):.3f} "
-            f"({statistics.median(first_looks) / base:.2f}×) | saved states "
-            f"{statistics.median(with_state):.3f} ({statistics.median(with_state) / base:.2f}×; "
-            f"goal ≤ {OPEN_GOAL}×) — {counted} responses counted with saved states"
-        )
+        cache, config, cwd = work / "cache", work / "config", work / "elsewhere"
+        for folder in (cache, config, cwd):
+            folder.mkdir()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("COORDINATOR_")},
+            "XDG_CACHE_HOME": str(cache),
+            "XDG_CONFIG_HOME": str(config),
+        }
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as a user has it
+        versions = [Version("this tree", None)]
+        if args.against:
+            versions.append(version_at(args.against, work))
+        open_figures(versions, plain, linked, template, env, cwd, args.runs)
+        print_open_figures(versions, args.runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -33,6 +33,11 @@ HEADLESS = {
     "run": "coordinator_tui.commands.run",
     "archive": "coordinator_tui.commands.archive",
     "init": "coordinator_tui.commands.init",
+    "approvals": "coordinator_tui.commands.approvals",
+    "approve": "coordinator_tui.commands.approve",
+    "deny": "coordinator_tui.commands.deny",
+    "start": "coordinator_tui.commands.start",
+    "stop": "coordinator_tui.commands.stop",
 }
 """Commands whose module gives ``add_parser(parsers)`` and ``main(args, settings)``;
 imported by name, only the one that runs (``status --json`` pays for no other)."""
@@ -52,11 +57,15 @@ EPILOG = """commands:
   coordinator-tui [DIR …]          live dashboard (default; several DIRs: one screen)
   coordinator-tui status [DIR]     print the state once (--json for scripts)
   coordinator-tui report [DIR]     write a sprint report (SPRINT_REPORT_<date>.md)
-  coordinator-tui send [DIR]       write a broadcast or direct message
+  coordinator-tui send [DIR]       write a broadcast or direct message (--wake: deliver now)
+  coordinator-tui start            an agent on a priority in a new tmux window (--worktree)
+  coordinator-tui stop SESSION     end an agent, its tmux window, its session and claims
   coordinator-tui run [DIR]        headless coordinator loop (cron, nohup, systemd)
   coordinator-tui archive [DIR]    move old heartbeat events and messages into a tar archive
   coordinator-tui demo             simulated collective + dashboard
   coordinator-tui init [DIR]       write a sample coordination directory to try things on
+  coordinator-tui approvals [DIR]  permission requests agents wait on; answer them with
+                                   'approve ID [--always]' or 'deny ID [--reason TEXT]'
   coordinator-tui session ACTION   a session's own files: start, beat, claim, release, inbox, end
   coordinator-tui hooks ACTION     install/uninstall hooks for Claude Code, Codex, Gemini CLI
   coordinator-tui sync [DIR]       share the directory with other machines through git
@@ -124,6 +133,11 @@ def _add_dashboard(parsers: Parsers) -> None:
         default=None,
         metavar="MS",
         help="polling interval in milliseconds (implies --poll; default: 500)",
+    )
+    dashboard.add_argument(
+        "--read-only",
+        action="store_true",
+        help="no key that writes (broadcast, message, report): a wall display",
     )
     dashboard.add_argument("--version", action="version", version=f"coordinator-tui {__version__}")
 

@@ -1,9 +1,9 @@
 """Pausing the cyclic garbage collector around bulk work.
 
-A cold scan builds tens of thousands of records that live on; the analysis
-builds thousands of small frozen views. None of them form reference cycles,
-yet each burst of allocations triggers collector passes that walk every young
-object again (about a tenth of a cold scan at 10,000 sessions). Reference
+A cold scan builds tens of thousands of records that live on. None of them
+form reference cycles, yet each burst of allocations triggers collector passes
+that walk every young object again (about a tenth of a cold scan at 10,000
+sessions). Reference
 counting still frees everything as usual while the pause lasts.
 
 The collector's switch is process-wide and the dashboard scans and analyses

@@ -156,6 +156,28 @@ Prices = Annotated[PriceTable, NoDecode, BeforeValidator(_prices)]
 """Prices per model: a TOML table of tables, or the same as JSON text."""
 
 
+RuleTable = tuple[tuple[str, str], ...]
+
+
+def _rule_tables(value: Any) -> tuple[RuleTable, ...]:
+    """A list of TOML tables of strings, made hashable: ((key, value), …) a table."""
+    if isinstance(value, (list, tuple)) and all(
+        isinstance(table, (dict, tuple)) for table in value
+    ):
+        tables = [dict(table) for table in value]
+        if all(isinstance(k, str) and isinstance(v, str) for t in tables for k, v in t.items()):
+            return tuple(tuple(sorted(table.items())) for table in tables)
+    raise PydanticCustomError("tables", "must be a list of tables of strings ([[approval_rules]])")
+
+
+WaitSeconds = Annotated[float, BeforeValidator(_real), Field(ge=0, le=3600)]
+"""A wait in seconds, from 0 to an hour."""
+RuleTables = Annotated[
+    tuple[tuple[tuple[str, str], ...], ...], NoDecode, BeforeValidator(_rule_tables)
+]
+"""Approval rules as the config file holds them, each a table of strings."""
+
+
 class Settings(BaseSettings):
     """Everything the analysis, the store and the commands can be tuned by."""
 
@@ -236,6 +258,46 @@ class Settings(BaseSettings):
 
     budget_milestone_usd: Budget = None
     """Spend attributed to one milestone (USD); 80 % warns, 100 % is an incident."""
+
+    # --- the approval inbox (issue 27) ------------------------------------------------------
+
+    approval_wait_s: WaitSeconds = 120.0
+    """How long a permission request waits for an answer from the approval inbox before
+    the agent's own prompt answers alone (seconds; ``hooks install`` writes it into the
+    hook, with a hook timeout 15 s longer)."""
+
+    approval_rules: RuleTables = ()
+    """``[[approval_rules]]`` tables in the config file only (``tool``,
+    ``command``/``path``/``url``, ``decision``, ``directory``, ``reason``): requests
+    answered without a person (docs/approvals.md). The hook reads them from the file
+    itself; here each is only checked to be a table of strings."""
+
+    # --- starting, waking and stopping agents (issue 29) ----------------------------------
+
+    start_command_claude: str = "claude --session-id {session} --settings {hooks} {prompt}"
+    """The shell command ``start`` runs for Claude Code in a new tmux window. Placeholders,
+    each replaced by one shell-quoted word (never quote them yourself): ``{prompt}`` (the
+    priority's text and how to coordinate), ``{session}`` (the session id), ``{hooks}``
+    (Claude only: our hooks as a ``--settings`` JSON, so no file in the project changes),
+    ``{dir}`` (the coordination directory), ``{priority}`` (the priority's name)."""
+
+    start_command_codex: str = "codex {prompt}"
+    """``start``'s shell command for Codex (placeholders as for Claude, but ``{hooks}``)."""
+
+    start_command_gemini: str = "gemini --prompt-interactive {prompt}"
+    """``start``'s shell command for Gemini CLI (placeholders as for Claude, but ``{hooks}``)."""
+
+    start_worktree_setup: str = ""
+    """A shell command run in a new worktree before the agent starts (``start
+    --worktree``), in its tmux window: ``$COORDINATOR_TUI_REPO`` is the repository, for
+    example ``cp "$COORDINATOR_TUI_REPO/.env" . && npm ci``. Empty: none."""
+
+    start_tmux_session: str = "coordinator-tui"
+    """The tmux session ``start`` opens its windows in when run outside tmux."""
+
+    deliver_within_s: Seconds = 900.0
+    """A direct message to a hook-driven session not delivered into its context within
+    this long is an incident (seconds)."""
 
     @model_validator(mode="after")
     def _gone_after_stale(self) -> Settings:

@@ -15,6 +15,8 @@ def _isolated_environment(
 ) -> None:
     config_home = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
     monkeypatch.delenv("COORDINATOR_TUI_CONFIG", raising=False)
     monkeypatch.delenv("COORDINATOR_DIR", raising=False)
     import os

@@ -61,7 +61,13 @@ def commands(project: Path, agent: str, event: str, matcher_for: str | None = No
     return found
 
 
+NO_WAIT = {"COORDINATOR_TUI_APPROVAL_WAIT_S": "0"}
+"""A PermissionRequest hook waits for an answer from the approval inbox; tests of other
+behaviour let it give up at once (``tests/approvals/test_hook.py`` waits)."""
+
+
 def run(command: str, payload: str, cwd: Path, env: dict[str, str] | None = None) -> Result:
+    env = {**NO_WAIT, **(env or {})}
     done = subprocess.run(
         command,
         shell=True,

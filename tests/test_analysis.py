@@ -285,3 +285,26 @@ def test_small_overlap_lists_are_whole(collective: Path) -> None:
     analysis = run(collective)
     assert analysis.overlaps_found == len(analysis.overlaps) == 1
     assert analysis.overlaps_capped is False
+
+
+def test_the_analysis_never_sleeps_nor_knows_about_keys() -> None:
+    """The core is pure: a screen that needs it out of its way runs it in a worker. No
+    module under ``analysis/`` imports the dashboard's key pacing or sleeps."""
+    import ast
+
+    import coordinator_tui.analysis as package
+
+    found = []
+    for path in Path(package.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Attribute) and node.attr == "sleep":
+                names = ["sleep"]
+            banned = ("coordinator_tui.pace", "sleep", "time.sleep")
+            found += [f"{path.name}: {name}" for name in names if name.startswith(banned)]
+    assert found == []

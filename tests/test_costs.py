@@ -30,6 +30,7 @@ from coordinator_tui.usage.tokens import (
     Tokens,
     UsageSnapshot,
     band_of,
+    sum_tokens,
 )
 from tests.acting import NOW, ago, analysed, milestone, priorities
 from tests.collective import iso, session
@@ -184,6 +185,66 @@ def test_a_milestone_with_an_eta_shows_what_it_will_cost_to_finish(tmp_path: Pat
     )
     assert cost.to_finish_usd is not None
     assert abs(cost.to_finish_usd - Decimal(60)) < Decimal("0.5")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["session-a", "session-b"]),
+            st.integers(0, 3 * 24 * 12),  # 5-minute buckets back from now
+            st.sampled_from(["claude-sonnet-4-5", "gpt-5", "mystery-1"]),
+            st.integers(0, 300_000),
+            st.integers(0, 50_000),
+        ),
+        max_size=60,
+    )
+)
+def test_the_sums_are_each_cell_priced_on_its_own_and_added(
+    collective: Path, spent: list[tuple[str, int, str, int, int]]
+) -> None:
+    analysis = analysed(collective)
+    now = NOW.timestamp()
+    cells: dict[str, list[Cell]] = {"session-a": [], "session-b": []}
+    for session_id, back, model, read, output in spent:
+        start = int(now // BUCKET_S - back) * BUCKET_S
+        tokens = Tokens(input=100, cache_read=read, output=output, responses=1)
+        cells[session_id].append(Cell(start, model, band_of(tokens.whole_input), tokens))
+    usage = UsageSnapshot(
+        {name: SessionUsage(name, "claude", tuple(items)) for name, items in cells.items()}
+    )
+    costs = compute_costs(analysis, usage)
+    day_start = now - now % 86400
+    for name, items in cells.items():
+        priced = [c for c in items if PRICER.cost(c.model, c.band, c.tokens) is not None]
+        cost = costs.sessions[name]
+        assert cost.spend.usd == sum(
+            (PRICER.cost(c.model, c.band, c.tokens) or Decimal(0) for c in priced), Decimal(0)
+        )
+        assert cost.spend.tokens == sum_tokens(c.tokens for c in items)
+        assert cost.spend.unpriced == sum_tokens(c.tokens for c in items if c not in priced)
+        today = [c for c in items if c.start >= day_start]
+        assert cost.today.tokens == sum_tokens(c.tokens for c in today)
+        last_hour = [c for c in items if now - 3600 < c.start + BUCKET_S and c.start <= now]
+        assert cost.last_hour.tokens == sum_tokens(c.tokens for c in last_hour)
+        hours: dict[int, list[Tokens]] = {}
+        for c in items:
+            if c.start >= now - 24 * 3600:
+                hours.setdefault(c.start - c.start % 3600, []).append(c.tokens)
+        assert [(hour.timestamp(), spend.tokens) for hour, spend in cost.by_hour] == [
+            (hour, sum_tokens(tokens)) for hour, tokens in sorted(hours.items())
+        ]
+    assert costs.total.tokens == sum_tokens(c.tokens for items in cells.values() for c in items)
+    assert costs.total.usd == sum((cost.spend.usd for cost in costs.sessions.values()), Decimal(0))
+
+
+@pytest.fixture(scope="module")
+def collective(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("collective")
+    session(root, "session-a", "search page", ago(minutes=1), agent="claude")
+    session(root, "session-b", "tests", ago(minutes=1), agent="codex")
+    milestone(root, "search-page", title="Search page", status="in_progress", progress=50)
+    return root
 
 
 def test_unknown_models_show_tokens_not_a_price(tmp_path: Path) -> None:

@@ -182,3 +182,39 @@ def test_the_situation_key_ignores_the_suggestion(tmp_path: Path) -> None:
     after = resolve(analysed(tmp_path))
     assert before[0].suggestion != after[0].suggestion
     assert before[0].situation_key == after[0].situation_key
+
+
+def test_a_group_of_three_has_one_keeper_and_two_yielders(tmp_path: Path) -> None:
+    """Two sessions on one work and a third on a similar one, as the demo makes them:
+    one keeper for the three (the claim holder), the two others yield to it, once
+    each, and no yielder is told it keeps (pairwise decisions told session-b, a
+    yielder, that it kept the work from session-c)."""
+    session(tmp_path, "session-a", "credential vault build", ago(minutes=1), started=ago(hours=1))
+    session(tmp_path, "session-b", "credential-vault-build", ago(minutes=1), started=ago(hours=3))
+    session(tmp_path, "session-c", "credential vault fix", ago(minutes=1), started=ago(hours=2))
+    claim(tmp_path, "credential-vault", "session-a", ago(minutes=20))
+    analysis = analysed(tmp_path)
+    assert len(analysis.duplicates) == 1 and len(analysis.overlaps) == 2
+    results = resolve(analysis)
+    assert [(r.kind, r.keeper, r.yielder, r.rule) for r in results] == [
+        ("duplicate", "session-a", "session-b", "claim"),
+        ("overlap", "session-a", "session-c", "claim"),
+    ]
+    assert results[1].work == "credential vault build"
+    assert results[1].yielder_work == "credential vault fix"
+
+
+def test_a_chain_of_overlaps_yields_only_to_a_keeper_of_similar_work(tmp_path: Path) -> None:
+    """a ~ b ~ c with a and c unlike: b yields to a; c's only overlap was with b, who
+    leaves that work, so c is told nothing (never that it overlaps a's work)."""
+    session(tmp_path, "session-a", "ledger sync audit", ago(minutes=1), started=ago(hours=3))
+    session(tmp_path, "session-b", "ledger sync audit report", ago(minutes=1), started=ago(hours=2))
+    c_work = "sync audit report quarterly summary"
+    session(tmp_path, "session-c", c_work, ago(minutes=1), started=ago(hours=1))
+    analysis = analysed(tmp_path)
+    pairs = {(o.first, o.second) for o in analysis.overlaps}
+    assert pairs == {("session-a", "session-b"), ("session-b", "session-c")}
+    results = resolve(analysis)
+    assert [(r.keeper, r.yielder, r.rule) for r in results] == [
+        ("session-a", "session-b", "started-first")
+    ]

@@ -135,6 +135,7 @@ def test_status_counts_on_the_fixture(collective: Path, capsys: pytest.CaptureFi
         "gone": 3,
         "waiting": 0,
         "ended": 0,
+        "starting": 0,
         "utilization": 0.625,
     }
 

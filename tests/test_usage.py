@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coordinator_tui.usage import transcript as transcript_module
 from coordinator_tui.usage.follower import UsageFollower, Watched, read_usage
@@ -224,7 +227,10 @@ def test_links_fifos_and_foreign_paths_are_refused(tmp_path: Path) -> None:
     link = tmp_path / "link.jsonl"
     link.symlink_to(real)
     linked = Transcript(str(link), "claude")
-    assert linked.step(1 << 20) == 0 and linked.problem is not None
+    assert linked.step(1 << 20) == 0
+    assert linked.problem == "transcript not read: symbolic link; not followed"
+    gone = Transcript(str(tmp_path / "gone.jsonl"), "claude")
+    assert gone.step(1 << 20) == 0 and gone.problem == "transcript not found"
     fifo = tmp_path / "fifo.jsonl"
     os.mkfifo(fifo)
     piped = Transcript(str(fifo), "claude")
@@ -248,6 +254,57 @@ def test_hostile_lines_count_nothing_and_never_raise() -> None:
     ):
         reader.feed(line, ledger, 0.0)
     assert sum_tokens(cell.tokens for cell in ledger.as_cells()).total == 0
+
+
+def test_lines_orjson_refuses_count_as_the_standard_parser_reads_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from coordinator_tui.usage import readers
+
+    def usage_line(ident: str, extra: str) -> bytes:
+        return (
+            b'{"type":"assistant","timestamp":"2025-11-15T19:00:00Z","message":{"id":"'
+            + ident.encode()
+            + b'","model":"claude-haiku-4-5","usage":{"input_tokens":3,"output_tokens":7'
+            + extra.encode()
+            + b"}}}"
+        )
+
+    lines = [
+        usage_line("a", ',"x":NaN'),  # orjson refuses NaN and 1e400; json reads them
+        usage_line("b", ',"x":1e400'),
+        usage_line("c", ',"x":"\\ud800"'),  # a lone surrogate
+        usage_line("d", ',"cache_read_input_tokens":123456789012345678901'),  # past 64 bits
+        usage_line("e", ""),
+    ]
+
+    def read_all() -> Tokens:
+        ledger = Ledger()
+        reader = ClaudeReader()
+        for line in lines:
+            reader.feed(line, ledger, 0.0)
+        return sum_tokens(cell.tokens for cell in ledger.as_cells())
+
+    both_ways = read_all()
+    monkeypatch.setattr(readers, "_fast_loads", json.loads)
+    assert read_all() == both_ways == Tokens(input=15, output=35, responses=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.datetimes(
+            min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.none()
+        ).map(lambda moment: moment.isoformat(timespec="milliseconds") + "Z"),
+        st.text(alphabet="0123456789-:T.Z +x", min_size=24, max_size=24),
+    )
+)
+def test_claudes_timestamps_read_fast_are_the_moments_parse_timestamp_gives(text: str) -> None:
+    from coordinator_tui.files.timeparse import parse_timestamp
+    from coordinator_tui.usage.readers import moment_of
+
+    parsed = parse_timestamp(text)
+    assert moment_of(text, -1.0) == (parsed.timestamp() if parsed is not None else -1.0)
 
 
 def test_bands_follow_the_tier_rule() -> None:
@@ -298,7 +355,9 @@ def test_saved_state_resumes_from_the_offset(tmp_path: Path) -> None:
     follower.watch([watched(path)])
     follower.step()
     follower.flush()
-    (state,) = (root / ".coordinator" / "usage").iterdir()
+    from coordinator_tui.usage.state import state_name
+
+    state = root / ".coordinator" / "usage" / state_name("s1")
     with path.open("ab") as handle:
         handle.write(claude_line("late", 1) + b"\n")
     again = UsageFollower(root, saver(root))

@@ -113,21 +113,29 @@ def summary(root: Path, **fields: object) -> None:
     (folder / "summary.json").write_text(json.dumps({"version": 1, **fields}))
 
 
+RECENT = "2025-11-15T19:55:00Z"
+"""Five minutes before the line's ``--now``."""
+
+
 @pytest.mark.parametrize(
     ("fields", "shown"),
     [
         ({"day": "2025-11-15", "today_usd": 12.34, "over_budget": 0}, " $12.34"),
         ({"day": "2025-11-15", "today_usd": 80.0, "over_budget": 1}, " $80.00"),
+        ({"day": "2025-11-15", "today_usd": 12.34, "complete": False}, " ≥$12.34"),
         ({"day": "2025-11-14", "today_usd": 12.34}, None),  # yesterday's: left out
         ({"day": "2025-11-15", "today_usd": "lots"}, None),
         ({"day": "2025-11-15", "today_usd": 1e400}, None),
+        ({"day": "2025-11-15", "today_usd": 1.0, "at": "2025-11-15T19:40:00Z"}, None),  # old
+        ({"day": "2025-11-15", "today_usd": 1.0, "at": "2025-11-15T21:00:00Z"}, None),  # ahead
+        ({"day": "2025-11-15", "today_usd": 1.0, "at": None}, None),  # when: not said
     ],
 )
-def test_the_status_line_shows_todays_spend_when_run_keeps_it(
+def test_the_status_line_shows_todays_spend_when_a_look_left_it_recently(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fields: dict, shown: str | None
 ) -> None:
     (tmp_path / "sessions").mkdir()
-    summary(tmp_path, **fields)
+    summary(tmp_path, **{"at": RECENT, **fields})
     assert status_line([str(tmp_path), "--now", "2025-11-15T20:00:00Z"]) == 0
     line = capsys.readouterr().out.strip()
     if shown is None:
@@ -138,3 +146,40 @@ def test_the_status_line_shows_todays_spend_when_run_keeps_it(
     tmux = capsys.readouterr().out
     if fields.get("over_budget"):
         assert "#[fg=red]$80.00" in tmux
+
+
+def test_status_leaves_todays_spend_for_the_status_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.collective import iso, session
+    from tests.test_acting_run import cli
+
+    transcript = tmp_path / "t.jsonl"
+    message = {
+        "id": "msg_1",
+        "model": "claude-sonnet-4-5",
+        "usage": {"input_tokens": 0, "output_tokens": 1_000_000},  # $15
+    }
+    line = {"type": "assistant", "timestamp": "2025-11-15T19:50:00Z", "message": message}
+    transcript.write_text(json.dumps(line) + "\n")
+    root = tmp_path / "coordination"
+    beat = "2025-11-15T19:59:00Z"
+    session(root, "session-a", "x", beat, agent="claude", transcript_path=str(transcript))
+    now = iso(NOW)
+    assert status_line([str(root), "--now", now]) == 0
+    assert "$" not in capsys.readouterr().out  # nobody has looked at the usage yet
+    done = cli("status", str(root), "--json", "--now", now)
+    assert done.returncode == 0, done.stderr
+    written = json.loads((root / ".coordinator" / "usage" / "summary.json").read_text())
+    assert (written["today_usd"], written["at"], written["complete"]) == (15.0, now, True)
+    assert status_line([str(root), "--now", now]) == 0
+    assert capsys.readouterr().out.strip().endswith(" $15.00")
+    assert status_line([str(root), "--now", "2025-11-15T20:30:00Z"]) == 0  # half an hour on
+    assert "$" not in capsys.readouterr().out
+    later = "2025-11-15T20:30:00Z"  # the report is a look too
+    done = cli("report", str(root), "-o", "-", "--now", later)
+    assert done.returncode == 0, done.stderr
+    written = json.loads((root / ".coordinator" / "usage" / "summary.json").read_text())
+    assert written["at"] == later
+    assert status_line([str(root), "--now", later]) == 0
+    assert capsys.readouterr().out.strip().endswith(" $15.00")

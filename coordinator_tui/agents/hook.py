@@ -21,7 +21,16 @@ import os
 import sys
 import time
 
-from coordinator_tui.agents import claims, client, context, usage_fields, watch
+from coordinator_tui.agents import (
+    approvals,
+    claims,
+    client,
+    context,
+    launched,
+    receipts,
+    usage_fields,
+    watch,
+)
 from coordinator_tui.agents.inbox import Inbox, Lock
 from coordinator_tui.files import fsio
 
@@ -62,10 +71,13 @@ class Options:
         self.conflict = "ask"
         self.event = ""
         self.payload_arg: str | None = None
+        self.approval_wait: float | None = None
         values = iter(argv)
         for word in values:
             if word in ("--dir", "--agent", "--conflict", "--event"):
                 setattr(self, "root" if word == "--dir" else word[2:], next(values, ""))
+            elif word == "--approval-wait":
+                self.approval_wait = float(next(values, "nan"))
             else:
                 self.payload_arg = word
         if self.agent not in AGENTS or self.conflict not in ("ask", "deny"):
@@ -149,7 +161,7 @@ class Runner:
         self.event = event
         self.root = options.root
         self.now = time.time()
-        self.sid = session_of(payload)
+        self.sid = launched.session_for(self.root, session_of(payload))
         cwd = payload.get("cwd")
         self.cwd: str = cwd if isinstance(cwd, str) and os.path.isabs(cwd) else os.getcwd()
         self._place: dict[str, Any] | None = None
@@ -173,13 +185,32 @@ class Runner:
             "UserPromptSubmit": self.prompt,
             "PreToolUse": self.pre_tool,
             "PostToolUse": self.post_tool,
-            "PermissionRequest": self.waiting,
+            "PermissionRequest": self.permission,
             "Notification": self.notification,
             "Stop": self.idle,
             "SessionEnd": self.session_end,
             "notify": self.codex_turn,
         }.get(self.event)
+        approvals.on_event(
+            self.root, self.options.agent, self.event, self.sid, self.cwd, self.payload, self.log
+        )
         return handler() if handler is not None else None
+
+    def log(self, text: str) -> None:
+        fsio.log_line(self.root, text)
+
+    def permission(self) -> dict[str, Any] | None:
+        """Rules, then the approval inbox (``agents/approvals``); waiting while it asks."""
+        return approvals.ask(
+            self.root,
+            self.options.agent,
+            self.sid,
+            self.cwd,
+            self.payload,
+            self.options.approval_wait,
+            self.waiting,
+            self.log,
+        )
 
     def _beat(self, **changes: Any) -> dict[str, Any] | None:
         return client.beat(
@@ -209,17 +240,20 @@ class Runner:
         return lock, Inbox(self.root, self.sid, self.now)
 
     def delivered(self) -> None:
-        """The reply is out: mark the messages it carried as read, then let go the lock."""
-        if self._pending is None:
-            return
-        lock, inbox, shown, everything = self._pending
-        self._pending = None
-        try:
-            if lock.held:
-                inbox.mark(shown, everything=everything)
-                inbox.save()
-        finally:
-            lock.release()
+        """The reply is out: mark the messages it carried as read, then let go the lock;
+        their receipts say so (and a turn's end marks what it delivered as acted on)."""
+        shown: list[dict] = []
+        if self._pending is not None:
+            lock, inbox, carried, everything = self._pending
+            self._pending = None
+            try:
+                if lock.held:
+                    inbox.mark(carried, everything=everything)
+                    inbox.save()
+                    shown = carried
+            finally:
+                lock.release()
+        receipts.note(self.root, self.sid, self.event, shown, self.now)
 
     def abandon(self) -> None:
         """The reply could not be written: nothing is marked, the lock goes."""
@@ -341,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(root, f"{event}: coordination directory {root} does not exist")
         runner = Runner(options, payload, event)
         output = runner.run()
-        usage_fields.record(root, payload)  # where its transcript is, for what it costs
+        usage_fields.record(root, {**payload, "session_id": runner.sid})  # its transcript
     except Exception as error:  # the agent must never see a failure of ours
         return _fail(root, f"{type(error).__name__}: {error}")
     if output is not None:

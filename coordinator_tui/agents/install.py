@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import re
 import shlex
@@ -23,6 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from coordinator_tui.agents.approvals import TIMEOUT_MARGIN_S
 from coordinator_tui.files import fsio
 
 MARKER = "coordinator_tui.agents.hook"
@@ -145,7 +147,18 @@ def strip_ours(settings: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def with_ours(settings: dict[str, Any], agent: str, command: str) -> dict[str, Any]:
+def approval_command(command: str, approval_wait: float | None) -> tuple[str, float | None]:
+    """The PermissionRequest hook's command (it waits ``approval_wait`` seconds for an
+    answer from the inbox) and its timeout, ``TIMEOUT_MARGIN_S`` longer than the wait."""
+    if approval_wait is None:
+        return command, None
+    wait = shlex.join(["--approval-wait", f"{approval_wait:g}"])
+    return f"{command} {wait}", math.ceil(approval_wait) + TIMEOUT_MARGIN_S
+
+
+def with_ours(
+    settings: dict[str, Any], agent: str, command: str, approval_wait: float | None = None
+) -> dict[str, Any]:
     if not isinstance(settings.get("hooks", {}), dict):
         raise InstallError("the 'hooks' key is not an object")
     result = strip_ours(settings)
@@ -153,7 +166,11 @@ def with_ours(settings: dict[str, Any], agent: str, command: str) -> dict[str, A
     key, value = TIMEOUT[agent]
     for event, matcher in EVENTS[agent]:
         group: dict[str, Any] = {} if matcher is None else {"matcher": matcher}
-        group["hooks"] = [{"type": "command", "command": command, key: value}]
+        hook: dict[str, Any] = {"type": "command", "command": command, key: value}
+        if event == "PermissionRequest":
+            hook["command"], timeout = approval_command(command, approval_wait)
+            hook[key] = timeout or value
+        group["hooks"] = [hook]
         existing = hooks.get(event)
         if existing is not None and not isinstance(existing, list):
             raise InstallError(f"hooks.{event} is not a list")
@@ -237,10 +254,15 @@ def _load(path: str) -> tuple[dict[str, Any], str | None]:
     return settings, text
 
 
-def plan_json(path: str, agent: str, command: str | None) -> Change:
+def plan_json(
+    path: str, agent: str, command: str | None, approval_wait: float | None = None
+) -> Change:
     """The change to one JSON settings file: ours added (``command``) or removed (None)."""
     settings, old_text = _load(path)
-    new = strip_ours(settings) if command is None else with_ours(settings, agent, command)
+    if command is None:
+        new = strip_ours(settings)
+    else:
+        new = with_ours(settings, agent, command, approval_wait)
     if new == settings:
         return Change(path, old_text or "", changed=False)
     return Change(path, dumps_exact(new), changed=True)
@@ -301,11 +323,19 @@ def apply(change: Change) -> Change:
 
 
 def plan(
-    agent: str, root: str, scope: str, cwd: str, home: str, install: bool, conflict: str = "ask"
+    agent: str,
+    root: str,
+    scope: str,
+    cwd: str,
+    home: str,
+    install: bool,
+    conflict: str = "ask",
+    approval_wait: float | None = None,
 ) -> list[Change]:
     """Every file one install (or uninstall) touches for ``agent``."""
     command = hook_command(root, agent, conflict) if install else None
-    changes = [plan_json(settings_path(agent, scope, cwd, home), agent, command)]
+    settings = settings_path(agent, scope, cwd, home)
+    changes = [plan_json(settings, agent, command, approval_wait)]
     if agent == "codex" and scope == "user":
         argv = hook_argv(root, agent, conflict, event="notify") if install else None
         changes.append(plan_codex_notify(os.path.join(codex_home(home), "config.toml"), argv))

@@ -14,6 +14,7 @@ from coordinator_tui.analysis.results import (
     Analysis,
     DuplicateGroup,
     Health,
+    MilestoneSummary,
     MilestoneView,
     SessionView,
 )
@@ -35,24 +36,30 @@ def changes(previous: Analysis | None, current: Analysis) -> Changes:
     """The news from ``previous`` to ``current``; nothing on the very first analysis."""
     if previous is None:
         return Changes()
-    before = {group.work_key for group in previous.duplicates}
     was_stale = {view.key for view in previous.sessions if view.health is Health.STALE}
     known = {view.key for view in previous.sessions}
-    done_before = {
-        item.milestone.path
-        for item in previous.milestones.items
-        if item.milestone.status == "completed"
-    }
     return Changes(
-        new_duplicates=tuple(group for group in current.duplicates if group.work_key not in before),
+        new_duplicates=new_duplicates({g.work_key for g in previous.duplicates}, current),
         went_stale=tuple(
             view
             for view in current.sessions
             if view.health is Health.STALE and view.key not in was_stale and view.key in known
         ),
-        completed=tuple(
-            item
-            for item in current.milestones.items
-            if item.milestone.status == "completed" and item.milestone.path not in done_before
-        ),
+        completed=completed_since(previous.milestones, current.milestones),
+    )
+
+
+def new_duplicates(before: set[str], current: Analysis) -> tuple[DuplicateGroup, ...]:
+    """The duplicate groups of ``current`` whose work was no group ``before``."""
+    return tuple(group for group in current.duplicates if group.work_key not in before)
+
+
+def completed_since(
+    previous: MilestoneSummary, current: MilestoneSummary
+) -> tuple[MilestoneView, ...]:
+    done = {i.milestone.path for i in previous.items if i.milestone.status == "completed"}
+    return tuple(
+        item
+        for item in current.items
+        if item.milestone.status == "completed" and item.milestone.path not in done
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
+from typing import NamedTuple
 
 from coordinator_tui.files.records import (
     Claim,
@@ -33,18 +34,24 @@ class Health(str, Enum):
     """The session said it waits for a human (a permission prompt, a question)."""
     ENDED = "ended"
     """The session said it ended (hidden with gone)."""
+    STARTING = "starting"
+    """``coordinator-tui start`` opened its agent, which has not spoken yet."""
 
     live: bool
-    """Working, idle or waiting: a fresh heartbeat (a plain attribute: read ~50,000 times
-    an analysis)."""
+    """Working, idle, waiting or starting: a fresh heartbeat (a plain attribute: read
+    ~50,000 times an analysis)."""
 
 
 for _health in Health:
-    _health.live = _health in (Health.WORKING, Health.IDLE, Health.WAITING)
+    _health.live = _health in (Health.WORKING, Health.IDLE, Health.WAITING, Health.STARTING)
+_ATTENTION = {Health.WAITING: 0, Health.STALE: 1, Health.WORKING: 2, Health.STARTING: 2}
+_ATTENTION |= {Health.IDLE: 3, Health.GONE: 4, Health.ENDED: 4}
 
 
-@dataclass(frozen=True, slots=True)
-class SessionView:
+class SessionView(NamedTuple):
+    """One session as the analysis sees it. A named tuple, not a frozen dataclass: as
+    immutable, and built four times faster (10,000 of them in every whole analysis)."""
+
     key: str
     """The session file's relative path: unique even when two files claim one id."""
     id: str
@@ -67,16 +74,8 @@ class SessionView:
     @property
     def attention(self) -> int:
         """Sort rank: waiting for a human, duplicates and conflicts first, then stale, then
-        the rest."""
-        if self.duplicate or self.conflict or self.health is Health.WAITING:
-            return 0
-        if self.health is Health.STALE:
-            return 1
-        if self.health is Health.WORKING:
-            return 2
-        if self.health is Health.IDLE:
-            return 3
-        return 4
+        working, idle, and gone or ended."""
+        return 0 if self.duplicate or self.conflict else _ATTENTION[self.health]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +88,7 @@ class Counts:
     gone: int = 0
     waiting: int = 0
     ended: int = 0
+    starting: int = 0
 
     @property
     def utilization(self) -> float:

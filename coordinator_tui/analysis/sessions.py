@@ -1,11 +1,11 @@
-"""Per-session health, duplicate work and possible overlaps."""
+"""Per-session health, duplicate work and possible overlaps: the rules, each of one
+session or one work (the engine in ``incremental`` applies them to every session, or to the
+changed ones)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from coordinator_tui.agents.process import is_gone
 from coordinator_tui.analysis.results import (
@@ -40,37 +40,34 @@ def group_heartbeats(beats: tuple[Heartbeat, ...]) -> dict[str, tuple[Heartbeat,
     }
 
 
-def credible(moment: datetime | None, now: datetime) -> bool:
-    """A moment no more than ``FUTURE_TOLERANCE_S`` ahead of ``now`` (clocks drift a little;
-    a heartbeat hours ahead is a wrong clock or a lie, and says nothing about liveness)."""
-    return moment is not None and (moment - now).total_seconds() <= FUTURE_TOLERANCE_S
+TOLERANCE = timedelta(seconds=FUTURE_TOLERANCE_S)
+"""Clocks drift a little: a moment this far ahead of now still counts. A heartbeat hours
+ahead is a wrong clock or a lie, and says nothing about liveness."""
 
 
 def newest_credible_beat(
     session: Session, events: tuple[Heartbeat, ...] | None, now: datetime
 ) -> datetime | None:
-    """The newest credible sign of life: the session's own ``last_heartbeat``, its newest
-    heartbeat event file, and — when its own heartbeat is missing, unreadable or in the
-    future — the time its file was written.
+    """The newest credible sign of life (no more than ``TOLERANCE`` ahead of ``now``): the
+    session's own ``last_heartbeat``, its newest heartbeat event file, and — when its own
+    heartbeat is missing, unreadable or in the future — the time its file was written.
 
     A signal in the future is skipped, never allowed to hide an older credible one:
     one event file stamped hours ahead must not make a fresh session look dead. The
     file time stands in only for a missing or incredible own heartbeat, because a
     copied directory gets fresh file times and its ghosts must stay gone.
     """
-    candidates: list[datetime] = []
-    own = session.last_heartbeat
-    if credible(own, now):
-        candidates.append(own)  # type: ignore[arg-type]
-    elif session.mtime > 0:
-        written = utc_from_epoch(session.mtime)
-        if credible(written, now):
-            candidates.append(written)  # type: ignore[arg-type]
-    for event in events or ():
-        if credible(event.timestamp, now):
-            candidates.append(event.timestamp)  # type: ignore[arg-type]
-            break  # newest first: the first credible one is the newest credible one
-    return max(candidates) if candidates else None
+    latest = now + TOLERANCE
+    beat = session.last_heartbeat
+    if beat is None or beat > latest:
+        beat = utc_from_epoch(session.mtime) if session.mtime > 0 else None
+        if beat is not None and beat > latest:
+            beat = None
+    for event in events or ():  # newest first: the first credible one is the newest
+        stamp = event.timestamp
+        if stamp is not None and stamp <= latest:
+            return stamp if beat is None or stamp > beat else beat
+    return beat
 
 
 def agent_exited(session: Session) -> bool:
@@ -94,70 +91,57 @@ def session_view(
     ``state`` (agent hooks, ``session`` client) says ended, waiting or idle; heartbeat age
     still decides stale and gone for one that vanished without saying so."""
     beat = newest_credible_beat(session, heartbeats.get(session.session_id), now)
-    age = (now - beat).total_seconds() if beat is not None else None
+    age = None if beat is None else (now - beat).total_seconds()
     work_key = normalise_work(session.current_work)
     placeholder = not work_key or work_key in placeholders
-    status = (session.status or "").strip().lower()
     state = session.extra.get("state")  # written by the session client and the agent hooks
     if state == "ended" or agent_exited(session):
         health = Health.ENDED
-    elif status in gone_statuses or age is None or age > settings.gone_after_s:
+    elif (
+        age is None
+        or age > settings.gone_after_s
+        or (session.status or "").strip().lower() in gone_statuses
+    ):
         health = Health.GONE
-    elif max(age, 0.0) > settings.stale_after_s:
+    elif age > settings.stale_after_s:  # never when ahead: the settings' times are > 0
         health = Health.STALE
     elif state == "waiting":
         health = Health.WAITING
+    elif state == "starting":
+        health = Health.STARTING
     elif placeholder or state == "idle":
         health = Health.IDLE
     else:
         health = Health.WORKING
+    key = session.path
     return SessionView(
-        key=session.path,
-        id=session.session_id,
-        session=session,
-        health=health,
-        heartbeat=beat,
-        heartbeat_age_s=age,
-        placeholder=placeholder,
-        work_key=work_key,
-        kept_last_good=session.path in snapshot.kept,
-        idle_since=snapshot.work_since.get(session.path) if placeholder else None,
+        key,
+        session.session_id,
+        session,
+        health,
+        beat,
+        age,
+        placeholder,
+        work_key,
+        kept_last_good=key in snapshot.kept,
+        idle_since=snapshot.work_since.get(key) if placeholder else None,
     )
 
 
 def with_flags(view: SessionView, duplicate: bool, conflict: bool) -> SessionView:
     if not duplicate and not conflict:
         return view
-    return replace(view, duplicate=duplicate, conflict=conflict)
+    return view._replace(duplicate=duplicate, conflict=conflict)
 
 
-def holder_health(views: Iterable[SessionView]) -> dict[str, Health]:
-    """Each id's health, from its file with the smallest key when two files claim one id
-    (not from the first in directory order: the live analysis must not depend on order)."""
-    first: dict[str, SessionView] = {}
-    for view in views:
-        current = first.get(view.id)
-        if current is None or view.key < current.key:
-            first[view.id] = view
-    return {session_id: view.health for session_id, view in first.items()}
-
-
-def find_duplicates(views: list[SessionView]) -> tuple[DuplicateGroup, ...]:
-    groups: dict[str, list[SessionView]] = defaultdict(list)
-    for view in views:
-        if view.health.live and not view.placeholder:
-            groups[view.work_key].append(view)
-    result = [
-        DuplicateGroup(
-            work=min(members, key=lambda member: member.key).session.current_work or "",
-            work_key=key,
-            sessions=tuple(sorted({member.id for member in members})),
-        )
-        for key, members in groups.items()
-        if len({member.id for member in members}) >= 2
-    ]
-    result.sort(key=lambda group: (-len(group.sessions), group.work_key))
-    return tuple(result)
+def duplicate_group(work_key: str, members: dict[str, SessionView]) -> DuplicateGroup | None:
+    """Live sessions (by file key) on one normalised work: a duplicate when two or more
+    ids share it; worded as the file with the smallest key wrote it."""
+    ids = {view.id for view in members.values()}
+    if len(ids) < 2:
+        return None
+    work = members[min(members)].session.current_work or ""
+    return DuplicateGroup(work=work, work_key=work_key, sessions=tuple(sorted(ids)))
 
 
 # At most this many overlap pairs are listed; a dense cluster of alike works

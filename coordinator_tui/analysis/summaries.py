@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
+from typing import Any
 
 from coordinator_tui.analysis.results import (
     FUTURE_TOLERANCE_S,
@@ -38,6 +39,11 @@ def milestone_progress(milestone: Milestone) -> tuple[float, str, int, int]:
     return 0.0, "status", done, total
 
 
+def milestone_updated(milestone: Milestone) -> datetime:
+    """When a milestone last moved: its ``updated_at``, else its file's time."""
+    return milestone.updated_at or datetime.fromtimestamp(milestone.mtime, tz=timezone.utc)
+
+
 def summarise_milestones(
     milestones: tuple[Milestone, ...], now: datetime, settings: Settings
 ) -> MilestoneSummary:
@@ -45,10 +51,9 @@ def summarise_milestones(
     by_status: dict[str, int] = defaultdict(int)
     for milestone in milestones:
         progress, source, done, total = milestone_progress(milestone)
-        updated = milestone.updated_at or datetime.fromtimestamp(milestone.mtime, tz=timezone.utc)
         stalled = (
             milestone.status == "in_progress"
-            and (now - updated).total_seconds() > settings.stalled_after_s
+            and (now - milestone_updated(milestone)).total_seconds() > settings.stalled_after_s
         )
         by_status[milestone.status] += 1
         items.append(MilestoneView(milestone, progress, source, stalled, done, total))
@@ -82,22 +87,23 @@ def summarise_messages(
     )
 
 
-def count_files(snapshot: Snapshot) -> dict[str, FileCount]:
-    groups = {
-        "sessions": snapshot.sessions,
+def file_counts(snapshot: Snapshot, sessions_recovered: int) -> dict[str, FileCount]:
+    """Files found, read and recovered per kind (the engine keeps the sessions' recovered
+    count as they change)."""
+    groups: dict[str, tuple[Any, ...]] = {
         "milestones": snapshot.milestones,
         "messages": snapshot.messages,
         "claims": snapshot.claims,
         "heartbeats": snapshot.heartbeats,
     }
-    return {
-        kind: FileCount(
-            found=snapshot.found.get(kind, 0),
-            read=len(records),
-            recovered=sum(1 for record in records if record.recovered),
-        )
-        for kind, records in groups.items()
+    found = snapshot.found
+    counts = {
+        "sessions": FileCount(found.get("sessions", 0), len(snapshot.sessions), sessions_recovered)
     }
+    for kind, records in groups.items():
+        recovered = sum(1 for record in records if record.recovered)
+        counts[kind] = FileCount(found.get(kind, 0), len(records), recovered)
+    return counts
 
 
 def future_events(snapshot: Snapshot, now: datetime) -> list[FileError]:
@@ -159,8 +165,14 @@ def shared_id_warnings(paths_by_id: Mapping[str, Iterable[str]]) -> list[FileErr
 
 
 def list_errors(
-    snapshot: Snapshot, now: datetime, views: list[SessionView]
+    snapshot: Snapshot,
+    now: datetime,
+    future: Iterable[FileError],
+    shared_ids: Mapping[str, Iterable[str]],
 ) -> tuple[tuple[FileError, ...], int]:
+    """The errors list and how many failed reads are still in their grace period: the
+    store's failures and warnings, the ``future_heartbeat`` warnings of the sessions,
+    heartbeat events stamped ahead, and the ids two files claim."""
     errors: list[FileError] = []
     pending = 0
     for failure in snapshot.failures:
@@ -173,15 +185,9 @@ def list_errors(
             reason += " (showing the last good read)"
         errors.append(FileError(path=failure.error.path, reason=reason, kind=failure.error.kind))
     errors.extend(snapshot.warnings)
-    for view in views:
-        warning = future_heartbeat(view, now)
-        if warning is not None:
-            errors.append(warning)
+    errors.extend(future)
     errors.extend(future_events(snapshot, now))
-    by_id: dict[str, list[str]] = defaultdict(list)
-    for view in views:
-        by_id[view.id].append(view.key)
-    errors.extend(shared_id_warnings(by_id))
+    errors.extend(shared_id_warnings(shared_ids))
     errors.sort(key=lambda e: (e.severity != "error", e.path, e.reason))
     return tuple(errors), pending
 

@@ -7,8 +7,10 @@ import os
 import sys
 from pathlib import Path
 
+from coordinator_tui.agents import receipts
 from coordinator_tui.analysis import Analysis, analyse
 from coordinator_tui.analysis.acting.act import Acting, act
+from coordinator_tui.analysis.receipts import hook_driven
 from coordinator_tui.clock import Clock, frozen_clock, system_clock
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
 from coordinator_tui.render.sanitize import display
@@ -16,7 +18,7 @@ from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from coordinator_tui.write.acting_state import duplicate_counts
 from coordinator_tui.write.trend_log import TrendLog, TrendLogError
-from coordinator_tui.write.usage_state import usage_once
+from coordinator_tui.write.usage_state import keep_summary, usage_once
 
 
 class CommandError(Exception):
@@ -64,7 +66,9 @@ def acting_of(root: Path, analysis: Analysis, settings: Settings) -> tuple[Actin
     counts, problem = duplicate_counts(root)
     if problem is not None:
         problems.append(f"run's acting state: {problem}")
-    acting = act(analysis, samples, counts, usage_once(root, analysis))
+    book = receipts.book(str(root), hook_driven(analysis.sessions))
+    acting = act(analysis, samples, counts, usage_once(root, analysis), book)
+    keep_summary(root, analysis, acting.costs)
     return acting, "; ".join(problems) or None
 
 

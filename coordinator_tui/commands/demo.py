@@ -12,11 +12,18 @@ the temporary directory removed.
 Writes the simulation could not do are never hidden: ``demo --headless`` logs
 each one as an error line among the coordinator's, and whatever was not shown
 by the time the demo ends is printed on stderr.
+
+The simulated agents ask permission now and then (``demo.approvals``) in a state
+folder of the demo's own, made outside the demo directory and removed afterwards: the
+demo process points ``XDG_STATE_HOME`` and ``COORDINATOR_TUI_CONFIG`` there, so the
+dashboard's inbox, its rules (``a``) and ``approve``/``deny`` with the printed
+variables never touch the user's own state or config file.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -38,6 +45,8 @@ HEADLESS_INTERVAL_S = 2.0
 """Seconds between headless coordinator cycles at ``--speed 1``."""
 LEFT_OVER_SHOWN = 5
 """Problems printed one by one when the demo ends; the rest are counted."""
+DEMO_APPROVAL_WAIT_S = 45.0
+"""How long a simulated agent waits for an answer before its person answers in its pane."""
 DEMO_TIME = {"resources_window_s": 10.0, "resources_idle_after_s": 20.0}
 """The demo lasts minutes, not hours: the resource advice looks back 10 seconds and
 calls a session idle for long after 20, so start/stop advice shows up live."""
@@ -53,10 +62,19 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except CommandError as error:
         return fail(error)
     settings = settings.updated(**DEMO_TIME)
-    simulation = Simulation(root, sessions=args.sessions, seed=args.seed, speed=args.speed)
+    private, before = _private_state()
+    simulation = Simulation(
+        root,
+        sessions=args.sessions,
+        seed=args.seed,
+        speed=args.speed,
+        approvals_state=os.path.join(private, "state", "coordinator-tui"),
+        approval_wait_s=DEMO_APPROVAL_WAIT_S / args.speed,
+    )
     try:
         simulation.setup()
     except OSError as error:
+        _forget_private_state(private, before)
         return fail(CommandError(f"cannot write the demo directory: {display(str(error))}"))
     simulation.start()
     try:
@@ -72,6 +90,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         )
     finally:
         simulation.stop()
+        _forget_private_state(private, before)
         _print_left_over(simulation.take_problems())
         if temporary is not None and (args.headless or _keep_reports(root, Path.cwd())):
             shutil.rmtree(temporary, ignore_errors=True)
@@ -79,6 +98,32 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                 print("demo directory removed (give --dir to keep the files)", file=sys.stderr)
         elif args.headless:
             print(f"demo files kept in {root}", file=sys.stderr)
+
+
+PRIVATE_VARIABLES = ("XDG_STATE_HOME", "COORDINATOR_TUI_CONFIG")
+
+
+def _private_state() -> tuple[str, dict[str, str | None]]:
+    """A state folder and an empty config file of the demo's own, for this process (and
+    what it starts): the simulated requests, their decisions and any rule added with
+    ``a`` stay there, never in the user's. The variables as they were, to put back."""
+    before = {name: os.environ.get(name) for name in PRIVATE_VARIABLES}
+    private = tempfile.mkdtemp(prefix="coordinator-demo-state-")
+    config = os.path.join(private, "config.toml")
+    with open(config, "w", encoding="utf-8") as handle:
+        handle.write("# the demo's own config: rules added in the demo land here\n")
+    os.environ["XDG_STATE_HOME"] = os.path.join(private, "state")
+    os.environ["COORDINATOR_TUI_CONFIG"] = config
+    return private, before
+
+
+def _forget_private_state(private: str, before: dict[str, str | None]) -> None:
+    shutil.rmtree(private, ignore_errors=True)
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _keep_reports(root: Path, destination: Path) -> bool:
@@ -138,13 +183,39 @@ def _headless(
     coordinator = Coordinator(root, settings, system_clock, options, emit)
     stop = threading.Event()
     previous = stop_on_signals(stop)
+    _log_requests(root, printer, stop)
     try:
         coordinator.run(cycles, HEADLESS_INTERVAL_S / args.speed, stop.is_set, stop.wait)
     except KeyboardInterrupt:
-        stop.set()
+        pass
     finally:
+        stop.set()  # the request log's thread too
         restore_signals(previous)
     return 0
+
+
+def _log_requests(root: Path, printer: LogPrinter, stop: threading.Event) -> None:
+    """``demo --headless``: a log line per permission request the simulated agents make,
+    and how to answer it from another terminal."""
+    from coordinator_tui.approvals.inbox import Inbox
+    from coordinator_tui.headless.approval_notices import ApprovalNotices
+
+    state = os.environ["XDG_STATE_HOME"]
+    print(
+        f"demo: answer the simulated agents' permission requests from another terminal with\n"
+        f"  XDG_STATE_HOME={state} coordinator-tui approvals {root}",
+        file=sys.stderr,
+    )
+
+    class Lines:
+        def send(self, payload: dict[str, object], title: str, body: str = "") -> None:
+            text = display(body.replace("\n", " — "), 300)
+            printer(LogEvent(system_clock(), 0, "approvals", "info", text, payload))
+
+        def log(self, text: str) -> None:
+            printer(LogEvent(system_clock(), 0, "approvals", "warn", display(text), {}))
+
+    ApprovalNotices(Inbox([str(root)]), Lines(), link=lambda: None).start(stop)
 
 
 def _problem_event(problem: Problem, cycle: int) -> LogEvent:

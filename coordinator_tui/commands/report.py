@@ -30,7 +30,7 @@ from coordinator_tui.settings import Settings
 from coordinator_tui.write.acting_state import duplicate_counts
 from coordinator_tui.write.reports import write_report
 from coordinator_tui.write.trend_log import Sample, TrendLog, TrendLogError
-from coordinator_tui.write.usage_state import usage_once
+from coordinator_tui.write.usage_state import keep_summary, usage_once
 
 
 def add_parser(parsers: Parsers) -> None:
@@ -55,6 +55,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         print(f"coordinator-tui: history not read: {display(problem, 300)}", file=sys.stderr)
     counts, _ = duplicate_counts(root)
     acting = act(analysis, history, counts, usage_once(root, analysis))
+    keep_summary(root, analysis, acting.costs)
     if args.output == "-":
         sys.stdout.write(render_report(analysis, history, history_problem=problem, acting=acting))
         return 0

@@ -20,7 +20,7 @@ from coordinator_tui.commands.common import CommandError, clock_of, directory, f
 from coordinator_tui.files.fsio import UnsafeFolder
 from coordinator_tui.headless.console import LogPrinter
 from coordinator_tui.headless.coordinator import Coordinator, RunOptions
-from coordinator_tui.headless.notify import check_target
+from coordinator_tui.headless.notify import Notifier, check_target
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.write import run_lock
@@ -130,15 +130,40 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
     coordinator = Coordinator(root, settings, clock_of(args), options, LogPrinter(args.log_format))
     previous = _install_handlers(stop)
+    notices = _approval_notices(root, options.notify, stop)
     try:
         coordinator.run(args.cycles, args.interval, stop.is_set, stop.wait)
     except BrokenPipeError:
         return 0  # the reader of our log went away (``| head``): nothing left to say
     finally:
+        stop.set()
+        if notices is not None:
+            notices.close(timeout=2.0)
         _restore_handlers(previous)
         if lock is not None:
             lock.release()
     return 0
+
+
+def _approval_notices(
+    root: Path, targets: tuple[str, ...], stop: threading.Event
+) -> Notifier | None:
+    """``--notify``: a notification per new permission request of ``root``, from a thread
+    of its own (``headless.approval_notices``); the notifier, to close at the end."""
+    if not targets:
+        return None
+    from coordinator_tui.approvals.inbox import Inbox
+    from coordinator_tui.approvals.state import StateError
+    from coordinator_tui.headless.approval_notices import ApprovalNotices
+
+    try:
+        inbox = Inbox([str(root)])
+    except StateError as error:
+        print(f"coordinator-tui: warning: no approval notifications: {error}", file=sys.stderr)
+        return None
+    notifier = Notifier(targets)
+    ApprovalNotices(inbox, notifier).start(stop)
+    return notifier
 
 
 def _lock(root: Path) -> run_lock.RunLock | None:

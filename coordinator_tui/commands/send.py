@@ -5,6 +5,9 @@ the write (full, read-only, permission denied) is exit 1 with the folder named,
 and the atomic writer leaves nothing partial behind. A ``--to`` that names no
 session in the directory is written anyway with a warning on stderr (a session
 may not have started yet); ``--strict`` refuses it instead (exit 1).
+``--wake`` then types one line into the recipient's prompt when its agent sits idle
+there (``launch.wake``), so its hook delivers the message now; when it cannot, the
+message stays written (exit 0) and stderr says why it was not woken.
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ def add_parser(parsers: Parsers) -> None:
         help="the sender's id written in the message (default: coordinator)",
     )
     parser.add_argument(
+        "--wake",
+        action="store_true",
+        help="with --to SESSION: type one line into its agent's prompt when it sits idle, "
+        "so the message is delivered now",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="refuse (exit 1) a --to that names no session in DIR, instead of warning",
@@ -58,6 +67,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         root = directory(args)
         body = args.message if args.message is not None else _read_stdin()
         draft = Draft(to=args.to, subject=args.subject, body=body, sender=args.sender)
+        if args.wake and draft.to == BROADCAST:
+            raise CommandError("--wake needs --to SESSION (one session, not broadcast)", code=2)
         try:
             if draft.to != BROADCAST:
                 check_id(draft.to, "to")  # before its name is used to look for a file
@@ -70,7 +81,23 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     except CommandError as error:
         return fail(error)
     print(path)
+    if args.wake:
+        _wake(root, draft.to)
     return 0
+
+
+def _wake(root: Path, session: str) -> None:
+    from coordinator_tui.launch.start import LaunchError
+    from coordinator_tui.launch.wake import wake
+
+    try:
+        print(display(wake(root, session), 300))
+    except LaunchError as error:
+        print(
+            f"coordinator-tui: the message is written; {display(str(error), 300)} "
+            "(its hook delivers it at its next prompt or tool call)",
+            file=sys.stderr,
+        )
 
 
 def _check_recipient(root: Path, to: str, strict: bool, settings: Settings) -> None:

@@ -1,11 +1,14 @@
-"""``coordinator-tui serve [DIR…] [--host 127.0.0.1] [--port 8000] [--public]``.
+"""``coordinator-tui serve [DIR…] [--host 127.0.0.1] [--port 8000] [--public] [--read-only]``.
 
 Serves the dashboard to web browsers with textual-serve (the optional ``web``
-extra, used by ``tui/app.py`` and imported only when the command runs). Every browser
-connection starts its own dashboard process, ``python -m coordinator_tui DIR``,
-whose terminal is drawn in the page. Whoever reaches the port *is* a dashboard
-user — they can send broadcasts as the coordinator — so it listens on loopback
-unless ``--public`` says otherwise, and then says so.
+extra, used by ``tui/serve.py`` and imported only when the command runs). Every
+browser connection starts its own dashboard process, ``python -m coordinator_tui
+DIR``, whose terminal is drawn in the page. Whoever drives the page can send
+broadcasts as the coordinator, so the page answers only a browser that opened the
+URL printed at start (a random token), through loopback or ``--public-url``
+(``tui/serve.py`` says how); it listens on loopback unless ``--public`` says
+otherwise, and then says so. ``--read-only`` serves a dashboard with no key that
+writes, for a wall display.
 """
 
 from __future__ import annotations
@@ -58,9 +61,23 @@ def add_parser(subparsers: Any) -> None:
         "--public-url",
         default=None,
         metavar="URL",
-        help="the address browsers use, when not http://HOST:PORT (a proxy, 0.0.0.0)",
+        help="the address browsers use, when not http://HOST:PORT (a proxy, 0.0.0.0); "
+        "only it and loopback names are answered",
     )
     parser.add_argument("--poll", action="store_true", help="dashboards poll (network disks)")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="no key that writes (broadcast, message, report): a wall display",
+    )
+
+
+def is_wildcard(host: str) -> bool:
+    """Whether ``host`` means every address (no browser can use it as a name)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return host == ""
 
 
 def is_loopback(host: str) -> bool:
@@ -73,10 +90,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def dashboard_command(dirs: list[Path], poll: bool) -> str:
+def dashboard_command(dirs: list[Path], poll: bool, read_only: bool = False) -> str:
     """The shell command textual-serve runs per connection (quoted: DIR may hold spaces)."""
     words = [sys.executable, "-m", "coordinator_tui", *(str(path) for path in dirs)]
-    return shlex.join(words + (["--poll"] if poll else []))
+    words += ["--poll"] if poll else []
+    return shlex.join(words + (["--read-only"] if read_only else []))
 
 
 def _web_extra_installed() -> bool:
@@ -101,6 +119,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                 "reaches that address would control the dashboard",
                 code=2,
             )
+        if is_wildcard(args.host) and not args.public_url:
+            raise CommandError(
+                f"listening on {display(args.host)} needs --public-url (the address browsers "
+                "use): only it and loopback names are answered",
+                code=2,
+            )
         dirs = [path.resolve() for path in _directories(args)]
         if not _web_extra_installed():
             raise CommandError(f"serve needs the web extra: {INSTALL_HINT}", code=2)
@@ -112,10 +136,17 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             "who reaches this port controls the dashboard (and can write to the directory)",
             file=sys.stderr,
         )
-    from coordinator_tui.tui.app import WebExtraMissing, serve_dashboard
+    from coordinator_tui.tui.serve import (
+        WebExtraMissing,
+        access_for,
+        default_public_url,
+        serve_dashboard,
+    )
 
+    access = access_for(args.port, args.public_url or default_public_url(args.host, args.port))
+    command = dashboard_command(dirs, args.poll, args.read_only)
     try:
-        serve_dashboard(dashboard_command(dirs, args.poll), args.host, args.port, args.public_url)
+        serve_dashboard(command, args.host, args.port, access)
     except WebExtraMissing:
         return fail(CommandError(f"serve needs the web extra: {INSTALL_HINT}", code=2))
     return 0

@@ -1,10 +1,12 @@
 """``coordinator-tui sync [DIR] [--once] [--every 15s] [--remote origin]``.
 
 Shares a coordination directory between machines through the git repository
-it lives in: each round pulls, commits only coordination files, and pushes
-(see ``coordinator_tui.sync``). One line per round; ``--once`` exits 0 when the
-round succeeded and 1 when it did not (the line says why). A DIR outside a git
-work tree, a detached HEAD or an unknown remote is a usage error (exit 2).
+it lives in: each round fetches, commits only coordination files, pushes, and
+only then writes what arrived (see ``coordinator_tui.sync``); every file read or
+written is capped at the ``max_file_bytes`` setting. One line per round, naming
+what was refused; ``--once`` exits 0 when the round succeeded and 1 when it did
+not (the line says why). A DIR outside a git work tree, a detached HEAD or an
+unknown remote is a usage error (exit 2).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from coordinator_tui.commands.common import CommandError, directory, fail
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 from coordinator_tui.sync.engine import SyncBlocked, open_target
+from coordinator_tui.sync.local import StatCache
 from coordinator_tui.sync.rounds import RoundResult, sync_round
 
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -39,7 +42,8 @@ def add_parser(subparsers: Any) -> None:
         "sync",
         help="share the directory with other machines through git",
         description="Share a coordination directory through the git repository it is in: "
-        "pull (rebased), commit only coordination files, push; never force.",
+        "fetch, commit only coordination files, push (never forced), then write what "
+        "arrived; never a file outside the coordination names, never a link.",
     )
     parser.add_argument("dir", nargs="?", metavar="DIR", help="coordination directory (in git)")
     parser.add_argument("--once", action="store_true", help="one round, then exit")
@@ -62,13 +66,15 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             raise CommandError(display(str(error)), code=2) from None
     except CommandError as error:
         return fail(error)
+    cap = settings.max_file_bytes
     if args.once:
-        result = sync_round(target)
+        result = sync_round(target, max_bytes=cap)
         print(describe(result), file=sys.stdout if result.ok else sys.stderr)
         return 0 if result.ok else 1
+    cache = StatCache()
     while True:
         started = time.monotonic()
-        result = sync_round(target)
+        result = sync_round(target, max_bytes=cap, cache=cache)
         print(describe(result), file=sys.stdout if result.ok else sys.stderr, flush=True)
         time.sleep(max(0.0, args.every - (time.monotonic() - started)))
 
@@ -84,6 +90,8 @@ def describe(result: RoundResult) -> str:
         parts.append(f"claim {lost['path']} lost by {lost['lost_by']} to {lost['held_by']}")
     if result.conflicts and len(result.conflicts) > len(result.lost_claims):
         parts.append(f"{len(result.conflicts) - len(result.lost_claims)} conflict(s), remote kept")
+    if result.refused:
+        parts.append(f"{len(result.refused)} file(s) refused ({result.refused[0]})")
     if result.attempts > 1:
         parts.append(f"{result.attempts} attempts")
     if result.commit:

@@ -13,7 +13,9 @@ live demo. The modules of the demo:
   writes that change it; a write that fails becomes a ``Problem``, kept as data
   (``take_problems()``) for the demo to show, never raised;
 * ``simfiles``: the files byte for byte, as the real scripts write them (some
-  messages broken JSON: raw newlines, ``\\!``, unescaped quotes).
+  messages broken JSON: raw newlines, ``\\!``, unescaped quotes);
+* ``approvals``: permission requests the sessions make and act on, in a state folder
+  of the demo's own (only when the demo gives one).
 
 The initial state already holds one of everything (a duplicate pair, similar
 work, idle sessions, a stale and a gone ghost, an expired claim, broken
@@ -33,6 +35,7 @@ from pathlib import Path
 
 from coordinator_tui.clock import Clock, system_clock
 from coordinator_tui.demo import behaviour
+from coordinator_tui.demo.approvals import DemoApprovals
 from coordinator_tui.demo.retire import retire
 from coordinator_tui.demo.simfiles import (
     MARKDOWN_MILESTONE,
@@ -56,6 +59,8 @@ class Simulation:
         speed: float = 1.0,
         clock: Clock = system_clock,
         id_base: int | None = None,
+        approvals_state: str | None = None,
+        approval_wait_s: float = 45.0,
     ) -> None:
         self.root = Path(root)
         self.id_base = id_base
@@ -63,6 +68,8 @@ class Simulation:
         self.speed = max(speed, 0.01)
         self.clock = clock
         self.world = World(self.root, max(1, sessions), random.Random(seed), clock)
+        self.approvals = _approvals(self.world, approvals_state, approval_wait_s)
+        """Permission requests in a demo-private state folder (``demo.approvals``), or None."""
         self.ticks = 0
         self._serial = 0
         self._ready = False
@@ -97,6 +104,8 @@ class Simulation:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self.approvals is not None:
+            self.approvals.close()
 
     def _loop(self) -> None:
         while not self._stop.wait(1.0 / self.speed):
@@ -232,9 +241,12 @@ class Simulation:
             elif session.state in ("idle", "working"):
                 behaviour.live_tick(world, session, now)
             elif session.state == "waiting":
-                behaviour.waiting_tick(world, session, now)
+                if self.approvals is None or session.id not in self.approvals.asking:
+                    behaviour.waiting_tick(world, session, now)
             elif session.state in ("crashed", "ended"):
                 behaviour.maybe_vanish(world, session, now)
+        if self.approvals is not None:
+            self.approvals.tick(now)
         self._arrivals(now)
         retire(world)
         if world.random.random() < 0.06:
@@ -264,3 +276,12 @@ class Simulation:
             if (now - expires).total_seconds() > 300 and world.random.random() < 0.05:
                 del world.claims[path]
                 world.remove(path)
+
+
+def _approvals(world: World, state: str | None, wait_s: float) -> DemoApprovals | None:
+    """The simulated permission requests, with a generator of their own seeded from the
+    simulation's without drawing from it."""
+    if state is None:
+        return None
+    rng = random.Random(repr(world.random.getstate()[1][16:24]))
+    return DemoApprovals(world, state, rng, wait_s)

@@ -1,9 +1,11 @@
-"""The config file: where it is and its table of settings, read as untrusted input.
+"""The user's own places: the config file (read as untrusted input) and the private state.
 
-Standard library only: the settings (``coordinator_tui.settings``) and the tmux status
-line (``statusline``, which must stay fast) both read the file through here, so they
-agree on where it is. The file is TOML at ``$COORDINATOR_TUI_CONFIG``, or else
-``config.toml`` in the user's config folder as ``platformdirs`` names it.
+Standard library only: the settings (``coordinator_tui.settings``), the tmux status
+line (``statusline``, which must stay fast) and the approval hook read the file through
+here, so they agree on where it is. The file is TOML at ``$COORDINATOR_TUI_CONFIG``, or
+else ``config.toml`` in the user's config folder as ``platformdirs`` names it. Its
+sibling, ``user_state_folder``, is where the approval inbox keeps requests, decisions
+and its audit log: the hook and the command line find it from the same HOME.
 """
 
 from __future__ import annotations
@@ -56,10 +58,30 @@ def user_config_folder(environ: Mapping[str, str] = os.environ) -> str:
     return user_config_dir(APP, appauthor=False)
 
 
+def user_state_folder(environ: Mapping[str, str] = os.environ) -> str:
+    """``platformdirs.user_state_dir("coordinator-tui")``: on Linux and the BSDs an
+    absolute ``$XDG_STATE_HOME``, else ``~/.local/state`` (applied here, as for the
+    config folder: the hook runs on every agent event). Mode 0700, never in a project
+    (``approvals.state``)."""
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        base = environ.get("XDG_STATE_HOME", "")
+        if not os.path.isabs(base):
+            base = os.path.join(_home(environ), ".local", "state")
+        return os.path.join(base, APP)
+    from platformdirs import user_state_dir
+
+    return user_state_dir(APP, appauthor=False)
+
+
+def _home(environ: Mapping[str, str]) -> str:
+    home = environ.get("HOME", "")
+    return home if os.path.isabs(home) else os.path.expanduser("~")
+
+
 def read_config(path: str, named: bool) -> dict[str, Any]:
     """The file's settings (its ``[coordinator-tui]`` table, or its top level); {} when
     there is no file at the default place. ``ConfigError`` when it cannot be read."""
-    raw = _config_bytes(path, named)
+    raw = config_bytes(path, named)
     if raw is None:
         return {}
     if sys.version_info >= (3, 11):
@@ -76,7 +98,7 @@ def read_config(path: str, named: bool) -> dict[str, Any]:
     return dict(section)
 
 
-def _config_bytes(path: str, named: bool) -> bytes | None:
+def config_bytes(path: str, named: bool) -> bytes | None:
     """The file's bytes; None when there is none. Opened non-blocking and checked on the
     descriptor (a FIFO or a device must not hang or flood every command).
 

@@ -30,10 +30,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from coordinator_tui.agents import receipts
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.acting.act import Acting, HistorySample, act
 from coordinator_tui.analysis.acting.escalate import EscalationEvent, step
 from coordinator_tui.analysis.acting.resolve import Resolution, message_for, resolve, to_send
+from coordinator_tui.analysis.receipts import hook_driven
 from coordinator_tui.analysis.results import Suggestion
 from coordinator_tui.clock import Clock
 from coordinator_tui.headless.budget_notice import budget_line, budget_notices
@@ -99,7 +101,8 @@ class ActingStep:
             lines.append(LogLine("acting", "warn", f"acting state: {display(problem, 160)}"))
         before = state.to_json()
         self._count_duplicates(state, analysis)
-        acting = act(analysis, samples, state.duplicate_counts, usage)
+        book = receipts.book(str(self.root), hook_driven(analysis.sessions))
+        acting = act(analysis, samples, state.duplicate_counts, usage, book)
         self.last = acting
         lines += self._resolutions(state, acting.resolutions)
         lines += self._early(state, acting.early_suggestions)

@@ -33,6 +33,7 @@ HEALTH: dict[Health, Look] = {
     Health.GONE: Look("✕", "dim", "gone"),
     Health.WAITING: Look("◉", "bold magenta", "waiting"),
     Health.ENDED: Look("■", "dim", "ended"),
+    Health.STARTING: Look("◌", "blue", "starting"),
 }
 """Every health value, in the order the legend lists them."""
 

@@ -122,6 +122,8 @@ def _header(analysis: Analysis) -> Text:
         numbers[Health.WAITING] = counts.waiting
     if counts.ended:
         numbers[Health.ENDED] = counts.ended
+    if counts.starting:
+        numbers[Health.STARTING] = counts.starting
     header = Text.assemble(_title(analysis), "\n", f"{count_of(counts.total, 'session')}: ")
     for index, (health, number) in enumerate(numbers.items()):
         look = HEALTH[health]

@@ -42,6 +42,8 @@ class Counts(TypedDict):
     """Sessions waiting for a human (their own ``state``)."""
     ended: int
     """Sessions that ended themselves (their own ``state``)."""
+    starting: int
+    """Sessions ``coordinator-tui start`` opened whose agent has not spoken yet."""
     utilization: float
     """working / live, 0–1 (0 when nothing is live)."""
 
@@ -218,9 +220,9 @@ class Session(TypedDict):
     file: str
     """Its file, relative to the directory (unique)."""
     health: str
-    """``working``, ``idle``, ``waiting``, ``stale``, ``gone`` or ``ended``: ``waiting`` and
-    ``ended`` come from the session's own ``state``; heartbeat age decides ``stale`` and
-    ``gone``."""
+    """``working``, ``idle``, ``waiting``, ``stale``, ``gone``, ``ended`` or ``starting``:
+    ``waiting``, ``ended`` and ``starting`` (written by ``start``, until the agent speaks)
+    come from the session's own ``state``; heartbeat age decides ``stale`` and ``gone``."""
     status: str | None
     """``status`` as the session wrote it."""
     current_work: str | None
@@ -426,6 +428,23 @@ class Milestones(TypedDict):
     """Each milestone: in progress first, then blocked, pending, unknown, completed."""
 
 
+class Receipt(TypedDict):
+    """How far a message got with one recipient."""
+
+    session: str
+    """The recipient (a direct message's one; for a broadcast, each session that took it)."""
+    stage: Literal["written", "delivered", "acted on"]
+    """The furthest stage reached."""
+    written_at: str | None
+    """When the message was written (its timestamp)."""
+    delivered: bool
+    """A hook put it into the agent's context (or ``session inbox`` printed it)."""
+    delivered_at: str | None
+    """When; null when not delivered, or delivered by a hook that did not note the time."""
+    acted_at: str | None
+    """When the agent's next turn ran to its end after the delivery."""
+
+
 Message = TypedDict(
     "Message",
     {
@@ -436,6 +455,7 @@ Message = TypedDict(
         "timestamp": "str | None",
         "subject": str,
         "recovered": bool,
+        "receipts": "list[Receipt]",
     },
 )
 Message.__doc__ = "One message file."
@@ -662,6 +682,7 @@ MESSAGE_DOCS = {
     "timestamp": "When it was sent.",
     "subject": "Its subject.",
     "recovered": "Its file was broken and read anyway.",
+    "receipts": "Each recipient's receipt: written, delivered, acted on.",
 }
 
 

@@ -27,6 +27,7 @@ from coordinator_tui.analysis.acting.predict import MilestoneForecast, SessionFo
 from coordinator_tui.analysis.acting.quality import QualityRecord
 from coordinator_tui.analysis.acting.resolve import Resolution
 from coordinator_tui.analysis.acting.resources import ResourceAdvice
+from coordinator_tui.analysis.receipts import Receipt
 from coordinator_tui.analysis.results import Suggestion
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.render import status_document as doc
@@ -66,6 +67,7 @@ def status_document(analysis: Analysis, acting: Acting | None = None) -> doc.Sta
             "gone": counts.gone,
             "waiting": counts.waiting,
             "ended": counts.ended,
+            "starting": counts.starting,
             "utilization": round(counts.utilization, 4),
         },
         "sessions": [_session(view, acting) for view in analysis.sessions],
@@ -105,7 +107,7 @@ def status_document(analysis: Analysis, acting: Acting | None = None) -> doc.Sta
             for suggestion in analysis.suggestions
         ],
         "milestones": _milestones(analysis.milestones, acting),
-        "messages": _messages(analysis.messages),
+        "messages": _messages(analysis.messages, acting),
         "files": {
             kind: {"found": count.found, "read": count.read, "recovered": count.recovered}
             for kind, count in analysis.files.items()
@@ -249,7 +251,8 @@ def _milestones(summary: MilestoneSummary, acting: Acting) -> doc.Milestones:
     }
 
 
-def _messages(summary: MessageSummary) -> doc.Messages:
+def _messages(summary: MessageSummary, acting: Acting) -> doc.Messages:
+    receipts = _receipts(acting.receipts)
     return {
         "broadcast": summary.broadcast,
         "direct": summary.direct,
@@ -263,10 +266,28 @@ def _messages(summary: MessageSummary) -> doc.Messages:
                 "timestamp": _time(message.timestamp),
                 "subject": message.subject,
                 "recovered": message.recovered,
+                "receipts": receipts.get(message.path, []),
             }
             for message in summary.latest[:LATEST_MESSAGES]
         ],
     }
+
+
+def _receipts(receipts: tuple[Receipt, ...]) -> dict[str, list[doc.Receipt]]:
+    """Each message file's receipts, one per recipient."""
+    by_message: dict[str, list[doc.Receipt]] = {}
+    for receipt in receipts:
+        by_message.setdefault(receipt.message, []).append(
+            {
+                "session": receipt.session,
+                "stage": receipt.stage,
+                "written_at": _time(receipt.written_at),
+                "delivered": receipt.delivered,
+                "delivered_at": _time(receipt.delivered_at),
+                "acted_at": _time(receipt.acted_at),
+            }
+        )
+    return by_message
 
 
 def _resolution(item: Resolution) -> doc.Resolution:

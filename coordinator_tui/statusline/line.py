@@ -252,6 +252,7 @@ def summarise(root: str, now: float, config: dict[str, Any]) -> dict[str, int]:
     if spend is not None:  # the optional $ field: today's spend, in cents
         counts["spend_cents"] = round(spend[0] * 100)
         counts["over_budget"] = int(spend[1])
+        counts["spend_at_least"] = int(spend[2])
     works: dict[str, set[str]] = {}
     for session in sessions:
         health, work = _health(session, beats.get(session["session_id"]), now, config)
@@ -301,7 +302,8 @@ def render(counts: dict[str, int], tmux: bool = False) -> str:
         parts.append((f"{symbol}{counts['unreadable']} unreadable", colour))
     if "spend_cents" in counts:
         symbol, colour = LOOKS["over_budget" if counts.get("over_budget") else "spend"]
-        parts.append((f"{symbol}{counts['spend_cents'] / 100:.2f}", colour))
+        least = "≥" if counts.get("spend_at_least") else ""  # only transcript tails read yet
+        parts.append((f"{least}{symbol}{counts['spend_cents'] / 100:.2f}", colour))
     plain = " ".join(text for text, _ in parts)
     if len(plain) > MAX_WIDTH:
         return plain[: MAX_WIDTH - 1] + "…"

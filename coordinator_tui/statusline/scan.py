@@ -143,13 +143,19 @@ def _parse_record(raw: bytes | None) -> dict[str, Any] | None:
 
 
 SPEND_SUMMARY = (".coordinator/usage", "summary.json")
-"""Kept by ``run`` (``write.usage_state``): today's spend, priced there (pricing needs
-genai-prices, which the status line must not import)."""
+"""Written by every look that priced the usage (``write.usage_state``: ``run`` each cycle,
+``status``, the report): today's spend, priced there (pricing needs genai-prices, which
+the status line must not import)."""
+SPEND_RECENT_S = 900.0
+"""A summary older than this is left out: today's spend as of an earlier look would
+understate it, and nothing on the line would say so."""
+FUTURE_TOLERANCE_S = 300.0
 
 
-def spend_today(root_fd: int, now: float) -> tuple[float, bool] | None:
-    """(today's USD, over a budget) from the summary ``run`` keeps, when it is about the
-    current UTC day; None when there is none (the ``$`` field is then left out)."""
+def spend_today(root_fd: int, now: float) -> tuple[float, bool, bool] | None:
+    """(today's USD, over a budget, only "at least") from the summary the last look left,
+    when it was written in the last ``SPEND_RECENT_S`` of the current UTC day; None when
+    there is none (the ``$`` field is then left out)."""
     folder = _open_dir(SPEND_SUMMARY[0], root_fd)
     if folder is None:
         return None
@@ -160,8 +166,12 @@ def spend_today(root_fd: int, now: float) -> tuple[float, bool] | None:
     data = _parse_record(raw) if raw else None
     if not data or data.get("day") != time.strftime("%Y-%m-%d", time.gmtime(now)):
         return None
+    written = epoch_of(data.get("at"))
+    if written is None or not -FUTURE_TOLERANCE_S <= now - written <= SPEND_RECENT_S:
+        return None
     usd = data.get("today_usd")
     if isinstance(usd, bool) or not isinstance(usd, (int, float)) or not 0 <= usd < 1e12:
         return None
     over = data.get("over_budget")
-    return float(usd), isinstance(over, int) and not isinstance(over, bool) and over > 0
+    over_budget = isinstance(over, int) and not isinstance(over, bool) and over > 0
+    return float(usd), over_budget, data.get("complete") is False

@@ -1,12 +1,22 @@
-"""Claims across machines: who lost a race, telling them, and waiting to know.
+"""Claims across machines: the first accepted push wins, and the loser is told.
 
 A claim made on one machine counts once the push carrying it is accepted by
-the remote: the remote's ref update is the compare-and-swap. When two machines
-claim the same work, the second push is rejected, its sync refetches, finds the
-remote's claim file where its own new one was, and the remote's wins (on every
-machine, since every machine then reads the remote's commit). The loser's
-claim file is replaced by the winner's (the engine does that), and here its
-session is told with a direct message and an entry in the sync state.
+the remote: the remote's ref update is the compare-and-swap. From then on the
+claim is immutable until it is released (its file deleted) or taken over once
+expired (the new claim's ``claimed_at`` is at or after the old one's expiry, as
+``session claim`` does it). Any other change of holder is a rewrite, and the
+later writer loses:
+
+- two machines claim the same new work: the second push is rejected, its round
+  refetches and finds the remote's claim where its own was (``Plan.conflicts``);
+- a push replaces an accepted claim (another machine, or plain ``git push``):
+  the next round that sees it puts the accepted claim back (``remote_rewrites``);
+- a session on this machine overwrites an accepted claim in place: its change is
+  not sent, and the accepted claim is put back in its file (``local_rewrite``).
+
+Whether a change is a rewrite is decided from the files' history alone, never
+from a clock, so every machine decides alike. Each loser is told with a direct
+message and an entry in the sync state (``tell``).
 
 ``wait_for_claim`` is what ``session claim --wait`` calls after creating the
 claim file: it polls until the claim is on the remote (True), is withdrawn or
@@ -17,87 +27,182 @@ held by someone else there (False), or the timeout passes (False; call
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from coordinator_tui.agents.claims import expires
 from coordinator_tui.files.reader import parse_json_text, read_bytes
-from coordinator_tui.files.timeparse import format_utc
-from coordinator_tui.sync.engine import Attempt, Target
-from coordinator_tui.sync.git import Git, GitError, find_work_tree
-from coordinator_tui.sync.paths import inside, is_claim
-from coordinator_tui.sync.state import SyncState, load_state
-from coordinator_tui.write.messages import Draft, MessageError, write_message
+from coordinator_tui.files.timeparse import format_utc, parse_timestamp
+from coordinator_tui.sync.git import Blobs, Entry, Git, GitError, find_work_tree, path_changes
+from coordinator_tui.sync.paths import join
+from coordinator_tui.sync.state import load_state
+from coordinator_tui.write.messages import BROADCAST, Draft, MessageError, write_message
 
 SYNC_SENDER = "coordinator-sync"
 MAX_CLAIM_BYTES = 256 * 1024
+HISTORY_DEPTH = 50
+"""Changes of one claim file read back when a rewrite is suspected (its last add is
+almost always among them; without it the oldest read counts as accepted)."""
 HELD, LOST, PENDING = "held", "lost", "pending"
+RACE, REWRITE = "race", "rewrite"
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A claim someone lost: ``loser`` wrote ``path``, ``holder``'s claim stays."""
+
+    path: str
+    loser: str | None
+    holder: str | None
+    commit: str | None
+    why: str
+    """``race`` (both claimed, the other push came first) or ``rewrite`` (an accepted
+    claim was replaced)."""
+
+
+def claim_document(content: bytes | None) -> dict[str, Any] | None:
+    if content is None:
+        return None
+    document, _recovered, _error = parse_json_text(content.decode("utf-8", "replace"))
+    return document if isinstance(document, dict) else None
 
 
 def holder(content: bytes | None) -> tuple[str, str] | None:
     """(claimed_by, claimed_at) of a claim file's content, read leniently; None if unreadable."""
-    if content is None:
-        return None
-    document, _recovered, _error = parse_json_text(content.decode("utf-8", "replace"))
-    if not isinstance(document, dict) or not isinstance(document.get("claimed_by"), str):
+    document = claim_document(content)
+    if document is None or not isinstance(document.get("claimed_by"), str):
         return None
     return document["claimed_by"], str(document.get("claimed_at", ""))
 
 
-def settle_conflicts(
-    git: Git, target: Target, attempt: Attempt, state: SyncState, now: datetime
-) -> list[dict[str, Any]]:
-    """Record every file the remote won; tell the session of each claim it lost.
+def _who(document: dict[str, Any] | None) -> str | None:
+    value = document.get("claimed_by") if document is not None else None
+    return value if isinstance(value, str) else None
 
-    Returns the lost-claim entries added to ``state``."""
-    lost: list[dict[str, Any]] = []
-    for path, our_blob in attempt.conflicts.items():
-        ours = git.run("cat-file", "blob", our_blob).stdout if our_blob else None
-        theirs = git.blob(attempt.remote_tip, path) if attempt.remote_tip else None
-        mine, winner = holder(ours), holder(theirs)
-        relative = inside(target.prefix, path)
-        if is_claim(target.prefix, path) and mine is not None and mine != winner:
-            entry = _lost_claim(target, relative, mine[0], winner, attempt, now)
-            state.lost_claims.append(entry)
-            lost.append(entry)
+
+def takes_over(accepted: dict[str, Any], newer: dict[str, Any]) -> bool:
+    """Whether ``newer`` may replace ``accepted`` in place: the same holder (a renewal),
+    or one that claimed at or after ``accepted`` expired (both read from the files)."""
+    if _who(newer) == _who(accepted):
+        return True
+    ends = expires(accepted)
+    started = parse_timestamp(newer.get("claimed_at"))
+    return ends is not None and started is not None and started.timestamp() >= ends
+
+
+def _replay(
+    versions: Iterable[tuple[str, str | None]], read: Callable[[str], dict[str, Any] | None]
+) -> tuple[str | None, str | None]:
+    """(the blob that should stand, its holder) after ``versions`` (commit, blob id or None
+    for deleted), oldest first: a rewrite of an accepted claim never stands."""
+    accepted: dict[str, Any] | None = None
+    standing: str | None = None
+    for _commit, oid in versions:
+        if oid is None:
+            accepted = standing = None
             continue
-        state.conflicts.append(
-            {"path": relative, "at": format_utc(now), "kept": "remote", "local_blob": our_blob}
+        document = read(oid)
+        if accepted is None or _who(accepted) is None or takes_over(accepted, document or {}):
+            accepted, standing = document, oid
+    return standing, _who(accepted)
+
+
+def remote_rewrites(
+    git: Git,
+    blobs: Blobs,
+    prefix: str,
+    base: str | None,
+    tip: str,
+    base_entries: dict[str, Entry],
+    changed: list[str],
+    tip_entries: dict[str, Entry],
+) -> dict[str, tuple[str, Loss]]:
+    """For each claim in ``changed`` (relative to DIR) whose version on the remote
+    rewrote an accepted claim: (the accepted blob to put back, the loss to tell)."""
+    if base is None or not changed:
+        return {}
+
+    def read(oid: str) -> dict[str, Any] | None:
+        return claim_document(blobs.read(oid))
+
+    window = path_changes(git, [tip, f"^{base}"], [join(prefix, path) for path in changed])
+    restored: dict[str, tuple[str, Loss]] = {}
+    for path in changed:
+        now_there = tip_entries[path].oid
+        start = [(base, base_entries[path].oid)] if path in base_entries else []
+        standing, _holder = _replay(start + window.get(join(prefix, path), []), read)
+        if standing == now_there:
+            continue
+        # Suspected: read the file's own history back to its last add, so a machine whose
+        # base already held a rewrite judges like the others.
+        history = path_changes(git, [tip], [join(prefix, path)], HISTORY_DEPTH)
+        versions = history.get(join(prefix, path), [])
+        added = [index for index, (_c, oid) in enumerate(versions) if index == 0 or oid is None]
+        standing, kept_by = _replay(versions[added[-1] :], read)
+        if standing is None or standing == now_there:
+            continue
+        loser = _who(read(now_there))
+        restored[path] = (standing, Loss(path, loser, kept_by, tip, REWRITE))
+    return restored
+
+
+def local_rewrite(blobs: Blobs, path: str, accepted: Entry, ours: Entry) -> Loss | None:
+    """The loss when this machine's ``ours`` replaces the ``accepted`` claim in place."""
+    old = claim_document(blobs.read(accepted.oid))
+    new = claim_document(blobs.read(ours.oid))
+    if old is None or _who(old) is None or (new is not None and takes_over(old, new)):
+        return None
+    return Loss(path, _who(new), _who(old), None, REWRITE)
+
+
+def race_loss(
+    blobs: Blobs, path: str, ours: str | None, theirs: Entry | None, tip: str
+) -> Loss | None:
+    """Both sides changed claim ``path`` and the remote's version came first: the loss,
+    when ours named a holder the remote's does not."""
+    mine = _who(claim_document(blobs.read(ours))) if ours else None
+    winner = _who(claim_document(blobs.read(theirs.oid))) if theirs else None
+    return Loss(path, mine, winner, tip, RACE) if mine is not None and mine != winner else None
+
+
+def tell(root: Path, loss: Loss, now: datetime) -> dict[str, Any]:
+    """The sync state's entry for ``loss``, after a direct message to its loser."""
+    commit = (loss.commit or "")[:12]
+    first = f"{loss.holder}'s claim" if loss.holder else "a change to it"
+    if loss.why == REWRITE:
+        body = (
+            f"Your claim {loss.path} was withdrawn: it replaced {first}, which the shared "
+            "repository had accepted first. An accepted claim changes hands only once "
+            "released or expired. Pick other work, or coordinate with the holder."
         )
-    return lost
-
-
-def _lost_claim(
-    target: Target,
-    relative: str,
-    loser: str,
-    winner: tuple[str, str] | None,
-    attempt: Attempt,
-    now: datetime,
-) -> dict[str, Any]:
-    held_by = winner[0] if winner else None
-    commit = (attempt.remote_tip or "")[:12]
-    body = (
-        f"Your claim {relative} was withdrawn: "
-        + (f"{held_by}'s claim" if held_by else "a change to it")
-        + f" reached the shared repository first (commit {commit}). "
-        "Pick other work, or coordinate with the holder."
-    )
+    else:
+        body = (
+            f"Your claim {loss.path} was withdrawn: {first} reached the shared repository "
+            f"first (commit {commit}). Pick other work, or coordinate with the holder."
+        )
     entry: dict[str, Any] = {
-        "path": relative,
-        "lost_by": loser,
-        "held_by": held_by,
+        "path": loss.path,
+        "lost_by": loss.loser,
+        "held_by": loss.holder,
         "at": format_utc(now),
-        "commit": attempt.remote_tip,
+        "commit": loss.commit,
+        "why": loss.why,
         "message": None,
     }
     try:
+        if not loss.loser or loss.loser == BROADCAST:
+            raise MessageError("the claim names no session to tell")
         draft = Draft(
-            to=loser, subject=f"Claim lost: {Path(relative).stem}", body=body, sender=SYNC_SENDER
+            to=loss.loser,
+            subject=f"Claim lost: {Path(loss.path).stem}",
+            body=body,
+            sender=SYNC_SENDER,
         )
-        written = write_message(target.root, draft, now)
-        entry["message"] = written.relative_to(target.root).as_posix()
+        written = write_message(root, draft, now)
+        entry["message"] = written.relative_to(root).as_posix()
     except (MessageError, OSError) as error:
         entry["message_error"] = str(error)
     return entry
@@ -120,7 +225,8 @@ def claim_outcome(directory: Path, claim_path: Path | str, mine: tuple[str, str]
     if remote_ref is None or git.rev(remote_ref) is None:
         return PENDING
     in_repo = path.resolve().relative_to(top).as_posix()
-    on_remote = holder(git.blob(remote_ref, in_repo))
+    with Blobs(git, MAX_CLAIM_BYTES) as blobs:
+        on_remote = holder(blobs.read(f"{remote_ref}:{in_repo}"))
     if on_remote == mine:
         return HELD
     return PENDING if on_remote is None else LOST

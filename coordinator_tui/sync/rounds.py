@@ -21,23 +21,27 @@ from pathlib import Path
 from typing import Any
 
 from coordinator_tui.files.timeparse import format_utc
-from coordinator_tui.sync.claims import settle_conflicts
+from coordinator_tui.settings import Settings
+from coordinator_tui.sync.claims import tell
 from coordinator_tui.sync.engine import (
     Attempt,
     SyncBlocked,
     Target,
-    apply_locally,
+    apply,
+    check_outside,
     check_own_commits,
     fetch,
     fold,
     push,
 )
-from coordinator_tui.sync.git import EMPTY_TREE, Git, GitError, names
-from coordinator_tui.sync.paths import inside, pathspecs
+from coordinator_tui.sync.git import Blobs, Git, GitError
+from coordinator_tui.sync.local import StatCache
+from coordinator_tui.sync.paths import join
 from coordinator_tui.sync.state import SyncState, load_state, record_arrival, save_state
 
 PUSHED, PULLED, UP_TO_DATE = "pushed", "pulled", "up-to-date"
 REJECTED, BLOCKED, ERROR = "rejected", "blocked", "error"
+MAX_FILE_BYTES = Settings().max_file_bytes
 
 
 @dataclass
@@ -51,6 +55,8 @@ class RoundResult:
     arrived: list[str] = field(default_factory=list)
     lost_claims: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    """Files not sent or not written, each ``path: why``."""
     error: str | None = None
 
     @property
@@ -86,19 +92,28 @@ def sync_round(
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     sleep: Callable[[float], None] = time.sleep,
     max_attempts: int = 6,
+    max_bytes: int = MAX_FILE_BYTES,
+    cache: StatCache | None = None,
 ) -> RoundResult:
-    """Fetch, fold, apply, push (retrying rejections); record it in the sync state."""
+    """Fetch, fold, push (retrying rejections), then apply; record it in the sync state.
+
+    ``max_bytes`` caps every file read or written (the ``max_file_bytes`` setting); a
+    ``cache`` kept from round to round spares reading the files that did not change."""
     git = Git(target.work_tree)
     result = RoundResult(outcome=ERROR)
     state = load_state(target.root)
     state.remote, state.branch, state.remote_ref = target.remote, target.branch, target.remote_ref
     try:
         with _round_lock(git):
-            _attempts(git, target, state, result, now, sleep, max_attempts)
+            _attempts(git, target, state, result, now, sleep, max_attempts, max_bytes, cache)
     except SyncBlocked as error:
         result.outcome, result.error = BLOCKED, str(error)
     except GitError as error:
         result.outcome, result.error = ERROR, str(error)
+    except OSError as error:
+        result.outcome, result.error = ERROR, f"{error.strerror or error}: {error.filename or ''}"
+    if cache is not None and result.outcome == ERROR:
+        cache.seen.clear()  # read everything again: an object it relied on may be gone
     state.last_round = {
         "at": format_utc(now()),
         "outcome": result.outcome,
@@ -121,51 +136,64 @@ def _attempts(
     now: Callable[[], datetime],
     sleep: Callable[[float], None],
     max_attempts: int,
+    max_bytes: int,
+    cache: StatCache | None,
 ) -> None:
     for number in range(1, max_attempts + 1):
         result.attempts = number
         head = git.rev("HEAD")
         tip = fetch(git, target)
         check_own_commits(git, head, tip)
-        attempt = fold(git, target, head, tip)
-        apply_locally(git, target, attempt)
-        _observe(git, target, attempt, state, result, now())
-        result.commit = attempt.new_commit
-        if attempt.new_commit is None or attempt.new_commit == tip:
-            changed = attempt.new_commit != head
-            result.outcome = PULLED if changed else UP_TO_DATE
-            return
-        if push(git, target, attempt.new_commit):
-            result.outcome = PUSHED
-            result.committed = [p for p in attempt.ours if p not in attempt.conflicts]
-            return
+        check_outside(git, target, head, tip)
+        with Blobs(git, max_bytes) as blobs:
+            attempt = fold(git, target, head, tip, blobs, cache)
+            result.commit = attempt.new_commit
+            if attempt.new_commit is None or attempt.new_commit == tip:
+                _settle(git, target, attempt, state, result, blobs, now())
+                result.outcome = PULLED if attempt.new_commit != head else UP_TO_DATE
+                return
+            if push(git, target, attempt.new_commit):
+                _settle(git, target, attempt, state, result, blobs, now())
+                result.outcome = PUSHED
+                result.committed = [join(target.prefix, path) for path in attempt.sent]
+                return
         if number < max_attempts:
             sleep(backoff_s(number))
     result.outcome = REJECTED
     result.error = f"the remote rejected the push {max_attempts} times; the next round retries"
 
 
-def _observe(
+def _settle(
     git: Git,
     target: Target,
     attempt: Attempt,
     state: SyncState,
     result: RoundResult,
+    blobs: Blobs,
     moment: datetime,
 ) -> None:
-    """Record what arrived from other machines (with this machine's time) and what we lost."""
-    new, old = attempt.new_commit, attempt.head_before
-    if new is None or new == old:
-        return
-    specs = pathspecs(target.prefix)
-    mine = {p for p in attempt.ours if p not in attempt.conflicts}
-    old_tree = git.text("rev-parse", f"{old}^{{tree}}") if old else None
-    args = ["diff-tree", "-r", "-z", "--no-renames", "--name-only"]
-    done = git.run(*args, old_tree or EMPTY_TREE, new, "--", *specs)
-    for path in names(done.stdout):
-        if path in mine:
-            continue
-        record_arrival(state, inside(target.prefix, path), git.blob(new, path), moment)
-        result.arrived.append(inside(target.prefix, path))
-    result.lost_claims += settle_conflicts(git, target, attempt, state, moment)
-    result.conflicts += [inside(target.prefix, path) for path in attempt.conflicts]
+    """Apply the attempt here, then record what arrived (with this machine's time), what
+    was refused or lost, and tell each session that lost a claim."""
+
+    def arrival(path: str, content: bytes | None) -> None:
+        record_arrival(state, path, content, moment)
+
+    apply(git, target, attempt, blobs, arrival)
+    result.arrived += attempt.arrived
+    stamp = format_utc(moment)
+    for path in [*attempt.sent, *attempt.arrived]:
+        state.refused.pop(path, None)
+    for path, why in [*attempt.local.unread.items(), *attempt.refused.items()]:
+        state.refused[path] = {"reason": why, "at": stamp}
+        result.refused.append(f"{path}: {why}")
+    for loss in attempt.losses:
+        entry = tell(target.root, loss, moment)
+        state.lost_claims.append(entry)
+        result.lost_claims.append(entry)
+    lost = {loss.path for loss in attempt.losses}
+    for path, blob in attempt.conflicts.items():
+        result.conflicts.append(path)
+        if path not in lost:
+            state.conflicts.append(
+                {"path": path, "at": stamp, "kept": "remote", "local_blob": blob}
+            )

@@ -10,13 +10,15 @@ round. Its shape, version 1::
       "last_round": {"at": "<UTC ISO>", "outcome": "pushed|pulled|up-to-date|error",
                      "commit": "<sha>|null", "attempts": 1, "error": "<text>|null"},
       "lost_claims": [{"path": "claims/x.claim", "lost_by": "session-b",
-                       "held_by": "session-a", "at": "<UTC ISO>",
-                       "commit": "<remote sha that won>", "message": "messages/direct/...|null"}],
+                       "held_by": "session-a", "at": "<UTC ISO>", "why": "race|rewrite",
+                       "commit": "<remote sha seen>", "message": "messages/direct/...|null"}],
       "conflicts": [{"path": "sessions/s.json", "at": "<UTC ISO>", "kept": "remote",
                      "local_blob": "<sha: git cat-file -p recovers our version>"}],
       "arrivals": {"sessions/session-1.json": {"at": "<UTC ISO, this machine's clock>",
                    "heartbeat": "<the file's own last_heartbeat/timestamp, as written>",
-                   "lag_s": 12.5}}
+                   "lag_s": 12.5}},
+      "refused": {"sessions/x.json": {"reason": "a symbolic link in the repository: not
+                  written", "at": "<UTC ISO>"}}
     }
 
 ``arrivals`` answers clock skew: for a file another machine changed, ``at`` is
@@ -25,8 +27,12 @@ is judged by how long ago (here) its file last arrived changed, plus at most one
 sync interval, not by comparing its ``last_heartbeat`` with our clock; ``lag_s``
 (arrival minus the file's own heartbeat) is the skew plus the transport delay,
 so an analysis can accept a heartbeat "from the future" up to that tolerance.
-Paths are relative to DIR. Lists keep the newest ``MAX_ENTRIES``, arrivals the
-newest ``MAX_ARRIVALS``.
+``refused`` names the files a round would not write here (a link, an oversized
+blob from the remote) or not send (a local link, FIFO or oversized file), until a
+later round moves that path. A ``lost_claims`` entry's ``why`` is ``race`` (two
+claims of new work, the other push first) or ``rewrite`` (an accepted claim
+replaced in place). Paths are relative to DIR. Lists keep the newest
+``MAX_ENTRIES``, arrivals the newest ``MAX_ARRIVALS``, refusals ``MAX_ENTRIES``.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ class SyncState:
     lost_claims: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     arrivals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refused: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -69,6 +76,7 @@ class SyncState:
             "lost_claims": self.lost_claims[-MAX_ENTRIES:],
             "conflicts": self.conflicts[-MAX_ENTRIES:],
             "arrivals": newest_arrivals(self.arrivals),
+            "refused": dict(list(self.refused.items())[-MAX_ENTRIES:]),
         }
 
 
@@ -82,6 +90,14 @@ def newest_arrivals(arrivals: dict[str, dict[str, Any]]) -> dict[str, dict[str, 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _by_path(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict):
+        return {}
+    return {
+        key: item for key, item in value.items() if isinstance(key, str) and isinstance(item, dict)
+    }
 
 
 def _text(value: Any) -> str:
@@ -98,6 +114,7 @@ def load_state(root: Path) -> SyncState:
     if not isinstance(document, dict):
         return SyncState()
     arrivals = document.get("arrivals")
+    refused = document.get("refused")
     last_round = document.get("last_round")
     return SyncState(
         remote=_text(document.get("remote")),
@@ -106,11 +123,8 @@ def load_state(root: Path) -> SyncState:
         last_round=last_round if isinstance(last_round, dict) else {},
         lost_claims=_dicts(document.get("lost_claims")),
         conflicts=_dicts(document.get("conflicts")),
-        arrivals={
-            key: value
-            for key, value in (arrivals.items() if isinstance(arrivals, dict) else ())
-            if isinstance(key, str) and isinstance(value, dict)
-        },
+        arrivals=_by_path(arrivals),
+        refused=_by_path(refused),
     )
 
 

@@ -19,7 +19,7 @@ from coordinator_tui.clock import Clock, frozen_clock, system_clock
 from coordinator_tui.collectives.names import collectives
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
 from coordinator_tui.settings import Settings
-from coordinator_tui.tui.keys import bindings
+from coordinator_tui.tui.keys import bindings, without_writes
 from coordinator_tui.tui.palette import DashboardCommands
 from coordinator_tui.tui.screens.dashboard import DashboardScreen, ProblemSource
 from coordinator_tui.tui.screens.help import HelpScreen
@@ -61,6 +61,8 @@ class CoordinatorApp(App[None]):
     TITLE = "coordinator-tui"
     COMMANDS = App.COMMANDS | {DashboardCommands}
     BINDINGS: ClassVar = bindings("app")
+    read_only = False
+    """``--read-only``: no key that writes is bound or offered (``keys.without_writes``)."""
 
     def __init__(
         self,
@@ -72,11 +74,14 @@ class CoordinatorApp(App[None]):
         poll_ms: int | None,
         watch: bool,
         problems: ProblemSource | None = None,
+        read_only: bool = False,
     ) -> None:
         folder = styles_folder()
         super().__init__(css_path=[str(folder / name) for name in STYLE_FILES])
         self.found = collectives(roots)
-        self.dashboard = DashboardScreen(
+        self.read_only = read_only
+        screen = without_writes(DashboardScreen) if read_only else DashboardScreen
+        self.dashboard = screen(
             self.found, settings, clock, compact, poll_ms, watch, problems=problems
         )
 
@@ -101,11 +106,13 @@ def create_app(
     poll_ms: int | None = None,
     watch: bool = True,
     problems: ProblemSource | None = None,
+    read_only: bool = False,
 ) -> CoordinatorApp:
     """The dashboard for ``root`` (or several: a collective each). ``compact=None``
     switches by width (under 100 columns); ``poll_ms`` polls instead of native file
     events; ``watch=False`` reads once; ``problems`` is polled once a second for lines
-    to notify (the demo's failed writes)."""
+    to notify (the demo's failed writes); ``read_only`` takes away every key that
+    writes (a wall display)."""
     roots = [Path(root)] if isinstance(root, (str, Path)) else [Path(one) for one in root]
     return CoordinatorApp(
         roots,
@@ -115,6 +122,7 @@ def create_app(
         poll_ms=poll_ms,
         watch=watch,
         problems=problems,
+        read_only=read_only,
     )
 
 
@@ -126,6 +134,7 @@ def run_dashboard(
     clock: Clock = system_clock,
     poll_ms: int | None = None,
     problems: ProblemSource | None = None,
+    read_only: bool = False,
 ) -> int:
     """Run the dashboard in this terminal until the user quits (``demo`` uses this, with
     ``problems`` returning its simulation's failed writes not shown yet).
@@ -140,6 +149,7 @@ def run_dashboard(
             compact=True if compact else None,
             poll_ms=poll_ms,
             problems=problems,
+            read_only=read_only,
         )
     except StylesNotFound as error:
         print(f"coordinator-tui: {error}", file=sys.stderr)
@@ -173,20 +183,5 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         compact=bool(getattr(args, "compact", False)),
         clock=clock,
         poll_ms=poll_ms,
+        read_only=bool(getattr(args, "read_only", False)),
     )
-
-
-# --- the web view (``serve``, the ``web`` extra): one dashboard process per page ---
-
-
-class WebExtraMissing(ImportError):
-    """textual-serve is not installed (``pip install 'coordinator-tui[web]'``)."""
-
-
-def serve_dashboard(command: str, host: str, port: int, public_url: str | None) -> None:
-    """Serve ``command`` (the dashboard's shell command) to browsers until interrupted."""
-    try:
-        from textual_serve.server import Server
-    except ImportError as error:
-        raise WebExtraMissing(str(error)) from None
-    Server(command, host=host, port=port, title="coordinator-tui", public_url=public_url).serve()

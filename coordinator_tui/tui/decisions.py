@@ -13,8 +13,10 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
+from coordinator_tui.agents import receipts
 from coordinator_tui.analysis import Analysis, Health
 from coordinator_tui.analysis.acting.act import Acting, HistorySample, act
 from coordinator_tui.analysis.acting.escalate import EscalationEvent
@@ -24,6 +26,7 @@ from coordinator_tui.analysis.acting.quality import (
     sort_quality,
 )
 from coordinator_tui.analysis.acting.resources import ResourceAdvice
+from coordinator_tui.analysis.receipts import hook_driven
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.timetext import short_age
 from coordinator_tui.tui.costs import NO_WORDS, CostWords, cost_words
@@ -50,12 +53,15 @@ class Decisions:
 def decide(
     analysis: Analysis,
     samples: Sequence[HistorySample] = (),
+    root: Path | None = None,
     usage: UsageSnapshot | None = None,
 ) -> Decisions:
     """The core's acting step for ``analysis`` and the sessions' ``usage`` (a worker
-    thread calls this), timed."""
+    thread calls this), timed; with ``root``, the hooks' message receipts are read too
+    (receipts, undelivered incidents)."""
     started = time.perf_counter()
-    acting = act(analysis, samples, usage=usage)
+    book = receipts.book(str(root), hook_driven(analysis.sessions)) if root else None
+    acting = act(analysis, samples, receipts=book, usage=usage)
     words = cost_words(acting.costs, analysis)
     return Decisions(analysis.now, acting, time.perf_counter() - started, words)
 

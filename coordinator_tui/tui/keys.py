@@ -3,12 +3,17 @@
 Listed three times before (``BINDINGS``, the palette, the help), the keys could
 drift apart; now a key added here is bound, offered in ctrl+p and explained in
 ``?`` at once, and a test checks all three.
+
+A key whose action writes into the directory says so (``writes``): under
+``--read-only`` (a wall display, ``serve --read-only``) the dashboard is made with
+``without_writes`` and those actions are neither run nor shown, and the palette, the
+help and the short footer leave them out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from textual import events
 from textual.binding import Binding, BindingType
@@ -33,16 +38,19 @@ class Key:
     show: bool = True
     compact: str = ""
     """The compact footer's word (a 60-column pane); empty: not in the compact footer."""
+    writes: bool = False
+    """The action writes into the directory: left out under ``--read-only``."""
 
 
 KEYS: tuple[Key, ...] = (
     Key("b", "b", "broadcast", "screen", "Broadcast", "Broadcast a message",
-        "broadcast to every session of the selected row's collective", compact="broadcast"),
+        "broadcast to every session of the selected row's collective", compact="broadcast",
+        writes=True),
     Key("m", "m", "message", "screen", "Message", "Message the selected session",
-        "message the selected session directly", compact="message"),
+        "message the selected session directly", compact="message", writes=True),
     Key("r", "r", "report", "screen", "Report", "Write a sprint report",
         "write SPRINT_REPORT_<date>.md of the selected row's collective",
-        compact="report"),
+        compact="report", writes=True),
     Key("slash", "/", "filter", "screen", "Filter", "Filter sessions",
         "filter by id, work, health or collective", compact="filter"),
     Key("escape", "escape", "clear_filter", "screen", "Clear filter", "Clear the filter",
@@ -56,6 +64,15 @@ KEYS: tuple[Key, ...] = (
         "session detail; in a focused panel: the item in full", compact="detail"),
     Key("t", "t", "jump", "screen", "tmux", "Jump to the session's tmux pane",
         "switch the tmux client to the selected session's pane", compact="tmux"),
+    Key("p", "p", "inbox", "screen", "Approvals", "Focus the approval inbox",
+        "the approval inbox (shown while an agent asks): enter opens, y allows, n denies, "
+        "a allows always, t jumps to its pane", compact="approvals"),
+    Key("S", "S", "start_agent", "screen", "Start", "Start agents on priorities",
+        "start agents on priorities, each in a tmux window", writes=True),
+    Key("w", "w", "wake", "screen", "Wake", "Wake the selected session's agent",
+        "wake the selected agent idle at its prompt: messages now", writes=True),
+    Key("X", "X", "stop_agent", "screen", "Stop", "Stop the selected session's agent",
+        "stop the selected agent, its window and claims (asks)", writes=True),
     Key("v", "v", "quality", "screen", "Quality", "Quality per session",
         "quality per session: finished, expired claims, duplicates, waiting",
         compact="quality"),
@@ -98,9 +115,39 @@ def bindings(owner: str) -> list[BindingType]:
     ]
 
 
-def keys_for(owner: str) -> list[Key]:
+WRITING = frozenset(item.action for item in KEYS if item.writes)
+"""The actions ``--read-only`` takes away."""
+
+ScreenType = TypeVar("ScreenType", bound=type)
+
+
+class _ReadOnly:
+    """Mixed into a screen by ``without_writes``."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITING:
+            return False  # Textual neither runs the binding nor shows it
+        return super().check_action(action, parameters)  # type: ignore[misc]
+
+
+def is_read_only(screen: object) -> bool:
+    """``screen`` was made by ``without_writes``."""
+    return isinstance(screen, _ReadOnly)
+
+
+def without_writes(screen: ScreenType) -> ScreenType:
+    """``screen`` without its writing actions: a key, a click or the palette asking for
+    one gets nothing (``check_action``, Textual's own switch for a binding)."""
+    return type(f"ReadOnly{screen.__name__}", (_ReadOnly, screen), {})  # type: ignore[return-value]
+
+
+def _offered(item: Key, read_only: bool) -> bool:
+    return not (read_only and item.writes)
+
+
+def keys_for(owner: str, read_only: bool = False) -> list[Key]:
     """The keys the palette offers over a screen: its own, then the app's."""
-    return [item for item in KEYS if item.owner == owner] + [
+    return [item for item in KEYS if item.owner == owner and _offered(item, read_only)] + [
         item for item in KEYS if item.owner == "app" and owner != "app"
     ]
 
@@ -112,6 +159,7 @@ COMPACT_ORDER = (
     "e",
     "slash",
     "enter",
+    "p",
     "t",
     "s",
     "i",
@@ -123,18 +171,22 @@ COMPACT_ORDER = (
 """The short footer's order: what must stay visible when a narrow pane has room for few."""
 
 
-def compact_footer() -> list[tuple[str, str]]:
+def compact_footer(read_only: bool = False) -> list[tuple[str, str]]:
     """(key, word) for the short footer: the dashboard's and the app's keys that have a
     compact word, in ``COMPACT_ORDER`` (the strip shows as many as fit; ``?`` lists all)."""
-    chosen = [item for item in KEYS if item.compact and item.owner in ("screen", "app")]
+    chosen = [
+        item
+        for item in KEYS
+        if item.compact and item.owner in ("screen", "app") and _offered(item, read_only)
+    ]
     chosen.sort(key=lambda item: COMPACT_ORDER.index(item.key))
     return [(item.label, item.compact) for item in chosen]
 
 
-def help_lines() -> list[tuple[str, str]]:
+def help_lines(read_only: bool = False) -> list[tuple[str, str]]:
     """(key, meaning) for the help screen, in table order, Textual's own keys before ? and
     q: the dashboard's keys and those of the detail and quality screens."""
-    ours = [(item.label, item.meaning) for item in KEYS]
+    ours = [(item.label, item.meaning) for item in KEYS if _offered(item, read_only)]
     app_keys = sum(1 for item in KEYS if item.owner == "app")
     return [*ours[:-app_keys], *TEXTUAL_KEYS, *ours[-app_keys:]]
 

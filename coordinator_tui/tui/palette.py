@@ -14,7 +14,8 @@ class DashboardCommands(Provider):
 
     def _available(self) -> list[Key]:
         # A screen names the keys it binds with ``KEY_OWNER`` (``screen`` is the dashboard).
-        return keys_for(getattr(self.screen, "KEY_OWNER", "app"))
+        owner = getattr(self.screen, "KEY_OWNER", "app")
+        return keys_for(owner, read_only=getattr(self.app, "read_only", False))
 
     async def _run(self, item: Key) -> None:
         # Screen actions go to the screen the palette was opened over.

@@ -20,7 +20,7 @@ from coordinator_tui.analysis import Analysis, Health, MilestoneView, SessionVie
 from coordinator_tui.analysis.acting.predict import MilestoneForecast
 from coordinator_tui.analysis.changes import Changes
 from coordinator_tui.analysis.costs import Costs, MilestoneCost
-from coordinator_tui.analysis.live.indexes import SortedItems
+from coordinator_tui.analysis.indexes import SortedItems
 from coordinator_tui.files.records import Message
 from coordinator_tui.render.health import HEALTH, MILESTONE_STATUS
 from coordinator_tui.render.sanitize import clip, display, strip_control

@@ -37,9 +37,14 @@ class Switch:
 
 
 def plan(view: SessionView, inside_tmux: bool) -> Switch | Note:
-    name = cell_text(view.id, 40)
     pane = view.session.extra.get("tmux_pane")
     socket = view.session.extra.get("tmux_socket")
+    return plan_pane(cell_text(view.id, 40), pane, socket, inside_tmux)
+
+
+def plan_pane(name: str, pane: object, socket: object, inside_tmux: bool) -> Switch | Note:
+    """Switch to ``pane`` (the agent named ``name``: a session, or one asking for
+    approval), or why not."""
     if not isinstance(pane, str) or not pane:
         why = f"{name} has no tmux pane recorded (its agent does not run in tmux)"
         return Note(why, "warning")

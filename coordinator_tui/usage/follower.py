@@ -9,6 +9,9 @@ an immutable ``UsageSnapshot`` back (``snapshot``), which the analysis receives.
 
 How totals stay exact while only tails are read:
 
+- a session whose transcripts have not changed since the last look (any of ours: ``run``,
+  ``status``, the dashboard) takes its totals from the index that look left (``index``),
+  one ``stat`` per transcript; every other session is read as follows;
 - a transcript with a saved state (``.coordinator/usage/``, ``state``) resumes from its
   offset: only what was appended since is read;
 - one without, no larger than ``whole_below`` bytes, is read whole at once;
@@ -40,6 +43,7 @@ from typing import NamedTuple
 from coordinator_tui.files.fsio import read_bytes
 from coordinator_tui.files.layout import PRIVATE_FOLDER
 from coordinator_tui.files.records import Session
+from coordinator_tui.usage import index
 from coordinator_tui.usage import state as saved_state
 from coordinator_tui.usage.readers import READERS
 from coordinator_tui.usage.tokens import (
@@ -51,10 +55,13 @@ from coordinator_tui.usage.tokens import (
     UsageSnapshot,
     clean_model,
 )
-from coordinator_tui.usage.transcript import Transcript, acceptable_path
+from coordinator_tui.usage.transcript import Signature, Transcript, acceptable_path
 
-TAIL_BYTES = 256 << 10
-"""A first look at a large transcript with no saved state reads this much of its end."""
+TAIL_BYTES = 64 << 10
+"""A first look at a large transcript with no saved state reads this much of its end: its
+last responses, enough for the last turn and "at least" (the follower makes it exact).
+256 KiB made a first ``status`` on 100 sessions 1.4× the same without transcripts, 64 KiB
+1.2× (``bench_usage``: parsing the tails was most of it)."""
 WHOLE_BELOW = 4 << 20
 """…and a transcript smaller than this is read whole at once."""
 STEP_BYTES = 8 << 20
@@ -134,8 +141,14 @@ class _Followed:
     looked_at: float = -1e18
     saved_at: float = 0.0
     dirty: bool = False
+    """Changed since its state was saved."""
+    stale: bool = False
+    """Changed since ``usage`` was made."""
     problems: list[str] = field(default_factory=list)
     usage: SessionUsage | None = None
+    indexed: dict[str, Signature] | None = None
+    """Its totals (``usage``) are the index's, for transcripts of these signatures: none
+    is read (nor its state) until one of them changes."""
 
 
 class UsageFollower:
@@ -170,6 +183,12 @@ class UsageFollower:
         self._followed: dict[str, _Followed] = {}
         self._snapshot = UsageSnapshot()
         self._problems: list[str] = []
+        self._index: dict[str, object] | None = None
+        """The last look's index (raw entries, each checked when its session is opened)."""
+        self._index_dirty = False
+        self._index_saved_at = 0.0
+        self._within: str | None = None
+        """The root, resolved once (where a link to one of our files may point)."""
         self._lock = threading.Lock()
         self._stepping = threading.Lock()
         self._stop = threading.Event()
@@ -224,9 +243,12 @@ class UsageFollower:
                 wanted = dict(self._wanted)
             now = self.clock()
             busy = False
+            if self._index is None:
+                self._index = self._read_index()
             for session in list(self._followed):
                 if session not in wanted:
                     del self._followed[session]
+                    self._index_dirty = True
             for session, watched in wanted.items():
                 followed = self._followed.get(session)
                 if followed is None:
@@ -236,31 +258,66 @@ class UsageFollower:
                     self._note_work(followed, watched.work, now)
                 busy |= self._follow(followed, now)
             busy |= self._rebuild_one()
-            self._save_due(now, force=False)
             self._publish()
+            self._save_due(now, force=False)
             return busy
 
     def flush(self) -> None:
-        """Save every state that changed (at the end, or before a one-shot exits)."""
+        """Save every state that changed, and the index (at the end, or before a one-shot
+        exits)."""
         with self._stepping:
             self._save_due(self.clock(), force=True)
 
+    def _read_private(self, name: str, limit: int) -> tuple[bytes | None, str | None]:
+        """One of our files in ``.coordinator/usage/``: (data, None), (None, None) when it
+        does not exist, (None, why) when it cannot be read."""
+        path = os.path.join(self.root, PRIVATE_FOLDER, saved_state.FOLDER, name)
+        if not os.path.lexists(path):
+            return None, None
+        if self._within is None:
+            self._within = str(self.root.resolve())
+        data, reason, _, _ = read_bytes(path, limit, within=self._within)
+        return data, reason
+
+    def _read_index(self) -> dict[str, object]:
+        data, reason = self._read_private(index.NAME, index.MAX_INDEX_BYTES)
+        if data is None:
+            if reason is not None:
+                self._problems = [f"usage index not read ({reason}); sessions read one by one"]
+            return {}
+        try:
+            return index.decode(data)
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
+            self._problems = [f"usage index ignored ({error}); sessions read one by one"]
+            return {}
+
     def _open(self, watched: Watched) -> _Followed:
         followed = _Followed(watched)
-        name = saved_state.state_name(watched.session)
-        path = self.root / PRIVATE_FOLDER / saved_state.FOLDER / name
-        if not os.path.lexists(path):
+        raw = self._index.pop(watched.session, None) if self._index else None
+        known = index.entry(raw, watched.session, watched.agent) if raw is not None else None
+        if known is not None:
+            followed.indexed = known.seen
+            followed.usage = known.usage
+            followed.work_log = list(known.usage.work_log)
             return followed
-        within = str(self.root.resolve())
-        data, reason, _, _ = read_bytes(path, saved_state.MAX_STATE_BYTES, within=within)
+        followed.saved, followed.work_log = self._read_state(followed)
+        return followed
+
+    def _read_state(self, followed: _Followed) -> tuple[dict[str, dict], list[tuple[float, str]]]:
+        """The session's saved state: (transcript path → its state, work log)."""
+        session = followed.watched.session
+        data, reason = self._read_private(
+            saved_state.state_name(session), saved_state.MAX_STATE_BYTES
+        )
         if data is None:
-            followed.problems.append(f"saved usage state not read ({reason}); reading afresh")
-            return followed
+            if reason is not None:
+                followed.problems.append(f"saved usage state not read ({reason}); reading afresh")
+            return {}, []
         try:
-            followed.saved, followed.work_log = saved_state.decode(data, watched.session)
+            return saved_state.decode(data, session)
         except (ValueError, UnicodeDecodeError) as error:
             followed.problems.append(f"saved usage state ignored ({error}); reading afresh")
-        return followed
+            return {}, []
 
     def _note_work(self, followed: _Followed, work: str | None, now: float) -> None:
         text = (work or "")[: saved_state.MAX_WORK]
@@ -268,11 +325,18 @@ class UsageFollower:
         if not log or log[-1][1] != text:
             log.append((now, text))
             del log[:-MAX_WORK_LOG]
-            followed.dirty = True
+            followed.dirty = followed.stale = True
 
     def _follow(self, followed: _Followed, now: float) -> bool:
+        paths = self._paths(followed, now)
+        if followed.indexed is not None:
+            exact = followed.usage is not None and followed.usage.complete
+            keep = not followed.dirty and (exact or self.rebuild_bytes == 0)
+            if keep and index.unchanged(followed.indexed, paths):
+                return False
+            self._leave_index(followed)
         busy = False
-        for path in self._paths(followed, now):
+        for path in paths:
             transcript = followed.transcripts.get(path)
             if transcript is None:
                 transcript = self._transcript(followed, path)
@@ -281,10 +345,18 @@ class UsageFollower:
             transcript.step(self.step_bytes, self.tail, self.whole_below)
             busy |= transcript.more
             if transcript.changed:
-                followed.dirty = True
+                followed.dirty = followed.stale = True
             if self.rebuild_bytes > 0 and not transcript.complete and path not in followed.rebuilds:
                 followed.rebuilds[path] = Transcript(path, transcript.agent, _model(followed))
         return busy
+
+    def _leave_index(self, followed: _Followed) -> None:
+        """A transcript changed (or a partial total is to be made exact): the session is
+        read the usual way from here, from its saved state. Its work log stays the
+        index's (with what was noted since): the two were saved together."""
+        followed.indexed = None
+        followed.saved = self._read_state(followed)[0]
+        followed.stale = True
 
     def _transcript(self, followed: _Followed, path: str) -> Transcript | None:
         if len(followed.transcripts) >= MAX_TRANSCRIPTS:
@@ -315,6 +387,8 @@ class UsageFollower:
         named = watched.transcript if acceptable_path(watched.transcript) is None else None
         if watched.agent == "claude" and named:
             stem = named[: -len(".jsonl")] if named.endswith(".jsonl") else named
+            if not os.path.isdir(os.path.join(stem, "subagents")):
+                return []  # one stat instead of two globs for most sessions
             found = glob.glob(os.path.join(glob.escape(stem), "subagents", "agent-*.jsonl"))
             found += glob.glob(os.path.join(glob.escape(stem), "subagents", "*", "agent-*.jsonl"))
             return sorted(found)[:MAX_TRANSCRIPTS]
@@ -345,7 +419,7 @@ class UsageFollower:
                 if not rebuild.more and rebuild.offset >= live.offset:
                     followed.transcripts[path] = rebuild  # caught up: exact from here on
                     del followed.rebuilds[path]
-                    followed.dirty = True
+                    followed.dirty = followed.stale = True
                 return True
         return False
 
@@ -362,11 +436,9 @@ class UsageFollower:
                 list(followed.transcripts.values()),
                 followed.work_log,
             )
-            relative = f"{PRIVATE_FOLDER}/{saved_state.FOLDER}/"
-            relative += saved_state.state_name(watched.session)
             try:
                 if data is not None:
-                    self.save(relative, data)
+                    self.save(_relative(saved_state.state_name(watched.session)), data)
             except OSError as error:
                 self._problems = [f"usage state not saved: {error}"]
                 continue
@@ -374,15 +446,49 @@ class UsageFollower:
             followed.dirty = False
             for transcript in followed.transcripts.values():
                 transcript.changed = False
+        if self._index_dirty and (force or now - self._index_saved_at >= self.save_every_s):
+            try:
+                self.save(_relative(index.NAME), index.encode(self._index_entries()))
+            except OSError as error:
+                self._problems = [f"usage index not saved: {error}"]
+                return
+            self._index_dirty = False
+            self._index_saved_at = now
+
+    def _index_entries(self) -> dict[str, index.Entry]:
+        """Every session whose totals cover its transcripts as they are now."""
+        entries = {}
+        for session, followed in self._followed.items():
+            usage = followed.usage
+            if usage is None or followed.stale:
+                continue
+            if followed.indexed is not None:
+                entries[session] = index.Entry(usage, followed.indexed)
+                continue
+            seen = {}
+            for path, transcript in followed.transcripts.items():
+                if transcript.seen is None or transcript.more or transcript.problem:
+                    break
+                seen[path] = transcript.seen
+            else:
+                if not usage.problems:
+                    entries[session] = index.Entry(usage, seen)
+        return entries
 
     def _publish(self) -> None:
         sessions = {}
         for session, followed in self._followed.items():
-            if followed.usage is None or followed.dirty or followed.rebuilds:
+            if followed.usage is None or followed.stale or followed.rebuilds:
                 followed.usage = _usage_of(followed)
+                followed.stale = False
+                self._index_dirty = True
             sessions[session] = followed.usage
         with self._lock:
             self._snapshot = UsageSnapshot(sessions, tuple(self._problems))
+
+
+def _relative(name: str) -> str:
+    return f"{PRIVATE_FOLDER}/{saved_state.FOLDER}/{name}"
 
 
 def _model(followed: _Followed) -> str:

@@ -31,6 +31,8 @@ MAX_CELLS_READ = 50_000
 MAX_WORK_LOG = 500
 MAX_WORK = 300
 _FIELDS = len(Tokens._fields)
+LAST_MOMENT = 253402300799
+"""The last second of the year 9999."""
 
 
 def state_name(session: str) -> str:
@@ -87,17 +89,17 @@ def decode(data: bytes, session: str) -> tuple[dict[str, dict[str, Any]], list[t
     for item in items[:MAX_TRANSCRIPTS] if isinstance(items, list) else ():
         if isinstance(item, dict) and acceptable_path(item.get("path")) is None:
             saved[item["path"]] = item
-    return saved, _work_log(document.get("work_log"))
+    return saved, work_log_of(document.get("work_log"))
 
 
-def _work_log(value: object) -> list[tuple[float, str]]:
+def work_log_of(value: object) -> list[tuple[float, str]]:
+    """A saved work log, every item checked (one that is not [seconds, work] is left out)."""
     log: list[tuple[float, str]] = []
     for item in value[-MAX_WORK_LOG:] if isinstance(value, list) else ():
         if (
             isinstance(item, list)
             and len(item) == 2
-            and isinstance(item[0], (int, float))
-            and not isinstance(item[0], bool)
+            and is_moment(item[0])
             and isinstance(item[1], str)
         ):
             log.append((float(item[0]), item[1][:MAX_WORK]))
@@ -156,7 +158,16 @@ def _ledger(cells: object, last: object) -> Ledger:
     ledger.settle(newest)
     if isinstance(last, list) and len(last) == 2 + _FIELDS and isinstance(last[1], str):
         moment = last[0]
-        if isinstance(moment, (int, float)) and not isinstance(moment, bool):
+        if is_moment(moment):
             tokens = Tokens(*(count(value) for value in last[2:]))
             ledger.last = Response(float(moment), clean_model(last[1]), tokens)
     return ledger
+
+
+def is_moment(value: object) -> bool:
+    """Epoch seconds a ``datetime`` can show (an untrusted NaN or 1e400 cannot crash it)."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and 0 <= value <= LAST_MOMENT
+    )

@@ -16,10 +16,12 @@ is applied per response, as the provider bills it, even though responses are sum
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import NamedTuple
+from functools import lru_cache, partial
+from itertools import repeat
+from operator import itemgetter
+from typing import NamedTuple, overload
 
 BUCKET_S = 300
 """Spend is kept per bucket of this many seconds (5 minutes) for the newest spend, coarser
@@ -97,6 +99,68 @@ class Cell(NamedTuple):
     tokens: Tokens
 
 
+ColumnRun = tuple[str, int, list[int], tuple[list[int], ...]]
+"""(model, size band, the buckets' starts in order, each kind of token count in order)."""
+_NEW_TOKENS = partial(tuple.__new__, Tokens)
+_NEW_CELL = partial(tuple.__new__, Cell)
+
+
+class ColumnCells(Sequence[Cell]):
+    """Cells kept as the index holds them: per model and size band, the buckets' starts in
+    order and the counts column by column. The cost views take their runs as they are
+    (``runs``); a ``Cell`` per bucket is made only when one is asked for. Cells have no
+    order: two collections are equal when they hold the same cells."""
+
+    def __init__(self, runs: tuple[ColumnRun, ...]) -> None:
+        self.runs = runs
+        self._made: tuple[Cell, ...] | None = None
+
+    def _all(self) -> tuple[Cell, ...]:
+        if self._made is None:
+            made: list[Cell] = []
+            for model, band, starts, columns in self.runs:
+                tokens = map(_NEW_TOKENS, zip(*columns, strict=True))
+                made += map(_NEW_CELL, zip(starts, repeat(model), repeat(band), tokens))
+            self._made = tuple(made)
+        return self._made
+
+    @overload
+    def __getitem__(self, index: int) -> Cell: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Cell]: ...
+
+    def __getitem__(self, index: int | slice) -> Cell | Sequence[Cell]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return sum(len(starts) for _, _, starts, _ in self.runs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return sorted(self._all()) == sorted(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._all())))
+
+    def __repr__(self) -> str:
+        return f"ColumnCells({self._all()!r})"
+
+
+def first_start(cells: Sequence[Cell]) -> int | None:
+    """The earliest bucket's start (None: no cells), without making cells of columns."""
+    if isinstance(cells, ColumnCells):
+        return min((starts[0] for _, _, starts, _ in cells.runs if starts), default=None)
+    return min(map(itemgetter(0), cells), default=None)
+
+
+def models_of(cells: Sequence[Cell]) -> set[str]:
+    if isinstance(cells, ColumnCells):
+        return {model for model, _, _, _ in cells.runs}
+    return set(map(itemgetter(1), cells))
+
+
 class Response(NamedTuple):
     """One model response (the last one is shown as "the last turn")."""
 
@@ -116,7 +180,8 @@ class SessionUsage:
     session: str
     """The session id."""
     agent: str
-    cells: tuple[Cell, ...] = ()
+    cells: Sequence[Cell] = ()
+    """Its spend per (bucket, model, band): a tuple, or the index's ``ColumnCells``."""
     last: Response | None = None
     complete: bool = True
     """The totals cover the transcripts from their first byte; False while only their

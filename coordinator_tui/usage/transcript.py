@@ -1,11 +1,13 @@
 """Following one transcript: from the last offset, whole lines only, a bounded read a step.
 
 A transcript is named by a session file, so it is untrusted twice: its path (checked
-by ``acceptable_path``) and its content. It is opened once per step, never through a
-final link, non-blocking (a FIFO cannot hang the reader) and read only if it is a
-regular file; a step reads at most ``budget`` bytes, so a 200 MB file is read over
-several steps, never held whole. A line is counted once it is complete (ends in a
-newline); one longer than ``MAX_LINE`` is skipped and said.
+by ``acceptable_path``) and its content. It is opened once per step by the file layer
+(``fsio.open_checked``: never through a final link, non-blocking, so a FIFO cannot hang
+the reader) and read only if it is a regular file. The layer's whole-file reads refuse
+a file over their cap, and a transcript is far over any: so a step reads windows of the
+open descriptor itself (``os.pread`` at the offset), at most ``budget`` bytes, and a
+200 MB file is read over several steps, never held whole. A line is counted once it is
+complete (ends in a newline); one longer than ``MAX_LINE`` is skipped and said.
 
 What changed since the last step is told by the file's identity (device, inode), its
 size and a hash of its first bytes (``HEAD_BYTES``):
@@ -23,12 +25,14 @@ reader from offset 0 has caught up (the follower runs one in the background).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
 from dataclasses import dataclass
 from typing import Any
 
+from coordinator_tui.files.fsio import open_checked
 from coordinator_tui.usage.ledger import Ledger
 from coordinator_tui.usage.readers import GeminiReader, Reader, reader_for
 from coordinator_tui.usage.tokens import UNKNOWN_MODEL
@@ -40,13 +44,7 @@ MAX_WHOLE_JSON = 32 << 20
 """The older Gemini format is one JSON document, read whole: at most this large."""
 MAX_PATH = 4096
 SUFFIXES = (".jsonl", ".json")
-_OPEN = (
-    os.O_RDONLY
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_NOCTTY", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-)
+_NOT_FOUND = os.strerror(errno.ENOENT)
 
 
 def acceptable_path(path: object) -> str | None:
@@ -61,6 +59,14 @@ def acceptable_path(path: object) -> str | None:
     if not path.endswith(SUFFIXES):
         return "transcript path is not a .jsonl or .json file"
     return None
+
+
+Signature = tuple[int, int, int, int]
+"""(device, inode, size, modification time in ns) of a transcript when it was read."""
+
+
+def signature(info: os.stat_result) -> Signature:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 @dataclass
@@ -100,25 +106,26 @@ class Transcript:
         """Something was counted since the state was last saved."""
         self.more = False
         """The last step stopped at its budget: more is waiting to be read."""
+        self.seen: Signature | None = None
+        """The file as the last step found it (``signature``); what was counted covers it
+        to its end unless ``more``."""
 
     # --- a step --------------------------------------------------------------------------
 
     def step(self, budget: int, tail: int = 0, whole_below: int = 0) -> int:
         """Read what is new (at most ``budget`` bytes); the bytes read. On a first look at
         a file of ``whole_below`` bytes or more, only its last ``tail`` bytes are read."""
-        try:
-            fd = os.open(self.path, _OPEN)
-        except FileNotFoundError:
-            self.problem = "transcript not found"
-            return 0
-        except OSError as error:
-            self.problem = f"transcript not read: {error.strerror or type(error).__name__}"
+        fd, reason = open_checked(self.path, None)
+        if fd is None:
+            found = reason != _NOT_FOUND
+            self.problem = f"transcript not read: {reason}" if found else "transcript not found"
             return 0
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 self.problem = "transcript is not a regular file"
                 return 0
+            self.seen = signature(info)
             self.problem = self._skipped()
             if self.whole_json:
                 return self._whole(fd, info)
@@ -168,14 +175,16 @@ class Transcript:
         if offset <= 0:
             return 0
         position = offset - 1  # a line that starts exactly at offset follows a newline there
+        size = 1 << 12
         while True:
-            chunk = os.pread(fd, 1 << 16, position)
+            chunk = os.pread(fd, size, position)
             if not chunk:
                 return position
             newline = chunk.find(b"\n")
             if newline >= 0:
                 return position + newline + 1
             position += len(chunk)
+            size = min(size * 4, 1 << 20)
 
     def _read(self, fd: int, info: os.stat_result, budget: int) -> int:
         fallback = info.st_mtime

@@ -4,11 +4,14 @@
 write (it sits below ``write/``): its owners hand it ``saver(root)``. ``usage_once`` is
 the one look a one-shot command (``status``, ``report``) takes; ``write_summary`` keeps
 ``.coordinator/usage/summary.json`` for ``status --line`` (which must not price: it
-imports the standard library only).
+imports the standard library only), written by every look that priced the usage:
+``run`` each cycle, ``status`` and the report (``keep_summary``), and the dashboard's
+owner of a follower (``write_summary``, once its widgets land).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from coordinator_tui.files.fsio import replace_in
 from coordinator_tui.files.layout import PRIVATE_FOLDER
+from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.usage.follower import read_usage
 from coordinator_tui.usage.tokens import UsageSnapshot
 
@@ -63,4 +67,17 @@ def summary_bytes(costs: Costs, now_iso: str) -> bytes:
 
 def write_summary(root: Path, costs: Costs, now_iso: str) -> None:
     """``OSError`` when the directory refuses."""
-    replace_in(Path(root), f"{PRIVATE_FOLDER}/{SUMMARY}", summary_bytes(costs, now_iso))
+    replace_in(
+        Path(root), f"{PRIVATE_FOLDER}/{SUMMARY}", summary_bytes(costs, now_iso), durable=False
+    )
+
+
+def keep_summary(root: Path, analysis: Analysis, costs: Costs) -> None:
+    """The summary after a one-shot look (``status``, the report), so ``status --line``
+    shows the spend whoever looked last. Not where nothing was priced or the directory
+    does not exist; a directory that refuses the write (read-only to this user) is left
+    as it is: the look itself did not ask to write, as with the usage states."""
+    if not costs.sessions or not analysis.exists:
+        return
+    with contextlib.suppress(OSError):
+        write_summary(root, costs, format_utc(analysis.now))

@@ -10,11 +10,6 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.analysis import Analysis, analyse
-from coordinator_tui.analysis.live import LiveAnalysis
-from coordinator_tui.analysis.live import search as search_module
-from coordinator_tui.analysis.live.parts import overlap_items, search_items
-from coordinator_tui.analysis.live.search import OverlapSearch
-from coordinator_tui.analysis.sessions import find_overlaps
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
 from coordinator_tui.tui.collective import Collective, analyse_for_screen, changed_paths
@@ -131,23 +126,6 @@ def test_without_a_full_analysis_there_is_nothing_to_update(tmp_path: Path) -> N
     assert collective.live_update(NOW, None) is None
 
 
-def test_overlaps_searched_in_another_process_equal_the_search_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    build_collective(tmp_path)
-    for index in range(6):  # alike works: overlaps to find
-        session(tmp_path, f"session-5{index}", f"treasury audit part {index}", NOW)
-    store = Store(tmp_path)
-    store.scan()
-    engine = LiveAnalysis(store.snapshot(), NOW, Settings(), overlaps=False)
-    live, threshold, _ = engine.overlap_input()
-    here = find_overlaps(live, threshold)
-    assert here[0], "the fixture must have overlaps"
-    assert search_items(overlap_items(live), threshold) == here
-    monkeypatch.setattr(search_module, "PROCESS_ABOVE", 0)
-    assert OverlapSearch().run(live, threshold) == here  # through the search process
-
-
 def test_stale_alerts_are_made_once_per_session_and_beat(tmp_path: Path) -> None:
     """Under a stream of edits the alerts are listed again per batch: a stale session's
     alert is the same object until its beat moves, and the list stays newest first."""
@@ -181,7 +159,6 @@ def test_kept_stale_alerts_equal_the_whole_list_after_every_change(
     list equals ``alerts`` made from scratch, the duplicate and conflict alerts among
     them, object for object where the alert stayed."""
     import random
-    from dataclasses import replace
 
     from coordinator_tui.analysis import Health
     from coordinator_tui.analysis.results import SessionView
@@ -215,7 +192,7 @@ def test_kept_stale_alerts_equal_the_whole_list_after_every_change(
             if roll < 0.3:
                 stale.pop(key, None)
             elif roll < 0.4 and key in stale:
-                stale[key] = replace(stale[key])  # equal, another object
+                stale[key] = stale[key]._replace()  # equal, another object
             else:
                 stale[key] = view(number)
         got = book.alerts(analysis, seen_book, stale)

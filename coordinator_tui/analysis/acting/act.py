@@ -35,8 +35,13 @@ from coordinator_tui.analysis.acting.resources import (
     advise_resources,
 )
 from coordinator_tui.analysis.costs import Costs, compute_costs
+from coordinator_tui.analysis.receipts import (
+    Receipt,
+    ReceiptBook,
+    message_receipts,
+    undelivered_incidents,
+)
 from coordinator_tui.analysis.results import Analysis, Suggestion
-from coordinator_tui.pace import KEYS
 from coordinator_tui.usage.tokens import UsageSnapshot
 
 
@@ -69,6 +74,9 @@ class Acting:
     """``status --check``'s exit code and reasons."""
     costs: Costs = field(default_factory=Costs)
     """What the sessions spent, per milestone and priority, against the budgets."""
+    receipts: tuple[Receipt, ...] = ()
+    """Per recipient of the newest ``RECEIPT_MESSAGES`` messages: written, delivered, acted
+    on (without a receipt book: a direct message's recipient, at ``written``)."""
 
     def forecast_of_milestone(self, milestone_id: str) -> MilestoneForecast | None:
         return next(
@@ -77,6 +85,9 @@ class Acting:
 
     def forecast_of_session(self, session_id: str) -> SessionForecast | None:
         return next((item for item in self.session_forecasts if item.session == session_id), None)
+
+
+RECEIPT_MESSAGES = 100
 
 
 def progress_history(samples: Iterable[HistorySample]) -> ProgressHistory:
@@ -93,33 +104,36 @@ def act(
     samples: Sequence[HistorySample] = (),
     duplicate_counts: Mapping[str, int] | None = None,
     usage: UsageSnapshot | None = None,
+    receipts: ReceiptBook | None = None,
 ) -> Acting:
     """Resolutions, forecasts, early suggestions, resource advice, quality, incidents, check.
 
     ``samples`` is the history (``.coordinator/history.jsonl``; none is fine:
     forecasts fall back to step times and ``created_at``, the resource advice
     to the present); ``duplicate_counts`` is what ``run`` counted over time; ``usage``
-    the sessions' token totals the follower read (none: no costs).
+    the sessions' token totals the follower read (none: no costs); ``receipts`` what the
+    hooks recorded of the messages they delivered (``agents.receipts.book``; none: nothing
+    known delivered, and no ``undelivered`` incidents).
     """
-    aside = KEYS.step_aside  # in the dashboard's thread: a key handled meanwhile goes first
     resolutions = resolve(analysis)
-    aside()
     milestones = forecast_milestones(analysis, progress_history(samples))
     sessions = forecast_sessions(analysis, milestones)
-    aside()
-    early, resources = early_suggestions(analysis, sessions), advise_resources(analysis, samples)
-    aside()
-    quality = measure_quality(analysis, resolutions, duplicate_counts)
-    aside()
     costs = compute_costs(analysis, usage, milestones)
+    late = (
+        undelivered_incidents(analysis, receipts, analysis.settings.deliver_within_s)
+        if receipts is not None
+        else []
+    )
+    newest = analysis.messages.latest[:RECEIPT_MESSAGES]
     return Acting(
         resolutions=resolutions,
         milestone_forecasts=milestones,
         session_forecasts=sessions,
-        early_suggestions=early,
-        resources=resources,
-        quality=quality,
-        incidents=find_incidents(analysis, budgets=costs.budgets),
+        early_suggestions=early_suggestions(analysis, sessions),
+        resources=advise_resources(analysis, samples),
+        quality=measure_quality(analysis, resolutions, duplicate_counts),
+        incidents=find_incidents(analysis, budgets=costs.budgets, undelivered=late),
         check=check(analysis),
         costs=costs,
+        receipts=message_receipts(newest, receipts or {}),
     )

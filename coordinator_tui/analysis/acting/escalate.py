@@ -19,7 +19,9 @@ Incidents:
 - ``ghost-claim``: a live claim held by a stale, gone or ended session;
 - ``budget-session``, ``budget-collective-day``, ``budget-milestone``: spend at or past a
   budget (``analysis.costs``; 80 % only warns). A session's budget counts for an ended
-  session too; the day's budget is per UTC day (its id names the day).
+  session too; the day's budget is per UTC day (its id names the day);
+- ``undelivered``: a direct message a hook-driven session has not taken into its context
+  within ``deliver_within_s`` (``analysis.receipts``), one per recipient.
 
 The state file is untrusted: ``EscalationState.from_json`` coerces everything,
 caps sizes, and turns anything unreadable into an empty state plus an error.
@@ -157,9 +159,13 @@ def step(
 
 
 def find_incidents(
-    analysis: Analysis, settings: Settings | None = None, budgets: Iterable[BudgetCheck] = ()
+    analysis: Analysis,
+    settings: Settings | None = None,
+    budgets: Iterable[BudgetCheck] = (),
+    undelivered: Iterable[Incident] = (),
 ) -> tuple[Incident, ...]:
-    """Every stuck thing at ``analysis.now`` and every budget crossed, sorted by id."""
+    """Every stuck thing at ``analysis.now``, every budget crossed and every message not
+    delivered in time (``analysis.receipts.undelivered_incidents``), sorted by id."""
     settings = settings or analysis.settings
     now = analysis.now
     found: dict[str, Incident] = {}
@@ -181,7 +187,7 @@ def find_incidents(
             f"waiting:{view.id}"[:MAX_ID],
             Incident(f"waiting:{view.id}"[:MAX_ID], "waiting", view.id, title, since),
         )
-    for incident in budget_incidents(budgets):
+    for incident in (*budget_incidents(budgets), *undelivered):
         found.setdefault(incident.id, incident)
     return tuple(found[key] for key in sorted(found))
 

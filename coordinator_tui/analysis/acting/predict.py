@@ -19,16 +19,16 @@ milestone, one with no progress yet, or when the data span less than
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from coordinator_tui.analysis.acting.resolve import best_priority_for
 from coordinator_tui.analysis.results import (
     Analysis,
     MilestoneView,
     SessionView,
     Suggestion,
 )
+from coordinator_tui.analysis.work import take_best, unoffered
 from coordinator_tui.files.worktext import names_match, work_words
 from coordinator_tui.settings import Settings
 
@@ -265,26 +265,16 @@ def early_suggestions(
     """The next priority for each session about to finish, before it goes idle: the
     best available one not already suggested to an idle session, one per session."""
     views = {view.id: view for view in reversed(analysis.sessions)}
-    taken = {suggestion.priority for suggestion in analysis.suggestions}
-    free = [view for view in analysis.priorities if view.available and view.item.name not in taken]
+    free = unoffered(analysis)
     result = []
     for forecast in sessions:
         view = views.get(forecast.session)
         if not forecast.finishing_soon or view is None:
             continue
-        choice = best_priority_for(view, free)
-        if choice is None:
+        suggestion = take_best(view, free)
+        if suggestion is None:
             break
-        priority, reason = choice
-        free.remove(priority)
         minutes = max((forecast.eta - analysis.now).total_seconds() / 60.0, 0.0)
-        result.append(
-            Suggestion(
-                session=view.id,
-                priority=priority.item.name,
-                score=priority.item.score,
-                description=priority.item.description,
-                reason=f"{forecast.milestone_id} due in ~{minutes:.0f} min; {reason}",
-            )
-        )
+        due = f"{forecast.milestone_id} due in ~{minutes:.0f} min"
+        result.append(replace(suggestion, reason=f"{due}; {suggestion.reason}"))
     return tuple(result)

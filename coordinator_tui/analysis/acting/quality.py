@@ -32,7 +32,6 @@ from coordinator_tui.analysis.acting.resolve import Resolution
 from coordinator_tui.analysis.results import Analysis, SessionView
 from coordinator_tui.analysis.waiting import waiting_total_s
 from coordinator_tui.files.records import Message
-from coordinator_tui.pace import KEYS
 
 CLAIM_DONE = frozenset({"completed", "complete", "done", "released", "finished"})
 QUALITY_COLUMNS = (
@@ -102,9 +101,7 @@ def measure_quality(
     received, answered = _messages(analysis.messages.latest)
     records = []
     approximations = _APPROXIMATE if duplicate_counts is None else _APPROXIMATE[:2]
-    for number, (session_id, view) in enumerate(sorted(views.items())):
-        if number % STEP_ASIDE_EVERY == 0:
-            KEYS.step_aside()  # a key handled in the dashboard meanwhile goes first
+    for session_id, view in sorted(views.items()):
         if duplicate_counts is None:
             caused = yielded.get(session_id, 0)
         else:
@@ -127,8 +124,6 @@ def measure_quality(
     return tuple(records)
 
 
-STEP_ASIDE_EVERY = 500
-"""Sessions measured between two looks for a key (about 1.5 ms of work at 10,000)."""
 _APPROXIMATE = ("claims_completed", "waiting_s", "duplicates_caused")
 """The columns that are approximations (the last only without ``run``'s counts)."""
 

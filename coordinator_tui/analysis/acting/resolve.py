@@ -26,15 +26,14 @@ from datetime import datetime, timezone
 from coordinator_tui.analysis.results import (
     Analysis,
     ClaimView,
-    PriorityView,
     SessionView,
     Suggestion,
 )
+from coordinator_tui.analysis.work import take_best, unoffered
 from coordinator_tui.files.records import Heartbeat
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.files.worktext import names_match, normalise_work, work_words
 
-GENERIC_CAPABILITIES = frozenset({"general", "purpose"})
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
 HEARTBEAT_WORK_FIELDS = ("current_work", "working_on", "target", "work")
 """Fields of a heartbeat event file that name the work (seen in real collectives)."""
@@ -78,44 +77,54 @@ class Resolution:
 
 
 def resolve(analysis: Analysis) -> tuple[Resolution, ...]:
-    """Every yielder of every duplicate group and overlap pair, sorted by situation key."""
+    """Every yielder, sorted by situation key: sessions joined by duplicates and overlaps
+    are resolved together, so each has one keeper and no yielder is told it keeps."""
     views = _first_view_by_id(analysis.sessions)
-    taken = {suggestion.priority for suggestion in analysis.suggestions}
-    free = [view for view in analysis.priorities if view.available and view.item.name not in taken]
-    groups = [
-        ("duplicate", [views[session] for session in group.sessions if session in views])
-        for group in analysis.duplicates
-    ]
-    groups += [
-        ("overlap", [views[session] for session in (pair.first, pair.second) if session in views])
-        for pair in analysis.overlaps
-    ]
-    suggestions: dict[str, Suggestion | None] = {}
-    result = []
+    free = unoffered(analysis)
+    groups = [[s for s in group.sessions if s in views] for group in analysis.duplicates]
+    groups += [[s for s in (pair.first, pair.second) if s in views] for pair in analysis.overlaps]
+    neighbours: dict[str, set[str]] = {}
+    for group in groups:
+        for session in group:
+            neighbours.setdefault(session, set()).update(group)
+            neighbours[session].discard(session)
+    remaining = set(neighbours)
     held = live_claims_by_holder(analysis)  # once: 800 groups × 200 claims otherwise
-    for kind, members in groups:
-        if len(members) < 2:
-            continue
-        keeper, rule, reason = decide_keeper(members, analysis, held)
-        for member in sorted(members, key=lambda view: view.id):
-            if member.id == keeper.id:
-                continue
-            if member.id not in suggestions:
-                suggestions[member.id] = _suggest(member, free)
-            result.append(
-                Resolution(
-                    kind=kind,
-                    work=keeper.session.current_work or "",
-                    yielder_work=member.session.current_work or "",
-                    keeper=keeper.id,
-                    yielder=member.id,
-                    rule=rule,
-                    reason=reason,
-                    suggestion=suggestions[member.id],
+    result = []
+    for group in groups:  # biggest duplicate first, then the closest overlaps
+        while len(seeds := [session for session in group if session in remaining]) >= 2:
+            joined = sorted(_joined(seeds[0], neighbours, remaining))
+            keeper, rule, reason = decide_keeper([views[s] for s in joined], analysis, held)
+            yielders = sorted(neighbours[keeper.id] & remaining)
+            remaining -= {keeper.id, *yielders}
+            for yielder in (views[session] for session in yielders):
+                same = yielder.work_key == keeper.work_key
+                result.append(
+                    Resolution(
+                        kind="duplicate" if same else "overlap",
+                        work=keeper.session.current_work or "",
+                        yielder_work=yielder.session.current_work or "",
+                        keeper=keeper.id,
+                        yielder=yielder.id,
+                        rule=rule,
+                        reason=reason,
+                        suggestion=take_best(yielder, free),
+                    )
                 )
-            )
     result.sort(key=lambda item: item.situation_key)
     return tuple(result)
+
+
+def _joined(start: str, neighbours: Mapping[str, set[str]], remaining: set[str]) -> set[str]:
+    """The sessions of ``remaining`` that duplicates and overlaps join to ``start``; the
+    keeper is decided among them, and only its own neighbours yield to it (a session
+    whose one overlap was with a yielder keeps its work)."""
+    found, todo = {start}, [start]
+    while todo:
+        for other in neighbours[todo.pop()] & remaining - found:
+            found.add(other)
+            todo.append(other)
+    return found
 
 
 def decide_keeper(
@@ -169,24 +178,6 @@ def work_started(view: SessionView, beats: Iterable[Heartbeat]) -> tuple[datetim
     if view.session.started_at is not None:
         return view.session.started_at, "started_at"
     return None, ""
-
-
-def best_priority_for(
-    view: SessionView, candidates: Sequence[PriorityView]
-) -> tuple[PriorityView, str] | None:
-    """The first candidate (best score first) sharing a word with the session's
-    capabilities, else the highest-scoring one; with the reason in words."""
-    if not candidates:
-        return None
-    skills = (
-        work_words(" ".join(view.session.capabilities + view.session.specialization))
-        - GENERIC_CAPABILITIES
-    )
-    for candidate in candidates:
-        shared = skills & work_words(f"{candidate.item.name} {candidate.item.description}")
-        if shared:
-            return candidate, "matches " + ", ".join(sorted(shared))
-    return candidates[0], "highest-scoring available priority"
 
 
 def to_send(
@@ -279,20 +270,3 @@ def _owned_progress(view: SessionView, analysis: Analysis) -> float:
 def _count(view: SessionView) -> int:
     count = view.session.heartbeat_count
     return count if isinstance(count, int) and count > 0 else 0
-
-
-def _suggest(view: SessionView, free: list[PriorityView]) -> Suggestion | None:
-    """The best free priority for a yielder, taken out of ``free`` so two yielders
-    are not sent to the same work."""
-    choice = best_priority_for(view, free)
-    if choice is None:
-        return None
-    priority, reason = choice
-    free.remove(priority)
-    return Suggestion(
-        session=view.id,
-        priority=priority.item.name,
-        score=priority.item.score,
-        description=priority.item.description,
-        reason=reason,
-    )

@@ -18,27 +18,30 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, overload
 
 from coordinator_tui.analysis.acting.predict import MilestoneForecast
 from coordinator_tui.analysis.costs.attribution import (
     Matcher,
-    bucket_middle,
     claims_by_session,
     timeline_of,
 )
 from coordinator_tui.analysis.costs.prices import Pricer
+from coordinator_tui.analysis.costs.windows import add_hours, add_sums
 from coordinator_tui.analysis.results import Analysis, SessionView
 from coordinator_tui.files.worktext import normalise_work
 from coordinator_tui.usage.tokens import (
     BUCKET_S,
     NO_TOKENS,
+    Cell,
     Response,
     SessionUsage,
     Tokens,
     UsageSnapshot,
     band_of,
+    first_start,
+    models_of,
 )
 
 ZERO = Decimal(0)
@@ -96,6 +99,57 @@ class LastTurn:
     usd: Decimal | None
 
 
+class Hours(Sequence[tuple[datetime, Spend]]):
+    """A session's spend per hour, priced when first read (``len``, an item, a loop).
+
+    Pricing every session's last 24 hours was a third of a one-shot look at 100 sessions
+    (``bench_usage``), and only the dashboard's detail view of one session shows them.
+    Read from any thread: every model and band it prices was priced by ``compute_costs``
+    already (the pricer's cache), so it reads the pricer and never writes its table."""
+
+    def __init__(self, cells: Sequence[Cell], pricer: Pricer, since: float) -> None:
+        self._cells, self._pricer, self._since = cells, pricer, since
+        self._made: tuple[tuple[datetime, Spend], ...] | None = None
+
+    def _all(self) -> tuple[tuple[datetime, Spend], ...]:
+        if self._made is None:
+            sums = _Sums()
+            add_hours(self._cells, self._since, sums.add)
+            gathered: dict[int, list[Spend]] = {}
+            for (group, _, _), spend in sums.priced(self._pricer):
+                gathered.setdefault(group[1], []).append(spend)
+            self._made = tuple(
+                (datetime.fromtimestamp(hour, tz=timezone.utc), _total(items))
+                for hour, items in sorted(gathered.items())
+            )
+        return self._made
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[datetime, Spend]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[datetime, Spend]]: ...
+
+    def __getitem__(
+        self, index: int | slice
+    ) -> tuple[datetime, Spend] | Sequence[tuple[datetime, Spend]]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Hours, tuple)):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"Hours({self._all()!r})"
+
+
 @dataclass(frozen=True)
 class SessionCost:
     session: str
@@ -105,8 +159,9 @@ class SessionCost:
     last_hour: Spend
     by_model: tuple[tuple[str, Spend], ...]
     """Most expensive first (unpriced models last, by tokens)."""
-    by_hour: tuple[tuple[datetime, Spend], ...]
-    """The last ``HOURS_SHOWN`` hours with spend, oldest first."""
+    by_hour: Sequence[tuple[datetime, Spend]]
+    """The last ``HOURS_SHOWN`` hours with spend, oldest first (``Hours``: priced when
+    first read, as only the detail view shows them)."""
     last_turn: LastTurn | None
     complete: bool
     """False while only the transcripts' tails are read: the totals are at least these."""
@@ -192,22 +247,44 @@ def pricer_for(prices: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]) ->
 
 class _Sums:
     """Token sums per (group, model, band), priced once each at the end: cost is linear
-    within a size band, so this prices every response exactly at a fraction of the work."""
+    within a size band, so this prices every response exactly at a fraction of the work.
+    The sums of ranges of buckets (``windows``) are gathered and added column by column
+    at the end (``summed``)."""
 
     def __init__(self) -> None:
-        self.cells: dict[tuple[Any, str, int], list[int]] = {}
+        self.cells: dict[tuple[Any, str, int], list[Tokens]] = {}
 
     def add(self, group: tuple[Any, ...], model: str, band: int, tokens: Tokens) -> None:
-        known = self.cells.get((group, model, band))
+        key = (group, model, band)
+        known = self.cells.get(key)
         if known is None:
-            self.cells[(group, model, band)] = list(tokens)
+            self.cells[key] = [tokens]
         else:
-            for index, value in enumerate(tokens):
-                known[index] += value
+            known.append(tokens)
 
     def priced(self, pricer: Pricer) -> Iterator[tuple[tuple[Any, str, int], Spend]]:
-        for (group, model, band), counts in self.cells.items():
-            yield (group, model, band), _priced(pricer, model, band, Tokens(*counts))
+        for (group, model, band), items in self.cells.items():
+            yield (group, model, band), _priced(pricer, model, band, summed(items))
+
+
+def summed(items: Sequence[Tokens]) -> Tokens:
+    """The sum of token counts (column by column, in C)."""
+    if len(items) == 1:
+        return items[0]
+    return Tokens(*map(sum, zip(*items, strict=True))) if items else NO_TOKENS
+
+
+def _total(spends: Sequence[Spend]) -> Spend:
+    """``Spend.plus`` over all of them at once."""
+    if len(spends) == 1:
+        return spends[0]
+    models = dict.fromkeys(model for spend in spends for model in spend.unknown_models)
+    return Spend(
+        sum((spend.usd for spend in spends), ZERO),
+        summed([spend.tokens for spend in spends]),
+        summed([spend.unpriced for spend in spends]),
+        tuple(models),
+    )
 
 
 def _priced(pricer: Pricer, model: str, band: int, tokens: Tokens) -> Spend:
@@ -230,16 +307,16 @@ def compute_costs(
     pricer = pricer or pricer_for(settings.prices)
     now = analysis.now.timestamp()
     day_start = now - now % DAY_S
-    hour_ago = now - HOUR_S
     views: dict[str, SessionView] = {}
     for view in analysis.sessions:
         views.setdefault(view.id, view)
     matcher = Matcher(analysis, frozenset(normalise_work(item) for item in settings.placeholders))
     claims = claims_by_session(analysis)
     # One sum per (session, milestone, priority) a bucket goes to, one per window for the
-    # recent buckets only; priced once each (``_Sums``), then added up per view.
+    # recent buckets; priced once each (``_Sums``), then added up per view. The sums are
+    # taken per range of buckets (``windows``); the per-hour ones when shown (``Hours``).
     sums = _Sums()
-    recent = min(day_start, now - HOURS_SHOWN * HOUR_S, now - RATE_WINDOW_S)
+    windows = (day_start, now - RATE_WINDOW_S - BUCKET_S, now - HOUR_S - BUCKET_S)
     for session, used in usage.sessions.items():
         timeline = timeline_of(
             views.get(session),
@@ -248,23 +325,16 @@ def compute_costs(
             claims.get(session, ()),
             None,
         )
-        for start, model, band, tokens in used.cells:
-            work = matcher.match(session, timeline.at(bucket_middle(start)))
-            sums.add(("work", session, *work), model, band, tokens)
-            if start < recent:
-                continue
-            if start >= day_start:
-                sums.add(("today", session), model, band, tokens)
-            if start + BUCKET_S > hour_ago and start <= now:
-                sums.add(("hour", session), model, band, tokens)
-            if start >= now - HOURS_SHOWN * HOUR_S:
-                sums.add(("by-hour", session, int(start // HOUR_S) * HOUR_S), model, band, tokens)
-            if start + BUCKET_S > now - RATE_WINDOW_S:
-                sums.add(("milestone-recent", work[0]), model, band, tokens)
-                if start + BUCKET_S > hour_ago:
-                    sums.add(("priority-hour", work[1]), model, band, tokens)
-    spends: dict[object, Spend] = {}
-    hours: dict[str, dict[int, Spend]] = {}
+        add_sums(
+            session,
+            used.cells,
+            timeline,
+            partial(matcher.match, session),
+            now,
+            windows,
+            sums.add,
+        )
+    gathered: dict[object, list[Spend]] = {}
     workers: dict[tuple[str, str | None], set[str]] = {}
     for (group, model, _), spend in sums.priced(pricer):
         if group[0] == "work":
@@ -275,22 +345,20 @@ def compute_costs(
                 ("milestone", milestone),
                 ("priority", priority),
             ):
-                spends[key] = spends.get(key, NO_SPEND).plus(spend)
+                gathered.setdefault(key, []).append(spend)
             workers.setdefault(("milestone", milestone), set()).add(session)
             workers.setdefault(("priority", priority), set()).add(session)
-        elif group[0] == "by-hour":
-            of_session = hours.setdefault(group[1], {})
-            of_session[group[2]] = of_session.get(group[2], NO_SPEND).plus(spend)
         else:
-            spends[group] = spends.get(group, NO_SPEND).plus(spend)
+            gathered.setdefault(group, []).append(spend)
+    spends = {key: _total(items) for key, items in gathered.items()}
+    hours_from = now - HOURS_SHOWN * HOUR_S
     sessions = {
-        session: _session_cost(used, spends, hours.get(session, {}), pricer)
+        session: _session_cost(used, spends, Hours(used.cells, pricer, hours_from), pricer)
         for session, used in usage.sessions.items()
     }
-    total = today = last_hour = NO_SPEND
-    for cost in sessions.values():
-        total, today = total.plus(cost.spend), today.plus(cost.today)
-        last_hour = last_hour.plus(cost.last_hour)
+    total = _total([cost.spend for cost in sessions.values()] or [NO_SPEND])
+    today = _total([cost.today for cost in sessions.values()] or [NO_SPEND])
+    last_hour = _total([cost.last_hour for cost in sessions.values()] or [NO_SPEND])
     milestones = _milestones(analysis, spends, workers, forecasts, usage, now)
     priorities = tuple(
         WorkCost(
@@ -319,18 +387,12 @@ def compute_costs(
 
 
 def _session_cost(
-    used: SessionUsage, spends: Mapping[object, Spend], hours: Mapping[int, Spend], pricer: Pricer
+    used: SessionUsage, spends: Mapping[object, Spend], hours: Hours, pricer: Pricer
 ) -> SessionCost:
     session = used.session
     by_model = sorted(
-        (
-            (model, spends[("model", session, model)])
-            for model in {cell.model for cell in used.cells}
-        ),
+        ((model, spends[("model", session, model)]) for model in models_of(used.cells)),
         key=lambda item: (not item[1].priced, -item[1].usd, -item[1].tokens.total, item[0]),
-    )
-    by_hour = sorted(
-        (datetime.fromtimestamp(start, tz=timezone.utc), spend) for start, spend in hours.items()
     )
     return SessionCost(
         session=session,
@@ -339,7 +401,7 @@ def _session_cost(
         today=spends.get(("today", session), NO_SPEND),
         last_hour=spends.get(("hour", session), NO_SPEND),
         by_model=tuple(by_model),
-        by_hour=tuple(by_hour),
+        by_hour=hours,
         last_turn=_last_turn(used.last, pricer),
         complete=used.complete,
         problems=used.problems,
@@ -363,9 +425,8 @@ def _milestones(
     now: float,
 ) -> tuple[MilestoneCost, ...]:
     by_id = {forecast.milestone_id: forecast for forecast in forecasts}
-    first_seen = min(
-        (cell.start for used in usage.sessions.values() for cell in used.cells), default=now
-    )
+    starts = (first_start(used.cells) for used in usage.sessions.values())
+    first_seen = min((start for start in starts if start is not None), default=now)
     span_s = max(min(RATE_WINDOW_S, now - first_seen), MIN_RATE_SPAN_S)
     result = []
     for item in analysis.milestones.items:

@@ -144,5 +144,5 @@ def claims_by_session(analysis: Analysis) -> Mapping[str, list[tuple[float, floa
     return result
 
 
-def bucket_middle(start: int) -> float:
-    return start + BUCKET_S / 2
+HALF_BUCKET_S = BUCKET_S / 2
+"""A bucket's spend goes to the work at its middle."""

@@ -1,8 +1,9 @@
 """What tokens cost: genai-prices' bundled data, or the config's prices, never a guess.
 
-genai-prices is imported only when a price is first asked for (it costs ~0.4 s:
-pydantic and its data) and only its bundled data is used: no ``UpdatePrices``, so
-nothing is fetched at run time. A model it does not know, and a kind of token a
+genai-prices is imported only for a model and size band the user's rate table
+(``usage.rate_table``) does not hold yet for the installed data (the import costs
+~0.5 s: pydantic, httpx and its data), and only its bundled data is used: no
+``UpdatePrices``, so nothing is fetched at run time. A model it does not know, and a kind of token a
 config price does not name, is "price unknown": tokens are shown, never a price
 made up. Claude Code's own ``costUSD`` guesses for models it does not know and is
 not read.
@@ -22,9 +23,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from coordinator_tui.usage.rate_table import RateTable
 from coordinator_tui.usage.tokens import EDGES, Tokens, band_floor
 
 PER_MILLION = Decimal(1_000_000)
@@ -75,15 +78,20 @@ class Pricer:
     """Rates per (model, size band), from the config's prices first, then genai-prices.
 
     Cached: the probes cost ~2 ms a model and band, a response then a few
-    multiplications. Used from one thread at a time (each view owns one)."""
+    multiplications; what genai-prices said is kept in ``table`` (the user's rate table:
+    the next process needs no import). Used from one thread at a time (each view owns
+    one)."""
 
     def __init__(
-        self, overrides: Mapping[str, Mapping[str, float]] | None = None, library: bool = True
+        self,
+        overrides: Mapping[str, Mapping[str, float]] | None = None,
+        library: bool = True,
+        table: RateTable | None = None,
     ) -> None:
         self.overrides = {model.lower(): dict(kinds) for model, kinds in (overrides or {}).items()}
         self.library = library
+        self.table = table if table is not None else RateTable()
         self._rates: dict[tuple[str, int], Rates | Unknown] = {}
-        self._library_problem: str | None = None
 
     @classmethod
     def from_settings(cls, prices: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]) -> Pricer:
@@ -114,10 +122,26 @@ class Pricer:
         return self._library_rates(model, band)
 
     def _library_rates(self, model: str, band: int) -> Rates | Unknown:
+        kept = self.table.get(model, band)
+        if kept is not None:
+            rates, reason = kept
+            if rates is None:
+                return Unknown(model, reason or "not in genai-prices")
+            return _rates_of(rates)
+        found, keep, until = self._probe(model, band)
+        if keep:
+            if isinstance(found, Rates):
+                self.table.put(model, band, _values(found), None, until)
+            else:
+                self.table.put(model, band, None, found.reason, until)
+        return found
+
+    def _probe(self, model: str, band: int) -> tuple[Rates | Unknown, bool, str | None]:
+        """genai-prices' rates; whether they may be kept, and until which UTC day."""
         try:
             from genai_prices import Usage, calc_price
         except ImportError as error:  # pragma: no cover - it is a dependency
-            return Unknown(model, f"genai-prices is not installed ({error})")
+            return Unknown(model, f"genai-prices is not installed ({error})"), False, None
 
         whole = max(band_floor(band), 1)
 
@@ -130,12 +154,14 @@ class Pricer:
         try:
             first = calc_price(Usage(input_tokens=whole), model)
         except LookupError:
-            return Unknown(model, "not in genai-prices")
+            return Unknown(model, "not in genai-prices"), True, None
         except (ValueError, TypeError) as error:
-            return Unknown(model, f"genai-prices cannot price it ({error})")
+            return Unknown(model, f"genai-prices cannot price it ({error})"), False, None
+        keep, until = _kept_until(getattr(first, "model", None))
         untracked = _untracked_tiers(first.model_price)
         if untracked:
-            return Unknown(model, f"tiered at {untracked} input tokens, which is not tracked")
+            why = f"tiered at {untracked} input tokens, which is not tracked"
+            return Unknown(model, why), keep, until
         request = price()
         each = Decimal(whole)
         input_rate = (Decimal(first.total_price) - request) / each
@@ -147,7 +173,7 @@ class Pricer:
             hour = rate(cache_write_tokens=whole, cache_write_1h_tokens=whole)
         except (TypeError, ValueError):
             hour = rate(cache_write_tokens=whole)
-        return Rates(
+        rates = Rates(
             input=input_rate,
             cache_write=rate(cache_write_tokens=whole),
             cache_write_1h=hour,
@@ -156,6 +182,52 @@ class Pricer:
             request=request,
             source="genai-prices",
         )
+        return rates, keep, until
+
+
+def _rates_of(values: tuple[Decimal | None, ...]) -> Rates:
+    input_rate, cache_write, cache_write_1h, cache_read, output, request = values
+    return Rates(
+        input_rate,
+        cache_write,
+        cache_write_1h,
+        cache_read,
+        output,
+        request or Decimal(0),
+        source="genai-prices",
+    )
+
+
+def _values(rates: Rates) -> tuple[Decimal | None, ...]:
+    return (
+        rates.input,
+        rates.cache_write,
+        rates.cache_write_1h,
+        rates.cache_read,
+        rates.output,
+        rates.request,
+    )
+
+
+def _kept_until(model_info: Any) -> tuple[bool, str | None]:
+    """Whether a model's rates may be kept in the rate table, and until which UTC day: a
+    price that starts on a later date is kept until that date; one that depends on the
+    time of day (an off-peak price), or on anything else, is never kept."""
+    prices = getattr(model_info, "prices", None)
+    if not isinstance(prices, list):
+        return True, None
+    today = datetime.now(timezone.utc).date()
+    until: date | None = None
+    for conditional in prices:
+        constraint = getattr(conditional, "constraint", None)
+        if constraint is None:
+            continue
+        start = getattr(constraint, "start_date", None)
+        if not isinstance(start, date):
+            return False, None
+        if start > today and (until is None or start < until):
+            until = start
+    return True, None if until is None else until.isoformat()
 
 
 def _untracked_tiers(model_price: Any) -> int | None:

@@ -33,7 +33,25 @@ def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Argume
                 default="ask",
                 help="an edit of a path another live session claimed: ask (default) or deny",
             )
+            sub.add_argument(
+                "--approval-wait",
+                type=_seconds,
+                default=None,
+                metavar="SECONDS",
+                help="how long a permission request waits in the approval inbox before the "
+                "agent's own prompt answers alone (default: approval_wait_s, 120)",
+            )
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be 0 to 3600 seconds: {text!r}")
+    return value
 
 
 def main(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
             str(Path.home()),
             args.action == "install",
             getattr(args, "on_conflict", "ask"),
+            _approval_wait(args),
         )
         for change in changes:
             _report(change, args)
@@ -35,6 +36,20 @@ def run(args: argparse.Namespace) -> int:
     if args.agent == "codex" and args.action == "install" and not args.dry_run:
         _trust_codex(args.scope)
     return 0
+
+
+def _approval_wait(args: argparse.Namespace) -> float | None:
+    """``--approval-wait``, else the setting ``approval_wait_s`` (config, environment)."""
+    if args.action != "install":
+        return None
+    if args.approval_wait is not None:
+        return float(args.approval_wait)
+    from coordinator_tui.settings import SettingsError, load_settings
+
+    try:
+        return load_settings().approval_wait_s
+    except SettingsError as error:
+        raise CommandError(f"{display(str(error))}", code=2) from None
 
 
 def _trust_codex(scope: str) -> None:

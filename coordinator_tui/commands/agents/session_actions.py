@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from coordinator_tui.agents import claims, client
+from coordinator_tui.agents import claims, client, receipts
 from coordinator_tui.agents.inbox import Inbox
 from coordinator_tui.commands.common import CommandError, fail
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
@@ -143,6 +143,7 @@ def _inbox(root: str, session_id: str, args: argparse.Namespace) -> int:
     if not args.peek:
         inbox.mark(unread, everything=True)
         inbox.save()
+        receipts.note(root, session_id, "inbox", unread, time.time())
     return 0
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -46,12 +45,15 @@ from textual.worker import Worker, WorkerState
 from coordinator_tui.analysis import Analysis, SessionView
 from coordinator_tui.analysis.acting.escalate import EscalationEvent
 from coordinator_tui.analysis.changes import changes
+from coordinator_tui.approvals.inbox import Inbox
+from coordinator_tui.approvals.state import StateError
 from coordinator_tui.clock import Clock
 from coordinator_tui.collectives.names import Collective as Named
 from coordinator_tui.render.timetext import count_of
 from coordinator_tui.settings import Settings
 from coordinator_tui.tui import decisions as words
 from coordinator_tui.tui import panels, tmux_jump
+from coordinator_tui.tui.agent_actions import AgentActions
 from coordinator_tui.tui.collective import (
     REBASE_ABOVE,
     Collective,
@@ -63,13 +65,14 @@ from coordinator_tui.tui.costs import UsageFeed
 from coordinator_tui.tui.decisions import Decisions
 from coordinator_tui.tui.dialogs.compose import ComposeScreen
 from coordinator_tui.tui.dialogs.reader import ReaderScreen
+from coordinator_tui.tui.dialogs.start_agent import preselect
 from coordinator_tui.tui.events import (
     DirectoryChanged,
     FirstPageReady,
     UsageChanged,
     WatchStatus,
 )
-from coordinator_tui.tui.keys import bindings, catch_up_filter
+from coordinator_tui.tui.keys import bindings, catch_up_filter, is_read_only
 from coordinator_tui.tui.layout import share_height
 from coordinator_tui.tui.panels import (
     Alert,
@@ -88,6 +91,7 @@ from coordinator_tui.tui.table_view import FirstPage, TableView
 from coordinator_tui.tui.watcher import DirectoryWatcher
 from coordinator_tui.tui.widgets.alerts import AlertsPanel
 from coordinator_tui.tui.widgets.broadcasts import BroadcastFeed
+from coordinator_tui.tui.widgets.inbox import ApprovalInbox
 from coordinator_tui.tui.widgets.key_strip import FULL_FOOTER_FROM, KeyStrip
 from coordinator_tui.tui.widgets.milestones import MilestonePanel
 from coordinator_tui.tui.widgets.priorities import LIMIT as PRIORITY_LIMIT
@@ -109,6 +113,8 @@ bench_live --off defer: key p95 under 200 rewrites/s at 10,000 sessions 42 ms, 1
 MAX_DEFER_S = 1.0
 """…but never longer than this: the rows stay live while someone types on and on."""
 BROADCASTS_SHOWN = 10
+INBOX_ROWS = 6
+"""The approval inbox's most rows on screen (its style: at most 8 lines with the border)."""
 """Broadcast lines the layout makes room for (older ones are paged through)."""
 KEYS_FIRST_S = 2.0
 """After a key, the coordinator's decisions (a run of up to half a second at 10,000
@@ -117,6 +123,21 @@ bench_live --off hold: key p95 under 200 rewrites/s at 10,000 sessions 42 ms, 98
 
 ProblemSource = Callable[[], Sequence[str]]
 """Returns the problems (one line each) not shown yet; ``demo`` passes its simulation's."""
+
+
+def open_inbox(found: Sequence[Named]) -> tuple[Inbox | None, str]:
+    """The approval inbox of ``found``'s directories, or None and why the private state
+    folder cannot hold it (the dashboard works on without one)."""
+    try:
+        return Inbox([str(named.root) for named in found]), ""
+    except StateError as error:
+        return None, f"No approval inbox: {error}"
+
+
+def answerer() -> str:
+    """Who the audit log says answered: ``web`` under ``serve`` (textual-serve runs the
+    dashboard with Textual's web driver), else ``dashboard``."""
+    return "web" if os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver") else "dashboard"
 
 
 def _assign(screen: Any, name: str, value: object) -> None:
@@ -159,6 +180,11 @@ class DashboardScreen(Screen[None]):
         self.forced_compact = compact
         self.set_reactive(DashboardScreen.compact, bool(compact))
         self.set_reactive(DashboardScreen.table_view, TableView.for_collectives(len(found)))
+        self.agents = AgentActions(self, settings)
+        self.inbox, self.inbox_problem = open_inbox(found)
+        """Every agent's permission requests for these directories (None: the private state
+        folder cannot be used, ``inbox_problem`` says why)."""
+        """What S, w and X do (dialogs, tmux and git in workers)."""
         self.feed = TableFeed(lambda: self.table, self.set_timer, self._fit_heights)
         self.feed.view = self.table_view
         self.bells = 0
@@ -174,6 +200,7 @@ class DashboardScreen(Screen[None]):
         words_filtered = "collective, id, work or health" if several else "id, work or health"
         yield Header()
         yield SummaryStrip("starting…", id="summary").data_bind(summary=screen.summary)
+        yield ApprovalInbox(self.inbox, by=answerer(), read_only=is_read_only(self), id="inbox")
         yield AlertsPanel(limit=3, id="top-alerts").data_bind(alerts=screen.alert_items)
         yield Input(placeholder=f"filter by {words_filtered} — escape clears", id="filter")
         yield SessionTable(id="sessions", compact=self.compact, collective_width=width)
@@ -200,6 +227,8 @@ class DashboardScreen(Screen[None]):
         self.query_one("#milestones").border_title = "Milestones"
         self.query_one("#broadcasts").border_title = "Broadcasts"
         self.query_one("#filter").display = False
+        if self.inbox_problem:
+            self.notify(self.inbox_problem, severity="warning", markup=False, timeout=10)
         self.query_one("#summary").styles.height = len(self.collectives)
         self.watch_compact(self.compact)
         self.feed.title()
@@ -243,7 +272,9 @@ class DashboardScreen(Screen[None]):
                 box.styles.height = None
             return
         shown_filter = 3 if self.query_one("#filter").display else 0
-        height = self.size.height - 2 - len(self.collectives) - shown_filter  # header, footer
+        inbox = self.query_one(ApprovalInbox)
+        requests = min(len(inbox.requests), INBOX_ROWS) + 2 if inbox.requests else 0
+        height = self.size.height - 2 - len(self.collectives) - shown_filter - requests
         alerts = len(self.alert_items or ())
         priorities = len(self.priority_lines or ())
         advice = self.advice.count("\n") + 1 if self.advice else 0
@@ -810,7 +841,7 @@ class DashboardScreen(Screen[None]):
             return
         collective, view = selected
         if view.heartbeat is not None:  # the live analysis reads a view again only on change
-            view = replace(view, heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
+            view = view._replace(heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
         assert collective.analysis is not None
         costs = collective.decisions.acting.costs if collective.decisions else None
         detail = SessionDetailScreen(
@@ -839,7 +870,9 @@ class DashboardScreen(Screen[None]):
 
     def jump_to(self, view: SessionView) -> None:
         """Switch this tmux client to ``view``'s pane, or say in one line why not."""
-        order = tmux_jump.plan(view, bool(os.environ.get("TMUX")))
+        self._switch(tmux_jump.plan(view, bool(os.environ.get("TMUX"))))
+
+    def _switch(self, order: tmux_jump.Switch | tmux_jump.Note) -> None:
         if isinstance(order, tmux_jump.Note):
             self.notify(order.message, severity=order.severity, markup=False)
         else:
@@ -849,6 +882,26 @@ class DashboardScreen(Screen[None]):
                 group="tmux",
                 exit_on_error=False,
             )
+
+    def on_approval_inbox_jump_to(self, message: ApprovalInbox.JumpTo) -> None:
+        """``t`` in the inbox: the pane of the agent that asks."""
+        request = message.request
+        name = cell_text(request.session, 40)
+        inside = bool(os.environ.get("TMUX"))
+        self._switch(tmux_jump.plan_pane(name, request.tmux_pane, request.tmux_socket, inside))
+
+    def on_approval_inbox_requests_shown(self) -> None:
+        self._fit_heights()
+
+    def action_inbox(self) -> None:
+        """Focus the approval inbox, or say that nothing waits."""
+        inbox = self.query_one(ApprovalInbox)
+        if inbox.requests:
+            inbox.query_one("#inbox-list").focus()
+        elif self.inbox is None:
+            self.notify(self.inbox_problem, severity="warning", markup=False)
+        else:
+            self.notify("No permission request is waiting", timeout=3, markup=False)
 
     def _say_from_thread(self, note: tmux_jump.Note) -> None:
         self.app.call_from_thread(self.notify, note.message, severity=note.severity, markup=False)
@@ -877,6 +930,35 @@ class DashboardScreen(Screen[None]):
         where = f" to {collective.label}" if collective.label else ""
         self.notify(f"Sent{where}: {collective.relative(path)}", markup=False)
         return path
+
+    def action_start_agent(self) -> None:
+        """Start agents on priorities of the target collective: the advice's N ticked when
+        it says start, else the best available priority."""
+        collective = self._target()
+        if collective is None:
+            return
+        analysis = collective.analysis
+        if analysis is None or not any(view.available for view in analysis.priorities):
+            self.notify("No available priority to start an agent on", severity="warning")
+            return
+        advice = collective.decisions.acting.resources if collective.decisions else None
+        count = advice.count if advice is not None and advice.action == "start" else 1
+        chosen = preselect(analysis.priorities, None, count)
+        self.agents.start(collective.root, analysis.priorities, chosen, collective.label)
+
+    def action_wake(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            self.notify("Select a session to wake", severity="warning", timeout=3)
+            return
+        self.agents.wake(selected[0].root, selected[1].id)
+
+    def action_stop_agent(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            self.notify("Select a session to stop", severity="warning", timeout=3)
+            return
+        self.agents.stop(selected[0].root, selected[1].id)
 
     def action_report(self) -> None:
         collective = self._target()

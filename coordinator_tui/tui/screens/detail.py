@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -23,8 +24,11 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from coordinator_tui.agents import receipts
 from coordinator_tui.analysis import Analysis, SessionView
 from coordinator_tui.analysis.costs import SessionCost
+from coordinator_tui.analysis.receipts import session_receipts
+from coordinator_tui.files.records import Message
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.history.pages import HistoryPages
 from coordinator_tui.render.costs_text import detail_lines
@@ -34,6 +38,7 @@ from coordinator_tui.render.timetext import age_text
 from coordinator_tui.tui.dialogs.reader import ReaderScreen
 from coordinator_tui.tui.keys import bindings
 from coordinator_tui.tui.rows import cell_text
+from coordinator_tui.tui.widgets.receipts import ReceiptsPanel
 from coordinator_tui.tui.widgets.timeline import SessionTimeline
 
 LONG_TEXT = 2000
@@ -181,6 +186,10 @@ class SessionDetailScreen(Screen[None]):
             timeline = SessionTimeline(self.pages, self.view.id, id="detail-timeline")
             yield timeline.add_class("section")
             yield self._section("claims", "Claims", claims_table(self.view, self.analysis))
+            receipts_panel = ReceiptsPanel(self.view.id, id="detail-receipts")
+            _, written = session_receipts(self.analysis.messages.latest, {}, self.view.id)
+            receipts_panel.show(written, self._messages_by_path())  # delivery: read_receipts
+            yield receipts_panel.add_class("section")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -191,6 +200,20 @@ class SessionDetailScreen(Screen[None]):
             # Focus given while the screen is being pushed may arrive before the widget
             # can draw itself as focused; draw again once the screen is on.
             self.call_after_refresh(timeline.draw)
+        self.read_receipts()
+
+    @work(thread=True, group="receipts", exit_on_error=False)
+    def read_receipts(self) -> None:
+        """The receipts of this session's messages both ways (a few small files)."""
+        messages = self.analysis.messages.latest
+        readers, _ = session_receipts(messages, {}, self.view.id)
+        book = receipts.book(str(self.analysis.root), readers)
+        _, found = session_receipts(messages, book, self.view.id)
+        panel = self.query_one(ReceiptsPanel)
+        self.app.call_from_thread(panel.show, found, self._messages_by_path())
+
+    def _messages_by_path(self) -> dict[str, Message]:
+        return {message.path: message for message in self.analysis.messages.latest}
 
     def watch_cost(self, cost: SessionCost | None) -> None:
         self.query_one("#detail-cost", Static).update(cost_text(cost))

@@ -27,7 +27,7 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
-        for key, meaning in help_lines():
+        for key, meaning in help_lines(getattr(self.app, "read_only", False)):
             table.add_row(Text(key), Text(meaning))
         flags = ", ".join(f"{flag.short} = {flag.meaning}" for flag in FLAGS.values() if flag.short)
         legend = Text.assemble(

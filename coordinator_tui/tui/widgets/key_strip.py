@@ -21,10 +21,10 @@ SHOWN_AS = {"enter": "⏎", "escape": "esc"}
 PALETTE_HINT = "^p palette"
 
 
-def strip_text(width: int = 10_000) -> Text:
+def strip_text(width: int = 10_000, read_only: bool = False) -> Text:
     """The strip for ``width`` cells: whole ``key word`` items, never one cut in half."""
     text = Text(no_wrap=True, overflow="crop")
-    for label, word in compact_footer():
+    for label, word in compact_footer(read_only):
         key = SHOWN_AS.get(label, label)
         gap = 2 if text else 0
         if text.cell_len + gap + len(key) + 1 + len(word) > width:
@@ -45,4 +45,4 @@ class KeyStrip(Widget):
     """One line of keys, fitted to its width at each render."""
 
     def render(self) -> Text:
-        return strip_text(self.content_size.width or 10_000)
+        return strip_text(self.content_size.width or 10_000, getattr(self.app, "read_only", False))

@@ -1,9 +1,10 @@
-"""The live analysis equals a full ``analyse()`` after any sequence of file changes.
+"""The engine updated after any sequence of file changes equals a fresh whole build.
 
 Random sequences of writes, rewrites, deletions and broken files (sessions
 sharing ids and works, claims, priorities, heartbeat events) are applied to a
-real directory through the ``Store``; after each one the incremental result
-must equal ``analyse(snapshot, now)`` field for field, and say which rows moved.
+real directory through the ``Store``; after each one the incrementally updated
+engine must equal ``analyse(snapshot, now)`` (the engine fed every file at
+once) field for field, and say which rows moved.
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coordinator_tui.analysis import Analysis, Health, analyse
+from coordinator_tui.analysis import Analysis, Health, analyse, incremental
 from coordinator_tui.analysis.changes import changes
-from coordinator_tui.analysis.live import LiveAnalysis
+from coordinator_tui.analysis.incremental import IncrementalAnalysis
+from coordinator_tui.analysis.overlap_search import OVERLAP_GAP, OverlapSearch
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Store
+from tests.acting import milestone
 from tests.collective import NOW, build_collective, iso, session
 
 WORKS = [
@@ -115,7 +120,7 @@ def _run(steps: list[tuple[Any, ...]], base: bool, hint: bool) -> None:
             build_collective(root)
         store = Store(root)
         store.scan()
-        live = LiveAnalysis(store.snapshot(), NOW, Settings())
+        live = IncrementalAnalysis(store.snapshot(), NOW, Settings())
         _equal(live.analysis, analyse(store.snapshot(), NOW))
         for step in steps:
             previous = live.analysis
@@ -134,15 +139,17 @@ def _run(steps: list[tuple[Any, ...]], base: bool, hint: bool) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
-def test_live_analysis_equals_the_full_one_after_each_change(steps: list[Any]) -> None:
+def test_an_updated_engine_equals_a_fresh_build_after_each_change(steps: list[Any]) -> None:
     _run(steps, base=False, hint=True)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
-def test_live_analysis_equals_the_full_one_over_the_collective(steps: list[Any]) -> None:
-    """Over the modelled real directory, and without being told which paths changed."""
-    _run(steps, base=True, hint=False)
+def test_an_updated_engine_equals_a_fresh_build_over_the_collective(steps: list[Any]) -> None:
+    """Over the modelled real directory, and without being told which paths changed;
+    every update re-sorting the orders at once, as one of more than ``BULK`` files does."""
+    with mock.patch.object(incremental, "BULK", 0):
+        _run(steps, base=True, hint=False)
 
 
 def test_the_clock_moving_on_changes_what_a_full_analysis_says_but_ages(tmp_path: Path) -> None:
@@ -151,7 +158,7 @@ def test_the_clock_moving_on_changes_what_a_full_analysis_says_but_ages(tmp_path
     build_collective(tmp_path)
     store = Store(tmp_path)
     store.scan()
-    live = LiveAnalysis(store.snapshot(), NOW, Settings())
+    live = IncrementalAnalysis(store.snapshot(), NOW, Settings())
     deadline = live.analysis.next_change_at
     assert deadline is not None
     later = NOW + (deadline - NOW) / 2
@@ -176,7 +183,7 @@ def test_a_new_session_lands_in_its_sorted_place(tmp_path: Path) -> None:
     build_collective(tmp_path)
     store = Store(tmp_path)
     store.scan()
-    live = LiveAnalysis(store.snapshot(), NOW, Settings())
+    live = IncrementalAnalysis(store.snapshot(), NOW, Settings())
     path = session(tmp_path, "session-0000", "brand new work", NOW - timedelta(seconds=5))
     change = store.apply([path])
     update = live.update(store.snapshot(), NOW, change.added)
@@ -188,7 +195,7 @@ def test_a_new_session_lands_in_its_sorted_place(tmp_path: Path) -> None:
 
 
 def _without_ages(analysis: Analysis) -> Analysis:
-    views = tuple(replace(view, heartbeat_age_s=None) for view in analysis.sessions)
+    views = tuple(view._replace(heartbeat_age_s=None) for view in analysis.sessions)
     return replace(analysis, sessions=views, now=datetime.min, next_change_at=None)
 
 
@@ -202,7 +209,7 @@ def test_changes_and_a_moving_clock_together(steps: list[Any], waits: list[float
         store = Store(root)
         store.scan()
         now = NOW
-        live = LiveAnalysis(store.snapshot(), now, Settings())
+        live = IncrementalAnalysis(store.snapshot(), now, Settings())
         for index, step in enumerate(steps):
             if index < len(waits):
                 now += timedelta(seconds=waits[index])
@@ -212,3 +219,51 @@ def test_changes_and_a_moving_clock_together(steps: list[Any], waits: list[float
             full = analyse(store.snapshot(), now)
             assert _without_ages(update.analysis) == _without_ages(full)
             assert update.analysis.next_change_at == full.next_change_at
+
+
+def test_overlaps_searched_aside_are_installed_only_while_current(tmp_path: Path) -> None:
+    """The dashboard searches overlaps in a worker (``overlap_input`` → ``OverlapSearch``
+    → ``install_overlaps``): installed, they equal a whole analysis's; a search of works
+    that changed meanwhile is refused; the next search waits ``OVERLAP_GAP`` × its cost."""
+    build_collective(tmp_path)
+    for index in range(6):  # alike works: overlaps to find
+        session(tmp_path, f"session-5{index}", f"treasury audit part {index}", NOW)
+    store = Store(tmp_path)
+    store.scan()
+    live = IncrementalAnalysis(store.snapshot(), NOW, Settings(), overlaps=False)
+    assert live.analysis.overlaps == () and not live.overlaps_current
+    clock = [100.0]
+    search = OverlapSearch(monotonic=lambda: clock[0])
+    assert search.wait() == 0.0 and search.busy
+    views, threshold, version = live.overlap_input()
+    found = search.run(views, threshold)
+    search.busy = False
+    assert search.wait() == pytest.approx(OVERLAP_GAP * search.cost) and search.timer
+    change = store.apply([session(tmp_path, "session-50", "something else entirely", NOW)])
+    live.update(store.snapshot(), NOW, change.updated, overlaps=False)
+    assert not live.install_overlaps(found, version)  # the works moved on: search again
+    views, threshold, version = live.overlap_input()
+    assert live.install_overlaps(search.run(views, threshold), version) and live.overlaps_current
+    whole = analyse(store.snapshot(), NOW)
+    assert whole.overlaps and live.analysis.overlaps == whole.overlaps
+    assert live.analysis.overlaps_found == whole.overlaps_found
+
+
+def test_a_milestone_turning_stalled_shows_in_an_update_of_no_files(tmp_path: Path) -> None:
+    """The engine keeps its milestone summary while no milestone can turn stalled; the
+    clock passing that moment alone brings it up to date."""
+    build_collective(tmp_path)
+    moved = NOW - timedelta(seconds=Settings().stalled_after_s - 60)
+    milestone(tmp_path, "m-late", status="in_progress", updated_at=moved)
+    store = Store(tmp_path)
+    store.scan()
+    live = IncrementalAnalysis(store.snapshot(), NOW, Settings())
+
+    def stalled(analysis: Analysis) -> set[str]:
+        return {i.milestone.milestone_id for i in analysis.milestones.items if i.stalled}
+
+    assert "m-late" not in stalled(live.analysis)
+    for later in (NOW + timedelta(seconds=30), NOW + timedelta(seconds=90)):
+        update = live.update(store.snapshot(), later, [])
+        assert update.analysis.milestones == analyse(store.snapshot(), later).milestones
+    assert "m-late" in stalled(update.analysis)

@@ -139,3 +139,76 @@ def test_alert_state_is_read_again_before_each_decision(collective: Path) -> Non
     second.run_cycle()
     assert len(broadcasts(collective, "Duplicate work")) == 1
     assert len(broadcasts(collective, "Work suggestion")) == 1
+
+
+def test_held_sees_a_live_run_without_taking_its_lock(collective: Path) -> None:
+    """The dashboard asks before it writes what a ``run`` would write (budget messages):
+    a running ``run`` is seen, and asking neither refuses that ``run`` nor leaves a lock."""
+    assert run_lock.held(collective) is False  # no .coordinator/run.lock yet
+    first = subprocess.Popen(
+        [*CLI, "run", str(collective), "--interval", "3600", *NOW_ARG],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    lock = collective / ".coordinator" / "run.lock"
+    try:
+        _wait_for_pid(lock, first.pid, first)
+        assert run_lock.held(collective) is True
+        assert run_lock.held(collective) is True  # asking twice changes nothing
+        assert first.poll() is None and lock.read_text() == f"{first.pid}\n"
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=60) == 0
+    assert lock.read_text() == f"{first.pid}\n"  # the file stays, naming a dead pid
+    assert run_lock.held(collective) is False
+    with run_lock.acquire(collective):  # the question left no lock behind
+        assert run_lock.held(collective) is True  # another descriptor: seen as held
+    assert run_lock.held(collective) is False
+
+
+def test_held_sees_any_holder_until_the_kernel_drops_its_lock(tmp_path: Path) -> None:
+    """A holder whose pid is alive but that holds nothing is not a ``run``; one killed
+    with -9 holds nothing the moment it is gone."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path;"
+            "from coordinator_tui.write import run_lock;"
+            "lock = run_lock.acquire(Path(sys.argv[1])); print('held', flush=True);"
+            "sys.stdin.readline(); lock.release(); print('released', flush=True);"
+            "time.sleep(600)",
+            str(tmp_path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    try:
+        assert holder.stdin is not None and holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        assert run_lock.held(tmp_path) is True
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "released"
+        assert holder.poll() is None  # alive, named in the file, holding nothing
+        assert run_lock.held(tmp_path) is False
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert run_lock.held(tmp_path) is False
+
+
+def test_held_is_false_for_what_no_run_could_hold(tmp_path: Path) -> None:
+    assert run_lock.held(tmp_path / "missing") is False
+    private = tmp_path / ".coordinator"
+    private.mkdir()
+    (tmp_path / "elsewhere").write_text("1\n")
+    (private / "run.lock").symlink_to(tmp_path / "elsewhere")  # acquire refuses a link too
+    assert run_lock.held(tmp_path) is False
+    (private / "run.lock").unlink()
+    (private / "run.lock").mkdir()
+    assert run_lock.held(tmp_path) is False

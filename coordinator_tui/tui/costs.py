@@ -1,8 +1,8 @@
 """What the sessions cost, on the dashboard, without Textual (issue 28).
 
-Each collective follows its sessions' transcripts in a thread of its own
-(``UsageFeed``: a ``UsageFollower`` stepped every two seconds, never on the screen's
-thread); each total that changed goes up to the screen, which hands it to the next run
+Each collective follows its sessions' transcripts (``UsageFeed``: a ``UsageFollower``
+stepped every two seconds in a worker thread, never on the screen's thread); each total
+that changed goes up to the screen, which hands it to the next run
 of the coordinator's decisions, where ``act`` prices it as it does for ``run``. What the
 decisions say about costs is worded here, in the same worker (``cost_words``): a cost
 cell per session, found by its row keys. Budgets: a budget newly at 80 % is a
@@ -134,65 +134,64 @@ def same_usage(old: UsageSnapshot | None, new: UsageSnapshot) -> bool:
     )
 
 
-class UsageFeed:
-    """One collective's transcripts followed in a thread (``run``); each total that
-    changed handed to ``post`` (the screen's ``post_message``, safe from a thread).
+class FeedStep(NamedTuple):
+    """What one step of a ``UsageFeed`` found."""
 
-    ``watch`` is the screen's only call while it runs: it keeps the newest snapshot (an
-    assignment, whatever the rate of file events); the thread reads which sessions to
-    follow from it at its next step. The follower's state is saved through the guarded
-    writer as ``run`` saves it."""
+    busy: bool
+    """A large transcript is still being read from its start: step again soon."""
+    usage: UsageSnapshot | None
+    """The totals, when they changed (always on the first step); None: as before."""
+
+
+class UsageFeed:
+    """One collective's transcripts, followed a step at a time in a worker thread (the
+    screen starts one every ``STEP_EVERY_S``, never two at once), so the follower never
+    runs on the screen's thread and no worker outlives its step.
+
+    ``watch`` is the screen's only call between steps: it keeps the newest snapshot (an
+    assignment, whatever the rate of file events); the next step reads which sessions to
+    follow from it. The follower's state is saved through the guarded writer as ``run``
+    saves it, unless the dashboard is read-only (``save=False``)."""
 
     def __init__(
         self,
         root: Path,
-        post: Callable[[UsageSnapshot], object],
         clock: Callable[[], float] = time.time,
-        every: float = STEP_EVERY_S,
+        save: bool = True,
         follower: UsageFollower | None = None,
     ) -> None:
-        self.follower = follower or UsageFollower(root, saver(root), clock=clock)
-        self.post = post
-        self.every = every
+        self.follower = follower or UsageFollower(root, saver(root) if save else None, clock=clock)
+        self.stepping = False
+        """A step is under way (set and cleared by the screen's thread)."""
         self._snapshot: Snapshot | None = None
         self._watched: Snapshot | None = None
         self._last: UsageSnapshot | None = None
-        self._stop = threading.Event()
-        self._first = threading.Event()
+
+    @property
+    def started(self) -> bool:
+        """A snapshot came: there are sessions (or none) to follow."""
+        return self._snapshot is not None
 
     def watch(self, snapshot: Snapshot) -> None:
-        """The collective's newest snapshot (the screen's thread; the first one wakes the
-        thread, later ones wait for its next step)."""
+        """The collective's newest snapshot (the screen's thread)."""
         self._snapshot = snapshot
-        self._first.set()
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._first.set()
-
-    def run(self) -> None:
-        """The thread: step, hand up what changed, wait; saves what is left at the end."""
-        self._first.wait()
-        try:
-            while not self._stop.is_set():
-                busy = self.step()
-                self._stop.wait(BUSY_STEP_S if busy else self.every)
-        finally:
-            self.follower.flush()
-
-    def step(self) -> bool:
-        """One step of the follower over the newest snapshot's sessions; True while a
-        transcript is still being read from its start. The first step always posts."""
+    def step(self) -> FeedStep:
+        """One step of the follower over the newest snapshot's sessions (a worker thread)."""
         snapshot = self._snapshot
         if snapshot is not None and snapshot is not self._watched:
             self._watched = snapshot
             self.follower.watch(watched_from(snapshot.sessions))
         busy = self.follower.step()
         usage = self.follower.snapshot()
-        if self._last is None or not same_usage(self._last, usage):
-            self._last = usage
-            self.post(usage)
-        return busy
+        if self._last is not None and same_usage(self._last, usage):
+            return FeedStep(busy, None)
+        self._last = usage
+        return FeedStep(busy, usage)
+
+    def flush(self) -> None:
+        """Save what changed since the last save (at the end)."""
+        self.follower.flush()
 
 
 class BudgetWatch:

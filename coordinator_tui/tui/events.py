@@ -7,7 +7,6 @@ from textual.message import Message
 
 from coordinator_tui.store import Snapshot, StoreChange
 from coordinator_tui.tui.table_view import FirstPage
-from coordinator_tui.usage.tokens import UsageSnapshot
 
 
 class DirectoryChanged(Message):
@@ -60,16 +59,3 @@ class FirstPageReady(Message):
         super().__init__()
         self.page = page
         self.collective = collective
-
-
-class UsageChanged(Message):
-    """The sessions' usage totals changed (a collective's ``costs.UsageFeed``, from its
-    thread); a newer one replaces one still queued."""
-
-    def __init__(self, usage: UsageSnapshot, collective: int = 0) -> None:
-        super().__init__()
-        self.usage = usage
-        self.collective = collective
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, UsageChanged) and message.collective == self.collective

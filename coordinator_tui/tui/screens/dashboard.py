@@ -61,17 +61,12 @@ from coordinator_tui.tui.collective import (
     Result,
     changed_paths,
 )
-from coordinator_tui.tui.costs import UsageFeed
+from coordinator_tui.tui.costs import BUSY_STEP_S, STEP_EVERY_S, FeedStep, UsageFeed
 from coordinator_tui.tui.decisions import Decisions
 from coordinator_tui.tui.dialogs.compose import ComposeScreen
 from coordinator_tui.tui.dialogs.reader import ReaderScreen
 from coordinator_tui.tui.dialogs.start_agent import preselect
-from coordinator_tui.tui.events import (
-    DirectoryChanged,
-    FirstPageReady,
-    UsageChanged,
-    WatchStatus,
-)
+from coordinator_tui.tui.events import DirectoryChanged, FirstPageReady, WatchStatus
 from coordinator_tui.tui.keys import bindings, catch_up_filter, is_read_only
 from coordinator_tui.tui.layout import share_height
 from coordinator_tui.tui.panels import (
@@ -247,9 +242,10 @@ class DashboardScreen(Screen[None]):
         self.set_interval(1.0, self.tick)
 
     def on_unmount(self) -> None:
+        """What the followers read since their last save is saved (not read-only)."""
         for collective in self.collectives:
             if collective.usage_feed is not None:
-                collective.usage_feed.stop()
+                collective.usage_feed.flush()
 
     def on_resize(self) -> None:
         if self.forced_compact is None:
@@ -377,6 +373,8 @@ class DashboardScreen(Screen[None]):
                 self._request_analysis(collective)
         elif worker.group == "overlaps":
             self._overlaps_found(collective, result)
+        elif worker.group == "usage":
+            self._usage_stepped(collective, result)
         elif worker.group == "decisions":
             decided = result[1] if isinstance(result, tuple) else None
             again = collective.deciding.finished(decided.seconds if decided else None)
@@ -391,7 +389,10 @@ class DashboardScreen(Screen[None]):
         collective = self.collectives[message.collective]
         collective.snapshot = message.snapshot
         if collective.usage_feed is not None:
+            first = not collective.usage_feed.started
             collective.usage_feed.watch(message.snapshot)
+            if first:
+                self._step_usage(collective)
         feed = self.query_one(BroadcastFeed)
         feed.history_state(message.snapshot, collective.label)  # progress, counts
         collective.scheduler.snapshot_arrived()
@@ -664,22 +665,39 @@ class DashboardScreen(Screen[None]):
     # --- what the sessions cost (``tui.costs``) ------------------------------------------
 
     def _follow_usage(self, collective: Collective) -> None:
-        """Its transcripts followed in a thread of their own, until unmount."""
-        index = collective.index
-        feed = UsageFeed(
+        """Its transcripts followed a step every ``STEP_EVERY_S`` from its first snapshot
+        on; a read-only dashboard saves no follower state."""
+        collective.usage_feed = UsageFeed(
             collective.root,
-            lambda usage: self.post_message(UsageChanged(usage, index)),
             clock=lambda: self.clock().timestamp(),
+            save=not is_read_only(self),
         )
-        collective.usage_feed = feed
-        self._run(collective, "usage", feed.run)
+        self.set_interval(STEP_EVERY_S, partial(self._step_usage, collective))
 
-    def on_usage_changed(self, message: UsageChanged) -> None:
-        """New totals: the decisions price them and hold them to the budgets again."""
-        collective = self.collectives[message.collective]
-        if collective.take_usage(message.usage) and collective.analysis is not None:
+    def _step_usage(self, collective: Collective) -> None:
+        """One step of the follower in a worker, unless one is under way or no snapshot
+        came yet (``_usage_stepped`` takes what it found)."""
+        feed = collective.usage_feed
+        if feed is None or feed.stepping or not feed.started:
+            return
+        feed.stepping = True
+        self._run(collective, "usage", feed.step)
+
+    def _usage_stepped(self, collective: Collective, found: object) -> None:
+        """New totals: the decisions price them and hold them to the budgets again; a
+        large transcript still read from its start: the next step soon."""
+        feed = collective.usage_feed
+        if feed is None:
+            return
+        feed.stepping = False
+        if not isinstance(found, FeedStep):
+            return  # failed: said by on_worker_state_changed; the interval tries again
+        again = found.usage is not None and collective.take_usage(found.usage)
+        if again and collective.analysis is not None:
             collective.deciding.snapshot_arrived()
             self._request_decisions(collective)
+        if found.busy:
+            self.set_timer(BUSY_STEP_S, partial(self._step_usage, collective))
 
     def _show_costs(
         self, collective: Collective, decided: Decisions, events: Sequence[EscalationEvent]
@@ -697,7 +715,8 @@ class DashboardScreen(Screen[None]):
         for note in collective.budget_watch.warnings(costs):
             self.notify(collective.labelled(note), severity="warning", markup=False, timeout=10)
         analysis = collective.analysis
-        if analysis is not None and collective.cost_writer.due(events, costs):
+        writes = not is_read_only(self)
+        if writes and analysis is not None and collective.cost_writer.due(events, costs):
             write = partial(collective.cost_writer.write, collective.root, events, analysis, costs)
             self._run(collective, "costs", partial(self._write_costs, collective, write))
         for screen in self.app.screen_stack:

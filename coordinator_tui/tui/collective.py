@@ -403,14 +403,14 @@ class Collective:
         if analysis is None:
             return None
         advice = words.advice_short(self.decisions.acting.resources if self.decisions else None)
-        problems = len(analysis.errors)
+        costs = self.decisions.costs if self.decisions else NO_WORDS
+        problems = len(analysis.errors) + len(costs.problems)
         notes = (
             " · ".join(part for part in (advice, panels.sync_note(self.sync_view)) if part),
             f"{problems} file problem{'s' if problems != 1 else ''}" if problems else "",
             "polling" if self.watch_mode == "polling" else "",
         )
         points = self.trend.points()
-        costs = self.decisions.costs if self.decisions else NO_WORDS
         return SummaryLine(
             counts=panels.summary_counts(analysis),
             utilization=analysis.counts.utilization,
@@ -558,6 +558,7 @@ class Collective:
     def errors(self) -> list[FileError]:
         """Its file problems (and an unreadable sync state), named with it among several."""
         problems = list(self.analysis.errors) if self.analysis else []
+        problems += self.decisions.costs.problems if self.decisions else ()
         if self.sync_view is not None and self.sync_view.problem is not None:
             problems.append(self.sync_view.problem)
         if self.label:

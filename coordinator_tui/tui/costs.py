@@ -14,10 +14,11 @@ the one record of what was told, ``.coordinator/escalation.json``.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -26,6 +27,8 @@ from typing import NamedTuple
 from coordinator_tui.analysis import Analysis
 from coordinator_tui.analysis.acting.escalate import EscalationEvent, EscalationState
 from coordinator_tui.analysis.costs import Costs, MilestoneCost, SessionCost
+from coordinator_tui.files.layout import PRIVATE_FOLDER
+from coordinator_tui.files.records import FileError
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.headless.budget_notice import budget_notices
 from coordinator_tui.render.costs_text import budget_text, cost_cell, money, spend_text, strip_text
@@ -45,6 +48,9 @@ BUSY_STEP_S = 0.05
 SUMMARY_EVERY_S = 10.0
 """The status line's summary is written at most this often."""
 BUDGET_KINDS = ("budget-session", "budget-collective-day", "budget-milestone")
+NOT_READ = ("transcript not read", "transcript is not")
+"""How ``usage.transcript`` begins the reason of a transcript it refused or could not
+read (one not found yet is a warning: an agent writes it at its first response)."""
 
 
 class CostCell(NamedTuple):
@@ -74,22 +80,51 @@ class CostWords:
     """The summary strip's spend (``strip_text``): today and the rate per hour."""
     over: bool = False
     """Some budget is crossed (the strip says it in red)."""
+    problems: tuple[FileError, ...] = ()
+    """Transcripts not read, or only partly, and why: entries of the errors list."""
 
 
 NO_WORDS = CostWords()
 
 
-def cost_words(costs: Costs, analysis: Analysis) -> CostWords:
-    """The cells, the rows they go to, and the strip's words, for one ``Costs``."""
+def cost_words(costs: Costs, analysis: Analysis, usage: UsageSnapshot | None = None) -> CostWords:
+    """The cells, the rows they go to, the strip's words and the transcripts' problems,
+    for one ``Costs`` and the ``usage`` it was priced from."""
+    problems = transcript_errors(usage)
     if not costs.sessions:
-        return NO_WORDS
+        return replace(NO_WORDS, problems=problems) if problems else NO_WORDS
     cells = {session: cell_of(cost) for session, cost in costs.sessions.items()}
     keys: dict[str, tuple[str, ...]] = {}
     for view in analysis.sessions:
         if view.id in cells:
             keys[view.id] = (*keys.get(view.id, ()), view.key)
     over = any(check.level == "over" for check in costs.budgets)
-    return CostWords(cells, keys, strip_text(costs), over)
+    return CostWords(cells, keys, strip_text(costs), over, problems)
+
+
+def transcript_errors(usage: UsageSnapshot | None) -> tuple[FileError, ...]:
+    """The follower's problems as the errors list shows files: the transcript's path (the
+    follower names it by its file name) and the reason; a transcript refused or not
+    read is an error, one not there yet or read in part (a line skipped) a warning."""
+    if usage is None:
+        return ()
+    errors = []
+    for session, used in sorted(usage.sessions.items()):
+        paths = {os.path.basename(path): path for path in used.sources}
+        for problem in used.problems:
+            name, _, reason = problem.partition(": ")
+            path = paths.get(name)
+            if path is None:
+                path, reason = f"transcripts of {session}", problem
+            severity = "error" if reason.startswith(NOT_READ) else "warning"
+            errors.append(FileError(path=path, reason=reason, kind="transcript", severity=severity))
+    errors += [
+        FileError(
+            path=f"{PRIVATE_FOLDER}/usage", reason=problem, kind="transcript", severity="warning"
+        )
+        for problem in usage.problems
+    ]
+    return tuple(errors)
 
 
 def milestone_cell(cost: MilestoneCost | None) -> str:

@@ -62,7 +62,7 @@ def decide(
     started = time.perf_counter()
     book = receipts.book(str(root), hook_driven(analysis.sessions)) if root else None
     acting = act(analysis, samples, receipts=book, usage=usage)
-    words = cost_words(acting.costs, analysis)
+    words = cost_words(acting.costs, analysis, usage)
     return Decisions(analysis.now, acting, time.perf_counter() - started, words)
 
 

@@ -49,9 +49,10 @@ TIERS = {"wide": WIDE_COLUMNS, "medium": MEDIUM_COLUMNS, "compact": COMPACT_COLU
 WIDE_FROM = 118
 """A table narrower than this drops capabilities and started (the detail screen has them);
 a 120-column terminal (118 inside the border) still shows them, as the README says."""
-COMPACT_COST_FROM = 70
-"""A compact table (a side pane) this wide or wider shows the cost column; a narrower one
-leaves it to the detail screen (the work needs the room more)."""
+COMPACT_COST_FROM = 68
+"""A compact table this wide or wider (a side pane of 70 columns, 68 inside the border)
+shows the cost column; a narrower one leaves it to the detail screen (the work needs the
+room more)."""
 
 
 def _cells(row: SessionRow, columns: Sequence[str]) -> tuple[str, ...]:

@@ -418,7 +418,7 @@ class Collective:
             note="  ".join(note for note in notes if note),
             short=compact,
             name=self.label,
-            spend=costs.strip,
+            spend=costs.strip_short if compact else costs.strip,
             over_budget=costs.over,
         )
 

@@ -78,6 +78,8 @@ class CostWords:
     """Session id → the file keys of its rows (two files may claim one id)."""
     strip: str = ""
     """The summary strip's spend (``strip_text``): today and the rate per hour."""
+    strip_short: str = ""
+    """…in a compact strip (a part with no price as ``+``)."""
     over: bool = False
     """Some budget is crossed (the strip says it in red)."""
     problems: tuple[FileError, ...] = ()
@@ -99,7 +101,7 @@ def cost_words(costs: Costs, analysis: Analysis, usage: UsageSnapshot | None = N
         if view.id in cells:
             keys[view.id] = (*keys.get(view.id, ()), view.key)
     over = any(check.level == "over" for check in costs.budgets)
-    return CostWords(cells, keys, strip_text(costs), over, problems)
+    return CostWords(cells, keys, strip_text(costs), strip_text(costs, short=True), over, problems)
 
 
 def transcript_errors(usage: UsageSnapshot | None) -> tuple[FileError, ...]:

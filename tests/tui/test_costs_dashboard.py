@@ -220,6 +220,10 @@ async def test_the_strip_says_the_spend_today_and_per_hour_in_red_over_a_budget(
         await costs_in(pilot)
         assert spent in screen_text(app)
         assert strip_style(app, "today") == "bold red"
+    app = app_for(costly)
+    async with app.run_test(size=(99, 40)) as pilot:  # compact: the unpriced part as "+"
+        await costs_in(pilot)
+        assert "today $90.00+ · $45.00/h" in screen_text(app)
 
 
 # --- budgets --------------------------------------------------------------------------------

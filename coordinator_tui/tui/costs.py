@@ -91,11 +91,14 @@ NO_WORDS = CostWords()
 
 def cost_words(costs: Costs, analysis: Analysis, usage: UsageSnapshot | None = None) -> CostWords:
     """The cells, the rows they go to, the strip's words and the transcripts' problems,
-    for one ``Costs`` and the ``usage`` it was priced from."""
+    for one ``Costs`` and the ``usage`` it was priced from. Nothing but the problems
+    until some session has spent: a transcript not written yet shows no column."""
     problems = transcript_errors(usage)
-    if not costs.sessions:
+    cells = {
+        session: cell_of(cost) for session, cost in costs.sessions.items() if not cost.spend.empty
+    }
+    if not cells:
         return replace(NO_WORDS, problems=problems) if problems else NO_WORDS
-    cells = {session: cell_of(cost) for session, cost in costs.sessions.items()}
     keys: dict[str, tuple[str, ...]] = {}
     for view in analysis.sessions:
         if view.id in cells:

@@ -167,15 +167,24 @@ async def test_the_cost_column_shows_what_each_transcript_cost_and_sorts_by_it(
         assert "$45.00" in screen_text(app)
 
 
-async def test_without_transcripts_there_is_no_cost_column_or_sort(
-    frozen_app: CoordinatorApp,
+async def test_before_any_spend_there_is_no_cost_column_sort_or_strip(
+    coordination: Path,
 ) -> None:
-    async with frozen_app.run_test(size=WIDE) as pilot:
+    """A session whose agent has not written its transcript yet (the hooks record the
+    path at its start): nothing spent, so no column; the file not there is a warning."""
+    spend(coordination, "session-1001")
+    transcript_of(coordination, "session-1001").unlink()
+    app = app_for(coordination)
+    async with app.run_test(size=WIDE) as pilot:
         await ready(pilot)
-        await frozen_app.workers.wait_for_complete()
-        assert "cost" not in frozen_app.dashboard.table.column_keys
-        assert COST_SORT not in frozen_app.dashboard.table_view.sorts
-        assert "today $" not in screen_text(frozen_app)
+        await app.workers.wait_for_complete()
+        assert "cost" not in app.dashboard.table.column_keys
+        assert COST_SORT not in app.dashboard.table_view.sorts
+        assert "today $" not in screen_text(app)
+        errors, _ = app.dashboard.collectives.errors()
+        (missing,) = [error for error in errors if error.kind == "transcript"]
+        assert (missing.reason, missing.severity) == ("transcript not found", "warning")
+        assert missing.path == str(transcript_of(coordination, "session-1001"))
 
 
 @pytest.mark.parametrize(("width", "column"), [(70, True), (60, False)])

@@ -693,7 +693,8 @@ class DashboardScreen(Screen[None]):
         if not isinstance(found, FeedStep):
             return  # failed: said by on_worker_state_changed; the interval tries again
         again = found.usage is not None and collective.take_usage(found.usage)
-        if again and collective.analysis is not None:
+        if again and collective.analyses and collective.analysis is not None:
+            # (Before the first full analysis, ``_attend`` asks for the first decisions.)
             collective.deciding.snapshot_arrived()
             self._request_decisions(collective)
         if found.busy:

@@ -5,7 +5,10 @@ off, for ``bench_live.py --off`` to measure each against the program as shipped.
 
 - ``freeze``: no ``gc.freeze`` of what the first analysis leaves alive;
 - ``hold``: the coordinator's decisions do not wait for a pause in typing;
-- ``defer``: changed files do not wait for a pause in typing.
+- ``defer``: changed files do not wait for a pause in typing;
+- ``costs``: the sessions' transcripts are not followed (no cost column, strip or budgets);
+- ``usagehold``: the transcripts' follower does not wait for a pause in typing;
+- ``rebuild``: a transcript read from its start advances 16 MiB a step, as in ``run``.
 
 Each is switched off as its module is first imported, so the command starts as the
 program does (the same imports, in the same order, at the same moments).
@@ -19,10 +22,30 @@ import sys
 from types import ModuleType
 from typing import Any
 
+
+class NoUsage:
+    """In place of ``tui.costs.UsageFeed``: never started, so never stepped."""
+
+    started = False
+    stepping = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def watch(self, snapshot: Any) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
 PATCHES: dict[str, dict[str, tuple[str, Any]]] = {
     "freeze": {"coordinator_tui.tui.watcher": ("freeze_survivors", lambda records: None)},
     "hold": {"coordinator_tui.tui.screens.dashboard": ("KEYS_FIRST_S", 0.0)},
     "defer": {"coordinator_tui.tui.screens.dashboard": ("TYPING_PAUSE_S", 0.0)},
+    "costs": {"coordinator_tui.tui.screens.dashboard": ("UsageFeed", NoUsage)},
+    "usagehold": {"coordinator_tui.tui.costs": ("KEYS_FIRST_S", 0.0)},
+    "rebuild": {"coordinator_tui.tui.costs": ("REBUILD_BYTES", 16 << 20)},
 }
 
 

@@ -675,12 +675,13 @@ class DashboardScreen(Screen[None]):
         self.set_interval(STEP_EVERY_S, partial(self._step_usage, collective))
 
     def _step_usage(self, collective: Collective) -> None:
-        """One step of the follower in a worker, unless one is under way or no snapshot
-        came yet (``_usage_stepped`` takes what it found)."""
+        """One step of the follower in a worker, when ``UsageFeed.step_wanted`` says so
+        (``_usage_stepped`` takes what it found)."""
         feed = collective.usage_feed
-        if feed is None or feed.stepping or not feed.started:
-            return
-        feed.stepping = True
+        now = time.monotonic()
+        if feed is None or not feed.step_wanted(now - self._typed_at, now):
+            return  # (held for keys: the next interval, or the busy timer, tries again)
+        feed.stepping, feed.stepped_at = True, now
         self._run(collective, "usage", feed.step)
 
     def _usage_stepped(self, collective: Collective, found: object) -> None:

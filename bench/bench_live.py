@@ -69,6 +69,8 @@ SOCKET = f"bench16-{os.getpid()}"
 WIDTH, HEIGHT = 160, 50
 SORTS = ("attention", "id", "heartbeat")
 TRANSCRIPTS = False
+PRESSES = 12
+"""``s`` presses timed on an idle dashboard (``--presses``)."""
 """``--transcripts``: the sessions name transcripts."""
 ROW = re.compile(r"(session-\d{5})")
 OUTSIDE_POLL_S = 0.02
@@ -296,7 +298,7 @@ def measure(
         latencies.append(pane.wait(re.escape(token.encode()), started, 30))
         time.sleep(random.uniform(0.2, 0.4))
     result["write"] = latencies
-    idle, sort = key_latencies(pane, 12, 0)
+    idle, sort = key_latencies(pane, PRESSES, 0)
     result["key_idle"] = idle
     if load is not None:
         result.update(load_run(root, pane, count, load, sort))
@@ -458,6 +460,7 @@ def main() -> int:
         help="every session names a transcript of MB MiB (hard links of one file)",
     )
     parser.add_argument("--no-rest", action="store_true", help="first rows only")
+    parser.add_argument("--presses", type=int, default=PRESSES, help="s presses timed idle")
     args = parser.parse_args()
     compile_package()  # as an installed wheel has it
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -476,8 +479,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as temp:
             roots = {count: Path(temp) / f"c{count}" for count in sizes}
             transcript = Path(temp) / "transcript.jsonl"
-            global TRANSCRIPTS
-            TRANSCRIPTS = args.transcripts > 0
+            global TRANSCRIPTS, PRESSES
+            TRANSCRIPTS, PRESSES = args.transcripts > 0, args.presses
             if args.transcripts:
                 responses = make_transcript(transcript, args.transcripts)
                 size = f"{args.transcripts} MiB"

@@ -35,6 +35,9 @@ class NoUsage:
     def watch(self, snapshot: Any) -> None:
         pass
 
+    def step_wanted(self, typed_ago: float, now: float) -> bool:
+        return False
+
     def flush(self) -> None:
         pass
 

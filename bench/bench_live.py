@@ -438,6 +438,7 @@ def report_variant(results: list[dict]) -> None:  # type: ignore[type-arg]
 
 
 def main() -> int:
+    global TRANSCRIPTS, PRESSES
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--writes", type=int, default=20)
@@ -479,7 +480,6 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as temp:
             roots = {count: Path(temp) / f"c{count}" for count in sizes}
             transcript = Path(temp) / "transcript.jsonl"
-            global TRANSCRIPTS, PRESSES
             TRANSCRIPTS, PRESSES = args.transcripts > 0, args.presses
             if args.transcripts:
                 responses = make_transcript(transcript, args.transcripts)

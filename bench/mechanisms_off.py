@@ -6,9 +6,7 @@ off, for ``bench_live.py --off`` to measure each against the program as shipped.
 - ``freeze``: no ``gc.freeze`` of what the first analysis leaves alive;
 - ``hold``: the coordinator's decisions do not wait for a pause in typing;
 - ``defer``: changed files do not wait for a pause in typing;
-- ``costs``: the sessions' transcripts are not followed (no cost column, strip or budgets);
-- ``usagehold``: the transcripts' follower does not wait for a pause in typing;
-- ``rebuild``: a transcript read from its start advances 16 MiB a step, as in ``run``.
+- ``costs``: the sessions' transcripts are not followed (no cost column, strip or budgets).
 
 Each is switched off as its module is first imported, so the command starts as the
 program does (the same imports, in the same order, at the same moments).
@@ -35,8 +33,7 @@ class NoUsage:
     def watch(self, snapshot: Any) -> None:
         pass
 
-    def step_wanted(self, typed_ago: float, now: float) -> bool:
-        return False
+    step_wanted = False
 
     def flush(self) -> None:
         pass
@@ -47,8 +44,6 @@ PATCHES: dict[str, dict[str, tuple[str, Any]]] = {
     "hold": {"coordinator_tui.tui.screens.dashboard": ("KEYS_FIRST_S", 0.0)},
     "defer": {"coordinator_tui.tui.screens.dashboard": ("TYPING_PAUSE_S", 0.0)},
     "costs": {"coordinator_tui.tui.screens.dashboard": ("UsageFeed", NoUsage)},
-    "usagehold": {"coordinator_tui.tui.costs": ("KEYS_FIRST_S", 0.0)},
-    "rebuild": {"coordinator_tui.tui.costs": ("REBUILD_BYTES", 16 << 20)},
 }
 
 

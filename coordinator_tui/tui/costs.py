@@ -45,13 +45,6 @@ STEP_EVERY_S = 2.0
 """The follower reads what the transcripts gained this often (``run``'s interval too)."""
 BUSY_STEP_S = 0.05
 """…and again this soon while a large transcript is still being read from its start."""
-REBUILD_BYTES = 4 << 20
-"""A transcript read from its start advances this much a step (``run``: 16 MiB): a
-step holds the interpreter a quarter as long while a key waits for it."""
-KEYS_FIRST_S = 2.0
-"""After a key no step starts for this long (the decisions wait as long)…"""
-MAX_HOLD_S = 10.0
-"""…unless the last one started this long ago: someone typing on still sees costs move."""
 SUMMARY_EVERY_S = 10.0
 """The status line's summary is written at most this often."""
 BUDGET_KINDS = ("budget-session", "budget-collective-day", "budget-milestone")
@@ -207,13 +200,9 @@ class UsageFeed:
         save: bool = True,
         follower: UsageFollower | None = None,
     ) -> None:
-        self.follower = follower or UsageFollower(
-            root, saver(root) if save else None, clock=clock, rebuild_bytes=REBUILD_BYTES
-        )
+        self.follower = follower or UsageFollower(root, saver(root) if save else None, clock=clock)
         self.stepping = False
         """A step is under way (set and cleared by the screen's thread)."""
-        self.stepped_at = -float("inf")
-        """When the last step started (``time.monotonic``)."""
         self._snapshot: Snapshot | None = None
         self._watched: Snapshot | None = None
         self._last: UsageSnapshot | None = None
@@ -227,12 +216,10 @@ class UsageFeed:
         """The collective's newest snapshot (the screen's thread)."""
         self._snapshot = snapshot
 
-    def step_wanted(self, typed_ago: float, now: float) -> bool:
-        """A step may start now: one is not under way, a snapshot came, and no key came
-        within ``KEYS_FIRST_S`` (or the last step is ``MAX_HOLD_S`` old)."""
-        if self.stepping or not self.started:
-            return False
-        return typed_ago >= KEYS_FIRST_S or now - self.stepped_at >= MAX_HOLD_S
+    @property
+    def step_wanted(self) -> bool:
+        """A step may start: none is under way and a snapshot came."""
+        return self.started and not self.stepping
 
     def step(self) -> FeedStep:
         """One step of the follower over the newest snapshot's sessions (a worker thread)."""

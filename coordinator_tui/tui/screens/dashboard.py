@@ -678,10 +678,9 @@ class DashboardScreen(Screen[None]):
         """One step of the follower in a worker, when ``UsageFeed.step_wanted`` says so
         (``_usage_stepped`` takes what it found)."""
         feed = collective.usage_feed
-        now = time.monotonic()
-        if feed is None or not feed.step_wanted(now - self._typed_at, now):
-            return  # (held for keys: the next interval, or the busy timer, tries again)
-        feed.stepping, feed.stepped_at = True, now
+        if feed is None or not feed.step_wanted:
+            return
+        feed.stepping = True
         self._run(collective, "usage", feed.step)
 
     def _usage_stepped(self, collective: Collective, found: object) -> None:

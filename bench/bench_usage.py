@@ -12,8 +12,8 @@
    **after a look** (what ``run`` or an earlier ``status`` left: saved states, and
    whatever else that version keeps). The user's rate table (``usage.rate_table``) is
    warm, as after any earlier use on the machine (a temporary ``XDG_CACHE_HOME``).
-   Goal: with/without at most 1.2×. (The dashboard's first rows are not timed: it does
-   not read the usage until its cost widgets land.)
+   Goal: with/without at most 1.2×. (The dashboard's first rows: ``bench_live.py
+   --transcripts 200 --off costs``.)
 
 ``--against REF`` runs the same commands with the package as it was at a git ref
 (``git archive`` into a temporary folder, first on ``PYTHONPATH``), interleaved with this

@@ -5,8 +5,8 @@ write (it sits below ``write/``): its owners hand it ``saver(root)``. ``usage_on
 the one look a one-shot command (``status``, ``report``) takes; ``write_summary`` keeps
 ``.coordinator/usage/summary.json`` for ``status --line`` (which must not price: it
 imports the standard library only), written by every look that priced the usage:
-``run`` each cycle, ``status`` and the report (``keep_summary``), and the dashboard's
-owner of a follower (``write_summary``, once its widgets land).
+``run`` each cycle, ``status`` and the report (``keep_summary``), and the dashboard
+while no ``run`` holds the lock (``tui.costs.CostWriter``).
 """
 
 from __future__ import annotations

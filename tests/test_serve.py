@@ -109,7 +109,7 @@ def test_serve_refuses_a_public_address_without_public(collective: Path, capsys)
 
 def test_serve_bad_port_and_missing_directory_are_usage_errors(tmp_path: Path, capsys) -> None:
     assert main(["serve", str(tmp_path), "--port", "70000"]) == 2
-    assert "a port is 1-65535" in capsys.readouterr().err
+    assert "a port is 1-65535" in capsys.readouterr().err  # arguments.between
     assert main(["serve", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
 

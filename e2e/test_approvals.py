@@ -17,6 +17,7 @@ import json
 import os
 import re
 import select
+import signal
 import socket
 import subprocess
 import time
@@ -104,6 +105,23 @@ class Asking:
 
     def close(self) -> None:
         self.pane.close()
+        _end_codex_daemons(self.world)
+
+
+def _end_codex_daemons(world: World) -> None:
+    """Codex's TUI starts an app-server daemon from its home (``~/.codex/packages``)
+    that outlives it (two processes left behind a test): ended here, only programs run
+    from this test's HOME."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            program = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")[0].decode()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if program.startswith(f"{world.home}/"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry), signal.SIGKILL)
 
 
 def _interactive(agent: Agent, prompt: str) -> list[str]:

@@ -73,17 +73,18 @@ class Asking:
         self.start_up()
 
     def start_up(self, timeout: float = 60) -> None:
-        """Codex's TUI may first offer another model: keep the configured one."""
+        """Codex's TUI may first offer another model: keep the configured one, until the
+        prompt reaches the model (keys sent while the offer is still being drawn can be
+        lost: the offer then stayed and the test waited a minute for nothing)."""
         if not isinstance(self.agent, Codex):
             return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            text = self.pane.text()
-            if "Use existing model" in text:
-                self.pane.keys("Down", "Enter")
-                return
             if self.agent.api.main_requests():
                 return
+            if "Use existing model" in self.pane.text():
+                self.pane.keys("Down", "Enter")
+                time.sleep(1.0)
             time.sleep(0.1)
 
     def dialog(self, timeout: float = 60) -> float:

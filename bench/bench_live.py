@@ -31,6 +31,12 @@ busy, which slowed the 10,000-session start (two busy processes) more than the
 
     python bench/bench_live.py                  # 100, 1k, 10k and the load run
     python bench/bench_live.py --sizes 100,1000 --no-load
+    python bench/bench_live.py --sizes 100 --no-load --transcripts 200 --off costs
+
+``--transcripts MB``: every session names a Claude Code transcript of ``MB`` MiB (hard
+links of one file) and no follower state is kept between starts, so each start is a first
+look (the tails at once, then every transcript read from its start in the background):
+the dashboard's costs at their heaviest; ``--off costs`` measures it without them.
 
 Ratios are printed from this one run; quote them with the load average printed.
 """
@@ -42,6 +48,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,11 +62,16 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from bench_dashboard import generate, iso, pct  # noqa: E402
+from bench_usage import make_transcript  # noqa: E402
 from compiled import compile_package  # noqa: E402
 
 SOCKET = f"bench16-{os.getpid()}"
 WIDTH, HEIGHT = 160, 50
 SORTS = ("attention", "id", "heartbeat")
+TRANSCRIPTS = False
+PRESSES = 12
+"""``s`` presses timed on an idle dashboard (``--presses``)."""
+"""``--transcripts``: the sessions name transcripts."""
 ROW = re.compile(r"(session-\d{5})")
 OUTSIDE_POLL_S = 0.02
 SHOWING = rb"Sessions [1-9][0-9]*/[0-9]"
@@ -114,6 +126,8 @@ class Pane:
         self.path = folder / f"{name}.out"
         self.path.write_bytes(b"")
         self._offset = 0
+        self.sorts = SORTS
+        """What ``s`` cycles through (``cost`` too when the dashboard shows costs)."""
         # A placeholder program until ``start``: the pipe is in place before any output.
         tmux("new-session", "-d", "-s", name, "-x", str(WIDTH), "-y", str(HEIGHT), "cat")
         tmux("pipe-pane", "-t", name, f"cat >> {self.path}")
@@ -166,9 +180,21 @@ def summary_line(text: str) -> str:
     return " ".join(re.findall(r"\d+ (?:live|working|idle|stale|gone)", line))
 
 
+def with_transcripts(root: Path, transcript: Path) -> None:
+    """Each session of ``root`` names a hard link of ``transcript`` (Claude Code's)."""
+    for path in (root / "sessions").glob("session-*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        link = transcript.parent / f"{root.name}-{data['session_id']}.jsonl"
+        os.link(transcript, link)
+        data.update(agent="claude", transcript_path=str(link), model="claude-sonnet-4-5")
+        path.write_text(json.dumps(data), encoding="utf-8")
+
+
 def launch(root: Path, pane: Pane, off: str = "") -> float:
     """Start the dashboard as a user does (``coordinator-tui DIR``); with ``off``, through
-    ``bench/mechanisms_off.py`` with those performance mechanisms switched off."""
+    ``bench/mechanisms_off.py`` with those performance mechanisms switched off. What an
+    earlier start's usage follower saved goes first: each start is a first look."""
+    shutil.rmtree(root / ".coordinator" / "usage", ignore_errors=True)
     if off:
         command = f"{sys.executable} {REPO / 'bench' / 'mechanisms_off.py'} {off} {root}"
     else:
@@ -178,11 +204,12 @@ def launch(root: Path, pane: Pane, off: str = "") -> float:
 
 def press_sort(pane: Pane, current: int) -> tuple[float, int]:
     """Press ``s``; seconds until the title naming the next sort is drawn."""
-    wanted = f"sort: {SORTS[(current + 1) % len(SORTS)]}".encode()
+    sorts = pane.sorts
+    wanted = f"sort: {sorts[(current + 1) % len(sorts)]}".encode()
     pane.mark()
     begin = time.perf_counter()
     tmux("send-keys", "-t", pane.name, "s")
-    return pane.wait(re.escape(wanted), begin, 30), (current + 1) % len(SORTS)
+    return pane.wait(re.escape(wanted), begin, 30), (current + 1) % len(sorts)
 
 
 def key_latencies(pane: Pane, presses: int, sort: int, during=None) -> tuple[list[float], int]:  # type: ignore[no-untyped-def]
@@ -253,6 +280,8 @@ def measure(
 ) -> dict:  # type: ignore[type-arg]
     name = f"s{count}{off.replace(',', '-')}"
     pane = Pane(name, root.parent)
+    if TRANSCRIPTS and "costs" not in off.split(","):
+        pane.sorts = (*SORTS, "cost")
     launch(root, pane, off)
     _, first = wait_screen(name, shows_rows, 120)  # the counts drawn with the first rows
     time.sleep(2.5)  # the watcher settles; overlaps are searched
@@ -269,7 +298,7 @@ def measure(
         latencies.append(pane.wait(re.escape(token.encode()), started, 30))
         time.sleep(random.uniform(0.2, 0.4))
     result["write"] = latencies
-    idle, sort = key_latencies(pane, 12, 0)
+    idle, sort = key_latencies(pane, PRESSES, 0)
     result["key_idle"] = idle
     if load is not None:
         result.update(load_run(root, pane, count, load, sort))
@@ -291,7 +320,7 @@ def load_run(root: Path, pane: Pane, count: int, load: tuple[float, float], sort
     # Nothing lost: the rows filtered to the rewritten sessions equal the disk.
     tmux("send-keys", "-t", name, "Escape")
     wait_screen(name, lambda text: "filter:" not in text, 30)
-    while SORTS[sort] != "id":
+    while pane.sorts[sort] != "id":
         _, sort = press_sort(pane, sort)
     on_disk = {}
     for path in (root / "sessions").glob("session-?????.json"):
@@ -409,6 +438,7 @@ def report_variant(results: list[dict]) -> None:  # type: ignore[type-arg]
 
 
 def main() -> int:
+    global TRANSCRIPTS, PRESSES
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--writes", type=int, default=20)
@@ -421,9 +451,17 @@ def main() -> int:
         action="append",
         default=[],
         help="also measure with these mechanisms off, taking turns (mechanisms_off.py: "
-        "freeze, hold, defer; comma-separated; repeatable)",
+        "freeze, hold, defer, costs; comma-separated; repeatable)",
+    )
+    parser.add_argument(
+        "--transcripts",
+        type=int,
+        default=0,
+        metavar="MB",
+        help="every session names a transcript of MB MiB (hard links of one file)",
     )
     parser.add_argument("--no-rest", action="store_true", help="first rows only")
+    parser.add_argument("--presses", type=int, default=PRESSES, help="s presses timed idle")
     args = parser.parse_args()
     compile_package()  # as an installed wheel has it
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -441,8 +479,16 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as temp:
             roots = {count: Path(temp) / f"c{count}" for count in sizes}
+            transcript = Path(temp) / "transcript.jsonl"
+            TRANSCRIPTS, PRESSES = args.transcripts > 0, args.presses
+            if args.transcripts:
+                responses = make_transcript(transcript, args.transcripts)
+                size = f"{args.transcripts} MiB"
+                print(f"each session names a {size} transcript ({responses} responses)")
             for count, root in roots.items():
                 generate(root, count)
+                if args.transcripts:
+                    with_transcripts(root, transcript)
             variants = ["", *args.off]
             # First rows vary with the machine from one start to the next: the sizes
             # (and variants) take turns, several times, and the median of each is compared.

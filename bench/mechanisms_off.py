@@ -5,7 +5,8 @@ off, for ``bench_live.py --off`` to measure each against the program as shipped.
 
 - ``freeze``: no ``gc.freeze`` of what the first analysis leaves alive;
 - ``hold``: the coordinator's decisions do not wait for a pause in typing;
-- ``defer``: changed files do not wait for a pause in typing.
+- ``defer``: changed files do not wait for a pause in typing;
+- ``costs``: the sessions' transcripts are not followed (no cost column, strip or budgets).
 
 Each is switched off as its module is first imported, so the command starts as the
 program does (the same imports, in the same order, at the same moments).
@@ -19,10 +20,30 @@ import sys
 from types import ModuleType
 from typing import Any
 
+
+class NoUsage:
+    """In place of ``tui.costs.UsageFeed``: never started, so never stepped."""
+
+    started = False
+    stepping = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def watch(self, snapshot: Any) -> None:
+        pass
+
+    step_wanted = False
+
+    def flush(self) -> None:
+        pass
+
+
 PATCHES: dict[str, dict[str, tuple[str, Any]]] = {
     "freeze": {"coordinator_tui.tui.watcher": ("freeze_survivors", lambda records: None)},
     "hold": {"coordinator_tui.tui.screens.dashboard": ("KEYS_FIRST_S", 0.0)},
     "defer": {"coordinator_tui.tui.screens.dashboard": ("TYPING_PAUSE_S", 0.0)},
+    "costs": {"coordinator_tui.tui.screens.dashboard": ("UsageFeed", NoUsage)},
 }
 
 

@@ -105,6 +105,15 @@ def test_the_strip_says_today_and_the_rate_per_hour() -> None:
         last_hour=Spend(Decimal("3.1"), TOKENS),
     )
     assert strip_text(costs) == "today $12.50 · $3.10/h"
+    unpriced = Tokens(output=2_500_000, responses=4)
+    mixed = Costs(
+        sessions=costs.sessions,
+        today=Spend(Decimal("12.5"), TOKENS.plus(unpriced), unpriced, ("house-model",)),
+        last_hour=Spend(Decimal(0), unpriced, unpriced, ("house-model",)),
+        complete=False,
+    )
+    assert strip_text(mixed) == "today ≥$12.50 + ≥2.5M tok, price unknown · 2.5M tok/h"
+    assert strip_text(mixed, short=True) == "today ≥$12.50+ · 2.5M tok/h"
 
 
 def summary(root: Path, **fields: object) -> None:

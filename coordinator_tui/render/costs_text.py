@@ -74,24 +74,31 @@ def spend_text(spend: Spend, complete: bool = True) -> str:
 def cost_cell(cost: SessionCost | None) -> str:
     """The dashboard's cost column: money, or tokens when there is no price; "" when the
     session's transcripts are not read (an agent we cannot read, or none recorded)."""
-    if cost is None or cost.spend.empty:
+    return "" if cost is None else short_spend(cost.spend, cost.complete)
+
+
+def short_spend(spend: Spend, complete: bool = True) -> str:
+    """A spend in a few characters: ``$1.23``, ``$1.23+`` (and tokens with no price),
+    ``47k tok`` (none priced); "" for no spend at all."""
+    if spend.empty:
         return ""
-    least = "" if cost.complete else AT_LEAST
-    if cost.spend.priced:
-        return least + money(cost.spend.usd)
-    if cost.spend.usd:
-        return f"{least}{money(cost.spend.usd)}+"
-    return f"{least}{token_count(cost.spend.tokens.total)} tok"
+    least = "" if complete else AT_LEAST
+    if spend.priced:
+        return least + money(spend.usd)
+    if spend.usd:
+        return f"{least}{money(spend.usd)}+"
+    return f"{least}{token_count(spend.tokens.total)} tok"
 
 
-def strip_text(costs: Costs) -> str:
-    """The summary strip's spend: ``today $12.34 · $3.10/h``; "" with nothing read."""
+def strip_text(costs: Costs, short: bool = False) -> str:
+    """The summary strip's spend: ``today $12.34 · $3.10/h``; "" with nothing read. The
+    rate, and today too when ``short`` (a narrow strip), say a part with no price as
+    ``short_spend`` does."""
     if not costs.sessions:
         return ""
-    today = spend_text(costs.today, costs.complete) or "$0.00"
-    rate = costs.last_hour
-    per_hour = f"{money(rate.usd)}/h" if rate.priced else spend_text(rate) + "/h"
-    return f"today {today} · {per_hour}"
+    words = short_spend if short else spend_text
+    today = words(costs.today, costs.complete) or "$0.00"
+    return f"today {today} · {short_spend(costs.last_hour) or '$0.00'}/h"
 
 
 def detail_lines(cost: SessionCost) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -37,12 +37,22 @@ from coordinator_tui.collectives.names import Collective as Named
 from coordinator_tui.files.records import FileError
 from coordinator_tui.history.index import HistoryIndex
 from coordinator_tui.history.pages import HistoryPages
+from coordinator_tui.render.costs_text import budget_text
 from coordinator_tui.render.trends import sparkline
 from coordinator_tui.settings import Settings
 from coordinator_tui.store import Snapshot, Store, StoreChange
 from coordinator_tui.sync.view import SyncView, read_sync_view, state_mtime
 from coordinator_tui.tui import decisions as words
 from coordinator_tui.tui import panels
+from coordinator_tui.tui.costs import (
+    NO_COST,
+    NO_WORDS,
+    BudgetWatch,
+    CostCell,
+    CostWriter,
+    UsageFeed,
+    same_usage,
+)
 from coordinator_tui.tui.decisions import Decisions
 from coordinator_tui.tui.panels import (
     NEWEST_FIRST,
@@ -57,6 +67,7 @@ from coordinator_tui.tui.rows import RowBuilder, SessionRow, cell_text
 from coordinator_tui.tui.scheduler import Scheduler
 from coordinator_tui.tui.table_view import FirstPage, TableView, VisibleOrder, first_page
 from coordinator_tui.tui.trend import Sampler, Trend
+from coordinator_tui.usage.tokens import UsageSnapshot
 from coordinator_tui.write.messages import Draft, write_message
 from coordinator_tui.write.reports import write_report
 from coordinator_tui.write.trend_log import Sample, TrendLog, TrendLogError
@@ -212,6 +223,16 @@ class Collective:
         self.decided_generation = 0
         self.escalation = EscalationState()
         self.waiting: frozenset[str] = frozenset()
+        self.usage_feed: UsageFeed | None = None
+        """Follows its sessions' transcripts in a thread (set and run by the screen)."""
+        self.usage: UsageSnapshot | None = None
+        """The totals the follower last handed up (None: its first look is not in yet)."""
+        self.decided_usage: UsageSnapshot | None = None
+        """The totals the latest run of the decisions was given."""
+        self.cost_keys: frozenset[str] = frozenset()
+        """Row keys given a cost cell by the last decisions."""
+        self.budget_watch = BudgetWatch()
+        self.cost_writer = CostWriter()
         self.sync_view: SyncView | None = None
         self.sync_seen: float | None = None
         self.lost_seen: dict[str, datetime] = {}
@@ -353,7 +374,8 @@ class Collective:
     def _word_board(self) -> None:
         if self.analysis is not None:
             forecasts = self.decisions.acting.milestone_forecasts if self.decisions else ()
-            self.board = panels.milestone_board(self.analysis, forecasts, self.label)
+            costs = self.decisions.acting.costs if self.decisions else None
+            self.board = panels.milestone_board(self.analysis, forecasts, self.label, costs)
 
     def lost_alerts(self, now: datetime) -> list[Alert]:
         return panels.lost_claim_alerts(self.sync_view, self.lost_seen, now, self.label)
@@ -381,7 +403,8 @@ class Collective:
         if analysis is None:
             return None
         advice = words.advice_short(self.decisions.acting.resources if self.decisions else None)
-        problems = len(analysis.errors)
+        costs = self.decisions.costs if self.decisions else NO_WORDS
+        problems = len(analysis.errors) + len(costs.problems)
         notes = (
             " · ".join(part for part in (advice, panels.sync_note(self.sync_view)) if part),
             f"{problems} file problem{'s' if problems != 1 else ''}" if problems else "",
@@ -395,6 +418,8 @@ class Collective:
             note="  ".join(note for note in notes if note),
             short=compact,
             name=self.label,
+            spend=costs.strip_short if compact else costs.strip,
+            over_budget=costs.over,
         )
 
     def labelled(self, note: str) -> str:
@@ -416,12 +441,37 @@ class Collective:
         if analysis is None:
             return None
         self.decided_generation = generation
-        samples, index, root = tuple(self.samples), self.index, self.root
-        return lambda: (index, words.decide(analysis, samples, root))
+        samples, index, root, usage = tuple(self.samples), self.index, self.root, self.usage
+        self.decided_usage = usage
+        return lambda: (index, words.decide(analysis, samples, root, usage))
+
+    def take_usage(self, usage: UsageSnapshot) -> bool:
+        """The follower's newest totals; True when the decisions must run again for them."""
+        self.usage = usage
+        return not same_usage(self.decided_usage, usage)
+
+    def cost_rows(self, rows: Mapping[str, SessionRow]) -> list[SessionRow]:
+        """The rows whose cost cell is not the last decisions' (those that gained, changed
+        or lost one), made again with it: after the decisions, and after a full analysis
+        whose rows were built while newer costs came."""
+        costs = self.decisions.costs if self.decisions else NO_WORDS
+        wanted: dict[str, CostCell] = {}
+        for session, cell in costs.cells.items():
+            for key in costs.keys.get(session, ()):
+                wanted[self.prefix + key] = cell
+        changed = []
+        for key in self.cost_keys | wanted.keys():
+            row = rows.get(key)
+            cell = wanted.get(key, NO_COST)
+            if row is not None and (row.cost, row.cost_rank) != cell:
+                changed.append(replace(row, cost=cell.text, cost_rank=cell.rank))
+        self.cost_keys = frozenset(wanted)
+        return changed
 
     def apply_decisions(self, decisions: Decisions) -> Sequence[EscalationEvent]:
         """The decisions landed; the incidents raised or resolved since the last ones."""
         self.decisions = decisions
+        self.builder.costs = decisions.costs.cells
         self.deciding.applied_result(self.decided_generation, None)
         self._word_board()
         events, self.escalation = step(self.escalation, decisions.acting.incidents, decisions.now)
@@ -443,6 +493,12 @@ class Collective:
             text.append(f"{raised:%m-%d %H:%M}  ", style="dim")
             text.append(f"{cell_text(kind, 30)}  ", style="bold red")
             text.append(f"{words.full_text(title)}\n")
+        budgets = self.decisions.acting.costs.budgets if self.decisions else ()
+        if budgets:
+            text.append("\nBudgets at 80 % or more\n", style="bold")
+            for check in budgets:
+                style = "bold red" if check.level == "over" else "yellow"
+                text.append(f"{budget_text(check)}\n", style=style)
         text.append("\nResource advice\n", style="bold")
         if self.decisions is None:
             text.append("Not computed yet.\n", style="dim")
@@ -502,6 +558,7 @@ class Collective:
     def errors(self) -> list[FileError]:
         """Its file problems (and an unreadable sync state), named with it among several."""
         problems = list(self.analysis.errors) if self.analysis else []
+        problems += self.decisions.costs.problems if self.decisions else ()
         if self.sync_view is not None and self.sync_view.problem is not None:
             problems.append(self.sync_view.problem)
         if self.label:
@@ -550,8 +607,15 @@ class Collectives:
 
     @property
     def settled(self) -> bool:
-        """Each analysed, its decisions on screen."""
-        return all(c.analyses and c.deciding.up_to_date for c in self.members)
+        """Each analysed, its transcripts looked at, its decisions on screen."""
+        return all(
+            c.analyses and c.usage is not None and c.deciding.up_to_date for c in self.members
+        )
+
+    @property
+    def costs_shown(self) -> bool:
+        """Some session of some collective has a cost cell."""
+        return any(c.builder.costs for c in self.members)
 
     def alerts(self, now: datetime) -> tuple[Alert, ...]:
         """Incidents, then who keeps and who yields, then claims lost to another machine,

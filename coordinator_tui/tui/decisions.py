@@ -29,8 +29,10 @@ from coordinator_tui.analysis.acting.resources import ResourceAdvice
 from coordinator_tui.analysis.receipts import hook_driven
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.render.timetext import short_age
+from coordinator_tui.tui.costs import NO_WORDS, CostWords, cost_words
 from coordinator_tui.tui.panels import Alert
 from coordinator_tui.tui.rows import cell_text
+from coordinator_tui.usage.tokens import UsageSnapshot
 
 FULL_TEXT = 4000
 """An item opened in full is still cut here (a file can hold megabytes on one line)."""
@@ -44,17 +46,24 @@ class Decisions:
     now: datetime
     acting: Acting
     seconds: float
+    costs: CostWords = NO_WORDS
+    """What ``acting.costs`` shows: cost cells, the rows they go to, the strip's words."""
 
 
 def decide(
-    analysis: Analysis, samples: Sequence[HistorySample] = (), root: Path | None = None
+    analysis: Analysis,
+    samples: Sequence[HistorySample] = (),
+    root: Path | None = None,
+    usage: UsageSnapshot | None = None,
 ) -> Decisions:
-    """The core's acting step for ``analysis`` (a worker thread calls this), timed; with
-    ``root``, the hooks' message receipts are read too (receipts, undelivered incidents)."""
+    """The core's acting step for ``analysis`` and the sessions' ``usage`` (a worker
+    thread calls this), timed; with ``root``, the hooks' message receipts are read too
+    (receipts, undelivered incidents)."""
     started = time.perf_counter()
     book = receipts.book(str(root), hook_driven(analysis.sessions)) if root else None
-    acting = act(analysis, samples, receipts=book)
-    return Decisions(analysis.now, acting, time.perf_counter() - started)
+    acting = act(analysis, samples, receipts=book, usage=usage)
+    words = cost_words(acting.costs, analysis, usage)
+    return Decisions(analysis.now, acting, time.perf_counter() - started, words)
 
 
 def full_text(value: object) -> str:

@@ -19,12 +19,14 @@ from operator import attrgetter
 from coordinator_tui.analysis import Analysis, Health, MilestoneView, SessionView
 from coordinator_tui.analysis.acting.predict import MilestoneForecast
 from coordinator_tui.analysis.changes import Changes
+from coordinator_tui.analysis.costs import Costs, MilestoneCost
 from coordinator_tui.analysis.indexes import SortedItems
 from coordinator_tui.files.records import Message
 from coordinator_tui.render.health import HEALTH, MILESTONE_STATUS
 from coordinator_tui.render.sanitize import clip, display, strip_control
 from coordinator_tui.render.timetext import short_age
 from coordinator_tui.sync.view import SyncView
+from coordinator_tui.tui.costs import milestone_cell, milestone_detail
 from coordinator_tui.tui.rows import cell_text
 
 READ_LIMIT = 20_000
@@ -290,17 +292,25 @@ class MilestoneLine:
     detail: str = ""
     """Every field in words, for the milestone opened in full."""
     collective: str = ""
+    cost: str = ""
+    """What it has cost and will cost to finish (``costs.milestone_cell``); empty: none."""
 
 
 def milestone_lines(
-    analysis: Analysis, forecasts: Sequence[MilestoneForecast] = (), collective: str = ""
+    analysis: Analysis,
+    forecasts: Sequence[MilestoneForecast] = (),
+    collective: str = "",
+    costs: Costs | None = None,
 ) -> list[MilestoneLine]:
-    """One line per milestone; ``forecasts`` (matched by milestone id) add the ETA."""
+    """One line per milestone; ``forecasts`` (matched by milestone id) add the ETA, and
+    ``costs`` what each has cost and will cost to finish."""
     ahead = {forecast.milestone_id: forecast for forecast in forecasts}
+    spent = {cost.milestone_id: cost for cost in costs.milestones} if costs else {}
     lines = []
     for item in analysis.milestones.items:
         look = MILESTONE_STATUS.get(item.milestone.status)
         forecast = ahead.get(item.milestone.milestone_id)
+        cost = spent.get(item.milestone.milestone_id)
         lines.append(
             MilestoneLine(
                 symbol=look.symbol if look else "?",
@@ -311,8 +321,9 @@ def milestone_lines(
                 progress=item.progress,
                 stalled=item.stalled,
                 eta=eta_text(forecast, analysis.now),
-                detail=_milestone_detail(item, forecast),
+                detail=_milestone_detail(item, forecast, cost),
                 collective=collective,
+                cost=milestone_cell(cost),
             )
         )
     return lines
@@ -333,7 +344,9 @@ def eta_text(forecast: MilestoneForecast | None, now: datetime) -> str:
     return f"ETA {forecast.eta:%m-%d %H:%M} ({ahead})"
 
 
-def _milestone_detail(item: MilestoneView, forecast: MilestoneForecast | None) -> str:
+def _milestone_detail(
+    item: MilestoneView, forecast: MilestoneForecast | None, cost: MilestoneCost | None = None
+) -> str:
     milestone = item.milestone
     lines = [
         f"Milestone: {display(milestone.title, WIDE)}",
@@ -347,6 +360,7 @@ def _milestone_detail(item: MilestoneView, forecast: MilestoneForecast | None) -
     if forecast is not None:
         eta = f"{forecast.eta:%Y-%m-%d %H:%M} UTC" if forecast.eta else "none"
         lines.append(f"ETA: {eta} — {display(forecast.basis, WIDE)}")
+    lines += milestone_detail(cost)
     for label, values in (
         ("blocker", milestone.blockers),
         ("next session should", milestone.next_session_should),
@@ -366,10 +380,13 @@ class MilestoneBoard:
 
 
 def milestone_board(
-    analysis: Analysis, forecasts: Sequence[MilestoneForecast] = (), collective: str = ""
+    analysis: Analysis,
+    forecasts: Sequence[MilestoneForecast] = (),
+    collective: str = "",
+    costs: Costs | None = None,
 ) -> MilestoneBoard:
     return MilestoneBoard(
-        tuple(milestone_lines(analysis, forecasts, collective)),
+        tuple(milestone_lines(analysis, forecasts, collective, costs)),
         analysis.milestones.completion_pct,
     )
 
@@ -476,6 +493,9 @@ class SummaryLine:
     """When set, the strip shows only this notice (the directory is not there)."""
     name: str = ""
     """The collective's name when the strip shows several."""
+    spend: str = ""
+    """Its spend today and the rate per hour (``render.costs_text.strip_text``)."""
+    over_budget: bool = False
 
 
 # --- notifications ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ words come from ``render.health``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
@@ -21,6 +22,7 @@ from coordinator_tui.files.records import Session
 from coordinator_tui.render.health import HEALTH, session_flags
 from coordinator_tui.render.sanitize import clip, display
 from coordinator_tui.render.timetext import age_text, short_age
+from coordinator_tui.tui.costs import NO_COST, CostCell
 
 WORK_WIDTH = 200
 """Work is cut to this for the table; the detail screen shows more."""
@@ -63,6 +65,10 @@ class SessionRow:
     flags: str
     search: str
     """Lower-case id, work, health and collective: what ``/`` matches against."""
+    cost: str = ""
+    """What its transcripts cost (``render.costs_text.cost_cell``); empty when not read."""
+    cost_rank: tuple[float, int] = (0.0, 0)
+    """What the cost sort orders by (``costs.CostCell``)."""
 
     @property
     def health_text(self) -> str:
@@ -83,6 +89,7 @@ class RowPlace(NamedTuple):
     attention: int
     id: str
     heartbeat: float | None
+    cost_rank: tuple[float, int] = (0.0, 0)
 
 
 def _row_id(session: Session) -> str:
@@ -145,6 +152,9 @@ class RowBuilder:
         self.prefix = prefix
         self._cache: dict[str, tuple[Session, tuple[str, str, str, str, str]]] = {}
         self._previous: dict[str, SessionRow] = {}
+        self.costs: Mapping[str, CostCell] = {}
+        """Session id → its cost cell, from the last decisions (replaced whole by the
+        screen's thread, read whole by a worker's)."""
 
     def rows(self, analysis: Analysis) -> list[SessionRow]:
         """One row per session. A row whose text did not change is the previous object
@@ -152,6 +162,7 @@ class RowBuilder:
         seen: dict[str, tuple[Session, tuple[str, str, str, str, str]]] = {}
         previous_rows: dict[str, SessionRow] = {}
         stamp = analysis.now.timestamp()
+        costs = self.costs
         rows = []
         for view in analysis.sessions:
             cached = self._cache.get(view.key)
@@ -160,16 +171,19 @@ class RowBuilder:
                 cached = (view.session, _static_cells(view.session))
             seen[view.key] = cached
             previous = self._previous.get(view.key)
+            cost = costs.get(view.id, NO_COST) if costs else NO_COST
             if (
                 previous is not None
                 and not fresh
                 and stamp < previous.age_due
                 and previous.health is view.health
                 and previous.flags == _flags(view)
+                and previous.cost == cost.text
+                and previous.cost_rank == cost.rank
             ):
                 row = previous
             else:
-                row = self._row(view, cached[1], analysis.now)
+                row = self._row(view, cached[1], analysis.now, cost)
                 if previous is not None and row == previous:
                     row = previous
             previous_rows[view.key] = row
@@ -180,7 +194,7 @@ class RowBuilder:
 
     def row(self, view: SessionView, now: datetime) -> SessionRow:
         """A single row, outside a full refresh (the quick path for changed files)."""
-        return self._row(view, _static_cells(view.session), now)
+        return self._row(view, _static_cells(view.session), now, self.costs.get(view.id, NO_COST))
 
     def place(self, view: SessionView) -> RowPlace:
         """The ``RowPlace`` of the row made for ``view``: the same key, id and heartbeat,
@@ -192,10 +206,15 @@ class RowBuilder:
             view.attention,
             _row_id(view.session),
             _beat(view),
+            self.costs.get(view.id, NO_COST).rank,
         )
 
     def _row(
-        self, view: SessionView, cells: tuple[str, str, str, str, str], now: datetime
+        self,
+        view: SessionView,
+        cells: tuple[str, str, str, str, str],
+        now: datetime,
+        cost: CostCell = NO_COST,
     ) -> SessionRow:
         ident, work, capabilities, started, beats = cells
         if view.placeholder:
@@ -216,6 +235,8 @@ class RowBuilder:
             started=started,
             flags=_flags(view),
             search=f"{ident} {work} {view.health.value} {self.collective}".rstrip().lower(),
+            cost=cost.text,
+            cost_rank=cost.rank,
         )
 
 

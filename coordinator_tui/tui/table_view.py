@@ -26,6 +26,8 @@ from coordinator_tui.tui.rows import RowBuilder, RowPlace, SessionRow, aged, cel
 SORTS = ("attention", "id", "heartbeat")
 MANY_SORTS = ("collective", *SORTS)
 """Several collectives: ``collective`` groups the rows by directory, attention first within."""
+COST_SORT = "cost"
+"""Offered (last) once some session's transcripts are read: the most expensive first."""
 HIDDEN = (Health.GONE, Health.ENDED)
 """Hidden unless ``g`` shows them."""
 
@@ -48,6 +50,16 @@ class TableView:
     def next_sort(self) -> TableView:
         sorts = self.sorts
         return replace(self, sort=sorts[(sorts.index(self.sort) + 1) % len(sorts)])
+
+    def with_cost_sort(self, offered: bool) -> TableView:
+        """The view with the cost sort offered or not (not: a cost sort goes back to the
+        first)."""
+        if (COST_SORT in self.sorts) == offered:
+            return self
+        if offered:
+            return replace(self, sorts=(*self.sorts, COST_SORT))
+        sorts = tuple(sort for sort in self.sorts if sort != COST_SORT)
+        return replace(self, sorts=sorts, sort=sorts[0] if self.sort == COST_SORT else self.sort)
 
     def toggled_gone(self) -> TableView:
         return replace(self, show_gone=not self.show_gone)
@@ -107,6 +119,9 @@ class TableView:
             return (row.id, row.key)
         if self.sort == "heartbeat":
             return (-(row.heartbeat or -math.inf), row.id, row.key)
+        if self.sort == COST_SORT:
+            usd, tokens = row.cost_rank
+            return (-usd, -tokens, row.id, row.key)
         # Waiting for a human comes first, before duplicates and conflicts.
         attention = (row.attention, row.health is not Health.WAITING, row.id, row.key)
         return (row.collective, *attention) if self.sort == "collective" else attention

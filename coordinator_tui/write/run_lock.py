@@ -90,3 +90,44 @@ def _holder(fd: int) -> int | None:
     except OSError:
         return None
     return int(text) if text.isdigit() and len(text) <= 10 else None
+
+
+def held(root: Path) -> bool:
+    """Whether a ``run`` holds the lock now, asked without taking it from anyone who wants
+    it: a lock file naming a live pid, whose shared lock is refused. (A pid reused by
+    another process costs a shared lock held for two system calls, the only moment a
+    ``run`` starting then could find the lock taken.)"""
+    try:
+        dir_fd = open_folder(root, PRIVATE_FOLDER, create=False)
+    except OSError:
+        return False
+    try:
+        fd = os.open(LOCK_FILE, os.O_RDONLY | (_FLAGS & ~(os.O_RDWR | os.O_CREAT)), dir_fd=dir_fd)
+    except OSError:
+        return False
+    finally:
+        os.close(dir_fd)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        pid = _holder(fd)
+        if pid is not None and not _alive(pid):
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: alive
+    return True

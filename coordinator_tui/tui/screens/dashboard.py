@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -60,6 +61,7 @@ from coordinator_tui.tui.collective import (
     Result,
     changed_paths,
 )
+from coordinator_tui.tui.costs import BUSY_STEP_S, STEP_EVERY_S, FeedStep, UsageFeed
 from coordinator_tui.tui.decisions import Decisions
 from coordinator_tui.tui.dialogs.compose import ComposeScreen
 from coordinator_tui.tui.dialogs.reader import ReaderScreen
@@ -236,7 +238,14 @@ class DashboardScreen(Screen[None]):
             else:
                 self._run(collective, "loader", partial(self._load_once, collective))
             self._run(collective, "history", collective.load_history)
+            self._follow_usage(collective)
         self.set_interval(1.0, self.tick)
+
+    def on_unmount(self) -> None:
+        """What the followers read since their last save is saved (not read-only)."""
+        for collective in self.collectives:
+            if collective.usage_feed is not None:
+                collective.usage_feed.flush()
 
     def on_resize(self) -> None:
         if self.forced_compact is None:
@@ -364,6 +373,8 @@ class DashboardScreen(Screen[None]):
                 self._request_analysis(collective)
         elif worker.group == "overlaps":
             self._overlaps_found(collective, result)
+        elif worker.group == "usage":
+            self._usage_stepped(collective, result)
         elif worker.group == "decisions":
             decided = result[1] if isinstance(result, tuple) else None
             again = collective.deciding.finished(decided.seconds if decided else None)
@@ -377,6 +388,11 @@ class DashboardScreen(Screen[None]):
         only the first load and mass changes wait for a full analysis in a worker."""
         collective = self.collectives[message.collective]
         collective.snapshot = message.snapshot
+        if collective.usage_feed is not None:
+            first = not collective.usage_feed.started
+            collective.usage_feed.watch(message.snapshot)
+            if first:
+                self._step_usage(collective)
         feed = self.query_one(BroadcastFeed)
         feed.history_state(message.snapshot, collective.label)  # progress, counts
         collective.scheduler.snapshot_arrived()
@@ -435,6 +451,7 @@ class DashboardScreen(Screen[None]):
         previous = collective.install(result)  # the first page's analysis, if any: equal
         alone = not self.collectives.several
         self.feed.rows.install(collective.label, result.rows, result.order if alone else None)
+        self.feed.rows.apply(collective.cost_rows(self.feed.rows.rows), [])  # newer costs
         analysis = result.analysis
         self._toast(collective, panels.change_notes(changes(previous, analysis)))
         self._refresh_panels(collective, previous, analysis, True, result.alerts)  # counts first
@@ -614,6 +631,7 @@ class DashboardScreen(Screen[None]):
         self.advice = self.collectives.advice()
         self._refresh_summary()
         self._announce(collective, events)
+        self._show_costs(collective, decided, events)
         for screen in self.app.screen_stack:
             if isinstance(screen, QualityScreen):
                 screen.records = self.collectives.quality()
@@ -643,6 +661,74 @@ class DashboardScreen(Screen[None]):
     def ring(self) -> None:
         self.bells += 1
         self.app.bell()
+
+    # --- what the sessions cost (``tui.costs``) ------------------------------------------
+
+    def _follow_usage(self, collective: Collective) -> None:
+        """Its transcripts followed a step every ``STEP_EVERY_S`` from its first snapshot
+        on; a read-only dashboard saves no follower state."""
+        collective.usage_feed = UsageFeed(
+            collective.root,
+            clock=lambda: self.clock().timestamp(),
+            save=not is_read_only(self),
+        )
+        self.set_interval(STEP_EVERY_S, partial(self._step_usage, collective))
+
+    def _step_usage(self, collective: Collective) -> None:
+        """One step of the follower in a worker, when ``UsageFeed.step_wanted`` says so
+        (``_usage_stepped`` takes what it found)."""
+        feed = collective.usage_feed
+        if feed is None or not feed.step_wanted:
+            return
+        feed.stepping = True
+        self._run(collective, "usage", feed.step)
+
+    def _usage_stepped(self, collective: Collective, found: object) -> None:
+        """New totals: the decisions price them and hold them to the budgets again; a
+        large transcript still read from its start: the next step soon."""
+        feed = collective.usage_feed
+        if feed is None:
+            return
+        feed.stepping = False
+        if not isinstance(found, FeedStep):
+            return  # failed: said by on_worker_state_changed; the interval tries again
+        again = found.usage is not None and collective.take_usage(found.usage)
+        if again and collective.analyses and collective.analysis is not None:
+            # (Before the first full analysis, ``_attend`` asks for the first decisions.)
+            collective.deciding.snapshot_arrived()
+            self._request_decisions(collective)
+        if found.busy:
+            self.set_timer(BUSY_STEP_S, partial(self._step_usage, collective))
+
+    def _show_costs(
+        self, collective: Collective, decided: Decisions, events: Sequence[EscalationEvent]
+    ) -> None:
+        """The decisions' costs: the cells that changed, the cost column and sort, budgets
+        newly near (a toast each), budget messages and the status line's summary (in a
+        worker), and an open detail of one of its sessions."""
+        changed = collective.cost_rows(self.feed.rows.rows)
+        if changed:
+            self.feed.live(self.feed.rows.apply(changed, []))
+        shown = self.collectives.costs_shown
+        self.table.set_costs(shown)
+        self.table_view = self.table_view.with_cost_sort(shown)
+        costs = decided.acting.costs
+        for note in collective.budget_watch.warnings(costs):
+            self.notify(collective.labelled(note), severity="warning", markup=False, timeout=10)
+        analysis = collective.analysis
+        writes = not is_read_only(self)
+        if writes and analysis is not None and collective.cost_writer.due(events, costs):
+            write = partial(collective.cost_writer.write, collective.root, events, analysis, costs)
+            self._run(collective, "costs", partial(self._write_costs, collective, write))
+        for screen in self.app.screen_stack:
+            if isinstance(screen, SessionDetailScreen) and screen.collective == collective.label:
+                screen.cost = costs.of_session(screen.view.id)
+
+    def _write_costs(self, collective: Collective, write: Callable[[datetime], list[str]]) -> None:
+        """In a worker thread: what the dashboard writes about costs; problems as toasts."""
+        for note in write(self.clock()):
+            text = collective.labelled(note)
+            self.app.call_from_thread(self.notify, text, severity="warning", markup=False)
 
     # --- the clock --------------------------------------------------------------------
 
@@ -777,8 +863,14 @@ class DashboardScreen(Screen[None]):
         if view.heartbeat is not None:  # the live analysis reads a view again only on change
             view = view._replace(heartbeat_age_s=(self.clock() - view.heartbeat).total_seconds())
         assert collective.analysis is not None
+        costs = collective.decisions.acting.costs if collective.decisions else None
         detail = SessionDetailScreen(
-            view, collective.analysis, self.jump_to, collective.pages, collective.label
+            view,
+            collective.analysis,
+            self.jump_to,
+            collective.pages,
+            collective.label,
+            costs.of_session(view.id) if costs else None,
         )
         self.app.push_screen(detail)
 

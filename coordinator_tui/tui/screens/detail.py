@@ -1,5 +1,6 @@
-"""``enter``: one session in full — every field (unknown ones too), its heartbeats,
-the messages from and to it, and its claims. Long text is cut for display only.
+"""``enter``: one session in full — every field (unknown ones too), what it cost (by
+model, per hour, the last turn; kept up to date while open), its heartbeats, the messages
+from and to it, and its claims. Long text is cut for display only.
 
 The heartbeats and messages are one timeline reaching back through the whole history
 and the archive of the session's directory (``widgets.timeline``), focused at once:
@@ -19,15 +20,18 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from coordinator_tui.agents import receipts
 from coordinator_tui.analysis import Analysis, SessionView
+from coordinator_tui.analysis.costs import SessionCost
 from coordinator_tui.analysis.receipts import session_receipts
 from coordinator_tui.files.records import Message
 from coordinator_tui.files.timeparse import format_utc
 from coordinator_tui.history.pages import HistoryPages
+from coordinator_tui.render.costs_text import detail_lines
 from coordinator_tui.render.health import FLAG_STYLE, HEALTH, session_flags
 from coordinator_tui.render.sanitize import clip, strip_control
 from coordinator_tui.render.timetext import age_text
@@ -122,6 +126,24 @@ def claims_table(view: SessionView, analysis: Analysis) -> RenderableType:
     return table
 
 
+NOT_READ = (
+    "Not read: no transcript of this session is known (the hooks record it for Claude "
+    "Code, Codex and Gemini CLI)."
+)
+
+
+def cost_text(cost: SessionCost | None) -> Text:
+    """``render.costs_text.detail_lines``, a problem in yellow; why there is none."""
+    if cost is None:
+        return Text(NOT_READ, style="dim")
+    text = Text()
+    for number, line in enumerate(detail_lines(cost)):
+        if number:
+            text.append("\n")
+        text.append(line, style="yellow" if line.startswith("! ") else "")
+    return text
+
+
 class SessionDetailScreen(Screen[None]):
     KEY_OWNER = "detail"
     BINDINGS: ClassVar = [
@@ -130,6 +152,9 @@ class SessionDetailScreen(Screen[None]):
         *bindings("detail"),
     ]
 
+    cost: reactive[SessionCost | None] = reactive(None, init=False)
+    """What the session cost; the dashboard sets it again as new costs come."""
+
     def __init__(
         self,
         view: SessionView,
@@ -137,9 +162,11 @@ class SessionDetailScreen(Screen[None]):
         jump: Callable[[SessionView], None],
         pages: HistoryPages,
         collective: str = "",
+        cost: SessionCost | None = None,
     ) -> None:
         """``collective``: its name, when the dashboard shows several."""
         super().__init__()
+        self.set_reactive(SessionDetailScreen.cost, cost)
         self.view = view
         self.analysis = analysis
         self.jump = jump
@@ -155,6 +182,7 @@ class SessionDetailScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="detail"):
             yield self._section("fields", "Session", fields_table(self.view))
+            yield self._section("cost", "Cost", cost_text(self.cost))
             timeline = SessionTimeline(self.pages, self.view.id, id="detail-timeline")
             yield timeline.add_class("section")
             yield self._section("claims", "Claims", claims_table(self.view, self.analysis))
@@ -186,6 +214,9 @@ class SessionDetailScreen(Screen[None]):
 
     def _messages_by_path(self) -> dict[str, Message]:
         return {message.path: message for message in self.analysis.messages.latest}
+
+    def watch_cost(self, cost: SessionCost | None) -> None:
+        self.query_one("#detail-cost", Static).update(cost_text(cost))
 
     def action_open(self) -> None:
         """Enter: the focused timeline's entry in full, in the reader."""

@@ -1,4 +1,5 @@
-"""Milestone gauges: one bar per milestone with its ETA, and an overall completion gauge.
+"""Milestone gauges: one bar per milestone with its ETA and (once transcripts are read)
+what it has cost and will cost to finish, and an overall completion gauge.
 
 Focusable: enter opens the milestone under the cursor in full (steps, blockers,
 how its ETA was estimated or why there is none).
@@ -84,6 +85,9 @@ class MilestonePanel(SelectablePanel):
         table.add_column(ratio=1, min_width=8)
         table.add_column(no_wrap=True, justify="right")
         table.add_column(no_wrap=True, overflow="ellipsis", max_width=20)
+        costs = any(line.cost for line in lines)
+        if costs:
+            table.add_column(no_wrap=True, overflow="ellipsis", justify="right", max_width=24)
         for index in self.in_window():
             line = lines[index]
             # The symbol and its blank share one span (see ``alerts``: SVG exports).
@@ -104,6 +108,7 @@ class MilestonePanel(SelectablePanel):
                 ProgressBar(total=100, completed=line.progress, complete_style=bar_style),
                 Text(f"{line.progress:.0f}%"),
                 Text(line.eta, style=eta_style),
+                *([Text(line.cost, style="cyan")] if costs else []),
                 style=self.row_style(index),
             )
         self.update(Group(overall, table))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.console import JustifyMethod
 from rich.text import Text
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey
 
@@ -30,6 +31,7 @@ WIDE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("id", "session", None),
     ("work", "work", 40),
     ("age", "heartbeat", 14),
+    ("cost", "cost", 10),
     ("beats", "beats", 5),
     ("capabilities", "capabilities", 20),
     ("started", "started", 11),
@@ -40,12 +42,17 @@ COMPACT_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("symbol", " ", 1),
     ("id", "session", None),
     ("short_age", "age", 4),
+    ("cost", "cost", 9),
     ("work", "work", 30),
 )
 TIERS = {"wide": WIDE_COLUMNS, "medium": MEDIUM_COLUMNS, "compact": COMPACT_COLUMNS}
 WIDE_FROM = 118
 """A table narrower than this drops capabilities and started (the detail screen has them);
 a 120-column terminal (118 inside the border) still shows them, as the README says."""
+COMPACT_COST_FROM = 68
+"""A compact table this wide or wider (a side pane of 70 columns, 68 inside the border)
+shows the cost column; a narrower one leaves it to the detail screen (the work needs the
+room more)."""
 
 
 def _cells(row: SessionRow, columns: Sequence[str]) -> tuple[str, ...]:
@@ -61,6 +68,7 @@ def _cells(row: SessionRow, columns: Sequence[str]) -> tuple[str, ...]:
         "capabilities": row.capabilities,
         "started": row.started,
         "flags": row.flags,
+        "cost": row.cost,
     }
     return tuple(values[column] for column in columns)
 
@@ -78,6 +86,10 @@ class SessionTable(KeyedTable):
         self.compact = compact
         self.collective_width = collective_width
         self.tier = "compact" if compact else "wide"
+        self.show_costs = False
+        """Some session's transcripts are read (the screen says): the cost column is
+        wanted where there is room."""
+        self.cost_shown = False
         self._shown: dict[str, tuple[str, ...]] = {}
         self._health: dict[str, Health] = {}
         self._order: list[str] = []
@@ -86,14 +98,18 @@ class SessionTable(KeyedTable):
 
     @property
     def columns_shown(self) -> tuple[tuple[str, str, int | None], ...]:
-        """(key, label, width) of each column: the tier's, led by the collective's."""
+        """(key, label, width) of each column: the tier's (the cost only while shown), led
+        by the collective's."""
+        tier = TIERS[self.tier]
+        if not self.cost_shown:
+            tier = tuple(column for column in tier if column[0] != "cost")
         if not self.collective_width:
-            return TIERS[self.tier]
+            return tier
         if self.tier == "compact":
             width = min(self.collective_width, 10)
         else:
             width = min(max(self.collective_width, len("collective")), 18)
-        return (("collective", "collective"[:width], width), *TIERS[self.tier])
+        return (("collective", "collective"[:width], width), *tier)
 
     @property
     def column_keys(self) -> tuple[str, ...]:
@@ -111,16 +127,22 @@ class SessionTable(KeyedTable):
         self.compact = compact
         self._set_tier(self._tier_for_width())
 
-    def _tier_for_width(self) -> str:
-        if self.compact:
-            return "compact"
-        return "medium" if 0 < self.size.width < WIDE_FROM else "wide"
+    def set_costs(self, shown: bool) -> None:
+        """Show the cost column (where there is room) once some session has a cost."""
+        self.show_costs = shown
+        self._set_tier(self._tier_for_width())
 
-    def _set_tier(self, tier: str) -> None:
+    def _tier_for_width(self) -> tuple[str, bool]:
+        """(the tier, whether the cost column is in it) for the table's width."""
+        if self.compact:
+            return "compact", self.show_costs and self.size.width >= COMPACT_COST_FROM
+        return ("medium" if 0 < self.size.width < WIDE_FROM else "wide"), self.show_costs
+
+    def _set_tier(self, layout: tuple[str, bool]) -> None:
         """Switch the column set (a layout change, not a data update: rebuilds)."""
-        if tier == self.tier:
+        if layout == (self.tier, self.cost_shown):
             return
-        self.tier = tier
+        self.tier, self.cost_shown = layout
         rows = [self._objects[key] for key in self._order]
         self.clear(columns=True)
         self._shown.clear()
@@ -185,7 +207,8 @@ class SessionTable(KeyedTable):
             style = "dim"
         elif health is Health.WAITING:
             style = HEALTH[health].style  # needs a human: the whole row stands out
-        return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+        justify: JustifyMethod = "right" if column == "cost" else "default"
+        return Text(text, style=style, no_wrap=True, overflow="ellipsis", justify=justify)
 
     def show(self, rows: Sequence[SessionRow]) -> int:
         """Make the table show ``rows`` in this order; returns how many cells changed."""

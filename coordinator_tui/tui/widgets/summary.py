@@ -1,5 +1,6 @@
-"""The summary strip: counts, utilization and its sparkline, or the waiting notice, one
-line per collective (``Collective.summary`` words each)."""
+"""The summary strip: counts, utilization and its sparkline, the spend today and per hour
+(red over a budget), or the waiting notice, one line per collective
+(``Collective.summary`` words each)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ def summary_text(summary: SummaryLine, name_width: int = 0) -> Text:
     if summary.sparkline:
         text.append(" ")
         text.append(summary.sparkline, style="green")
+    if summary.spend:
+        text.append(gap + " ")
+        text.append(summary.spend, style="bold red" if summary.over_budget else "bold cyan")
     if summary.note:
         text.append("  ")
         text.append(summary.note, style="italic yellow")

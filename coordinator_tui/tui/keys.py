@@ -56,8 +56,7 @@ KEYS: tuple[Key, ...] = (
     Key("escape", "escape", "clear_filter", "screen", "Clear filter", "Clear the filter",
         "clear the filter / close a dialog", show=False),
     Key("s", "s", "cycle_sort", "screen", "Sort", "Cycle the sort",
-        "sort by (collective,) attention (waiting first), id, heartbeat or cost (once "
-        "transcripts are read: the most expensive first)",
+        "sort by (collective,) attention, id, heartbeat or cost",
         compact="sort"),
     Key("g", "g", "toggle_gone", "screen", "Gone", "Show or hide gone and ended sessions",
         "show or hide gone and ended sessions", compact="gone"),

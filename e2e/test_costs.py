@@ -1,6 +1,7 @@
 """What a real Claude Code run spent, as the mock model API reported it (issue 28): the
 usage in ``status --json`` is exactly the sum of what the mock sent, each response
-counted once, across ``--resume``, and priced by genai-prices response by response.
+counted once, across ``--resume``, and priced by genai-prices response by response;
+the dashboard (in tmux) shows the same dollars in the summary, the row and the detail.
 
 Claude Code writes a response of several content blocks as several transcript lines
 with the same ``message.id``, each with the whole usage; ``--resume`` appends to the
@@ -14,11 +15,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from harness import Agent, World
+import pytest
+from harness import PYTHON, Agent, Pane, World, have_tmux
 from mock_api import Call, MockAPI, Say, Sent
 
 PRICED_MODEL = "claude-sonnet-4-5"
@@ -114,6 +116,38 @@ def assert_priced_usage(world: World, sid: str, sent: list[Sent]) -> dict[str, A
     return usage
 
 
+def money(usd: Decimal) -> str:
+    """As the dashboard shows dollars: to the cent, half up."""
+    return f"${usd.quantize(Decimal('0.01'), ROUND_HALF_UP)}"
+
+
+def assert_dashboard_shows(world: World, sid: str, sent: list[Sent]) -> None:
+    """``coordinator-tui DIR`` in tmux: the summary's spend today and the session's row
+    say its cost; its detail (enter) the total, the model's share and the last turn's."""
+    total, last = money(price_of(sent)), money(price_of(sent[-1:]))
+    assert total != last
+    pane = Pane(world.base / "dashboard.sock", world.env, world.project)
+    try:
+        pane.start([PYTHON, "-m", "coordinator_tui", str(world.coord)])
+
+        def row() -> list[str]:
+            return [line for line in pane.text().splitlines() if sid[:8] in line]
+
+        try:
+            world.wait_for(lambda: f"today {total}" in pane.text(), 30, "the summary's spend")
+            pane.keys("g")  # the run has ended: its session is among the gone ones
+            world.wait_for(lambda: any(total in line for line in row()), 10, "the row's cost")
+        except AssertionError as error:
+            raise AssertionError(f"{error}: {total} not on the screen\n{pane.text()}") from None
+        pane.keys("Enter")
+        world.wait_for(lambda: f"spent {total}" in pane.text(), 10, "the detail's cost")
+        screen = pane.text()
+        assert f"{PRICED_MODEL}: {total}" in screen, screen
+        assert f"{PRICED_MODEL} · {last} ·" in screen, screen  # the last turn
+    finally:
+        pane.close()
+
+
 def assistant_lines(transcript: Path) -> Counter[str]:
     """How many lines of the transcript each response id is written on."""
     lines = Counter[str]()
@@ -162,6 +196,9 @@ def test_claude_code_usage_is_what_the_api_reported_once_per_response_across_a_r
 
     usage = assert_priced_usage(world, sid, sent)
     assert usage_in_status(world, sid)[0] == usage  # a look with nothing new: the same
+    if not have_tmux():
+        pytest.skip("the dashboard's part needs tmux")
+    assert_dashboard_shows(world, sid, sent)
 
 
 def test_a_model_genai_prices_does_not_know_shows_tokens_and_no_price(

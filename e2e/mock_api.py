@@ -28,10 +28,12 @@ class Say:
 
 @dataclass(frozen=True)
 class Call:
-    """The model calls one tool: ``edit`` (write a file) is translated per agent."""
+    """The model calls one tool: ``edit`` (write a file) is translated per agent. With
+    ``text``, an Anthropic response says it first (two content blocks, one message)."""
 
     tool: str
     arguments: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,30 @@ class Request:
         return json.dumps(self.body, ensure_ascii=False)
 
 
+USAGE_FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+)
+"""The counts an Anthropic response reports (``input_tokens`` excludes the cached parts)."""
+
+
+def fixed_usage(number: int) -> dict[str, Any]:
+    """Every response's usage unless a test sets ``MockAPI.usage``."""
+    return dict(zip(USAGE_FIELDS, (120, 7, 0, 0), strict=True))
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One Anthropic response as the mock sent it: its id, model and usage."""
+
+    message_id: str
+    model: str
+    usage: dict[str, Any]
+    main: bool
+
+
 class MockAPI:
     """``start()`` gives the base URL; ``script(*steps)`` sets the next answers."""
 
@@ -66,6 +92,12 @@ class MockAPI:
         self.on_main_request = on_main_request
         self.server: ThreadingHTTPServer | None = None
         self._counter = 0
+        self.usage: Callable[[int], dict[str, Any]] = fixed_usage
+        """The usage of the Anthropic response numbered n (``USAGE_FIELDS``, and
+        ``cache_creation`` for the part written for an hour)."""
+        self.model: str | None = None
+        """The model Anthropic responses name; None: the one the request asked for."""
+        self.sent: list[Sent] = []
 
     # --- control --------------------------------------------------------------------
     def start(self) -> str:
@@ -114,6 +146,11 @@ class MockAPI:
 
     def hang(self) -> None:
         self._stopping.wait()
+
+    def sent_main(self) -> list[Sent]:
+        """The answers to the agent's main loop (side requests are in no transcript)."""
+        with self._lock:
+            return [sent for sent in self.sent if sent.main]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -193,30 +230,33 @@ class _Handler(BaseHTTPRequestHandler):
             self.api.hang()
             return
         number = self.api.next_id()
-        model = body.get("model", "claude") if isinstance(body, dict) else "claude"
-        usage = {
-            "input_tokens": 120,
-            "output_tokens": 7,
-            "cache_read_input_tokens": 0,
-            "cache_creation_input_tokens": 0,
-        }
+        asked = body.get("model", "claude") if isinstance(body, dict) else "claude"
+        model = self.api.model or asked
+        usage = self.api.usage(number)
+        with self.api._lock:
+            self.api.sent.append(Sent(f"msg_{number:04d}", model, dict(usage), main))
+        blocks: list[dict[str, Any]] = []
         if isinstance(step, Call):
-            block = {
-                "type": "tool_use",
-                "id": f"toolu_{number:04d}",
-                "name": step.tool,
-                "input": step.arguments,
-            }
+            if step.text:
+                blocks.append({"type": "text", "text": step.text})
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_{number:04d}",
+                    "name": step.tool,
+                    "input": step.arguments,
+                }
+            )
             stop = "tool_use"
         else:
-            block = {"type": "text", "text": step.text}
+            blocks.append({"type": "text", "text": step.text})
             stop = "end_turn"
         message = {
             "id": f"msg_{number:04d}",
             "type": "message",
             "role": "assistant",
             "model": model,
-            "content": [block],
+            "content": blocks,
             "stop_reason": stop,
             "stop_sequence": None,
             "usage": usage,
@@ -224,59 +264,26 @@ class _Handler(BaseHTTPRequestHandler):
         if not (isinstance(body, dict) and body.get("stream")):
             self._json(message)
             return
-        start = {**message, "content": [], "stop_reason": None}
+        # As the API streams: message_start says the input and one output token so far;
+        # message_delta the final counts (Claude Code writes a transcript line per block).
+        start = {
+            **message,
+            "content": [],
+            "stop_reason": None,
+            "usage": {**usage, "output_tokens": min(1, usage["output_tokens"])},
+        }
         events: list[tuple[str | None, Any]] = [
             ("message_start", {"type": "message_start", "message": start})
         ]
-        if isinstance(step, Call):
-            events += [
-                (
-                    "content_block_start",
-                    {
-                        "type": "content_block_start",
-                        "index": 0,
-                        "content_block": {**block, "input": {}},
-                    },
-                ),
-                (
-                    "content_block_delta",
-                    {
-                        "type": "content_block_delta",
-                        "index": 0,
-                        "delta": {
-                            "type": "input_json_delta",
-                            "partial_json": json.dumps(step.arguments),
-                        },
-                    },
-                ),
-            ]
-        else:
-            events += [
-                (
-                    "content_block_start",
-                    {
-                        "type": "content_block_start",
-                        "index": 0,
-                        "content_block": {"type": "text", "text": ""},
-                    },
-                ),
-                (
-                    "content_block_delta",
-                    {
-                        "type": "content_block_delta",
-                        "index": 0,
-                        "delta": {"type": "text_delta", "text": step.text},
-                    },
-                ),
-            ]
+        for index, block in enumerate(blocks):
+            events += _anthropic_block(index, block)
         events += [
-            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
             (
                 "message_delta",
                 {
                     "type": "message_delta",
                     "delta": {"stop_reason": stop, "stop_sequence": None},
-                    "usage": {"output_tokens": 7},
+                    "usage": usage,
                 },
             ),
             ("message_stop", {"type": "message_stop"}),
@@ -391,6 +398,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._sse([(None, answer)])
         else:
             self._json(answer)
+
+
+def _anthropic_block(index: int, block: dict[str, Any]) -> list[tuple[str | None, Any]]:
+    """One content block streamed: start, its content as one delta, stop."""
+    if block["type"] == "tool_use":
+        empty = {**block, "input": {}}
+        delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+    else:
+        empty = {"type": "text", "text": ""}
+        delta = {"type": "text_delta", "text": block["text"]}
+    return [
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": index, "content_block": empty},
+        ),
+        ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}),
+        ("content_block_stop", {"type": "content_block_stop", "index": index}),
+    ]
 
 
 def _responses_call(step: Call, body: Any, number: int) -> dict[str, Any]:

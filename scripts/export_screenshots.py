@@ -5,8 +5,9 @@ plus ``tests.tui.attention`` (a session waiting in a tmux pane, a milestone with
 an ETA) in a temporary directory, drives the dashboard headless at fixed sizes
 and saves ``screenshots/dashboard-wide.svg``, ``dashboard-compact.svg``,
 ``broadcast-dialog.svg``, ``session-detail.svg``, ``quality.svg``,
-``broadcast-read.svg``, ``file-problems.svg`` and ``dashboard-many.svg`` (two
-collectives in one screen, the second synced with a claim lost to another machine).
+``broadcast-read.svg``, ``file-problems.svg``, ``dashboard-many.svg`` (two
+collectives in one screen, the second synced with a claim lost to another machine) and
+``dashboard-steering.svg`` (agents asking permission in the inbox, what each costs).
 Start-up toasts are dismissed before a shot (the compact one keeps them, to show
 their size).
 """
@@ -20,6 +21,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,6 +115,42 @@ async def problems(app: CoordinatorApp) -> None:
     await app.run_action("errors", app.screen)
 
 
+def steering(root: Path, state: Path) -> None:
+    """Transcripts for four sessions (the cost column, the strip's spend) and two
+    permission requests waiting in the inbox (in ``state``, the private folder)."""
+    import time
+    from datetime import timedelta
+
+    from coordinator_tui.approvals.requests import write as write_request
+    from coordinator_tui.approvals.state import Place, open_state
+    from tests.approvals.kit import make
+    from tests.tui.test_costs_dashboard import spend
+
+    def ago(**delta: float) -> datetime:
+        return NOW - timedelta(**delta)
+
+    spend(root, "session-1001", ago(hours=5), ago(minutes=30), ago(minutes=10))
+    spend(root, "session-1004", ago(hours=2), ago(hours=3))
+    spend(root, "session-1003", ago(minutes=20))
+    spend(root, "session-1020", ago(minutes=40))
+    os.environ["XDG_STATE_HOME"] = str(state)
+    place = Place(open_state(), str(root))
+    asked = time.time() - 40  # the inbox's ages are of the real clock: 40s and 12s
+    command = {"command": "npm run migrate -- --env staging"}
+    write_request(place, make(place, session="session-1020", tool_input=command, now=asked))
+    edit = {"file_path": "/work/project/src/app.py", "old_string": "x = 1", "new_string": "x = 2"}
+    write_request(place, make(place, "Edit", edit, session="session-1003", now=asked + 28))
+
+
+async def inbox_shown(app: CoordinatorApp) -> None:
+    from coordinator_tui.tui.widgets.inbox import ApprovalInbox
+
+    inbox = app.dashboard.query_one(ApprovalInbox)
+    while len(inbox.requests) < 2:
+        await asyncio.sleep(0.02)
+    app.dashboard.table.move_cursor(row=0)
+
+
 def break_some_files(root: Path) -> None:
     """Two unreadable files, made long ago (a fresh one would be a writer mid-rewrite)."""
     torn = root / "sessions" / "session-1013.json"
@@ -166,6 +204,8 @@ async def main_async(out: Path) -> None:
         await shoot(root, WIDE, out / "broadcast-read.svg", read_broadcast)
         both = [root, second_collective(root)]
         await shoot(both, WIDE, out / "dashboard-many.svg", top_row)
+        steering(root, temp / "state")
+        await shoot(root, WIDE, out / "dashboard-steering.svg", inbox_shown)
         break_some_files(root)
         await shoot(root, COMPACT, out / "file-problems.svg", problems)
     finally:

@@ -37,7 +37,7 @@ import pytest
 from coordinator_tui.cli import main
 from coordinator_tui.commands.serve import dashboard_command
 from coordinator_tui.settings import Settings
-from coordinator_tui.tui.keys import WRITING, help_lines
+from coordinator_tui.tui.keys import KEYS, WRITING, help_lines
 from coordinator_tui.tui.serve import REFUSED, access_for, guarded_server
 from tests.collective import session
 
@@ -109,7 +109,7 @@ def test_serve_refuses_a_public_address_without_public(collective: Path, capsys)
 
 def test_serve_bad_port_and_missing_directory_are_usage_errors(tmp_path: Path, capsys) -> None:
     assert main(["serve", str(tmp_path), "--port", "70000"]) == 2
-    assert "a port is 1-65535" in capsys.readouterr().err
+    assert "a port is 1-65535" in capsys.readouterr().err  # arguments.between
     assert main(["serve", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
@@ -326,13 +326,14 @@ def test_a_read_only_dashboard_binds_and_offers_no_key_that_writes(collective: P
     from coordinator_tui.tui.app import create_app
 
     shown, offered, screen, reports = _drive(
-        create_app(collective, Settings(), watch=False, read_only=True), "bmr"
+        create_app(collective, Settings(), watch=False, read_only=True), "bmrSwX"
     )
-    assert {"broadcast", "message", "report"} == WRITING
+    assert {"broadcast", "message", "report", "start_agent", "wake", "stop_agent"} == WRITING
     assert not shown & WRITING and not offered & WRITING
     assert {"filter", "help", "quit"} <= shown | offered
     assert (screen, reports) == ("ReadOnlyDashboardScreen", [])
-    assert not {"b", "m", "r"} & {key for key, _meaning in help_lines(read_only=True)}
+    writing = {item.meaning for item in KEYS if item.writes}  # S is also the quality view's
+    assert len(writing) == 6 and not writing & {meaning for _key, meaning in help_lines(True)}
     shown, offered, screen, _reports = _drive(create_app(collective, Settings(), watch=False), "b")
     assert shown >= WRITING and offered >= WRITING  # the same test sees them when they are there
     assert screen != "DashboardScreen"  # b opened the broadcast dialog

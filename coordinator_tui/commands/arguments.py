@@ -48,6 +48,22 @@ def positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     return convert
 
 
+def between(kind: Callable[[str], Any], low: float, high: float, what: str) -> Callable[[str], Any]:
+    """A converter to ``kind`` that refuses values outside ``low``..``high`` (``what``
+    names them: ``a port``, ``seconds``)."""
+
+    def convert(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not low <= value <= high:  # NaN too
+            raise argparse.ArgumentTypeError(f"{what} is {low:g}-{high:g}: {text!r}")
+        return value
+
+    return convert
+
+
 def non_negative_int(text: str) -> int:
     try:
         value = int(text)

@@ -21,22 +21,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from coordinator_tui.commands.arguments import between
 from coordinator_tui.commands.common import CommandError, fail
 from coordinator_tui.files.locate import DirectoryNotFound, resolve_directory
 from coordinator_tui.render.sanitize import display
 from coordinator_tui.settings import Settings
 
 INSTALL_HINT = "pip install 'coordinator-tui[web]'"
-
-
-def port_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 1-65535: {text!r}")
-    return value
 
 
 def add_parser(subparsers: Any) -> None:
@@ -50,7 +41,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("dirs", nargs="*", metavar="DIR", help="coordination directory")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument(
-        "--port", type=port_number, default=8000, help="TCP port to listen on (default: 8000)"
+        "--port",
+        type=between(int, 1, 65535, "a port"),
+        default=8000,
+        help="TCP port to listen on (default: 8000)",
     )
     parser.add_argument(
         "--public",

@@ -56,8 +56,7 @@ KEYS: tuple[Key, ...] = (
     Key("escape", "escape", "clear_filter", "screen", "Clear filter", "Clear the filter",
         "clear the filter / close a dialog", show=False),
     Key("s", "s", "cycle_sort", "screen", "Sort", "Cycle the sort",
-        "sort by (collective,) attention (waiting first), id, heartbeat or cost (once "
-        "transcripts are read: the most expensive first)",
+        "sort by (collective,) attention, id, heartbeat or cost",
         compact="sort"),
     Key("g", "g", "toggle_gone", "screen", "Gone", "Show or hide gone and ended sessions",
         "show or hide gone and ended sessions", compact="gone"),
@@ -66,8 +65,8 @@ KEYS: tuple[Key, ...] = (
     Key("t", "t", "jump", "screen", "tmux", "Jump to the session's tmux pane",
         "switch the tmux client to the selected session's pane", compact="tmux"),
     Key("p", "p", "inbox", "screen", "Approvals", "Focus the approval inbox",
-        "the approval inbox (shown while an agent asks): enter opens, y allows, n denies, "
-        "a allows always, t jumps to its pane", compact="approvals"),
+        "move to the approval inbox (shown while an agent asks permission)",
+        compact="approvals"),
     Key("S", "S", "start_agent", "screen", "Start", "Start agents on priorities",
         "start agents on priorities, each in a tmux window", writes=True),
     Key("w", "w", "wake", "screen", "Wake", "Wake the selected session's agent",

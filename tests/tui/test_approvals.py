@@ -271,9 +271,17 @@ async def test_the_dashboard_shows_the_inbox_above_the_table_and_p_y_answers(
         assert "s1 (claude)  Bash  npm test" in screen_text(app)
         await pilot.press("p")
         assert app.focused is inbox.query_one(OptionList)
+        pending(place, make(place, session="s2", now=request.created_at + 1))
+        await wait_for(pilot, lambda: len(inbox.requests) == 2, "the second request")
+        await pilot.press("j")
+        assert inbox.selected() == inbox.requests[1]
+        await pilot.press("k")
+        assert inbox.selected() == request
         await pilot.press("y")
         await wait_for(pilot, lambda: decisions.exists(place, request.id), "the decision")
         assert decision_of(place, request)["by"] == "dashboard"
+        for taken in list(Path(place.folder("pending")).iterdir()):
+            taken.unlink()  # as the hooks do once answered (the test has no hook)
         await wait_for(pilot, lambda: not inbox.requests, "the inbox to empty")
         await pilot.press("p")
         await pilot.pause()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 
+from coordinator_tui.commands.arguments import between
+
 AGENT_NAMES = ("claude", "codex", "gemini")
 
 
@@ -35,23 +37,13 @@ def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Argume
             )
             sub.add_argument(
                 "--approval-wait",
-                type=_seconds,
+                type=between(float, 0, 3600, "a wait in seconds"),
                 default=None,
                 metavar="SECONDS",
                 help="how long a permission request waits in the approval inbox before the "
                 "agent's own prompt answers alone (default: approval_wait_s, 120)",
             )
     return parser
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value <= 3600:
-        raise argparse.ArgumentTypeError(f"must be 0 to 3600 seconds: {text!r}")
-    return value
 
 
 def main(args: argparse.Namespace) -> int:

@@ -82,6 +82,8 @@ class ApprovalInbox(Widget, can_focus=False):
         Binding("n", "deny", "Deny"),
         Binding("a", "always", "Allow always"),
         Binding("t", "jump", "Pane"),
+        Binding("j", "move(1)", "Down", show=False),
+        Binding("k", "move(-1)", "Up", show=False),
     ]
 
     requests: reactive[tuple[Request, ...]] = reactive((), always_update=True)
@@ -183,6 +185,14 @@ class ApprovalInbox(Widget, can_focus=False):
         """``enter`` (or a click) on a row: the list selects it; open it."""
         event.stop()
         self.action_open()
+
+    def action_move(self, step: int) -> None:
+        """``j`` / ``k`` as in the table (the list itself takes the arrows)."""
+        listing = self.query_one(OptionList)
+        if step > 0:
+            listing.action_cursor_down()
+        else:
+            listing.action_cursor_up()
 
     def action_open(self) -> None:
         request = self._chosen()

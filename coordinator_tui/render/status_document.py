@@ -79,7 +79,9 @@ class Tokens(TypedDict):
 
 
 class Spend(TypedDict):
-    """What some tokens cost. USD rounded to 6 places; null where a price is unknown."""
+    """What some tokens cost. USD rounded to 6 places, of the priced tokens only (0 when
+    none had a price: ``priced`` false says the figure leaves tokens out); a last turn on
+    a model with no price has ``usd`` null."""
 
     usd: float | None
     """What the priced tokens cost (USD)."""

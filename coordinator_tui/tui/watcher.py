@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -73,6 +74,10 @@ class DirectoryWatcher:
         self.poll_ms = poll_ms or DEFAULT_POLL_MS
         self.fallback_reason = ""
         self.shown = asyncio.Event()
+        self.stopping = threading.Event()
+        """Set by ``stop``: the native watch ends at its next step. Cancelling alone is
+        not enough: the watch runs in a thread that a cancel waits for, and under heavy
+        load it was seen not to come back (a test and a clean-clone CI run hung there)."""
         """Set by the screen once the first analysis is on screen: the watch's catch-up
         rescan waits for it (at most ``CATCH_UP_WAIT_S``) instead of competing with it."""
 
@@ -89,10 +94,14 @@ class DirectoryWatcher:
     def _status(self, mode: str, note: str) -> None:
         self.post(WatchStatus(mode, note, self.collective))
 
+    def stop(self) -> None:
+        """End the watch (from any thread); ``run`` returns at the watch's next step."""
+        self.stopping.set()
+
     async def run(self) -> None:
-        """Watch until cancelled."""
+        """Watch until cancelled or stopped."""
         root = self.store.root
-        while True:
+        while not self.stopping.is_set():
             # Every message carries what changed (the screen applies only that), even
             # when newer messages collapse it into theirs.
             if identity(root) is None:
@@ -128,6 +137,7 @@ class DirectoryWatcher:
             poll_delay_ms=self.poll_ms,
             recursive=recursive,
             ignore_permission_denied=True,
+            stop_event=self.stopping,
         )
 
     async def _watch(self, root: Path, started: Identity | None) -> None:
@@ -172,7 +182,7 @@ class DirectoryWatcher:
         return max(DELIVERY_MARGIN_NS, 2 * self.poll_ms * 1_000_000 if self.polling else 0)
 
     async def _wait_for(self, root: Path) -> None:
-        while identity(root) is None:
+        while identity(root) is None and not self.stopping.is_set():
             parent = nearest_existing(root.parent)
             async for _ in self._awatch(parent, recursive=False):  # type: ignore[attr-defined]
                 if identity(root) is not None or not parent.is_dir():

@@ -3,6 +3,7 @@ place; the directory itself disappears and comes back; polling matches native.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import threading
@@ -110,8 +111,12 @@ async def test_watcher_follows_a_directory_recreated_at_once(coordination: Path)
                     break
             assert seen[-1] == base + 1, f"cycle {cycle}: the re-created directory was not followed"
     finally:
+        watch.stop()
         task.cancel()
-        with pytest.raises(asyncio.CancelledError):
+        # Bounded: a watch that never ends fails here instead of hanging the suite.
+        done, _ = await asyncio.wait({task}, timeout=30)
+        assert done, "the watcher did not end within 30 s of stop() and a cancel"
+        with contextlib.suppress(asyncio.CancelledError):
             await task
 
 
@@ -250,6 +255,10 @@ async def test_the_watcher_keeps_the_history_index_current(
         assert summary.fresh(os.stat(root / "heartbeats").st_mtime_ns)
         assert new.name in summary.names
     finally:
+        watch.stop()
         task.cancel()
-        with pytest.raises(asyncio.CancelledError):
+        # Bounded: a watch that never ends fails here instead of hanging the suite.
+        done, _ = await asyncio.wait({task}, timeout=30)
+        assert done, "the watcher did not end within 30 s of stop() and a cancel"
+        with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -242,8 +242,11 @@ class DashboardScreen(Screen[None]):
         self.set_interval(1.0, self.tick)
 
     def on_unmount(self) -> None:
-        """What the followers read since their last save is saved (not read-only)."""
+        """What the followers read since their last save is saved (not read-only); the
+        file watchers are told to stop (their native watch ends at its next step)."""
         for collective in self.collectives:
+            if collective.watcher is not None:
+                collective.watcher.stop()
             if collective.usage_feed is not None:
                 collective.usage_feed.flush()
 

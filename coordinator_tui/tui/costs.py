@@ -1,15 +1,17 @@
 """What the sessions cost, on the dashboard, without Textual (issue 28).
 
 Each collective follows its sessions' transcripts (``UsageFeed``: a ``UsageFollower``
-stepped every two seconds in a worker thread, never on the screen's thread); each total
-that changed goes up to the screen, which hands it to the next run
-of the coordinator's decisions, where ``act`` prices it as it does for ``run``. What the
-decisions say about costs is worded here, in the same worker (``cost_words``): a cost
-cell per session, found by its row keys. Budgets: a budget newly at 80 % is a
-notification (``BudgetWatch``); at 100 % it is an incident like the others; and the
-session still spending is told once (``tell_over_budget``), by the dashboard only while
-no ``run`` holds the directory's lock: that ``run`` tells it, and both read and write
-the one record of what was told, ``.coordinator/escalation.json``.
+stepped every two seconds in a worker thread, never on the screen's thread); totals that
+changed go to the next run of the coordinator's decisions, where ``act`` prices them as
+it does for ``run``. What the decisions say about costs is worded here, in the same
+worker (``cost_words``): a cost cell per session, found by its row keys, the strip's
+words, and the transcripts that could not be read as entries of the errors list.
+
+Budgets: a budget newly at 80 % is a notification (``BudgetWatch``); at 100 % it is an
+incident like the others; and the session still spending is told once
+(``tell_over_budget``), by the dashboard only while no ``run`` holds the directory's
+lock: that ``run`` tells it, and both read and write the one record of what was told,
+``.coordinator/escalation.json``.
 """
 
 from __future__ import annotations

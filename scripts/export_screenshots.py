@@ -118,7 +118,6 @@ async def problems(app: CoordinatorApp) -> None:
 def steering(root: Path, state: Path) -> None:
     """Transcripts for four sessions (the cost column, the strip's spend) and two
     permission requests waiting in the inbox (in ``state``, the private folder)."""
-    import time
     from datetime import timedelta
 
     from coordinator_tui.approvals.requests import write as write_request
@@ -135,7 +134,7 @@ def steering(root: Path, state: Path) -> None:
     spend(root, "session-1020", ago(minutes=40))
     os.environ["XDG_STATE_HOME"] = str(state)
     place = Place(open_state(), str(root))
-    asked = time.time() - 40  # the inbox's ages are of the real clock: 40s and 12s
+    asked = NOW.timestamp() - 40  # the dashboard's frozen clock: 40s and 12s ago
     command = {"command": "npm run migrate -- --env staging"}
     write_request(place, make(place, session="session-1020", tool_input=command, now=asked))
     edit = {"file_path": "/work/project/src/app.py", "old_string": "x = 1", "new_string": "x = 2"}
@@ -204,10 +203,12 @@ async def main_async(out: Path) -> None:
         await shoot(root, WIDE, out / "broadcast-read.svg", read_broadcast)
         both = [root, second_collective(root)]
         await shoot(both, WIDE, out / "dashboard-many.svg", top_row)
-        steering(root, temp / "state")
-        await shoot(root, WIDE, out / "dashboard-steering.svg", inbox_shown)
         break_some_files(root)
         await shoot(root, COMPACT, out / "file-problems.svg", problems)
+        for broken in ("session-1013.json", "session-fifo.json"):
+            (root / "sessions" / broken).unlink()
+        steering(root, temp / "state")
+        await shoot(root, WIDE, out / "dashboard-steering.svg", inbox_shown)
     finally:
         os.chdir(REPO)
         shutil.rmtree(temp, ignore_errors=True)

@@ -195,7 +195,13 @@ class DashboardScreen(Screen[None]):
         words_filtered = "collective, id, work or health" if several else "id, work or health"
         yield Header()
         yield SummaryStrip("starting…", id="summary").data_bind(summary=screen.summary)
-        yield ApprovalInbox(self.inbox, by=answerer(), read_only=is_read_only(self), id="inbox")
+        yield ApprovalInbox(
+            self.inbox,
+            by=answerer(),
+            clock=lambda: self.clock().timestamp(),  # the dashboard's one clock
+            read_only=is_read_only(self),
+            id="inbox",
+        )
         yield AlertsPanel(limit=3, id="top-alerts").data_bind(alerts=screen.alert_items)
         yield Input(placeholder=f"filter by {words_filtered} — escape clears", id="filter")
         yield SessionTable(id="sessions", compact=self.compact, collective_width=width)

@@ -15,7 +15,7 @@ per hour is the spend of the last hour.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache, partial
@@ -501,20 +501,7 @@ def _with_budgets(costs: Costs, analysis: Analysis) -> Costs:
             settings.budget_milestone_usd,
             costs.complete,
         )
-    if not checks:
-        return costs
-    return Costs(
-        sessions=costs.sessions,
-        total=costs.total,
-        today=costs.today,
-        last_hour=costs.last_hour,
-        milestones=costs.milestones,
-        priorities=costs.priorities,
-        unattributed=costs.unattributed,
-        budgets=tuple(checks),
-        complete=costs.complete,
-        day=costs.day,
-    )
+    return replace(costs, budgets=tuple(checks)) if checks else costs
 
 
 __all__ = [
